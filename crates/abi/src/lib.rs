@@ -1,0 +1,132 @@
+//! The component model's canonical ABI, with no engine inside.
+//!
+//! This crate knows how component-level values ([`Val`]) of component-level types ([`Type`])
+//! are laid out in a guest's linear memory and flattened into core wasm values, and how they are
+//! lifted out of and lowered into a guest, including string transcoding between the three string
+//! encodings.
+//! Everything that touches a running guest goes through the [`Context`] trait, which the runtime
+//! implements over its core engine: the guest's memory, its `realloc`, and its handle table.
+//!
+//! The algorithms follow `CanonicalABI.md` of the component-model specification for the
+//! synchronous model with 32-bit memories.
+#![deny(missing_docs)]
+
+mod layout;
+mod lift;
+mod lower;
+mod string;
+mod trap;
+mod types;
+mod val;
+
+pub use layout::{
+    CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,
+    MAX_STRING_BYTE_LENGTH, flatten, flatten_all, flatten_func,
+};
+pub use lift::{lift_flat, lift_flat_values, load};
+pub use lower::{lower_flat, lower_flat_values, store};
+pub use string::{SourceEncoding, StringEncoding};
+pub use types::{
+    EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
+    ResultType, TupleType, Type, VariantType,
+};
+pub use val::{ResourceAny, Val};
+
+use std::fmt;
+
+/// A fault found while lifting or lowering: a trap for the guest at fault, or a host value that
+/// does not fit its type.
+///
+/// The message names the fault in wasmtime's wording where wasmtime has one
+/// (for example "invalid `char` bit pattern" or "string content out-of-bounds").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    message: Box<str>,
+    kind: TrapKind,
+}
+
+/// Who caused a [`Trap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrapKind {
+    /// The guest broke a rule of the canonical ABI (bad pointer, bad discriminant, ...).
+    Guest,
+    /// The host passed a [`Val`] that does not match the [`Type`] it was lowered as.
+    HostType,
+}
+
+impl Trap {
+    /// A trap caused by the guest.
+    #[cold]
+    pub fn guest(message: impl Into<String>) -> Trap {
+        Trap { message: message.into().into_boxed_str(), kind: TrapKind::Guest }
+    }
+
+    /// An error caused by a host value that does not match its type.
+    #[cold]
+    pub fn host_type(message: impl Into<String>) -> Trap {
+        Trap { message: message.into().into_boxed_str(), kind: TrapKind::HostType }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Who caused it.
+    pub fn kind(&self) -> TrapKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// What lifting and lowering need from a running guest: the canonical options of one
+/// `canon lift` or `canon lower` and the instance they belong to.
+///
+/// The runtime implements this over its core engine; tests implement it over a `Vec<u8>`.
+pub trait Context {
+    /// The `string-encoding` option.
+    fn string_encoding(&self) -> StringEncoding;
+
+    /// The guest's linear memory, or a trap if the options name no memory.
+    fn memory(&self) -> Result<&[u8], Trap>;
+
+    /// The guest's linear memory for writing, or a trap if the options name no memory.
+    fn memory_mut(&mut self) -> Result<&mut [u8], Trap>;
+
+    /// Calls the guest's `realloc(old_ptr, old_size, align, new_size)` and returns what it
+    /// returned, unchecked: the caller checks alignment and bounds.
+    /// Traps if the options name no `realloc`, or if the call traps.
+    fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Trap>;
+
+    /// Lifts the handle at `index` in the guest's table as an `own<resource>`: checks its type,
+    /// removes it from the table and returns it.
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+
+    /// Lifts the handle at `index` in the guest's table as a `borrow<resource>` for the
+    /// duration of the current call.
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+
+    /// Lowers an owned resource into the guest's table and returns its index.
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap>;
+
+    /// Lowers a borrowed resource for the duration of the current call and returns what the
+    /// guest receives: an index in its table, or the representation if the guest defines the
+    /// resource itself.
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap>;
+
+    /// The encoding the strings being lowered came from, which chooses the spec's transcoding
+    /// algorithm and so the `realloc` calls the guest sees.
+    ///
+    /// Strings from the host are UTF-8, the default; when one component calls another, the
+    /// runtime reports the encoding of the memory the strings were lifted from.
+    fn source_encoding(&self) -> SourceEncoding {
+        SourceEncoding::Utf8
+    }
+}

@@ -1,0 +1,530 @@
+//! Lifting: reading values out of a guest's memory (`load`) and out of core values
+//! (`lift_flat`).
+//!
+//! One recursion serves two sources through the private [`Src`] trait: the [`Context`]
+//! itself, and a slice of its memory for the parts of a value that hold no handles, so those
+//! are read with a single borrow of memory.
+
+use crate::layout::{MAX_LIST_BYTE_LENGTH, VariantShape, align_to_u64};
+use crate::lower::tuple_size_align;
+use crate::string::{self, StringEncoding};
+use crate::types::{MapType, Type};
+use crate::val::{ResourceAny, Val};
+use crate::{Context, ResourceIndex, Trap, trap};
+
+/// Where lifting reads from: the guest behind a [`Context`], or a slice of its memory.
+trait Src {
+    /// Whether this source is a plain memory slice (which cannot lift handles).
+    const SLICE: bool;
+
+    /// The memory.
+    fn mem(&mut self) -> Result<&[u8], Trap>;
+
+    /// The source's string encoding.
+    fn encoding(&self) -> StringEncoding;
+
+    /// Lifts a handle.
+    fn lift_resource(&mut self, own: bool, ty: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+
+    /// Loads a value whose type holds no handles through a single borrow of memory.
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap>;
+
+    /// Loads elements whose type holds no handles through a single borrow of memory.
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap>;
+}
+
+/// Lifting from the guest behind a [`Context`].
+struct CxSrc<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
+    const SLICE: bool = false;
+
+    #[inline]
+    fn mem(&mut self) -> Result<&[u8], Trap> {
+        self.0.memory()
+    }
+
+    #[inline]
+    fn encoding(&self) -> StringEncoding {
+        self.0.string_encoding()
+    }
+
+    #[inline]
+    fn lift_resource(&mut self, own: bool, ty: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+        if own { self.0.lift_own(ty, index) } else { self.0.lift_borrow(ty, index) }
+    }
+
+    #[inline]
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
+        let encoding = self.0.string_encoding();
+        load_in(&mut SliceSrc { mem: self.0.memory()?, encoding }, ty, off)
+    }
+
+    #[inline]
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+        let encoding = self.0.string_encoding();
+        load_elems(&mut SliceSrc { mem: self.0.memory()?, encoding }, elem, base, len)
+    }
+}
+
+/// Lifting values without handles from a slice of memory.
+struct SliceSrc<'a> {
+    mem: &'a [u8],
+    encoding: StringEncoding,
+}
+
+impl Src for SliceSrc<'_> {
+    const SLICE: bool = true;
+
+    #[inline]
+    fn mem(&mut self) -> Result<&[u8], Trap> {
+        Ok(self.mem)
+    }
+
+    #[inline]
+    fn encoding(&self) -> StringEncoding {
+        self.encoding
+    }
+
+    fn lift_resource(&mut self, _: bool, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
+        Err(trap::unreachable("a value without handles holds a handle"))
+    }
+
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
+        load_in(self, ty, off)
+    }
+
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+        load_elems(self, elem, base, len)
+    }
+}
+
+/// Reads `N` bytes at `off`.
+#[inline]
+fn get<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Trap> {
+    match mem.get(off..).and_then(|m| m.first_chunk::<N>()) {
+        Some(bytes) => Ok(*bytes),
+        None => Err(trap::out_of_bounds(off as u64, N as u64, mem.len())),
+    }
+}
+
+#[inline]
+fn get_u32(mem: &[u8], off: usize) -> Result<u32, Trap> {
+    get(mem, off).map(u32::from_le_bytes)
+}
+
+/// `f32` from its bits, with any NaN made the canonical NaN.
+#[inline]
+fn f32_from(bits: u32) -> f32 {
+    let x = f32::from_bits(bits);
+    if x.is_nan() { f32::from_bits(0x7fc0_0000) } else { x }
+}
+
+/// `f64` from its bits, with any NaN made the canonical NaN.
+#[inline]
+fn f64_from(bits: u64) -> f64 {
+    let x = f64::from_bits(bits);
+    if x.is_nan() { f64::from_bits(0x7ff8_0000_0000_0000) } else { x }
+}
+
+/// The spec's `convert_i32_to_char`.
+#[inline]
+fn char_from(bits: u32) -> Result<char, Trap> {
+    char::from_u32(bits).ok_or_else(|| trap::bad_char(bits))
+}
+
+/// Reads a discriminant of `shape.disc_size` bytes at `off`.
+#[inline]
+fn get_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Trap> {
+    Ok(match shape.disc_size {
+        1 => u32::from(get::<1>(mem, off)?[0]),
+        2 => u32::from(u16::from_le_bytes(get(mem, off)?)),
+        _ => get_u32(mem, off)?,
+    })
+}
+
+/// The names of the flags set in `bits`; bits beyond the labels are ignored.
+fn flags_from(names: &[String], bits: u32) -> Val {
+    let set = names.iter().enumerate().filter(|&(i, _)| bits & (1 << i) != 0);
+    Val::Flags(set.map(|(_, n)| n.clone()).collect())
+}
+
+/// Builds a variant-like value of type `ty` from its case index and payload, where the index
+/// was checked against the case count.
+fn case_val(ty: &Type, index: usize, payload: Option<Val>) -> Val {
+    let payload = payload.map(Box::new);
+    match ty {
+        Type::Variant(t) => Val::Variant(t.cases()[index].0.clone(), payload),
+        Type::Enum(t) => Val::Enum(t.names()[index].clone()),
+        Type::Option(_) if index == 0 => Val::Option(None),
+        Type::Option(_) => Val::Option(payload),
+        Type::Result(_) if index == 0 => Val::Result(Ok(payload)),
+        _ => Val::Result(Err(payload)),
+    }
+}
+
+/// The shape, case count and payload type of case `index` of a variant-like type.
+fn variant_parts(ty: &Type) -> Option<(VariantShape, usize)> {
+    Some(match ty {
+        Type::Variant(t) => (t.shape(), t.cases().len()),
+        Type::Enum(t) => (t.shape(), t.names().len()),
+        Type::Option(t) => (t.shape(), 2),
+        Type::Result(t) => (t.shape(), 2),
+        _ => return None,
+    })
+}
+
+/// The payload type of case `index` (checked to be in range) of a variant-like type.
+fn payload_type(ty: &Type, index: usize) -> Option<&Type> {
+    match ty {
+        Type::Variant(t) => t.cases()[index].1.as_ref(),
+        Type::Option(t) if index == 1 => Some(t.some()),
+        Type::Result(t) if index == 0 => t.ok(),
+        Type::Result(t) => t.err(),
+        _ => None,
+    }
+}
+
+/// The spec's `load`: reads a value of type `ty` at offset `off`.
+fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
+    if !S::SLICE && !ty.has_resource() {
+        return s.load_plain(ty, off);
+    }
+    Ok(match ty {
+        Type::Bool => Val::Bool(get::<1>(s.mem()?, off)?[0] != 0),
+        Type::S8 => Val::S8(i8::from_le_bytes(get(s.mem()?, off)?)),
+        Type::U8 => Val::U8(u8::from_le_bytes(get(s.mem()?, off)?)),
+        Type::S16 => Val::S16(i16::from_le_bytes(get(s.mem()?, off)?)),
+        Type::U16 => Val::U16(u16::from_le_bytes(get(s.mem()?, off)?)),
+        Type::S32 => Val::S32(i32::from_le_bytes(get(s.mem()?, off)?)),
+        Type::U32 => Val::U32(u32::from_le_bytes(get(s.mem()?, off)?)),
+        Type::S64 => Val::S64(i64::from_le_bytes(get(s.mem()?, off)?)),
+        Type::U64 => Val::U64(u64::from_le_bytes(get(s.mem()?, off)?)),
+        Type::F32 => Val::Float32(f32_from(get_u32(s.mem()?, off)?)),
+        Type::F64 => Val::Float64(f64_from(u64::from_le_bytes(get(s.mem()?, off)?))),
+        Type::Char => Val::Char(char_from(get_u32(s.mem()?, off)?)?),
+        Type::String => {
+            let encoding = s.encoding();
+            let mem = s.mem()?;
+            let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
+            Val::String(string::lift(mem, encoding, ptr, len)?)
+        }
+        Type::List(t) => {
+            let mem = s.mem()?;
+            let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
+            Val::List(load_list(s, t.elem(), ptr, len)?)
+        }
+        Type::Map(t) => {
+            let mem = s.mem()?;
+            let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
+            Val::Map(load_map(s, t, ptr, len)?)
+        }
+        Type::FixedList(t) => Val::List(load_elems(s, t.elem(), off, t.len() as usize)?),
+        Type::Record(t) => {
+            let mut fields = Vec::with_capacity(t.fields().len());
+            for ((name, fty), &o) in t.fields().iter().zip(t.offsets()) {
+                fields.push((name.clone(), load_in(s, fty, off + o as usize)?));
+            }
+            Val::Record(fields)
+        }
+        Type::Tuple(t) => {
+            let mut vals = Vec::with_capacity(t.types().len());
+            for (ety, &o) in t.types().iter().zip(t.offsets()) {
+                vals.push(load_in(s, ety, off + o as usize)?);
+            }
+            Val::Tuple(vals)
+        }
+        Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_) => {
+            let Some((shape, cases)) = variant_parts(ty) else {
+                return Err(trap::unreachable("a variant without cases"));
+            };
+            let disc = get_disc(s.mem()?, off, shape)?;
+            let index = disc as usize;
+            if index >= cases {
+                return Err(trap::bad_discriminant(disc, cases));
+            }
+            let payload = match payload_type(ty, index) {
+                Some(pty) => Some(load_in(s, pty, off + shape.payload_offset as usize)?),
+                None => None,
+            };
+            case_val(ty, index, payload)
+        }
+        Type::Flags(t) => {
+            let mem = s.mem()?;
+            let bits = match t.size() {
+                0 => 0,
+                1 => u32::from(get::<1>(mem, off)?[0]),
+                2 => u32::from(u16::from_le_bytes(get(mem, off)?)),
+                _ => get_u32(mem, off)?,
+            };
+            flags_from(t.names(), bits)
+        }
+        Type::Own(r) => {
+            let index = get_u32(s.mem()?, off)?;
+            Val::Resource(s.lift_resource(true, *r, index)?)
+        }
+        Type::Borrow(r) => {
+            let index = get_u32(s.mem()?, off)?;
+            Val::Resource(s.lift_resource(false, *r, index)?)
+        }
+    })
+}
+
+/// Checks the range of a list of `len` elements of `size` bytes aligned to `align` at `ptr`
+/// (the checks of the spec's `load_list_from_range`).
+fn check_list(mem_len: usize, ptr: u32, len: u32, size: u32, align: u32) -> Result<(), Trap> {
+    // Elements of no size (not valid in a component) count as one byte, to bound the length.
+    let byte_len = u64::from(len) * u64::from(size.max(1));
+    if byte_len > u64::from(MAX_LIST_BYTE_LENGTH) {
+        return Err(trap::list_too_long(byte_len));
+    }
+    if ptr % align != 0 {
+        return Err(trap::unaligned(ptr, align));
+    }
+    if u64::from(ptr) + u64::from(len) * u64::from(size) > mem_len as u64 {
+        return Err(trap::list_out_of_bounds(ptr, byte_len, mem_len));
+    }
+    Ok(())
+}
+
+/// The spec's `load_list_from_range`.
+fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Trap> {
+    check_list(s.mem()?.len(), ptr, len, elem.size(), elem.align())?;
+    load_elems(s, elem, ptr as usize, len as usize)
+}
+
+/// Loads a map laid out as a list of `tuple<K, V>`.
+fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(Val, Val)>, Trap> {
+    let entry = t.entry();
+    check_list(s.mem()?.len(), ptr, len, entry.size(), entry.align())?;
+    let [koff, voff] = match entry.offsets() {
+        &[k, v] => [k as usize, v as usize],
+        _ => return Err(trap::unreachable("a map entry without two fields")),
+    };
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len as usize {
+        let at = ptr as usize + i * entry.size() as usize;
+        out.push((load_in(s, t.key(), at + koff)?, load_in(s, t.value(), at + voff)?));
+    }
+    Ok(out)
+}
+
+/// Loads `len` consecutive elements of type `elem` from `base`, in bulk for primitives.
+fn load_elems<S: Src>(s: &mut S, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+    if !S::SLICE && !elem.has_resource() {
+        return s.load_plain_elems(elem, base, len);
+    }
+    let size = elem.size() as usize;
+    if S::SLICE {
+        let mem = s.mem()?;
+        let Some(bytes) = mem.get(base..).and_then(|m| m.get(..size * len)) else {
+            return Err(trap::out_of_bounds(base as u64, (size * len) as u64, mem.len()));
+        };
+        macro_rules! bulk {
+            ($($ty:ident => |$b:ident| $val:expr),* $(,)?) => {
+                match elem {
+                    $(Type::$ty => {
+                        return Ok(bytes
+                            .chunks_exact(size)
+                            .map(|$b| $val)
+                            .collect());
+                    })*
+                    Type::Char => {
+                        return bytes
+                            .chunks_exact(4)
+                            .map(|b| Ok(Val::Char(char_from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))?)))
+                            .collect();
+                    }
+                    _ => {}
+                }
+            };
+        }
+        bulk! {
+            Bool => |b| Val::Bool(b[0] != 0),
+            S8 => |b| Val::S8(b[0] as i8),
+            U8 => |b| Val::U8(b[0]),
+            S16 => |b| Val::S16(i16::from_le_bytes([b[0], b[1]])),
+            U16 => |b| Val::U16(u16::from_le_bytes([b[0], b[1]])),
+            S32 => |b| Val::S32(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            U32 => |b| Val::U32(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            S64 => |b| Val::S64(i64::from_le_bytes(b.try_into().unwrap_or_default())),
+            U64 => |b| Val::U64(u64::from_le_bytes(b.try_into().unwrap_or_default())),
+            F32 => |b| Val::Float32(f32_from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
+            F64 => |b| Val::Float64(f64_from(u64::from_le_bytes(b.try_into().unwrap_or_default()))),
+        }
+    }
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        out.push(load_in(s, elem, base + i * size)?);
+    }
+    Ok(out)
+}
+
+/// The spec's `lift_flat`, where `flat` holds exactly the core values of `ty`.
+fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap> {
+    // A 32-bit core value is its low 32 bits; this also wraps an `i64` join slot that carries
+    // an `i32` or `f32` payload, as the spec's `CoerceValueIter` does.
+    let one = || match flat {
+        [x] => Ok(*x),
+        _ => Err(trap::core_count("a value", 1, flat.len())),
+    };
+    let pair = || match flat {
+        [a, b] => Ok((*a as u32, *b as u32)),
+        _ => Err(trap::core_count("a pointer and length", 2, flat.len())),
+    };
+    Ok(match ty {
+        Type::Bool => Val::Bool(one()? as u32 != 0),
+        Type::S8 => Val::S8(one()? as i8),
+        Type::U8 => Val::U8(one()? as u8),
+        Type::S16 => Val::S16(one()? as i16),
+        Type::U16 => Val::U16(one()? as u16),
+        Type::S32 => Val::S32(one()? as i32),
+        Type::U32 => Val::U32(one()? as u32),
+        Type::S64 => Val::S64(one()? as i64),
+        Type::U64 => Val::U64(one()?),
+        Type::F32 => Val::Float32(f32_from(one()? as u32)),
+        Type::F64 => Val::Float64(f64_from(one()?)),
+        Type::Char => Val::Char(char_from(one()? as u32)?),
+        Type::String => {
+            let (ptr, len) = pair()?;
+            let encoding = s.encoding();
+            Val::String(string::lift(s.mem()?, encoding, ptr, len)?)
+        }
+        Type::List(t) => {
+            let (ptr, len) = pair()?;
+            Val::List(load_list(s, t.elem(), ptr, len)?)
+        }
+        Type::Map(t) => {
+            let (ptr, len) = pair()?;
+            Val::Map(load_map(s, t, ptr, len)?)
+        }
+        Type::FixedList(t) => {
+            let n = t.elem().flat().len();
+            let mut vals = Vec::with_capacity(t.len() as usize);
+            for i in 0..t.len() as usize {
+                vals.push(lift_flat_in(s, t.elem(), slots(flat, i * n, n)?)?);
+            }
+            Val::List(vals)
+        }
+        Type::Record(t) => {
+            let mut fields = Vec::with_capacity(t.fields().len());
+            let mut at = 0;
+            for (name, fty) in t.fields() {
+                let n = fty.flat().len();
+                fields.push((name.clone(), lift_flat_in(s, fty, slots(flat, at, n)?)?));
+                at += n;
+            }
+            Val::Record(fields)
+        }
+        Type::Tuple(t) => {
+            let mut vals = Vec::with_capacity(t.types().len());
+            let mut at = 0;
+            for ety in t.types() {
+                let n = ety.flat().len();
+                vals.push(lift_flat_in(s, ety, slots(flat, at, n)?)?);
+                at += n;
+            }
+            Val::Tuple(vals)
+        }
+        Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_) => {
+            let Some((_, cases)) = variant_parts(ty) else {
+                return Err(trap::unreachable("a variant without cases"));
+            };
+            let Some(&disc) = flat.first() else {
+                return Err(trap::core_count("a variant", ty.flat().len(), 0));
+            };
+            let disc = disc as u32;
+            let index = disc as usize;
+            if index >= cases {
+                return Err(trap::bad_discriminant(disc, cases));
+            }
+            let payload = match payload_type(ty, index) {
+                // The payload's core values come first in the joined slots; the raw bits need
+                // no other coercion.
+                Some(pty) => Some(lift_flat_in(s, pty, slots(flat, 1, pty.flat().len())?)?),
+                None => None,
+            };
+            case_val(ty, index, payload)
+        }
+        Type::Flags(t) if t.names().is_empty() => Val::Flags(Vec::new()),
+        Type::Flags(t) => flags_from(t.names(), one()? as u32),
+        Type::Own(r) => Val::Resource(s.lift_resource(true, *r, one()? as u32)?),
+        Type::Borrow(r) => Val::Resource(s.lift_resource(false, *r, one()? as u32)?),
+    })
+}
+
+/// The `n` core values of `flat` from `at`.
+#[inline]
+fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
+    flat.get(at..).and_then(|f| f.get(..n)).ok_or_else(|| trap::core_count("a value", at + n, flat.len()))
+}
+
+/// Reads a value of type `ty` from memory at `ptr` (the spec's `load`).
+///
+/// `ptr` should be aligned for `ty` (the spec's callers check it); a slot that does not fit in
+/// memory is a trap, never a panic.
+pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val, Trap> {
+    let memory = cx.memory()?.len();
+    if u64::from(ptr) + u64::from(ty.size()) > memory as u64 {
+        return Err(trap::out_of_bounds(u64::from(ptr), u64::from(ty.size()), memory));
+    }
+    load_in(&mut CxSrc(cx), ty, ptr as usize)
+}
+
+/// Lifts a value of type `ty` from its core values (the spec's `lift_flat`).
+///
+/// `flat` holds one `u64` per entry of [`Type::flat`], with the raw bits of each core value:
+/// an `i32` or `f32` in the low 32 bits, an `i64` or `f64` in all 64.
+pub fn lift_flat<C: Context + ?Sized>(cx: &mut C, ty: &Type, flat: &[u64]) -> Result<Val, Trap> {
+    if flat.len() != ty.flat().len() {
+        return Err(trap::core_count("a value", ty.flat().len(), flat.len()));
+    }
+    lift_flat_in(&mut CxSrc(cx), ty, flat)
+}
+
+/// Lifts the values of a function's parameters or results (the spec's `lift_flat_values`).
+///
+/// If their flattening has at most `max_flat` core values, `args` holds those values.
+/// Otherwise `args[0]` points to them in memory, stored as a tuple: the pointer must be
+/// aligned and the tuple must fit in memory.
+pub fn lift_flat_values<C: Context + ?Sized>(
+    cx: &mut C,
+    max_flat: usize,
+    args: &[u64],
+    tys: &[Type],
+) -> Result<Vec<Val>, Trap> {
+    let mut s = CxSrc(cx);
+    let flat: usize = tys.iter().map(|t| t.flat().len()).sum();
+    let mut vals = Vec::with_capacity(tys.len());
+    if flat <= max_flat {
+        if args.len() != flat {
+            return Err(trap::core_count("the values", flat, args.len()));
+        }
+        let mut at = 0;
+        for ty in tys {
+            let n = ty.flat().len();
+            vals.push(lift_flat_in(&mut s, ty, slots(args, at, n)?)?);
+            at += n;
+        }
+        return Ok(vals);
+    }
+    let [ptr] = *args else {
+        return Err(trap::core_count("a pointer to the values", 1, args.len()));
+    };
+    let ptr = ptr as u32;
+    let (size, align) = tuple_size_align(tys);
+    if ptr % align != 0 {
+        return Err(trap::unaligned(ptr, align));
+    }
+    let memory = s.mem()?.len();
+    if u64::from(ptr) + size > memory as u64 {
+        return Err(trap::out_of_bounds(u64::from(ptr), size, memory));
+    }
+    let mut off = 0u64;
+    for ty in tys {
+        off = align_to_u64(off, ty.align());
+        vals.push(load_in(&mut s, ty, ptr as usize + off as usize)?);
+        off += u64::from(ty.size());
+    }
+    Ok(vals)
+}

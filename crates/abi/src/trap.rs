@@ -1,0 +1,120 @@
+//! The traps and errors of lifting and lowering, built out of line.
+//!
+//! Messages use wasmtime's wording where wasmtime has one, because conformance suites match on
+//! it.
+
+use crate::types::{Short, Type};
+use crate::val::{Summary, Val};
+use crate::Trap;
+
+#[cold]
+#[inline(never)]
+pub(crate) fn unaligned(ptr: u32, align: u32) -> Trap {
+    Trap::guest(format!("unaligned pointer: {ptr:#x} is not a multiple of {align}"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn out_of_bounds(ptr: u64, size: u64, memory: usize) -> Trap {
+    Trap::guest(format!(
+        "pointer out of bounds of memory: {size} bytes at {ptr:#x} do not fit in {memory} bytes"
+    ))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn string_too_long(byte_len: u64) -> Trap {
+    Trap::guest(format!("string length too large: {byte_len} bytes"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn string_out_of_bounds(ptr: u32, byte_len: u64, memory: usize) -> Trap {
+    Trap::guest(format!(
+        "string content out-of-bounds: {byte_len} bytes at {ptr:#x} do not fit in {memory} bytes"
+    ))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_utf8(e: std::str::Utf8Error) -> Trap {
+    // The standard library's wording, "invalid utf-8 sequence of 1 bytes from index 3" or
+    // "incomplete utf-8 byte sequence from index 3", is the wording wasmtime reports.
+    Trap::guest(e.to_string())
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_utf16(surrogate: u16) -> Trap {
+    Trap::guest(format!("invalid utf-16: unpaired surrogate {surrogate:#06x}"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn list_too_long(byte_len: u64) -> Trap {
+    Trap::guest(format!("list length too large: {byte_len} bytes"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn list_out_of_bounds(ptr: u32, byte_len: u64, memory: usize) -> Trap {
+    Trap::guest(format!(
+        "list content out-of-bounds: {byte_len} bytes at {ptr:#x} do not fit in {memory} bytes"
+    ))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn realloc_unaligned() -> Trap {
+    Trap::guest("realloc return: result not aligned")
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn realloc_out_of_bounds() -> Trap {
+    Trap::guest("realloc return: beyond end of memory")
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_char(bits: u32) -> Trap {
+    Trap::guest(format!("invalid `char` bit pattern: {bits:#x}"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn bad_discriminant(disc: u32, cases: usize) -> Trap {
+    Trap::guest(format!(
+        "invalid variant discriminant: discriminant {disc} out of range [0..{cases})"
+    ))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn core_count(what: &str, expected: usize, found: usize) -> Trap {
+    Trap::guest(format!("wrong number of core values for {what}: expected {expected}, found {found}"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn mismatch(ty: &Type, val: &Val) -> Trap {
+    Trap::host_type(format!("type mismatch: expected `{}`, found {}", Short(ty), Summary(val)))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn value_count(expected: usize, found: usize) -> Trap {
+    Trap::host_type(format!("type mismatch: expected {expected} values, found {found}"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn host_list_too_long(len: usize) -> Trap {
+    Trap::host_type(format!("list length too large: {len} elements"))
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn unreachable(what: &str) -> Trap {
+    Trap::guest(format!("internal error: {what}"))
+}

@@ -1,0 +1,166 @@
+//! Component-level values.
+
+use std::fmt;
+
+/// A component-level value, shaped like wasmtime's `component::Val`.
+///
+/// A value of a fixed-length list type is a [`Val::List`] of exactly that length.
+///
+/// Equality treats floats as bit patterns, except that every NaN equals every other NaN:
+/// it asks whether two values are the same, not whether two numbers compare equal.
+#[derive(Clone, Debug)]
+pub enum Val {
+    /// A `bool`.
+    Bool(bool),
+    /// An `s8`.
+    S8(i8),
+    /// A `u8`.
+    U8(u8),
+    /// An `s16`.
+    S16(i16),
+    /// A `u16`.
+    U16(u16),
+    /// An `s32`.
+    S32(i32),
+    /// A `u32`.
+    U32(u32),
+    /// An `s64`.
+    S64(i64),
+    /// A `u64`.
+    U64(u64),
+    /// An `f32`.
+    Float32(f32),
+    /// An `f64`.
+    Float64(f64),
+    /// A `char`.
+    Char(char),
+    /// A `string`.
+    String(String),
+    /// A `list<T>` or a fixed-length `list<T, N>`.
+    List(Vec<Val>),
+    /// A `record`: its fields in the order of the type, with their names.
+    Record(Vec<(String, Val)>),
+    /// A `tuple`.
+    Tuple(Vec<Val>),
+    /// A `variant`: the case name and its payload, if the case has one.
+    Variant(String, Option<Box<Val>>),
+    /// An `enum`: the case name.
+    Enum(String),
+    /// An `option<T>`.
+    Option(Option<Box<Val>>),
+    /// A `result<T, E>`, each side with its payload if that side has one.
+    Result(Result<Option<Box<Val>>, Option<Box<Val>>>),
+    /// A `flags`: the names of the flags that are set.
+    Flags(Vec<String>),
+    /// An `own` or `borrow` handle to a resource.
+    Resource(ResourceAny),
+    /// A `map<K, V>`: its entries in order.
+    Map(Vec<(Val, Val)>),
+}
+
+impl PartialEq for Val {
+    fn eq(&self, other: &Val) -> bool {
+        use Val::*;
+        match (self, other) {
+            (Bool(a), Bool(b)) => a == b,
+            (S8(a), S8(b)) => a == b,
+            (U8(a), U8(b)) => a == b,
+            (S16(a), S16(b)) => a == b,
+            (U16(a), U16(b)) => a == b,
+            (S32(a), S32(b)) => a == b,
+            (U32(a), U32(b)) => a == b,
+            (S64(a), S64(b)) => a == b,
+            (U64(a), U64(b)) => a == b,
+            (Float32(a), Float32(b)) => a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+            (Float64(a), Float64(b)) => a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+            (Char(a), Char(b)) => a == b,
+            (String(a), String(b)) => a == b,
+            (List(a), List(b)) => a == b,
+            (Record(a), Record(b)) => a == b,
+            (Tuple(a), Tuple(b)) => a == b,
+            (Variant(a, x), Variant(b, y)) => a == b && x == y,
+            (Enum(a), Enum(b)) => a == b,
+            (Option(a), Option(b)) => a == b,
+            (Result(a), Result(b)) => a == b,
+            (Flags(a), Flags(b)) => a == b,
+            (Resource(a), Resource(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A handle to a resource, as passed between the runtime and a guest.
+///
+/// The runtime gives the fields their meaning; this crate only passes them through
+/// [`Context`](crate::Context).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResourceAny {
+    #[doc(hidden)]
+    pub ty: u32,
+    #[doc(hidden)]
+    pub index: u32,
+    #[doc(hidden)]
+    pub generation: u32,
+    #[doc(hidden)]
+    pub own: bool,
+}
+
+impl ResourceAny {
+    /// Whether this is an owned handle (`own`) rather than a borrowed one (`borrow`).
+    pub fn owned(&self) -> bool {
+        self.own
+    }
+}
+
+/// A short description of a value for error messages, such as "u32 value `5`" or "list of
+/// length 3", that never shows a whole string or list.
+pub(crate) struct Summary<'a>(pub &'a Val);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Val::Bool(v) => write!(f, "bool value `{v}`"),
+            Val::S8(v) => write!(f, "s8 value `{v}`"),
+            Val::U8(v) => write!(f, "u8 value `{v}`"),
+            Val::S16(v) => write!(f, "s16 value `{v}`"),
+            Val::U16(v) => write!(f, "u16 value `{v}`"),
+            Val::S32(v) => write!(f, "s32 value `{v}`"),
+            Val::U32(v) => write!(f, "u32 value `{v}`"),
+            Val::S64(v) => write!(f, "s64 value `{v}`"),
+            Val::U64(v) => write!(f, "u64 value `{v}`"),
+            Val::Float32(v) => write!(f, "f32 value `{v}`"),
+            Val::Float64(v) => write!(f, "f64 value `{v}`"),
+            Val::Char(v) => write!(f, "char value `{}`", v.escape_debug()),
+            Val::String(s) => write!(f, "string of length {}", s.len()),
+            Val::List(v) => write!(f, "list of length {}", v.len()),
+            Val::Record(fields) => {
+                f.write_str("record { ")?;
+                for (i, (name, _)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if i == 8 {
+                        f.write_str("...")?;
+                        break;
+                    }
+                    f.write_str(name)?;
+                }
+                f.write_str(" }")
+            }
+            Val::Tuple(v) => write!(f, "tuple of length {}", v.len()),
+            Val::Variant(case, payload) => {
+                let with = if payload.is_some() { "with" } else { "without" };
+                write!(f, "variant case `{case}` {with} payload")
+            }
+            Val::Enum(case) => write!(f, "enum case `{case}`"),
+            Val::Option(None) => f.write_str("option `none`"),
+            Val::Option(Some(_)) => f.write_str("option `some` with payload"),
+            Val::Result(Ok(p)) => write!(f, "result `ok` {}", if p.is_some() { "with payload" } else { "without payload" }),
+            Val::Result(Err(p)) => write!(f, "result `error` {}", if p.is_some() { "with payload" } else { "without payload" }),
+            Val::Flags(names) => write!(f, "flags with {} set", names.len()),
+            Val::Resource(r) => f.write_str(if r.own { "owned resource" } else { "borrowed resource" }),
+            Val::Map(v) => write!(f, "map of length {}", v.len()),
+        }
+    }
+}

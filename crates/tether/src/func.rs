@@ -1,0 +1,685 @@
+//! Calls across the component boundary: `canon lift` (calling into a guest), `canon lower`
+//! (a guest calling out), the resource built-ins, and the public [`Func`].
+
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use tether_abi::{
+    Context, CoreType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex, SourceEncoding,
+    StringEncoding, Trap, Val,
+};
+use wasmtime::{AsContextMut as _, ValRaw};
+
+use crate::resources::{Dtor, Slot};
+use crate::store::{AsContext, AsContextMut, InstanceId, Scope, StoreContextMut, StoreData};
+use crate::types::FuncSig;
+
+type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
+
+/// The canonical options of one `canon lift` or `canon lower`, resolved to core items.
+#[derive(Clone)]
+pub(crate) struct Opts {
+    pub encoding: StringEncoding,
+    pub memory: Option<wasmtime::Memory>,
+    pub realloc: Option<wasmtime::Func>,
+    pub post_return: Option<wasmtime::Func>,
+}
+
+/// A component function: lifted from a guest's core function, or defined by the host.
+#[derive(Clone)]
+pub(crate) enum FuncDef {
+    Lifted(Arc<LiftedFunc>),
+    /// A host function, by index into the store's host functions.
+    Host(u32),
+}
+
+/// A `canon lift`ed function of one instance.
+pub(crate) struct LiftedFunc {
+    pub core: wasmtime::Func,
+    pub sig: Arc<FuncSig>,
+    pub opts: Opts,
+    pub instance: InstanceId,
+    /// The store-level resource type of each of `sig.resources`.
+    pub resources: Vec<u32>,
+}
+
+/// What a `canon lower`ed core function calls, and how.
+pub(crate) struct Lowered {
+    pub callee: FuncDef,
+    pub sig: Arc<FuncSig>,
+    pub opts: Opts,
+    pub instance: InstanceId,
+    pub resources: Vec<u32>,
+}
+
+/// An error that a guest caused, carried through the core engine unchanged.
+#[derive(Debug)]
+pub(crate) struct GuestTrap(pub Trap);
+
+impl std::fmt::Display for GuestTrap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for GuestTrap {}
+
+/// Lifting and lowering against one instance's memory, `realloc` and handle table.
+pub(crate) struct Cx<'a, 'b, T: 'static> {
+    pub store: &'a mut Wt<'b, T>,
+    pub opts: &'a Opts,
+    pub instance: InstanceId,
+    pub resources: &'a [u32],
+    /// The scope that borrows lowered into this instance, or lent from it, belong to.
+    pub scope: usize,
+    pub source: SourceEncoding,
+}
+
+#[cold]
+fn no_memory() -> Trap {
+    Trap::guest("no `memory` canonical option given, but the type needs one")
+}
+
+impl<T> Context for Cx<'_, '_, T> {
+    fn string_encoding(&self) -> StringEncoding {
+        self.opts.encoding
+    }
+
+    fn source_encoding(&self) -> SourceEncoding {
+        self.source
+    }
+
+    fn memory(&self) -> Result<&[u8], Trap> {
+        match &self.opts.memory {
+            Some(m) => Ok(m.data(&*self.store)),
+            None => Err(no_memory()),
+        }
+    }
+
+    fn memory_mut(&mut self) -> Result<&mut [u8], Trap> {
+        match &self.opts.memory {
+            Some(m) => Ok(m.data_mut(&mut *self.store)),
+            None => Err(no_memory()),
+        }
+    }
+
+    fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Trap> {
+        let Some(realloc) = self.opts.realloc else {
+            return Err(Trap::guest("no `realloc` canonical option given, but the type needs one"));
+        };
+        let inst = self.instance as usize;
+        self.store.data_mut().rt.instances[inst].may_leave = false;
+        let mut args = [
+            ValRaw::i32(old_ptr as i32),
+            ValRaw::i32(old_size as i32),
+            ValRaw::i32(align as i32),
+            ValRaw::i32(new_size as i32),
+        ];
+        // SAFETY: the validator checked that `realloc` has type
+        // `(func (param i32 i32 i32 i32) (result i32))`, which the four-slot buffer fits, and
+        // the function belongs to this store.
+        let r = unsafe { realloc.call_unchecked(&mut *self.store, &mut args) };
+        self.store.data_mut().rt.instances[inst].may_leave = true;
+        match r {
+            Ok(()) => Ok(args[0].get_i32() as u32),
+            Err(e) => Err(Trap::guest(format!("realloc trapped: {}", describe_error(&e.into())))),
+        }
+    }
+
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+        let rt = self.resources[resource.0 as usize];
+        let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
+        match table.remove(index)? {
+            Slot::Own { rt: have, rep, lends } => {
+                if have != rt {
+                    return Err(wrong_type(index));
+                }
+                if lends != 0 {
+                    return Err(Trap::guest("cannot remove owned resource while borrowed"));
+                }
+                Ok(ResourceAny { ty: rt, index: rep, generation: 0, own: true })
+            }
+            Slot::Borrow { rt: have, .. } => {
+                if have != rt {
+                    return Err(wrong_type(index));
+                }
+                Err(Trap::guest(format!("cannot lift own handle from borrowed handle index {index}")))
+            }
+            Slot::Free { .. } => Err(Trap::guest(format!("unknown handle index {index}"))),
+        }
+    }
+
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+        let rt = self.resources[resource.0 as usize];
+        let data = self.store.data_mut();
+        let slot = data.rt.instances[self.instance as usize].handles.get_mut(index)?;
+        let rep = match slot {
+            Slot::Own { rt: have, rep, lends } => {
+                if *have != rt {
+                    return Err(wrong_type(index));
+                }
+                *lends += 1;
+                *rep
+            }
+            Slot::Borrow { rt: have, rep, .. } => {
+                if *have != rt {
+                    return Err(wrong_type(index));
+                }
+                *rep
+            }
+            Slot::Free { .. } => return Err(Trap::guest(format!("unknown handle index {index}"))),
+        };
+        if matches!(slot, Slot::Own { .. }) {
+            data.rt.scopes[self.scope].lenders.push((self.instance, index));
+        }
+        Ok(ResourceAny { ty: rt, index: rep, generation: 0, own: false })
+    }
+
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+        let rt = self.resources[resource.0 as usize];
+        check_resource(rt, value, true)?;
+        let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
+        table.add(Slot::Own { rt, rep: value.index, lends: 0 })
+    }
+
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+        let rt = self.resources[resource.0 as usize];
+        check_resource(rt, value, false)?;
+        let data = self.store.data_mut();
+        if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
+            return Ok(value.index);
+        }
+        let scope = self.scope as u32;
+        let i = data.rt.instances[self.instance as usize].handles.add(Slot::Borrow { rt, rep: value.index, scope })?;
+        data.rt.scopes[self.scope].borrows += 1;
+        Ok(i)
+    }
+}
+
+fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
+    if value.ty != rt {
+        return Err(Trap::host_type("mismatched resource types"));
+    }
+    if own && !value.own {
+        return Err(Trap::host_type("cannot lower a borrowed resource as `own`"));
+    }
+    Ok(())
+}
+
+#[cold]
+fn wrong_type(index: u32) -> Trap {
+    Trap::guest(format!(
+        "handle index {index} used with the wrong type, expected guest-defined resource but found a different guest-defined resource"
+    ))
+}
+
+/// Renders an error from the core engine or a host function as one line.
+pub(crate) fn describe_error(e: &anyhow::Error) -> String {
+    if let Some(t) = e.downcast_ref::<GuestTrap>() {
+        return t.0.message().to_string();
+    }
+    if let Some(t) = e.downcast_ref::<wasmtime::Trap>() {
+        return t.to_string();
+    }
+    if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
+        return "uncaught exception propagated out of component".to_string();
+    }
+    format!("{e:#}")
+}
+
+/// Turns a core engine error into Tether's error, naming traps the way the spec does.
+pub(crate) fn from_core(e: wasmtime::Error) -> anyhow::Error {
+    if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
+        return anyhow!("uncaught exception propagated out of component");
+    }
+    match e.downcast::<GuestTrap>() {
+        Ok(t) => anyhow::Error::new(t),
+        Err(e) => match e.downcast::<HostError>() {
+            Ok(h) => h.0,
+            Err(e) => {
+                let wasm_trap = e.downcast_ref::<wasmtime::Trap>().copied();
+                let e = anyhow::Error::from(e);
+                match wasm_trap {
+                    Some(t) => e.context(format!("wasm trap: {t}")),
+                    None => e,
+                }
+            }
+        },
+    }
+}
+
+/// An error returned by a host function, carried through the core engine unchanged.
+struct HostError(anyhow::Error);
+
+impl std::fmt::Debug for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// Turns Tether's error into the core engine's, for returning from a host function.
+pub(crate) fn to_core(e: anyhow::Error) -> wasmtime::Error {
+    match e.downcast::<GuestTrap>() {
+        Ok(t) => wasmtime::Error::new(t),
+        Err(e) => wasmtime::Error::new(HostError(e)),
+    }
+}
+
+fn trap(t: Trap) -> anyhow::Error {
+    anyhow::Error::new(GuestTrap(t))
+}
+
+fn raw_to_u64(raw: ValRaw, ty: CoreType) -> u64 {
+    match ty {
+        CoreType::I32 => raw.get_u32() as u64,
+        CoreType::I64 => raw.get_u64(),
+        CoreType::F32 => raw.get_f32() as u64,
+        CoreType::F64 => raw.get_f64(),
+    }
+}
+
+fn u64_to_raw(v: u64, ty: CoreType) -> ValRaw {
+    match ty {
+        CoreType::I32 => ValRaw::u32(v as u32),
+        CoreType::I64 => ValRaw::u64(v),
+        CoreType::F32 => ValRaw::f32(v as u32),
+        CoreType::F64 => ValRaw::f64(v),
+    }
+}
+
+/// Calls a lifted function: enters its instance, lowers `args` into it, runs the core
+/// function, lifts the results and hands them to `on_results`, then runs `post-return` and
+/// checks that every borrow handed to the callee was dropped.
+pub(crate) fn call_lifted<T, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    caller: Option<InstanceId>,
+    source: SourceEncoding,
+    args: &[Val],
+    on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
+) -> Result<R> {
+    let entering = {
+        let rt = &mut store.data_mut().rt;
+        let set = rt.entering_set(f.instance, caller);
+        for &i in &set {
+            let inst = &rt.instances[i as usize];
+            if inst.poisoned {
+                return Err(trap(Trap::guest("cannot enter component instance: it trapped before and may be in an inconsistent state")));
+            }
+            if !inst.may_enter {
+                return Err(trap(Trap::guest("cannot enter component instance")));
+            }
+        }
+        for &i in &set {
+            rt.instances[i as usize].may_enter = false;
+        }
+        rt.scopes.push(Scope::default());
+        set
+    };
+    let scope = store.data().rt.scopes.len() - 1;
+    let r = call_lifted_inner(store, f, scope, source, args, on_results);
+    let rt = &mut store.data_mut().rt;
+    rt.scopes.truncate(scope);
+    for &i in &entering {
+        let inst = &mut rt.instances[i as usize];
+        inst.may_enter = true;
+        if r.is_err() {
+            inst.poisoned = true;
+        }
+    }
+    r
+}
+
+fn call_lifted_inner<T, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    scope: usize,
+    source: SourceEncoding,
+    args: &[Val],
+    on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
+) -> Result<R> {
+    let sig = &*f.sig;
+    let (core_params, core_results) = sig.lift_core_type();
+    let mut flat = Vec::with_capacity(core_params.len());
+    {
+        let mut cx = Cx { store, opts: &f.opts, instance: f.instance, resources: &f.resources, scope, source };
+        tether_abi::lower_flat_values(&mut cx, MAX_FLAT_PARAMS, args, &sig.params, None, &mut flat)
+            .map_err(lower_error)?;
+    }
+    let mut buf: Vec<ValRaw> = Vec::with_capacity(core_params.len().max(core_results.len()));
+    for (v, ty) in flat.iter().zip(&core_params) {
+        buf.push(u64_to_raw(*v, *ty));
+    }
+    buf.resize(core_params.len().max(core_results.len()), ValRaw::i32(0));
+    // SAFETY: the validator checked that the lifted core function has the type that
+    // `lift_core_type` computes, the buffer holds its parameters in that order and has room
+    // for its results, and the function belongs to this store.
+    unsafe { f.core.call_unchecked(&mut *store, buf.as_mut_slice()) }.map_err(from_core)?;
+    let raw_results: Vec<u64> = buf.iter().zip(&core_results).map(|(r, ty)| raw_to_u64(*r, *ty)).collect();
+    let results = {
+        let mut cx = Cx { store, opts: &f.opts, instance: f.instance, resources: &f.resources, scope, source: SourceEncoding::Utf8 };
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_RESULTS, &raw_results, &sig.results).map_err(trap)?
+    };
+    let r = on_results(store, results)?;
+    if let Some(post) = f.opts.post_return {
+        let inst = f.instance as usize;
+        store.data_mut().rt.instances[inst].may_leave = false;
+        let mut pbuf: Vec<ValRaw> = buf[..core_results.len()].to_vec();
+        // SAFETY: the validator checked that `post-return` takes the lifted function's core
+        // results, which `pbuf` holds, and returns nothing; it belongs to this store.
+        let res = unsafe { post.call_unchecked(&mut *store, pbuf.as_mut_slice()) };
+        store.data_mut().rt.instances[inst].may_leave = true;
+        res.map_err(from_core)?;
+    }
+    if store.data().rt.scopes[scope].borrows != 0 {
+        return Err(trap(Trap::guest("borrow handles still remain at the end of the call")));
+    }
+    Ok(r)
+}
+
+/// A fault in lowering: the guest's (a trap) or the host's (a value of the wrong type).
+fn lower_error(t: Trap) -> anyhow::Error {
+    match t.kind() {
+        tether_abi::TrapKind::Guest => trap(t),
+        tether_abi::TrapKind::HostType => anyhow!("{}", t.message()),
+    }
+}
+
+fn source_of(encoding: StringEncoding) -> SourceEncoding {
+    match encoding {
+        StringEncoding::Utf8 => SourceEncoding::Utf8,
+        StringEncoding::Utf16 => SourceEncoding::Utf16,
+        StringEncoding::Latin1Utf16 => SourceEncoding::Latin1Utf16 { force_utf16: false },
+    }
+}
+
+/// Creates the core function that a `canon lower` produces.
+pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) -> wasmtime::Func {
+    let (params, results) = lowered.sig.lower_core_type();
+    let ty = wasmtime::FuncType::new(store.engine(), params.iter().map(|t| core_val_type(*t)), results.iter().map(|t| core_val_type(*t)));
+    let lowered = Arc::new(lowered);
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
+        let mut store = caller.as_context_mut();
+        call_lowered(&mut store, &lowered, &params, slots).map_err(to_core)
+    };
+    // SAFETY: `call_lowered` reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+pub(crate) fn core_val_type(t: CoreType) -> wasmtime::ValType {
+    match t {
+        CoreType::I32 => wasmtime::ValType::I32,
+        CoreType::I64 => wasmtime::ValType::I64,
+        CoreType::F32 => wasmtime::ValType::F32,
+        CoreType::F64 => wasmtime::ValType::F64,
+    }
+}
+
+fn call_lowered<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    params: &[CoreType],
+    slots: &mut [MaybeUninit<ValRaw>],
+) -> Result<()> {
+    if !store.data().rt.instances[l.instance as usize].may_leave {
+        return Err(trap(Trap::guest("cannot leave component instance")));
+    }
+    let args: Vec<u64> = params
+        .iter()
+        .zip(slots.iter())
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        .map(|(ty, s)| raw_to_u64(unsafe { s.assume_init() }, *ty))
+        .collect();
+    let out_ptr = if l.sig.results_spill { args.last().map(|p| *p as u32) } else { None };
+    let scope = {
+        let rt = &mut store.data_mut().rt;
+        rt.scopes.push(Scope::default());
+        rt.scopes.len() - 1
+    };
+    let r = call_lowered_inner(store, l, scope, &args, out_ptr);
+    // Give back every handle lent for the call, whether it returned or trapped.
+    let rt = &mut store.data_mut().rt;
+    let lenders = std::mem::take(&mut rt.scopes[scope].lenders);
+    for (inst, i) in lenders {
+        if let Ok(Slot::Own { lends, .. }) = rt.instances[inst as usize].handles.get_mut(i) {
+            *lends -= 1;
+        }
+    }
+    rt.scopes.truncate(scope);
+    let flat = r?;
+    for (i, v) in flat.iter().enumerate() {
+        slots[i] = MaybeUninit::new(u64_to_raw(*v, l.sig.flat_results[i]));
+    }
+    Ok(())
+}
+
+fn call_lowered_inner<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    scope: usize,
+    args: &[u64],
+    out_ptr: Option<u32>,
+) -> Result<Vec<u64>> {
+    let params = {
+        let mut cx = Cx { store, opts: &l.opts, instance: l.instance, resources: &l.resources, scope, source: SourceEncoding::Utf8 };
+        let param_args = if out_ptr.is_some() { &args[..args.len() - 1] } else { args };
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params).map_err(trap)?
+    };
+    let lower_results = |store: &mut Wt<'_, T>, results: Vec<Val>| -> Result<Vec<u64>> {
+        let mut flat = Vec::with_capacity(1);
+        let mut cx = Cx { store, opts: &l.opts, instance: l.instance, resources: &l.resources, scope, source: SourceEncoding::Utf8 };
+        tether_abi::lower_flat_values(&mut cx, MAX_FLAT_RESULTS, &results, &l.sig.results, out_ptr, &mut flat)
+            .map_err(lower_error)?;
+        Ok(flat)
+    };
+    match &l.callee {
+        FuncDef::Host(i) => {
+            let f = store.data().host_funcs[*i as usize].clone();
+            let mut results = vec![Val::Bool(false); l.sig.results.len()];
+            f(StoreContextMut(store.as_context_mut()), &params, &mut results)?;
+            let mut cx_source = lower_results(store, results);
+            if let Err(e) = &cx_source
+                && e.downcast_ref::<GuestTrap>().is_none()
+            {
+                cx_source = Err(anyhow!("host function returned a value of the wrong type: {e}"));
+            }
+            cx_source
+        }
+        FuncDef::Lifted(f) => {
+            let source = source_of(l.opts.encoding);
+            call_lifted(store, f, Some(l.instance), source, &params, |store, results| {
+                lower_results(store, results)
+            })
+        }
+    }
+}
+
+/// Runs the destructor of resource type `rt` on `rep`, on behalf of instance `caller`
+/// (or the host).
+pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: u32, rep: u32) -> Result<()> {
+    let info = &store.data().rt.resource_types[rt as usize];
+    let (dtor, implementer) = (info.dtor.clone(), info.implementer);
+    match dtor {
+        None => Ok(()),
+        Some(Dtor::Host(i)) => {
+            let f = store.data().host_dtors[i as usize].clone();
+            f(StoreContextMut(store.as_context_mut()), rep)
+        }
+        Some(Dtor::Guest(func)) => {
+            let implementer = implementer.expect("guest destructors belong to an instance");
+            let entering = {
+                let rt = &mut store.data_mut().rt;
+                let set = rt.entering_set(implementer, caller);
+                for &i in &set {
+                    let inst = &rt.instances[i as usize];
+                    if inst.poisoned || !inst.may_enter {
+                        return Err(trap(Trap::guest("cannot enter component instance")));
+                    }
+                }
+                for &i in &set {
+                    rt.instances[i as usize].may_enter = false;
+                }
+                set
+            };
+            let mut buf = [ValRaw::i32(rep as i32)];
+            // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
+            let r = unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
+            let rt = &mut store.data_mut().rt;
+            for &i in &entering {
+                rt.instances[i as usize].may_enter = true;
+                if r.is_err() {
+                    rt.instances[i as usize].poisoned = true;
+                }
+            }
+            r
+        }
+    }
+}
+
+/// Creates the core function of a `canon resource.new`, `resource.drop` or `resource.rep`.
+pub(crate) fn make_resource_intrinsic<T: 'static>(
+    store: &mut Wt<'_, T>,
+    op: crate::translate::ResourceOp,
+    rt: u32,
+    instance: InstanceId,
+) -> wasmtime::Func {
+    use crate::translate::ResourceOp;
+    match op {
+        ResourceOp::New => wasmtime::Func::wrap(store, move |mut caller: wasmtime::Caller<'_, StoreData<T>>, rep: u32| -> wasmtime::Result<u32> {
+            let data = caller.data_mut();
+            let inst = &mut data.rt.instances[instance as usize];
+            if !inst.may_leave {
+                return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
+            }
+            inst.handles.add(Slot::Own { rt, rep, lends: 0 }).map_err(|t| to_core(trap(t)))
+        }),
+        ResourceOp::Rep => wasmtime::Func::wrap(store, move |caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<u32> {
+            let inst = &caller.data().rt.instances[instance as usize];
+            match inst.handles.get(i).map_err(|t| to_core(trap(t)))? {
+                Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. } if have == rt => Ok(rep),
+                _ => Err(to_core(trap(wrong_type(i)))),
+            }
+        }),
+        ResourceOp::Drop => wasmtime::Func::wrap(store, move |mut caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<()> {
+            resource_drop(caller.as_context_mut(), instance, rt, i).map_err(to_core)
+        }),
+    }
+}
+
+fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32) -> Result<()> {
+    let data = store.data_mut();
+    let inst = &mut data.rt.instances[instance as usize];
+    if !inst.may_leave {
+        return Err(trap(Trap::guest("cannot leave component instance")));
+    }
+    let slot = inst.handles.get(i).map_err(trap)?;
+    match slot {
+        Slot::Own { rt: have, .. } | Slot::Borrow { rt: have, .. } if have != rt => return Err(trap(wrong_type(i))),
+        Slot::Own { lends, .. } if lends != 0 => {
+            return Err(trap(Trap::guest("cannot remove owned resource while borrowed")));
+        }
+        _ => {}
+    }
+    inst.handles.remove(i).map_err(trap)?;
+    match slot {
+        Slot::Own { rep, .. } => {
+            if data.rt.resource_types[rt as usize].implementer == Some(instance) {
+                // The instance drops its own resource: the destructor runs inside it.
+                let dtor = data.rt.resource_types[rt as usize].dtor.clone();
+                if let Some(Dtor::Guest(func)) = dtor {
+                    let mut buf = [ValRaw::i32(rep as i32)];
+                    // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
+                    return unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
+                }
+                Ok(())
+            } else {
+                run_dtor(store, Some(instance), rt, rep)
+            }
+        }
+        Slot::Borrow { scope, .. } => {
+            if let Some(s) = data.rt.scopes.get_mut(scope as usize) {
+                s.borrows = s.borrows.saturating_sub(1);
+            }
+            Ok(())
+        }
+        Slot::Free { .. } => Ok(()),
+    }
+}
+
+/// A component function that the host can call.
+#[derive(Clone)]
+pub struct Func {
+    pub(crate) def: FuncDef,
+}
+
+impl Func {
+    /// Calls the function with `params`, writing its results into `results`.
+    ///
+    /// Runs the function's `post-return` before returning. A trap is returned as an error
+    /// that names the fault; afterwards the instance that trapped cannot be entered again.
+    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+        let mut store = store.as_context_mut();
+        match &self.def {
+            FuncDef::Lifted(f) => {
+                if params.len() != f.sig.params.len() {
+                    anyhow::bail!("expected {} arguments, got {}", f.sig.params.len(), params.len());
+                }
+                if results.len() != f.sig.results.len() {
+                    anyhow::bail!("expected {} results, got room for {}", f.sig.results.len(), results.len());
+                }
+                call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, params, |_, vals| {
+                    for (slot, v) in results.iter_mut().zip(vals) {
+                        *slot = v;
+                    }
+                    Ok(())
+                })
+            }
+            FuncDef::Host(i) => {
+                let f = store.0.data().host_funcs[*i as usize].clone();
+                f(store.as_context_mut(), params, results)
+            }
+        }
+    }
+
+    /// How many parameters the function takes (for a host function, unknown: 0).
+    pub fn param_count(&self, _store: impl AsContext) -> usize {
+        match &self.def {
+            FuncDef::Lifted(f) => f.sig.params.len(),
+            FuncDef::Host(_) => 0,
+        }
+    }
+
+    /// How many results the function returns (for a host function, unknown: 0).
+    pub fn result_count(&self, _store: impl AsContext) -> usize {
+        match &self.def {
+            FuncDef::Lifted(f) => f.sig.results.len(),
+            FuncDef::Host(_) => 0,
+        }
+    }
+
+    /// The parameter types.
+    pub fn params(&self, _store: impl AsContext) -> Vec<tether_abi::Type> {
+        match &self.def {
+            FuncDef::Lifted(f) => f.sig.params.clone(),
+            FuncDef::Host(_) => Vec::new(),
+        }
+    }
+
+    /// The result types.
+    pub fn results(&self, _store: impl AsContext) -> Vec<tether_abi::Type> {
+        match &self.def {
+            FuncDef::Lifted(f) => f.sig.results.clone(),
+            FuncDef::Host(_) => Vec::new(),
+        }
+    }
+}

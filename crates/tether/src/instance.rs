@@ -1,0 +1,433 @@
+//! Instantiation: walking a component's initializers in order and filling the index spaces
+//! of one instance, then [`Instance`], the host's view of the result.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::component_types::ResourceId;
+use wasmparser::types::Types;
+use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
+
+use crate::func::{FuncDef, LiftedFunc, Lowered, Opts};
+use crate::resources::{Dtor, ResourceTypeInfo};
+use crate::store::{AsContextMut, InstanceId, StoreData};
+use crate::translate::{CanonOpts, ComponentDef, Item};
+
+type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
+
+/// An item of a component instance, as its exports and an instantiation's arguments hold it.
+#[derive(Clone)]
+pub(crate) enum Export {
+    Func(FuncDef),
+    Instance(Arc<Exports>),
+    Module(wasmtime::Module),
+    Component(ComponentClosure),
+    /// A type: a resource's store-level type, or `None` for any other type.
+    Type(Option<u32>),
+}
+
+impl Export {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Export::Func(_) => "func",
+            Export::Instance(_) => "instance",
+            Export::Module(_) => "module",
+            Export::Component(_) => "component",
+            Export::Type(_) => "type",
+        }
+    }
+}
+
+/// A component instance's exports, by name, in order.
+#[derive(Default)]
+pub(crate) struct Exports {
+    pub items: Vec<(String, Export)>,
+}
+
+impl Exports {
+    pub fn get(&self, name: &str) -> Option<&Export> {
+        self.items.iter().find(|(n, _)| n == name).map(|(_, e)| e)
+    }
+}
+
+/// A component together with the enclosing components' modules and components that its
+/// `alias outer` definitions may refer to.
+#[derive(Clone)]
+pub(crate) struct ComponentClosure {
+    pub def: Arc<ComponentDef>,
+    pub outer: Option<Arc<Env>>,
+}
+
+/// A snapshot of an enclosing component's module and component spaces.
+pub(crate) struct Env {
+    modules: Vec<wasmtime::Module>,
+    components: Vec<ComponentClosure>,
+    parent: Option<Arc<Env>>,
+}
+
+#[derive(Clone)]
+enum CoreInstance {
+    Wasm(wasmtime::Instance),
+    Bag(Arc<Vec<(String, wasmtime::Extern)>>),
+}
+
+/// The index spaces of one component instance under construction.
+struct Frame<'d> {
+    def: &'d ComponentDef,
+    outer: Option<Arc<Env>>,
+    instance: InstanceId,
+    core_funcs: Vec<wasmtime::Func>,
+    core_tables: Vec<wasmtime::Table>,
+    core_memories: Vec<wasmtime::Memory>,
+    core_globals: Vec<wasmtime::Global>,
+    core_tags: Vec<wasmtime::Tag>,
+    core_modules: Vec<wasmtime::Module>,
+    core_instances: Vec<CoreInstance>,
+    funcs: Vec<FuncDef>,
+    instances: Vec<Arc<Exports>>,
+    components: Vec<ComponentClosure>,
+    bindings: HashMap<ResourceId, u32>,
+    exports: Exports,
+}
+
+/// Instantiates `closure` with `args` as its imports, inside `parent`.
+pub(crate) fn instantiate<T: 'static>(
+    store: &mut Wt<'_, T>,
+    closure: &ComponentClosure,
+    args: &HashMap<String, Export>,
+    parent: Option<InstanceId>,
+) -> Result<Arc<Exports>> {
+    let def = &*closure.def;
+    let instance = store.data_mut().rt.new_instance(parent);
+    let mut f = Frame {
+        def,
+        outer: closure.outer.clone(),
+        instance,
+        core_funcs: Vec::new(),
+        core_tables: Vec::new(),
+        core_memories: Vec::new(),
+        core_globals: Vec::new(),
+        core_tags: Vec::new(),
+        core_modules: Vec::new(),
+        core_instances: Vec::new(),
+        funcs: Vec::new(),
+        instances: Vec::new(),
+        components: Vec::new(),
+        bindings: HashMap::new(),
+        exports: Exports::default(),
+    };
+    for item in &def.items {
+        step(store, &mut f, item, args)?;
+    }
+    Ok(Arc::new(f.exports))
+}
+
+fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args: &HashMap<String, Export>) -> Result<()> {
+    let def = f.def;
+    match item {
+        Item::CoreModule(i) => f.core_modules.push(def.modules[*i].clone()),
+        Item::CoreInstantiate { module, args: margs } => {
+            let module = f.core_modules[*module as usize].clone();
+            let mut imports = Vec::new();
+            for import in module.imports() {
+                let Some((_, inst)) = margs.iter().find(|(n, _)| n == import.module()) else {
+                    bail!("module import `{}::{}` not defined", import.module(), import.name());
+                };
+                let inst = f.core_instances[*inst as usize].clone();
+                let ext = core_export(store, &inst, import.name())
+                    .ok_or_else(|| anyhow!("module import `{}::{}` not defined", import.module(), import.name()))?;
+                imports.push(ext);
+            }
+            let inst = wasmtime::Instance::new(&mut *store, &module, &imports).map_err(crate::func::from_core)?;
+            f.core_instances.push(CoreInstance::Wasm(inst));
+        }
+        Item::CoreInstanceFromExports(exports) => {
+            let mut bag = Vec::with_capacity(exports.len());
+            for (name, kind, index) in exports {
+                let i = *index as usize;
+                let ext: wasmtime::Extern = match kind {
+                    ExternalKind::Func | ExternalKind::FuncExact => f.core_funcs[i].into(),
+                    ExternalKind::Table => f.core_tables[i].into(),
+                    ExternalKind::Memory => f.core_memories[i].into(),
+                    ExternalKind::Global => f.core_globals[i].into(),
+                    ExternalKind::Tag => f.core_tags[i].into(),
+                };
+                bag.push((name.clone(), ext));
+            }
+            f.core_instances.push(CoreInstance::Bag(Arc::new(bag)));
+        }
+        Item::Component(i) => {
+            let env = Arc::new(Env {
+                modules: f.core_modules.clone(),
+                components: f.components.clone(),
+                parent: f.outer.clone(),
+            });
+            f.components.push(ComponentClosure { def: def.components[*i].clone(), outer: Some(env) });
+        }
+        Item::Instantiate { component, args: cargs, instance_index } => {
+            let closure = f.components[*component as usize].clone();
+            let mut child_args = HashMap::new();
+            for (name, kind, index) in cargs {
+                child_args.insert(name.clone(), item_of(f, *kind, *index)?);
+            }
+            let exports = instantiate(store, &closure, &child_args, Some(f.instance))?;
+            // Bind the resource types the parent's view of this instance mentions.
+            let ty = def.types.component_instance_at(*instance_index);
+            bind_instance(&def.types, ty, &exports, &mut f.bindings);
+            f.instances.push(exports);
+        }
+        Item::InstanceFromExports { exports, .. } => {
+            let mut bag = Exports::default();
+            for (name, kind, index) in exports {
+                bag.items.push((name.clone(), item_of(f, *kind, *index)?));
+            }
+            f.instances.push(Arc::new(bag));
+        }
+        Item::AliasExport { kind, instance, name } => {
+            let inst = f.instances[*instance as usize].clone();
+            let e = inst.get(name).ok_or_else(|| anyhow!("instance has no export `{name}`"))?.clone();
+            push_item(f, *kind, e)?;
+        }
+        Item::AliasCoreExport { kind, instance, name } => {
+            let inst = f.core_instances[*instance as usize].clone();
+            let ext = core_export(store, &inst, name).ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
+            match (kind, ext) {
+                (ExternalKind::Func | ExternalKind::FuncExact, wasmtime::Extern::Func(x)) => f.core_funcs.push(x),
+                (ExternalKind::Table, wasmtime::Extern::Table(x)) => f.core_tables.push(x),
+                (ExternalKind::Memory, wasmtime::Extern::Memory(x)) => f.core_memories.push(x),
+                (ExternalKind::Global, wasmtime::Extern::Global(x)) => f.core_globals.push(x),
+                (ExternalKind::Tag, wasmtime::Extern::Tag(x)) => f.core_tags.push(x),
+                (ExternalKind::Memory, wasmtime::Extern::SharedMemory(_)) => {
+                    bail!("unsupported: shared memories in components")
+                }
+                (kind, _) => bail!("core export `{name}` is not a {kind:?}"),
+            }
+        }
+        Item::AliasOuter { kind, count, index } => {
+            let i = *index as usize;
+            if *count == 0 {
+                match kind {
+                    ComponentOuterAliasKind::CoreModule => f.core_modules.push(f.core_modules[i].clone()),
+                    ComponentOuterAliasKind::Component => f.components.push(f.components[i].clone()),
+                    _ => {}
+                }
+            } else {
+                let mut env = f.outer.clone().ok_or_else(|| anyhow!("internal error: outer alias at the root"))?;
+                for _ in 1..*count {
+                    env = env.parent.clone().ok_or_else(|| anyhow!("internal error: outer alias too deep"))?;
+                }
+                match kind {
+                    ComponentOuterAliasKind::CoreModule => f.core_modules.push(env.modules[i].clone()),
+                    ComponentOuterAliasKind::Component => f.components.push(env.components[i].clone()),
+                    _ => {}
+                }
+            }
+        }
+        Item::Type { resource, .. } => {
+            if let Some(r) = resource {
+                let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
+                let rt = &mut store.data_mut().rt;
+                rt.resource_types.push(ResourceTypeInfo {
+                    implementer: Some(f.instance),
+                    dtor,
+                    name: "guest-defined resource".to_string(),
+                });
+                f.bindings.insert(r.id, (rt.resource_types.len() - 1) as u32);
+            }
+        }
+        Item::Import { name, kind, ty } => {
+            let e = args.get(name).ok_or_else(|| anyhow!("import `{name}` was not supplied"))?.clone();
+            bind_entity(&def.types, *ty, &e, &mut f.bindings);
+            push_item(f, *kind, e)?;
+        }
+        Item::Export { name, kind, index, .. } => {
+            let e = item_of(f, *kind, *index)?;
+            f.exports.items.push((name.clone(), e.clone()));
+            push_item(f, *kind, e)?;
+        }
+        Item::Lift { core_func, sig, opts } => {
+            let core = f.core_funcs[*core_func as usize];
+            let opts = resolve_opts(f, opts)?;
+            let resources = resolve_resources(f, &sig.resources)?;
+            f.funcs.push(FuncDef::Lifted(Arc::new(LiftedFunc {
+                core,
+                sig: sig.clone(),
+                opts,
+                instance: f.instance,
+                resources,
+            })));
+        }
+        Item::Lower { func, sig, opts } => {
+            let callee = f.funcs[*func as usize].clone();
+            let opts = resolve_opts(f, opts)?;
+            let resources = resolve_resources(f, &sig.resources)?;
+            let core = crate::func::make_lowered(
+                store,
+                Lowered { callee, sig: sig.clone(), opts, instance: f.instance, resources },
+            );
+            f.core_funcs.push(core);
+        }
+        Item::ResourceIntrinsic { op, type_index } => {
+            let id = match def.types.component_any_type_at(*type_index) {
+                ComponentAnyTypeId::Resource(r) => r.resource(),
+                _ => bail!("internal error: type {type_index} is not a resource"),
+            };
+            let rt = *f.bindings.get(&id).ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
+            let core = crate::func::make_resource_intrinsic(store, *op, rt, f.instance);
+            f.core_funcs.push(core);
+        }
+        Item::Unsupported { what } => bail!("unsupported: {what}"),
+    }
+    Ok(())
+}
+
+fn core_export<T>(store: &mut Wt<'_, T>, inst: &CoreInstance, name: &str) -> Option<wasmtime::Extern> {
+    match inst {
+        CoreInstance::Wasm(i) => i.get_export(&mut *store, name),
+        CoreInstance::Bag(b) => b.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()),
+    }
+}
+
+/// The item at `index` of the `kind` index space.
+fn item_of(f: &Frame<'_>, kind: ComponentExternalKind, index: u32) -> Result<Export> {
+    let i = index as usize;
+    Ok(match kind {
+        ComponentExternalKind::Func => Export::Func(f.funcs[i].clone()),
+        ComponentExternalKind::Instance => Export::Instance(f.instances[i].clone()),
+        ComponentExternalKind::Module => Export::Module(f.core_modules[i].clone()),
+        ComponentExternalKind::Component => Export::Component(f.components[i].clone()),
+        ComponentExternalKind::Type => {
+            let rt = match f.def.types.component_any_type_at(index) {
+                ComponentAnyTypeId::Resource(r) => f.bindings.get(&r.resource()).copied(),
+                _ => None,
+            };
+            Export::Type(rt)
+        }
+        ComponentExternalKind::Value => bail!("unsupported: component values"),
+    })
+}
+
+/// Appends an item to the `kind` index space.
+fn push_item(f: &mut Frame<'_>, kind: ComponentExternalKind, e: Export) -> Result<()> {
+    match (kind, e) {
+        (ComponentExternalKind::Func, Export::Func(x)) => f.funcs.push(x),
+        (ComponentExternalKind::Instance, Export::Instance(x)) => f.instances.push(x),
+        (ComponentExternalKind::Module, Export::Module(x)) => f.core_modules.push(x),
+        (ComponentExternalKind::Component, Export::Component(x)) => f.components.push(x),
+        (ComponentExternalKind::Type, Export::Type(_)) => {}
+        (ComponentExternalKind::Value, _) => bail!("unsupported: component values"),
+        (kind, e) => bail!("expected {} found {}", kind_name(kind), e.kind()),
+    }
+    Ok(())
+}
+
+pub(crate) fn kind_name(kind: ComponentExternalKind) -> &'static str {
+    match kind {
+        ComponentExternalKind::Func => "func",
+        ComponentExternalKind::Instance => "instance",
+        ComponentExternalKind::Module => "module",
+        ComponentExternalKind::Component => "component",
+        ComponentExternalKind::Type => "type",
+        ComponentExternalKind::Value => "value",
+    }
+}
+
+/// Binds the resource ids that an entity's type mentions to the store-level resource types
+/// of the item that fills it.
+pub(crate) fn bind_entity(types: &Types, ty: ComponentEntityType, e: &Export, bindings: &mut HashMap<ResourceId, u32>) {
+    match (ty, e) {
+        (ComponentEntityType::Type { referenced, created }, Export::Type(Some(rt))) => {
+            for id in [referenced, created] {
+                if let ComponentAnyTypeId::Resource(r) = id {
+                    bindings.insert(r.resource(), *rt);
+                }
+            }
+        }
+        (ComponentEntityType::Instance(id), Export::Instance(exports)) => bind_instance(types, id, exports, bindings),
+        _ => {}
+    }
+}
+
+fn bind_instance(
+    types: &Types,
+    id: wasmparser::component_types::ComponentInstanceTypeId,
+    exports: &Exports,
+    bindings: &mut HashMap<ResourceId, u32>,
+) {
+    for (name, item) in types[id].exports.iter() {
+        if let Some(e) = exports.get(name) {
+            bind_entity(types, item.ty, e, bindings);
+        }
+    }
+}
+
+fn resolve_opts(f: &Frame<'_>, o: &CanonOpts) -> Result<Opts> {
+    let memory = match o.memory {
+        Some(m) => {
+            let mem = f.core_memories[m as usize];
+            Some(mem)
+        }
+        None => None,
+    };
+    Ok(Opts {
+        encoding: o.encoding,
+        memory,
+        realloc: o.realloc.map(|i| f.core_funcs[i as usize]),
+        post_return: o.post_return.map(|i| f.core_funcs[i as usize]),
+    })
+}
+
+fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
+    ids.iter()
+        .map(|id| f.bindings.get(id).copied().ok_or_else(|| anyhow!("internal error: unbound resource type in a signature")))
+        .collect()
+}
+
+/// An instance of a component, as the host sees it.
+#[derive(Clone)]
+pub struct Instance {
+    pub(crate) exports: Arc<Exports>,
+}
+
+impl Instance {
+    /// The exported function `name` at the root of the instance.
+    pub fn get_func(&self, _store: impl AsContextMut, name: &str) -> Option<crate::Func> {
+        match self.exports.get(name)? {
+            Export::Func(def) => Some(crate::Func { def: def.clone() }),
+            _ => None,
+        }
+    }
+
+    /// The exported function at `path`: instance export names leading to a function name,
+    /// such as `["wasi:cli/run@0.2.0", "run"]`.
+    pub fn get_func_at(&self, _store: impl AsContextMut, path: &[&str]) -> Option<crate::Func> {
+        let (last, inner) = path.split_last()?;
+        let mut exports = self.exports.clone();
+        for name in inner {
+            exports = match exports.get(name)? {
+                Export::Instance(i) => i.clone(),
+                _ => return None,
+            };
+        }
+        match exports.get(last)? {
+            Export::Func(def) => Some(crate::Func { def: def.clone() }),
+            _ => None,
+        }
+    }
+
+    /// The names of the instance's root exports, in order.
+    pub fn export_names(&self) -> Vec<String> {
+        self.exports.items.iter().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+pub(crate) fn describe_instantiation_error(e: anyhow::Error, what: &str) -> anyhow::Error {
+    e.context(format!("failed to instantiate {what}"))
+}
+
+#[allow(dead_code)]
+fn _assert_context_used() -> Result<()> {
+    Err(anyhow!("")).context("")
+}

@@ -1,0 +1,49 @@
+//! Tether: a WebAssembly component runtime for hosts that hand objects to guests.
+//!
+//! Tether loads components, links their imports against the host's definitions, and calls
+//! their exports, implementing the component model's synchronous canonical ABI itself on top
+//! of a core WebAssembly engine (wasmtime's core API).
+//!
+//! ```
+//! use tether::{Component, Engine, Linker, Store, Val};
+//!
+//! let engine = Engine::default();
+//! let component = Component::new(&engine, r#"
+//!     (component
+//!       (core module $m
+//!         (func (export "add") (param i32 i32) (result i32)
+//!           (i32.add (local.get 0) (local.get 1))))
+//!       (core instance $i (instantiate $m))
+//!       (func (export "add") (param "a" u32) (param "b" u32) (result u32)
+//!         (canon lift (core func $i "add"))))
+//! "#)?;
+//! let linker = Linker::<()>::new(&engine);
+//! let mut store = Store::new(&engine, ());
+//! let instance = linker.instantiate(&mut store, &component)?;
+//! let add = instance.get_func(&mut store, "add").unwrap();
+//! let mut results = [Val::U32(0)];
+//! add.call(&mut store, &[Val::U32(2), Val::U32(40)], &mut results)?;
+//! assert_eq!(results[0], Val::U32(42));
+//! # anyhow::Ok(())
+//! ```
+#![deny(missing_docs)]
+
+mod component;
+mod engine;
+mod func;
+mod instance;
+mod linker;
+mod resources;
+mod store;
+mod translate;
+mod types;
+
+pub use anyhow::{Error, Result};
+pub use component::{Component, Module};
+pub use engine::{Config, Engine};
+pub use func::Func;
+pub use instance::Instance;
+pub use linker::{InstancePre, Linker, LinkerInstance};
+pub use resources::{Resource, ResourceAnyExt, ResourceType};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use tether_abi::{ResourceAny, Type, Val};

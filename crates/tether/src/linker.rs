@@ -1,0 +1,487 @@
+//! [`Linker`]: the embedder's definitions, by name, that satisfy a component's imports.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow, bail};
+use wasmparser::component_types::{ComponentCoreModuleTypeId, ComponentEntityType};
+use wasmparser::types::{EntityType, Types};
+
+use crate::component::Component;
+use crate::engine::Engine;
+use crate::func::FuncDef;
+use crate::instance::{ComponentClosure, Export, Exports, Instance};
+use crate::resources::{Dtor, ResourceType};
+use crate::store::{AsContextMut, HostDtor, HostFn, StoreContextMut, StoreData};
+
+type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
+
+enum Definition<T: 'static> {
+    Func(Arc<HostFn<T>>),
+    Instance(Map<T>),
+    Module(wasmtime::Module),
+    Resource(ResourceType, Arc<HostDtor<T>>),
+    /// An export of an instance living in a store, defined with [`Linker::instance_exports`].
+    Item(Export),
+}
+
+impl<T> Clone for Definition<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Definition::Func(f) => Definition::Func(f.clone()),
+            Definition::Instance(m) => Definition::Instance(m.clone()),
+            Definition::Module(m) => Definition::Module(m.clone()),
+            Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
+            Definition::Item(e) => Definition::Item(e.clone()),
+        }
+    }
+}
+
+impl<T> Definition<T> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Definition::Func(_) => "func",
+            Definition::Instance(_) => "instance",
+            Definition::Module(_) => "module",
+            Definition::Resource(..) => "resource",
+            Definition::Item(e) => e.kind(),
+        }
+    }
+}
+
+struct Map<T: 'static> {
+    items: Vec<(String, Definition<T>)>,
+}
+
+impl<T> Clone for Map<T> {
+    fn clone(&self) -> Self {
+        Map { items: self.items.clone() }
+    }
+}
+
+impl<T> Map<T> {
+    fn new() -> Map<T> {
+        Map { items: Vec::new() }
+    }
+
+    fn insert(&mut self, name: &str, d: Definition<T>) -> Result<()> {
+        if self.items.iter().any(|(n, _)| n == name) {
+            bail!("`{name}` is already defined");
+        }
+        self.items.push((name.to_string(), d));
+        Ok(())
+    }
+
+    /// Finds `name`, or a definition whose name differs from it only in a semver-compatible
+    /// version (`wasi:io/streams@0.2.6` is satisfied by `wasi:io/streams@0.2.12`).
+    fn get(&self, name: &str) -> Option<&Definition<T>> {
+        if let Some((_, d)) = self.items.iter().find(|(n, _)| n == name) {
+            return Some(d);
+        }
+        let (base, want) = split_version(name)?;
+        self.items
+            .iter()
+            .filter_map(|(n, d)| {
+                let (b, have) = split_version(n)?;
+                (b == base && semver_compatible(&want, &have)).then_some((have, d))
+            })
+            .max_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, d)| d)
+    }
+}
+
+fn split_version(name: &str) -> Option<(&str, semver::Version)> {
+    let (base, v) = name.rsplit_once('@')?;
+    Some((base, semver::Version::parse(v).ok()?))
+}
+
+/// Whether a definition at version `have` satisfies an import at version `want`: the same
+/// major version (or, below 1.0, the same minor; below 0.1, the same patch), with no
+/// pre-release tags.
+fn semver_compatible(want: &semver::Version, have: &semver::Version) -> bool {
+    if !want.pre.is_empty() || !have.pre.is_empty() {
+        return want == have;
+    }
+    if want.major != 0 {
+        want.major == have.major
+    } else if want.minor != 0 {
+        have.major == 0 && want.minor == have.minor
+    } else {
+        have.major == 0 && have.minor == 0 && want.patch == have.patch
+    }
+}
+
+/// Definitions of host functions, resources, modules and instances, by name, that a
+/// component's imports are linked against.
+///
+/// ```
+/// use tether::{Component, Engine, Linker, Store, Val};
+///
+/// let engine = Engine::default();
+/// let component = Component::new(&engine, r#"
+///     (component
+///       (import "double" (func $double (param "x" u32) (result u32)))
+///       (core func $d (canon lower (func $double)))
+///       (core module $m
+///         (import "" "double" (func $double (param i32) (result i32)))
+///         (func (export "run") (result i32) (call $double (i32.const 21))))
+///       (core instance $i (instantiate $m (with "" (instance (export "double" (func $d))))))
+///       (func (export "run") (result u32) (canon lift (core func $i "run"))))
+/// "#)?;
+/// let mut linker = Linker::<()>::new(&engine);
+/// linker.root().func_new("double", |_store, params, results| {
+///     let Val::U32(x) = params[0] else { anyhow::bail!("expected a u32") };
+///     results[0] = Val::U32(x * 2);
+///     Ok(())
+/// })?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = linker.instantiate(&mut store, &component)?;
+/// let run = instance.get_func(&mut store, "run").unwrap();
+/// let mut results = [Val::U32(0)];
+/// run.call(&mut store, &[], &mut results)?;
+/// assert_eq!(results[0], Val::U32(42));
+/// # anyhow::Ok(())
+/// ```
+pub struct Linker<T: 'static> {
+    engine: Engine,
+    root: Map<T>,
+}
+
+/// The definitions inside one named instance of a [`Linker`] (or its root).
+pub struct LinkerInstance<'a, T: 'static> {
+    map: &'a mut Map<T>,
+}
+
+impl<T: 'static> Linker<T> {
+    /// An empty linker.
+    pub fn new(engine: &Engine) -> Linker<T> {
+        Linker { engine: engine.clone(), root: Map::new() }
+    }
+
+    /// The engine this linker links for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The root: definitions that satisfy imports by their plain name.
+    pub fn root(&mut self) -> LinkerInstance<'_, T> {
+        LinkerInstance { map: &mut self.root }
+    }
+
+    /// The instance `name` at the root, created if absent.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
+        LinkerInstance::instance_in(&mut self.root, name)
+    }
+
+    /// Defines `name` as an instance holding every export of `instance`, which lives in a
+    /// store: the instance can then only be linked into that store.
+    pub fn instance_exports(&mut self, name: &str, instance: &Instance) -> Result<()> {
+        self.root.insert(name, Definition::Item(Export::Instance(instance.exports.clone())))
+    }
+
+    /// Instantiates `component` in `store`, linking its imports against this linker.
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, component: &Component) -> Result<Instance> {
+        let mut store = store.as_context_mut();
+        let def = component.def();
+        let mut args = HashMap::new();
+        for (name, ty) in &def.imports {
+            let d = self
+                .root
+                .get(name)
+                .ok_or_else(|| anyhow!("import `{name}` has the wrong type: `{name}` was not found in the linker"))?;
+            let e = resolve(&mut store.0, &def.types, name, *ty, d).map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
+            args.insert(name.clone(), e);
+        }
+        let closure = ComponentClosure { def: def.clone(), outer: None };
+        let exports = crate::instance::instantiate(&mut store.0, &closure, &args, None)?;
+        Ok(Instance { exports })
+    }
+
+    /// Checks `component`'s imports against this linker once, for instantiating it many times.
+    pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
+        for (name, _) in &component.def().imports {
+            if self.root.get(name).is_none() {
+                bail!("import `{name}` has the wrong type: `{name}` was not found in the linker");
+            }
+        }
+        Ok(InstancePre { linker: Linker { engine: self.engine.clone(), root: self.root.clone() }, component: component.clone() })
+    }
+}
+
+/// A component whose imports were checked against a linker, ready to instantiate many times.
+pub struct InstancePre<T: 'static> {
+    linker: Linker<T>,
+    component: Component,
+}
+
+impl<T: 'static> InstancePre<T> {
+    /// Instantiates the component in `store`.
+    pub fn instantiate(&self, store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        self.linker.instantiate(store, &self.component)
+    }
+}
+
+impl<T: 'static> LinkerInstance<'_, T> {
+    /// Defines a host function taking and returning dynamically typed values.
+    ///
+    /// The function receives the arguments in `params` and writes its results into
+    /// `results`, which has one slot per result. Returning an error traps the calling guest.
+    pub fn func_new(
+        &mut self,
+        name: &str,
+        f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.map.insert(name, Definition::Func(Arc::new(f)))
+    }
+
+    /// Defines a core module.
+    pub fn module(&mut self, name: &str, module: &crate::Module) -> Result<()> {
+        self.map.insert(name, Definition::Module(module.core.clone()))
+    }
+
+    /// Defines a host resource type, with the destructor run when a guest drops an owned
+    /// handle to it.
+    pub fn resource(
+        &mut self,
+        name: &str,
+        ty: ResourceType,
+        dtor: impl Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.map.insert(name, Definition::Resource(ty, Arc::new(dtor)))
+    }
+
+    /// The nested instance `name`, created if absent.
+    pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
+        LinkerInstance::instance_in(self.map, name)
+    }
+
+    fn instance_in<'m>(map: &'m mut Map<T>, name: &str) -> Result<LinkerInstance<'m, T>> {
+        let pos = match map.items.iter().position(|(n, _)| n == name) {
+            Some(p) => p,
+            None => {
+                map.items.push((name.to_string(), Definition::Instance(Map::new())));
+                map.items.len() - 1
+            }
+        };
+        match &mut map.items[pos].1 {
+            Definition::Instance(m) => Ok(LinkerInstance { map: m }),
+            other => bail!("`{name}` is already defined as a {}", other.kind()),
+        }
+    }
+}
+
+/// Turns a definition into the item that fills an import of type `ty`, checking its kind.
+fn resolve<T: 'static>(
+    store: &mut Wt<'_, T>,
+    types: &Types,
+    name: &str,
+    ty: ComponentEntityType,
+    d: &Definition<T>,
+) -> Result<Export> {
+    if let Definition::Item(e) = d {
+        return check_item(types, name, ty, e);
+    }
+    match (ty, d) {
+        (ComponentEntityType::Func(_), Definition::Func(f)) => Ok(Export::Func(FuncDef::Host(host_func_index(store, f)))),
+        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
+            let mut exports = Exports::default();
+            for (ename, item) in types[id].exports.iter() {
+                let d = map.get(ename).ok_or_else(|| anyhow!("instance export `{ename}` was not found"))?;
+                let e = resolve(store, types, ename, item.ty, d)?;
+                exports.items.push((ename.clone(), e));
+            }
+            Ok(Export::Instance(Arc::new(exports)))
+        }
+        (ComponentEntityType::Module(id), Definition::Module(m)) => {
+            check_module(types, id, m)?;
+            Ok(Export::Module(m.clone()))
+        }
+        (ComponentEntityType::Type { .. }, Definition::Resource(rty, dtor)) => {
+            let data = store.data_mut();
+            let rt = crate::resources::host_resource_type(&mut data.rt, *rty);
+            if data.rt.resource_types[rt as usize].dtor.is_none() {
+                data.host_dtors.push(dtor.clone());
+                data.rt.resource_types[rt as usize].dtor = Some(Dtor::Host((data.host_dtors.len() - 1) as u32));
+            }
+            Ok(Export::Type(Some(rt)))
+        }
+        (ComponentEntityType::Component(_), _) => bail!("root-level component imports are not supported"),
+        (ComponentEntityType::Value(_), _) => bail!("unsupported: component value imports"),
+        (ty, d) => bail!("expected {} found {}", entity_kind(&ty), d.kind()),
+    }
+}
+
+fn host_func_index<T>(store: &mut Wt<'_, T>, f: &Arc<HostFn<T>>) -> u32 {
+    let key = Arc::as_ptr(f) as *const () as usize;
+    let data = store.data_mut();
+    if let Some(&i) = data.host_func_ids.get(&key) {
+        return i;
+    }
+    data.host_funcs.push(f.clone());
+    let i = (data.host_funcs.len() - 1) as u32;
+    data.host_func_ids.insert(key, i);
+    i
+}
+
+fn entity_kind(ty: &ComponentEntityType) -> &'static str {
+    match ty {
+        ComponentEntityType::Module(_) => "module",
+        ComponentEntityType::Func(_) => "function",
+        ComponentEntityType::Value(_) => "value",
+        ComponentEntityType::Type { .. } => "resource",
+        ComponentEntityType::Instance(_) => "instance",
+        ComponentEntityType::Component(_) => "component",
+    }
+}
+
+/// Checks an item of an existing instance against an import type: kinds, nested instance
+/// exports and module types.
+fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export) -> Result<Export> {
+    match (ty, e) {
+        (ComponentEntityType::Func(_), Export::Func(_))
+        | (ComponentEntityType::Component(_), Export::Component(_))
+        | (ComponentEntityType::Type { .. }, Export::Type(_)) => Ok(e.clone()),
+        (ComponentEntityType::Module(id), Export::Module(m)) => {
+            check_module(types, id, m)?;
+            Ok(e.clone())
+        }
+        (ComponentEntityType::Instance(id), Export::Instance(exports)) => {
+            for (ename, item) in types[id].exports.iter() {
+                let inner = exports.get(ename).ok_or_else(|| anyhow!("instance export `{ename}` was not found"))?;
+                check_item(types, ename, item.ty, inner)?;
+            }
+            Ok(e.clone())
+        }
+        (ty, e) => bail!("expected {} found {} for `{name}`", entity_kind(&ty), if let Export::Func(_) = e { "func" } else { e.kind() }),
+    }
+}
+
+/// Checks a core module against the module type an import declares: every export the type
+/// lists must exist with a matching type, and every import the module needs must be one the
+/// type declares, with a type that satisfies it.
+fn check_module(types: &Types, id: ComponentCoreModuleTypeId, m: &wasmtime::Module) -> Result<()> {
+    let mt = &types[id];
+    for (ename, ety) in mt.exports.iter() {
+        let actual = m.get_export(ename).ok_or_else(|| anyhow!("module export `{ename}` not defined"))?;
+        core_match(types, ety, &actual, true).map_err(|e| match e {
+            Mismatch::Kind(exp, found) => anyhow!("expected {exp} found {found}"),
+            Mismatch::Func(exp, found) => anyhow!("expected type `{exp}`, found type `{found}`"),
+            Mismatch::Other => anyhow!("export `{ename}` has the wrong type"),
+        })?;
+    }
+    for import in m.imports() {
+        let declared = mt
+            .imports
+            .get(&(import.module().to_string(), import.name().to_string()))
+            .ok_or_else(|| anyhow!("module import `{}::{}` not defined", import.module(), import.name()))?;
+        core_match(types, declared, &import.ty(), false).map_err(|e| match e {
+            Mismatch::Kind(exp, found) => anyhow!("expected {found} found {exp}"),
+            _ => anyhow!("module import `{}::{}` has the wrong type", import.module(), import.name()),
+        })?;
+    }
+    Ok(())
+}
+
+enum Mismatch {
+    Kind(&'static str, &'static str),
+    Func(String, String),
+    Other,
+}
+
+fn extern_kind(t: &wasmtime::ExternType) -> &'static str {
+    match t {
+        wasmtime::ExternType::Func(_) => "func",
+        wasmtime::ExternType::Table(_) => "table",
+        wasmtime::ExternType::Memory(_) => "memory",
+        wasmtime::ExternType::Global(_) => "global",
+        wasmtime::ExternType::Tag(_) => "tag",
+    }
+}
+
+/// Matches a declared core entity type against an actual one. With `provides`, the actual
+/// item is given where the declared one is expected (an export); otherwise the declared item
+/// is given where the actual one is required (an import), and limits compare the other way.
+fn core_match(types: &Types, declared: &EntityType, actual: &wasmtime::ExternType, provides: bool) -> Result<(), Mismatch> {
+    use wasmtime::ExternType as X;
+    match (declared, actual) {
+        (EntityType::Func(id) | EntityType::FuncExact(id), X::Func(f)) => {
+            let want = describe_core_func(types, *id);
+            let have = describe_wasmtime_func(f);
+            if want == have { Ok(()) } else { Err(Mismatch::Func(want, have)) }
+        }
+        (EntityType::Table(t), X::Table(a)) => {
+            let want = t.element_type.to_string();
+            let have = a.element().to_string();
+            let same_elem = want.contains("func") == have.contains("func") && want.contains("extern") == have.contains("extern");
+            let (big, small) = if provides {
+                ((a.minimum(), a.maximum()), (t.initial, t.maximum))
+            } else {
+                ((t.initial, t.maximum), (a.minimum(), a.maximum()))
+            };
+            if same_elem && limits_ok(big, small) { Ok(()) } else { Err(Mismatch::Other) }
+        }
+        (EntityType::Memory(t), X::Memory(a)) => {
+            let (big, small) = if provides {
+                ((a.minimum(), a.maximum()), (t.initial, t.maximum))
+            } else {
+                ((t.initial, t.maximum), (a.minimum(), a.maximum()))
+            };
+            if t.memory64 == a.is_64() && t.shared == a.is_shared() && limits_ok(big, small) { Ok(()) } else { Err(Mismatch::Other) }
+        }
+        (EntityType::Global(t), X::Global(a)) => {
+            let mutable = a.mutability() == wasmtime::Mutability::Var;
+            let same_ty = format!("{:?}", t.content_type).to_lowercase() == format!("{}", a.content()).to_lowercase();
+            if t.mutable == mutable && same_ty { Ok(()) } else { Err(Mismatch::Other) }
+        }
+        (EntityType::Tag(_), X::Tag(_)) => Ok(()),
+        (d, a) => Err(Mismatch::Kind(entity_type_kind(d), extern_kind(a))),
+    }
+}
+
+/// Whether limits `big` (the item given) fit within `small` (what is required).
+fn limits_ok(big: (u64, Option<u64>), small: (u64, Option<u64>)) -> bool {
+    big.0 >= small.0
+        && match (small.1, big.1) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(s), Some(b)) => b <= s,
+        }
+}
+
+fn entity_type_kind(t: &EntityType) -> &'static str {
+    match t {
+        EntityType::Func(_) | EntityType::FuncExact(_) => "func",
+        EntityType::Table(_) => "table",
+        EntityType::Memory(_) => "memory",
+        EntityType::Global(_) => "global",
+        EntityType::Tag(_) => "tag",
+    }
+}
+
+fn describe_core_func(types: &Types, id: wasmparser::types::CoreTypeId) -> String {
+    let sub = &types[id];
+    match &sub.composite_type.inner {
+        wasmparser::CompositeInnerType::Func(f) => {
+            func_text(f.params().iter().map(|t| t.to_string()), f.results().iter().map(|t| t.to_string()))
+        }
+        _ => "(non-function type)".to_string(),
+    }
+}
+
+fn describe_wasmtime_func(f: &wasmtime::FuncType) -> String {
+    func_text(f.params().map(|t| t.to_string()), f.results().map(|t| t.to_string()))
+}
+
+fn func_text(params: impl Iterator<Item = String>, results: impl Iterator<Item = String>) -> String {
+    let mut s = String::from("(func");
+    let params: Vec<String> = params.collect();
+    let results: Vec<String> = results.collect();
+    if !params.is_empty() {
+        s.push_str(&format!(" (param {})", params.join(" ")));
+    }
+    if !results.is_empty() {
+        s.push_str(&format!(" (result {})", results.join(" ")));
+    }
+    s.push(')');
+    s
+}

@@ -1,0 +1,245 @@
+//! [`Store`]: everything one embedding's guests and host objects live in.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::resources::{HandleTable, ResourceTypeInfo};
+
+/// Identifies a component instance's run-time state inside its store.
+pub(crate) type InstanceId = u32;
+
+/// A host function as the store keeps it.
+pub(crate) type HostFn<T> =
+    dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()> + Send + Sync;
+
+/// A host resource destructor as the store keeps it.
+pub(crate) type HostDtor<T> = dyn Fn(StoreContextMut<'_, T>, u32) -> anyhow::Result<()> + Send + Sync;
+
+/// Holds component instances, their handle tables and the embedder's data `T`.
+///
+/// Everything a guest creates lives here and is dropped with the store.
+/// A `Store` is `Send` when `T` is.
+pub struct Store<T: 'static> {
+    pub(crate) inner: wasmtime::Store<StoreData<T>>,
+}
+
+/// What the core engine's store holds for Tether.
+pub(crate) struct StoreData<T: 'static> {
+    pub data: T,
+    pub rt: Runtime,
+    /// Host functions reachable from this store's instances; `FuncDef::Host` indexes this.
+    pub host_funcs: Vec<Arc<HostFn<T>>>,
+    /// Index of each host function by the address of its shared allocation, so linking the
+    /// same definition twice reuses its slot.
+    pub host_func_ids: HashMap<usize, u32>,
+    /// Host resource destructors; `Dtor::Host` indexes this.
+    pub host_dtors: Vec<Arc<HostDtor<T>>>,
+}
+
+/// The component-level state of a store, independent of the embedder's data type.
+pub(crate) struct Runtime {
+    pub instances: Vec<InstanceState>,
+    pub resource_types: Vec<ResourceTypeInfo>,
+    /// The store-level resource type of each host resource type seen so far.
+    pub host_resource_types: HashMap<crate::resources::ResourceType, u32>,
+    /// The calls under way, innermost last: borrows lent and borrowed per call.
+    pub scopes: Vec<Scope>,
+}
+
+/// One component instance's run-time state.
+pub(crate) struct InstanceState {
+    pub parent: Option<InstanceId>,
+    pub may_enter: bool,
+    pub may_leave: bool,
+    /// Set when a trap left the instance in an unknown state; it can never be entered again.
+    pub poisoned: bool,
+    pub handles: HandleTable,
+}
+
+/// The borrow bookkeeping of one call: as a callee (`borrows` handed to it that it has not
+/// dropped yet) and as a caller (handles it lent, to be released when the call returns).
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub borrows: u32,
+    pub lenders: Vec<(InstanceId, u32)>,
+}
+
+impl Runtime {
+    fn new() -> Runtime {
+        Runtime {
+            instances: Vec::new(),
+            resource_types: Vec::new(),
+            host_resource_types: HashMap::new(),
+            scopes: Vec::new(),
+        }
+    }
+
+    pub fn new_instance(&mut self, parent: Option<InstanceId>) -> InstanceId {
+        self.instances.push(InstanceState {
+            parent,
+            may_enter: true,
+            may_leave: true,
+            poisoned: false,
+            handles: HandleTable::new(),
+        });
+        (self.instances.len() - 1) as InstanceId
+    }
+
+    /// The instances a call from `caller` into `callee` enters: `callee` and its ancestors,
+    /// less those the caller is already inside.
+    pub fn entering_set(&self, callee: InstanceId, caller: Option<InstanceId>) -> Vec<InstanceId> {
+        let mut set = self.self_and_ancestors(callee);
+        if let Some(caller) = caller {
+            let inside = self.self_and_ancestors(caller);
+            set.retain(|i| !inside.contains(i));
+        }
+        set
+    }
+
+    fn self_and_ancestors(&self, mut i: InstanceId) -> Vec<InstanceId> {
+        let mut v = vec![i];
+        while let Some(p) = self.instances[i as usize].parent {
+            v.push(p);
+            i = p;
+        }
+        v
+    }
+}
+
+impl<T> Store<T> {
+    /// Creates a store holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        let data = StoreData {
+            data,
+            rt: Runtime::new(),
+            host_funcs: Vec::new(),
+            host_func_ids: HashMap::new(),
+            host_dtors: Vec::new(),
+        };
+        Store { inner: wasmtime::Store::new(engine.core(), data) }
+    }
+
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.inner.data().data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data_mut().data
+    }
+
+    /// Consumes the store and returns the embedder's data.
+    pub fn into_data(self) -> T {
+        self.inner.into_data().data
+    }
+
+    /// Sets the fuel left, when the engine counts fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    pub fn set_fuel(&mut self, fuel: u64) -> anyhow::Result<()> {
+        self.inner.set_fuel(fuel).map_err(anyhow::Error::from)
+    }
+
+    /// The fuel left.
+    pub fn get_fuel(&self) -> anyhow::Result<u64> {
+        self.inner.get_fuel().map_err(anyhow::Error::from)
+    }
+
+    /// Sets the deadline, in epochs from now, past which a running guest traps, when the
+    /// engine has epoch interruption on ([`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        self.inner.set_epoch_deadline(ticks);
+    }
+}
+
+/// A borrowed store, as host functions receive it.
+pub struct StoreContextMut<'a, T: 'static>(pub(crate) wasmtime::StoreContextMut<'a, StoreData<T>>);
+
+/// A shared borrow of a store.
+pub struct StoreContext<'a, T: 'static>(pub(crate) wasmtime::StoreContext<'a, StoreData<T>>);
+
+impl<T> StoreContextMut<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.0.data().data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.0.data_mut().data
+    }
+}
+
+impl<T> StoreContext<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.0.data().data
+    }
+}
+
+/// Anything that can lend a store for reading.
+pub trait AsContext {
+    /// The embedder's data type.
+    type Data: 'static;
+    /// Borrows the store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Anything that can lend a store for writing.
+pub trait AsContextMut: AsContext {
+    /// Borrows the store mutably.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(wasmtime::AsContext::as_context(&self.inner))
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(wasmtime::AsContextMut::as_context_mut(&mut self.inner))
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(wasmtime::AsContext::as_context(&self.0))
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(wasmtime::AsContextMut::as_context_mut(&mut self.0))
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(wasmtime::AsContext::as_context(&self.0))
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        (**self).as_context_mut()
+    }
+}

@@ -1,0 +1,434 @@
+//! Translation of a component binary into an instantiation plan.
+//!
+//! A component is validated with `wasmparser` and turned into a [`ComponentDef`]: the list of
+//! its initializers in binary order ([`Item`]), its nested core modules compiled by the core
+//! engine, its nested components translated recursively, and the `wasmparser` type information
+//! of each component level.
+//! Instantiation ([`crate::instance`]) then walks the items in order, filling the index spaces
+//! of one instance, exactly as the component model's dynamic semantics describe.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::types::Types;
+use wasmparser::{
+    CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind,
+    ComponentOuterAliasKind, ComponentTypeRef, ExternalKind, Parser, Payload, ValidPayload,
+    Validator,
+};
+
+use crate::engine::Engine;
+use crate::types::{FuncSig, TypeCx};
+
+/// One component level: its initializers and what they refer to.
+pub(crate) struct ComponentDef {
+    /// Validation's type information for this level.
+    pub types: Types,
+    /// The initializers, in binary order.
+    pub items: Vec<Item>,
+    /// Core modules defined inside this component, compiled.
+    pub modules: Vec<wasmtime::Module>,
+    /// Components defined inside this component.
+    pub components: Vec<Arc<ComponentDef>>,
+    /// The imports, in order: name and index into `items`.
+    pub imports: Vec<(String, ComponentEntityType)>,
+    /// The exports, in order.
+    pub exports: Vec<(String, ComponentEntityType)>,
+}
+
+/// The string encoding and other options of a `canon lift` or `canon lower`.
+#[derive(Debug, Clone)]
+pub(crate) struct CanonOpts {
+    pub encoding: tether_abi::StringEncoding,
+    pub memory: Option<u32>,
+    pub realloc: Option<u32>,
+    pub post_return: Option<u32>,
+}
+
+/// One initializer of a component, in the terms of the index spaces it reads and extends.
+pub(crate) enum Item {
+    /// Pushes `modules[i]` onto the core module space.
+    CoreModule(usize),
+    /// Instantiates a core module; pushes a core instance.
+    CoreInstantiate { module: u32, args: Vec<(String, u32)> },
+    /// Bundles core items into a core instance.
+    CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
+    /// Pushes `components[i]` onto the component space.
+    Component(usize),
+    /// Instantiates a component; pushes a component instance.
+    Instantiate { component: u32, args: Vec<(String, ComponentExternalKind, u32)>, instance_index: u32 },
+    /// Bundles component items into a component instance.
+    InstanceFromExports { exports: Vec<(String, ComponentExternalKind, u32)>, instance_index: u32 },
+    /// `alias export`: an export of a component instance.
+    AliasExport { kind: ComponentExternalKind, instance: u32, name: String },
+    /// `alias core export`: an export of a core instance.
+    AliasCoreExport { kind: ExternalKind, instance: u32, name: String },
+    /// `alias outer`: a module or component of an enclosing component.
+    AliasOuter { kind: ComponentOuterAliasKind, count: u32, index: u32 },
+    /// A type definition: only resource definitions do anything at run time.
+    Type { type_index: u32, resource: Option<ResourceDef> },
+    /// An import, filled from the instantiation's arguments.
+    Import { name: String, kind: ComponentExternalKind, ty: ComponentEntityType },
+    /// An export, which also extends the exported sort's index space.
+    Export { name: String, kind: ComponentExternalKind, index: u32, ty: ComponentEntityType },
+    /// `canon lift`: pushes a component function.
+    Lift { core_func: u32, sig: Arc<FuncSig>, opts: CanonOpts },
+    /// `canon lower`: pushes a core function.
+    Lower { func: u32, sig: Arc<FuncSig>, opts: CanonOpts },
+    /// `canon resource.new`, `resource.drop`, `resource.rep`: pushes a core function.
+    ResourceIntrinsic { op: ResourceOp, type_index: u32 },
+    /// A construct that validates but that Tether does not run (component-model async, ...);
+    /// instantiating a component that contains it is an error naming it.
+    Unsupported { what: String },
+}
+
+/// A `(type (resource (rep i32) (dtor ...)))` definition.
+#[derive(Debug, Clone)]
+pub(crate) struct ResourceDef {
+    pub id: wasmparser::component_types::ResourceId,
+    pub dtor: Option<u32>,
+}
+
+/// The resource built-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResourceOp {
+    New,
+    Drop,
+    Rep,
+}
+
+/// A component level under construction.
+struct Builder {
+    items: Vec<Item>,
+    modules: Vec<wasmtime::Module>,
+    components: Vec<Arc<ComponentDef>>,
+    imports: Vec<(String, ComponentEntityType)>,
+    exports: Vec<(String, ComponentEntityType)>,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        Builder {
+            items: Vec::new(),
+            modules: Vec::new(),
+            components: Vec::new(),
+            imports: Vec::new(),
+            exports: Vec::new(),
+        }
+    }
+
+    fn finish(self, types: Types) -> ComponentDef {
+        ComponentDef {
+            types,
+            items: self.items,
+            modules: self.modules,
+            components: self.components,
+            imports: self.imports,
+            exports: self.exports,
+        }
+    }
+}
+
+/// What the parser is inside of.
+enum Level {
+    Component(Builder),
+    /// A nested core module; its payloads go to the validator only.
+    Module,
+}
+
+/// Validates and translates a component binary.
+pub(crate) fn translate(engine: &Engine, bytes: &[u8]) -> Result<ComponentDef> {
+    let mut validator = Validator::new_with_features(engine.features());
+    let mut stack: Vec<Level> = Vec::new();
+    let mut root: Option<ComponentDef> = None;
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(invalid)?;
+        let valid = validator.payload(&payload).map_err(invalid)?;
+
+        match &payload {
+            Payload::Version { encoding, range, .. } => {
+                if stack.is_empty() && *encoding != wasmparser::Encoding::Component {
+                    bail!(
+                        "expected a component, found a core module (at offset {:#x})",
+                        range.start
+                    );
+                }
+                // The level was pushed by the section that announced it, except the root.
+                if stack.is_empty() {
+                    stack.push(Level::Component(Builder::new()));
+                }
+                continue;
+            }
+            Payload::ModuleSection { unchecked_range, .. } => {
+                let b = current(&mut stack)?;
+                let module = wasmtime::Module::from_binary(engine.core(), &bytes[unchecked_range.start as usize..unchecked_range.end as usize])
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| format!("invalid core module (at offset {:#x})", unchecked_range.start))?;
+                b.items.push(Item::CoreModule(b.modules.len()));
+                b.modules.push(module);
+                stack.push(Level::Module);
+                continue;
+            }
+            Payload::ComponentSection { .. } => {
+                stack.push(Level::Component(Builder::new()));
+                continue;
+            }
+            Payload::End(offset) => {
+                let types = match valid {
+                    ValidPayload::End(types) => types,
+                    _ => bail!("internal error: unbalanced end (at offset {offset:#x})"),
+                };
+                match stack.pop() {
+                    Some(Level::Module) => {}
+                    Some(Level::Component(b)) => {
+                        let def = b.finish(types);
+                        match stack.last_mut() {
+                            Some(Level::Component(parent)) => {
+                                parent.items.push(Item::Component(parent.components.len()));
+                                parent.components.push(Arc::new(def));
+                            }
+                            Some(Level::Module) => bail!("internal error: component inside a module"),
+                            None => root = Some(def),
+                        }
+                    }
+                    None => bail!("internal error: unbalanced end (at offset {offset:#x})"),
+                }
+                continue;
+            }
+            _ => {}
+        }
+
+        // Everything else belongs to the innermost level; a core module's own sections only
+        // needed validation.
+        let Some(Level::Component(b)) = stack.last_mut() else { continue };
+        let types = validator.types(0).expect("validator has a current level");
+        translate_section(b, &payload, &types)?;
+    }
+    root.ok_or_else(|| anyhow::anyhow!("unexpected end of component binary"))
+}
+
+fn current(stack: &mut [Level]) -> Result<&mut Builder> {
+    match stack.last_mut() {
+        Some(Level::Component(b)) => Ok(b),
+        _ => bail!("internal error: section outside a component"),
+    }
+}
+
+#[cold]
+fn invalid(e: wasmparser::BinaryReaderError) -> anyhow::Error {
+    anyhow::anyhow!("invalid component: {} (at offset {:#x})", e.message(), e.offset())
+}
+
+fn translate_section(
+    b: &mut Builder,
+    payload: &Payload<'_>,
+    types: &wasmparser::types::TypesRef<'_>,
+) -> Result<()> {
+    match payload {
+        Payload::InstanceSection(s) => {
+            for inst in s.clone() {
+                let inst = inst.map_err(invalid)?;
+                b.items.push(match inst {
+                    wasmparser::Instance::Instantiate { module_index, args } => Item::CoreInstantiate {
+                        module: module_index,
+                        args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
+                    },
+                    wasmparser::Instance::FromExports(exports) => Item::CoreInstanceFromExports(
+                        exports.iter().map(|e| (e.name.to_string(), e.kind, e.index)).collect(),
+                    ),
+                });
+            }
+        }
+        Payload::CoreTypeSection(_) => {}
+        Payload::ComponentInstanceSection(s) => {
+            let base = types.component_instance_count() - s.count();
+            for (i, inst) in s.clone().into_iter().enumerate() {
+                let inst = inst.map_err(invalid)?;
+                let instance_index = base + i as u32;
+                b.items.push(match inst {
+                    wasmparser::ComponentInstance::Instantiate { component_index, args } => Item::Instantiate {
+                        component: component_index,
+                        args: args.iter().map(|a| (a.name.to_string(), a.kind, a.index)).collect(),
+                        instance_index,
+                    },
+                    wasmparser::ComponentInstance::FromExports(exports) => Item::InstanceFromExports {
+                        exports: exports.iter().map(|e| (e.name.name.to_string(), e.kind, e.index)).collect(),
+                        instance_index,
+                    },
+                });
+            }
+        }
+        Payload::ComponentAliasSection(s) => {
+            for alias in s.clone() {
+                let alias = alias.map_err(invalid)?;
+                match alias {
+                    ComponentAlias::InstanceExport { kind, instance_index, name } => {
+                        b.items.push(Item::AliasExport { kind, instance: instance_index, name: name.to_string() });
+                    }
+                    ComponentAlias::CoreInstanceExport { kind, instance_index, name } => {
+                        b.items.push(Item::AliasCoreExport { kind, instance: instance_index, name: name.to_string() });
+                    }
+                    ComponentAlias::Outer { kind, count, index } => {
+                        if matches!(kind, ComponentOuterAliasKind::CoreModule | ComponentOuterAliasKind::Component) {
+                            b.items.push(Item::AliasOuter { kind, count, index });
+                        }
+                    }
+                }
+            }
+        }
+        Payload::ComponentTypeSection(s) => {
+            let base = types.component_type_count() - s.count();
+            for (i, ty) in s.clone().into_iter().enumerate() {
+                let ty = ty.map_err(invalid)?;
+                let type_index = base + i as u32;
+                let resource = match ty {
+                    wasmparser::ComponentType::Resource { dtor, .. } => {
+                        let id = match types.component_any_type_at(type_index) {
+                            ComponentAnyTypeId::Resource(r) => r.resource(),
+                            _ => bail!("internal error: resource type {type_index} is not a resource"),
+                        };
+                        Some(ResourceDef { id, dtor })
+                    }
+                    _ => None,
+                };
+                if resource.is_some() {
+                    b.items.push(Item::Type { type_index, resource });
+                }
+            }
+        }
+        Payload::ComponentCanonicalSection(s) => {
+            for canon in s.clone() {
+                let canon = canon.map_err(invalid)?;
+                translate_canon(b, canon, types)?;
+            }
+        }
+        Payload::ComponentStartSection { range, .. } => {
+            bail!("component start functions are not supported (at offset {:#x})", range.start)
+        }
+        Payload::ComponentImportSection(s) => {
+            for import in s.clone() {
+                let import = import.map_err(invalid)?;
+                let name = import.name.name.to_string();
+                let ty = types
+                    .component_item_for_import(import.name.name)
+                    .map(|item| item.ty)
+                    .ok_or_else(|| anyhow::anyhow!("internal error: no type for import `{name}`"))?;
+                let kind = match import.ty {
+                    ComponentTypeRef::Module(_) => ComponentExternalKind::Module,
+                    ComponentTypeRef::Func(_) => ComponentExternalKind::Func,
+                    ComponentTypeRef::Value(_) => ComponentExternalKind::Value,
+                    ComponentTypeRef::Type(_) => ComponentExternalKind::Type,
+                    ComponentTypeRef::Instance(_) => ComponentExternalKind::Instance,
+                    ComponentTypeRef::Component(_) => ComponentExternalKind::Component,
+                };
+                b.imports.push((name.clone(), ty));
+                b.items.push(Item::Import { name, kind, ty });
+            }
+        }
+        Payload::ComponentExportSection(s) => {
+            for export in s.clone() {
+                let export = export.map_err(invalid)?;
+                let name = export.name.name.to_string();
+                let ty = types
+                    .component_item_for_export(export.name.name)
+                    .map(|item| item.ty)
+                    .ok_or_else(|| anyhow::anyhow!("internal error: no type for export `{name}`"))?;
+                b.exports.push((name.clone(), ty));
+                b.items.push(Item::Export { name, kind: export.kind, index: export.index, ty });
+            }
+        }
+        Payload::CustomSection(_) => {}
+        other => {
+            // Core sections only appear inside modules, which never reach here.
+            if let Some((id, range)) = other.as_section() {
+                bail!("unexpected section {id} in a component (at offset {:#x})", range.start);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn translate_canon(
+    b: &mut Builder,
+    canon: CanonicalFunction,
+    types: &wasmparser::types::TypesRef<'_>,
+) -> Result<()> {
+    let item = match canon {
+        CanonicalFunction::Lift { core_func_index, type_index, options } => {
+            let ComponentAnyTypeId::Func(fid) = types.component_any_type_at(type_index) else {
+                bail!("internal error: lift type {type_index} is not a function type");
+            };
+            let fty = &types[fid];
+            match opts(&options) {
+                Ok(opts) if !fty.async_ => Item::Lift {
+                    core_func: core_func_index,
+                    sig: Arc::new(TypeCx::new(types).func_sig(fty)?),
+                    opts,
+                },
+                Ok(_) => unsupported("async functions (component-model async)"),
+                Err(what) => unsupported(what),
+            }
+        }
+        CanonicalFunction::Lower { func_index, options } => {
+            let fid = types.component_function_at(func_index);
+            let fty = &types[fid];
+            match opts(&options) {
+                Ok(opts) if !fty.async_ => Item::Lower {
+                    func: func_index,
+                    sig: Arc::new(TypeCx::new(types).func_sig(fty)?),
+                    opts,
+                },
+                Ok(_) => unsupported("lowering async functions (component-model async)"),
+                Err(what) => unsupported(what),
+            }
+        }
+        CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic { op: ResourceOp::New, type_index: resource },
+        CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic { op: ResourceOp::Drop, type_index: resource },
+        CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic { op: ResourceOp::Rep, type_index: resource },
+        other => {
+            let name = format!("{other:?}");
+            let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
+            unsupported_owned(format!("the canonical built-in `{name}` (component-model async or threads)"))
+        }
+    };
+    b.items.push(item);
+    Ok(())
+}
+
+fn unsupported(what: &str) -> Item {
+    Item::Unsupported { what: what.to_string() }
+}
+
+fn unsupported_owned(what: String) -> Item {
+    Item::Unsupported { what }
+}
+
+/// Reads canonical options; an option Tether does not support yet is returned as an error
+/// naming it.
+fn opts(options: &[CanonicalOption]) -> std::result::Result<CanonOpts, &'static str> {
+    let mut o = CanonOpts {
+        encoding: tether_abi::StringEncoding::Utf8,
+        memory: None,
+        realloc: None,
+        post_return: None,
+    };
+    for opt in options {
+        match *opt {
+            CanonicalOption::UTF8 => o.encoding = tether_abi::StringEncoding::Utf8,
+            CanonicalOption::UTF16 => o.encoding = tether_abi::StringEncoding::Utf16,
+            CanonicalOption::CompactUTF16 => o.encoding = tether_abi::StringEncoding::Latin1Utf16,
+            CanonicalOption::Memory(m) => o.memory = Some(m),
+            CanonicalOption::Realloc(f) => o.realloc = Some(f),
+            CanonicalOption::PostReturn(f) => o.post_return = Some(f),
+            CanonicalOption::Async | CanonicalOption::Callback(_) => {
+                return Err("the `async` canonical option (component-model async)");
+            }
+            CanonicalOption::CoreType(_) | CanonicalOption::Gc => {
+                return Err("the GC canonical ABI (`gc` and `core-type` options)");
+            }
+        }
+    }
+    Ok(o)
+}

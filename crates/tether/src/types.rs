@@ -1,0 +1,191 @@
+//! Component function signatures, converted once from `wasmparser`'s types into the canonical
+//! ABI's [`Type`]s.
+//!
+//! Resource types inside a signature are numbered locally: `Type::Own(ResourceIndex(i))`
+//! refers to `FuncSig::resources[i]`, a `wasmparser` resource id that each instance binds to a
+//! run-time resource type when it creates the function. A call therefore resolves a handle's
+//! expected type with one array index.
+
+use anyhow::{Result, bail};
+use tether_abi::{CoreType, ResourceIndex, Type};
+use wasmparser::component_types::{ComponentDefinedType, ComponentFuncType, ComponentValType};
+use wasmparser::component_types::ResourceId;
+use wasmparser::types::TypesRef;
+use wasmparser::PrimitiveValType;
+
+/// A component function's signature in canonical-ABI terms.
+#[derive(Debug)]
+pub(crate) struct FuncSig {
+    pub param_names: Vec<String>,
+    pub params: Vec<Type>,
+    pub results: Vec<Type>,
+    /// The resource types the signature mentions, in order of `ResourceIndex`.
+    pub resources: Vec<ResourceId>,
+    /// Whether the flattened parameters exceed `MAX_FLAT_PARAMS`.
+    pub params_spill: bool,
+    /// Whether the flattened results exceed `MAX_FLAT_RESULTS`.
+    pub results_spill: bool,
+    /// The flattened parameters, as the core function that lifts or lowers them sees them.
+    pub flat_params: Vec<CoreType>,
+    pub flat_results: Vec<CoreType>,
+}
+
+impl FuncSig {
+    /// The core function type of a `canon lift`ed function (what the guest exports).
+    pub fn lift_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
+        let params = if self.params_spill { vec![CoreType::I32] } else { self.flat_params.clone() };
+        let results = if self.results_spill { vec![CoreType::I32] } else { self.flat_results.clone() };
+        (params, results)
+    }
+
+    /// The core function type of a `canon lower`ed function (what the guest imports).
+    pub fn lower_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
+        let mut params = if self.params_spill { vec![CoreType::I32] } else { self.flat_params.clone() };
+        let results = if self.results_spill {
+            params.push(CoreType::I32);
+            Vec::new()
+        } else {
+            self.flat_results.clone()
+        };
+        (params, results)
+    }
+
+    /// Whether any parameter or result holds a string, list or other pointer, so that a
+    /// memory is needed.
+    pub fn needs_memory(&self) -> bool {
+        self.params_spill || self.results_spill || self.params.iter().chain(&self.results).any(needs_memory)
+    }
+
+    /// The signature in WIT syntax, for messages.
+    pub fn describe(&self) -> String {
+        let params: Vec<String> =
+            self.param_names.iter().zip(&self.params).map(|(n, t)| format!("{n}: {t}")).collect();
+        match self.results.first() {
+            Some(r) => format!("func({}) -> {r}", params.join(", ")),
+            None => format!("func({})", params.join(", ")),
+        }
+    }
+}
+
+fn needs_memory(ty: &Type) -> bool {
+    match ty {
+        Type::String | Type::List(_) | Type::Map(_) => true,
+        Type::FixedList(l) => needs_memory(l.elem()),
+        Type::Record(r) => r.fields().iter().any(|(_, t)| needs_memory(t)),
+        Type::Tuple(t) => t.types().iter().any(needs_memory),
+        Type::Variant(v) => v.cases().iter().any(|(_, t)| t.as_ref().is_some_and(needs_memory)),
+        Type::Option(o) => needs_memory(o.some()),
+        Type::Result(r) => r.ok().is_some_and(needs_memory) || r.err().is_some_and(needs_memory),
+        _ => false,
+    }
+}
+
+/// Converts `wasmparser` types of one component level.
+pub(crate) struct TypeCx<'a> {
+    types: &'a TypesRef<'a>,
+    resources: Vec<ResourceId>,
+}
+
+impl<'a> TypeCx<'a> {
+    pub fn new(types: &'a TypesRef<'a>) -> TypeCx<'a> {
+        TypeCx { types, resources: Vec::new() }
+    }
+
+    pub fn func_sig(mut self, fty: &ComponentFuncType) -> Result<FuncSig> {
+        let mut param_names = Vec::with_capacity(fty.params.len());
+        let mut params = Vec::with_capacity(fty.params.len());
+        for (name, ty) in fty.params.iter() {
+            param_names.push(name.to_string());
+            params.push(self.val(ty)?);
+        }
+        let results = match &fty.result {
+            Some(ty) => vec![self.val(ty)?],
+            None => Vec::new(),
+        };
+        let flat_params = tether_abi::flatten_all(&params);
+        let flat_results = tether_abi::flatten_all(&results);
+        Ok(FuncSig {
+            param_names,
+            params_spill: flat_params.len() > tether_abi::MAX_FLAT_PARAMS,
+            results_spill: flat_results.len() > tether_abi::MAX_FLAT_RESULTS,
+            params,
+            results,
+            resources: self.resources,
+            flat_params,
+            flat_results,
+        })
+    }
+
+    fn resource(&mut self, id: ResourceId) -> ResourceIndex {
+        let i = match self.resources.iter().position(|r| *r == id) {
+            Some(i) => i,
+            None => {
+                self.resources.push(id);
+                self.resources.len() - 1
+            }
+        };
+        ResourceIndex(i as u32)
+    }
+
+    pub fn val(&mut self, ty: &ComponentValType) -> Result<Type> {
+        match ty {
+            ComponentValType::Primitive(p) => Ok(primitive(*p)),
+            ComponentValType::Type(id) => self.defined(&self.types[*id]),
+        }
+    }
+
+    fn defined(&mut self, ty: &ComponentDefinedType) -> Result<Type> {
+        Ok(match ty {
+            ComponentDefinedType::Primitive(p) => primitive(*p),
+            ComponentDefinedType::Record(r) => Type::record(
+                r.fields.iter().map(|(n, t)| Ok((n.to_string(), self.val(t)?))).collect::<Result<_>>()?,
+            ),
+            ComponentDefinedType::Variant(v) => Type::variant(
+                v.cases
+                    .iter()
+                    .map(|(n, c)| Ok((n.to_string(), c.ty.as_ref().map(|t| self.val(t)).transpose()?)))
+                    .collect::<Result<_>>()?,
+            ),
+            ComponentDefinedType::List { element, .. } => Type::list(self.val(element)?),
+            ComponentDefinedType::Map { key, value, .. } => Type::map(self.val(key)?, self.val(value)?),
+            ComponentDefinedType::FixedLengthList { element, length, .. } => {
+                Type::fixed_list(self.val(element)?, *length)
+            }
+            ComponentDefinedType::Tuple(t) => {
+                Type::tuple(t.types.iter().map(|t| self.val(t)).collect::<Result<_>>()?)
+            }
+            ComponentDefinedType::Flags(names) => Type::flags(names.iter().map(|n| n.to_string()).collect()),
+            ComponentDefinedType::Enum(names) => Type::enum_(names.iter().map(|n| n.to_string()).collect()),
+            ComponentDefinedType::Option { ty, .. } => Type::option(self.val(ty)?),
+            ComponentDefinedType::Result { ok, err, .. } => Type::result(
+                ok.as_ref().map(|t| self.val(t)).transpose()?,
+                err.as_ref().map(|t| self.val(t)).transpose()?,
+            ),
+            ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())),
+            ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())),
+            ComponentDefinedType::Future { .. } => bail!("unsupported: `future` types (component-model async)"),
+            ComponentDefinedType::Stream { .. } => bail!("unsupported: `stream` types (component-model async)"),
+            #[allow(unreachable_patterns)]
+            other => bail!("unsupported: the type {other:?}"),
+        })
+    }
+}
+
+fn primitive(p: PrimitiveValType) -> Type {
+    match p {
+        PrimitiveValType::Bool => Type::Bool,
+        PrimitiveValType::S8 => Type::S8,
+        PrimitiveValType::U8 => Type::U8,
+        PrimitiveValType::S16 => Type::S16,
+        PrimitiveValType::U16 => Type::U16,
+        PrimitiveValType::S32 => Type::S32,
+        PrimitiveValType::U32 => Type::U32,
+        PrimitiveValType::S64 => Type::S64,
+        PrimitiveValType::U64 => Type::U64,
+        PrimitiveValType::F32 => Type::F32,
+        PrimitiveValType::F64 => Type::F64,
+        PrimitiveValType::Char => Type::Char,
+        PrimitiveValType::String => Type::String,
+        PrimitiveValType::ErrorContext => Type::U32,
+    }
+}

@@ -1,0 +1,3 @@
+//! Tether's integration tests, in one binary to keep link time down.
+
+mod call;
