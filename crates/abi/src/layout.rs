@@ -161,7 +161,13 @@ impl Layout {
             has_pointer |= ty.has_pointer();
         }
         let size = checked_size(align_to_u64(size, align));
-        let layout = Layout { size, align, flat: flat.into(), has_resource, has_pointer };
+        let layout = Layout {
+            size,
+            align,
+            flat: flat.into(),
+            has_resource,
+            has_pointer,
+        };
         (layout, offsets.into())
     }
 
@@ -211,12 +217,27 @@ impl Layout {
         }
         let payload_offset = align_to(disc_size, case_align);
         let align = disc_size.max(case_align);
-        let size = checked_size(align_to_u64(u64::from(payload_offset) + u64::from(case_size), align));
+        let size = checked_size(align_to_u64(
+            u64::from(payload_offset) + u64::from(case_size),
+            align,
+        ));
         let mut flat = Vec::with_capacity(1 + payload_flat.len());
         flat.push(CoreType::I32);
         flat.extend_from_slice(&payload_flat);
-        let layout = Layout { size, align, flat: flat.into(), has_resource, has_pointer };
-        (layout, VariantShape { disc_size: disc_size as u8, payload_offset })
+        let layout = Layout {
+            size,
+            align,
+            flat: flat.into(),
+            has_resource,
+            has_pointer,
+        };
+        (
+            layout,
+            VariantShape {
+                disc_size: disc_size as u8,
+                payload_offset,
+            },
+        )
     }
 
     /// The layout of `flags` with `n` labels.
@@ -225,15 +246,28 @@ impl Layout {
     ///
     /// Panics if `n > 32`: such flags do not exist in this version of the ABI.
     pub fn flags(n: usize) -> Layout {
-        assert!(n <= 32, "flags with {n} labels do not exist: the limit is 32");
+        assert!(
+            n <= 32,
+            "flags with {n} labels do not exist: the limit is 32"
+        );
         let size = match n {
             0 => 0,
             1..=8 => 1,
             9..=16 => 2,
             _ => 4,
         };
-        let flat: Box<[CoreType]> = if n == 0 { Box::new([]) } else { Box::new([CoreType::I32]) };
-        Layout { size, align: size.max(1), flat, has_resource: false, has_pointer: false }
+        let flat: Box<[CoreType]> = if n == 0 {
+            Box::new([])
+        } else {
+            Box::new([CoreType::I32])
+        };
+        Layout {
+            size,
+            align: size.max(1),
+            flat,
+            has_resource: false,
+            has_pointer: false,
+        }
     }
 }
 

@@ -9,6 +9,82 @@
 //!
 //! The algorithms follow `CanonicalABI.md` of the component-model specification for the
 //! synchronous model with 32-bit memories.
+//!
+//! # Example
+//!
+//! Lowering a record with a string into a guest memory and lifting it back, with a bump
+//! allocator standing in for the guest's `realloc`:
+//!
+//! ```
+//! use tether_abi::*;
+//!
+//! struct Guest { memory: Vec<u8>, next: u32 }
+//!
+//! impl Context for Guest {
+//!     fn string_encoding(&self) -> StringEncoding { StringEncoding::Utf16 }
+//!     fn memory(&self) -> Result<&[u8], Trap> { Ok(&self.memory) }
+//!     fn memory_mut(&mut self) -> Result<&mut [u8], Trap> { Ok(&mut self.memory) }
+//!     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
+//!         // Shrink in place; this allocator is only asked to grow from nothing.
+//!         if old != 0 && size <= old_size {
+//!             return Ok(old);
+//!         }
+//!         let ptr = self.next.next_multiple_of(align);
+//!         self.next = ptr + size;
+//!         Ok(ptr)
+//!     }
+//!     fn lift_own(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
+//!         Err(Trap::guest("no resources here"))
+//!     }
+//!     fn lift_borrow(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
+//!         Err(Trap::guest("no resources here"))
+//!     }
+//!     fn lower_own(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> {
+//!         Err(Trap::guest("no resources here"))
+//!     }
+//!     fn lower_borrow(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> {
+//!         Err(Trap::guest("no resources here"))
+//!     }
+//! }
+//!
+//! let ty = Type::record(vec![("name".into(), Type::String), ("age".into(), Type::U8)]);
+//! assert_eq!((ty.size(), ty.align()), (12, 4));
+//! assert_eq!(ty.flat(), &[CoreType::I32, CoreType::I32, CoreType::I32]);
+//! assert_eq!(ty.to_string(), "record { name: string, age: u8 }");
+//!
+//! let val = Val::Record(vec![
+//!     ("name".into(), Val::String("Zoë".into())),
+//!     ("age".into(), Val::U8(7)),
+//! ]);
+//! let mut guest = Guest { memory: vec![0; 1024], next: 64 };
+//!
+//! // Into memory and back.
+//! store(&mut guest, &ty, &val, 0)?;
+//! assert_eq!(load(&mut guest, &ty, 0)?, val);
+//!
+//! // Into core values and back: the string is transcoded to UTF-16 at 64.
+//! let mut flat = Vec::new();
+//! lower_flat(&mut guest, &ty, &val, &mut flat)?;
+//! assert_eq!(flat[1], 3);
+//! assert_eq!(lift_flat(&mut guest, &ty, &flat)?, val);
+//!
+//! // A value that does not match its type is an error, never a panic.
+//! let err = store(&mut guest, &Type::U32, &val, 0).unwrap_err();
+//! assert_eq!(err.kind(), TrapKind::HostType);
+//! # Ok::<(), Trap>(())
+//! ```
+//!
+//! The crate has no cargo features.
+//!
+//! # Guarantees
+//!
+//! * Nothing a guest puts in its memory or core values can make these functions panic: a bad
+//!   pointer, length, discriminant, `char` or string is a [`Trap`] with wasmtime's wording.
+//! * A host value that does not match its type is a [`TrapKind::HostType`] error.
+//! * Layouts are computed once, when a [`Type`] is built; lifting and lowering never walk a
+//!   type to compute them again.
+//! * Floats lose their NaN payloads both ways: every NaN becomes the canonical NaN
+//!   (the spec's deterministic profile).
 #![deny(missing_docs)]
 
 mod layout;
@@ -58,13 +134,19 @@ impl Trap {
     /// A trap caused by the guest.
     #[cold]
     pub fn guest(message: impl Into<String>) -> Trap {
-        Trap { message: message.into().into_boxed_str(), kind: TrapKind::Guest }
+        Trap {
+            message: message.into().into_boxed_str(),
+            kind: TrapKind::Guest,
+        }
     }
 
     /// An error caused by a host value that does not match its type.
     #[cold]
     pub fn host_type(message: impl Into<String>) -> Trap {
-        Trap { message: message.into().into_boxed_str(), kind: TrapKind::HostType }
+        Trap {
+            message: message.into().into_boxed_str(),
+            kind: TrapKind::HostType,
+        }
     }
 
     /// The message.
@@ -103,7 +185,13 @@ pub trait Context {
     /// Calls the guest's `realloc(old_ptr, old_size, align, new_size)` and returns what it
     /// returned, unchecked: the caller checks alignment and bounds.
     /// Traps if the options name no `realloc`, or if the call traps.
-    fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Trap>;
+    fn realloc(
+        &mut self,
+        old_ptr: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Trap>;
 
     /// Lifts the handle at `index` in the guest's table as an `own<resource>`: checks its type,
     /// removes it from the table and returns it.

@@ -24,7 +24,12 @@ trait Src {
     fn encoding(&self) -> StringEncoding;
 
     /// Lifts a handle.
-    fn lift_resource(&mut self, own: bool, ty: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+    fn lift_resource(
+        &mut self,
+        own: bool,
+        ty: ResourceIndex,
+        index: u32,
+    ) -> Result<ResourceAny, Trap>;
 
     /// Loads a value whose type holds no handles through a single borrow of memory.
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap>;
@@ -50,20 +55,44 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     }
 
     #[inline]
-    fn lift_resource(&mut self, own: bool, ty: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
-        if own { self.0.lift_own(ty, index) } else { self.0.lift_borrow(ty, index) }
+    fn lift_resource(
+        &mut self,
+        own: bool,
+        ty: ResourceIndex,
+        index: u32,
+    ) -> Result<ResourceAny, Trap> {
+        if own {
+            self.0.lift_own(ty, index)
+        } else {
+            self.0.lift_borrow(ty, index)
+        }
     }
 
     #[inline]
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
         let encoding = self.0.string_encoding();
-        load_in(&mut SliceSrc { mem: self.0.memory()?, encoding }, ty, off)
+        load_in(
+            &mut SliceSrc {
+                mem: self.0.memory()?,
+                encoding,
+            },
+            ty,
+            off,
+        )
     }
 
     #[inline]
     fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
         let encoding = self.0.string_encoding();
-        load_elems(&mut SliceSrc { mem: self.0.memory()?, encoding }, elem, base, len)
+        load_elems(
+            &mut SliceSrc {
+                mem: self.0.memory()?,
+                encoding,
+            },
+            elem,
+            base,
+            len,
+        )
     }
 }
 
@@ -117,14 +146,22 @@ fn get_u32(mem: &[u8], off: usize) -> Result<u32, Trap> {
 #[inline]
 fn f32_from(bits: u32) -> f32 {
     let x = f32::from_bits(bits);
-    if x.is_nan() { f32::from_bits(0x7fc0_0000) } else { x }
+    if x.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        x
+    }
 }
 
 /// `f64` from its bits, with any NaN made the canonical NaN.
 #[inline]
 fn f64_from(bits: u64) -> f64 {
     let x = f64::from_bits(bits);
-    if x.is_nan() { f64::from_bits(0x7ff8_0000_0000_0000) } else { x }
+    if x.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        x
+    }
 }
 
 /// The spec's `convert_i32_to_char`.
@@ -145,7 +182,10 @@ fn get_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Trap> {
 
 /// The names of the flags set in `bits`; bits beyond the labels are ignored.
 fn flags_from(names: &[String], bits: u32) -> Val {
-    let set = names.iter().enumerate().filter(|&(i, _)| bits & (1 << i) != 0);
+    let set = names
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| bits & (1 << i) != 0);
     Val::Flags(set.map(|(_, n)| n.clone()).collect())
 }
 
@@ -278,7 +318,7 @@ fn check_list(mem_len: usize, ptr: u32, len: u32, size: u32, align: u32) -> Resu
     if byte_len > u64::from(MAX_LIST_BYTE_LENGTH) {
         return Err(trap::list_too_long(byte_len));
     }
-    if ptr % align != 0 {
+    if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned(ptr, align));
     }
     if u64::from(ptr) + u64::from(len) * u64::from(size) > mem_len as u64 {
@@ -304,7 +344,10 @@ fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(V
     let mut out = Vec::with_capacity(len as usize);
     for i in 0..len as usize {
         let at = ptr as usize + i * entry.size() as usize;
-        out.push((load_in(s, t.key(), at + koff)?, load_in(s, t.value(), at + voff)?));
+        out.push((
+            load_in(s, t.key(), at + koff)?,
+            load_in(s, t.value(), at + voff)?,
+        ));
     }
     Ok(out)
 }
@@ -318,7 +361,11 @@ fn load_elems<S: Src>(s: &mut S, elem: &Type, base: usize, len: usize) -> Result
     if S::SLICE {
         let mem = s.mem()?;
         let Some(bytes) = mem.get(base..).and_then(|m| m.get(..size * len)) else {
-            return Err(trap::out_of_bounds(base as u64, (size * len) as u64, mem.len()));
+            return Err(trap::out_of_bounds(
+                base as u64,
+                (size * len) as u64,
+                mem.len(),
+            ));
         };
         macro_rules! bulk {
             ($($ty:ident => |$b:ident| $val:expr),* $(,)?) => {
@@ -456,7 +503,9 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
 /// The `n` core values of `flat` from `at`.
 #[inline]
 fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
-    flat.get(at..).and_then(|f| f.get(..n)).ok_or_else(|| trap::core_count("a value", at + n, flat.len()))
+    flat.get(at..)
+        .and_then(|f| f.get(..n))
+        .ok_or_else(|| trap::core_count("a value", at + n, flat.len()))
 }
 
 /// Reads a value of type `ty` from memory at `ptr` (the spec's `load`).
@@ -466,7 +515,11 @@ fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
 pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val, Trap> {
     let memory = cx.memory()?.len();
     if u64::from(ptr) + u64::from(ty.size()) > memory as u64 {
-        return Err(trap::out_of_bounds(u64::from(ptr), u64::from(ty.size()), memory));
+        return Err(trap::out_of_bounds(
+            u64::from(ptr),
+            u64::from(ty.size()),
+            memory,
+        ));
     }
     load_in(&mut CxSrc(cx), ty, ptr as usize)
 }
@@ -513,7 +566,7 @@ pub fn lift_flat_values<C: Context + ?Sized>(
     };
     let ptr = ptr as u32;
     let (size, align) = tuple_size_align(tys);
-    if ptr % align != 0 {
+    if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned(ptr, align));
     }
     let memory = s.mem()?.len();

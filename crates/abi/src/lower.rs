@@ -30,7 +30,8 @@ pub(crate) trait Dst {
     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap>;
 
     /// Lowers a handle.
-    fn lower_resource(&mut self, own: bool, ty: ResourceIndex, r: ResourceAny) -> Result<u32, Trap>;
+    fn lower_resource(&mut self, own: bool, ty: ResourceIndex, r: ResourceAny)
+    -> Result<u32, Trap>;
 
     /// Stores a value of a plain type (no pointers, no handles) through a single borrow of
     /// memory.
@@ -41,7 +42,7 @@ pub(crate) trait Dst {
 
     /// Checks a pointer returned by `realloc` for a block of `size` bytes aligned to `align`.
     fn check_realloc(&mut self, ptr: u32, align: u32, size: u32) -> Result<(), Trap> {
-        if ptr % align != 0 {
+        if !ptr.is_multiple_of(align) {
             return Err(trap::realloc_unaligned());
         }
         if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
@@ -78,8 +79,17 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     }
 
     #[inline]
-    fn lower_resource(&mut self, own: bool, ty: ResourceIndex, r: ResourceAny) -> Result<u32, Trap> {
-        if own { self.0.lower_own(ty, r) } else { self.0.lower_borrow(ty, r) }
+    fn lower_resource(
+        &mut self,
+        own: bool,
+        ty: ResourceIndex,
+        r: ResourceAny,
+    ) -> Result<u32, Trap> {
+        if own {
+            self.0.lower_own(ty, r)
+        } else {
+            self.0.lower_borrow(ty, r)
+        }
     }
 
     #[inline]
@@ -150,7 +160,11 @@ fn f32_bits(x: f32) -> u32 {
 /// The bits of `x`, with any NaN made the canonical NaN.
 #[inline]
 fn f64_bits(x: f64) -> u64 {
-    if x.is_nan() { 0x7ff8_0000_0000_0000 } else { x.to_bits() }
+    if x.is_nan() {
+        0x7ff8_0000_0000_0000
+    } else {
+        x.to_bits()
+    }
 }
 
 /// Writes the `(pointer, length)` pair of a string or list at `off`.
@@ -196,7 +210,12 @@ fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Option<(VariantShape, Case<'a>)> {
     let (shape, index, case_ty, payload) = match (ty, val) {
         (Type::Variant(t), Val::Variant(name, payload)) => {
             let index = t.find(name)?;
-            (t.shape(), index, t.cases()[index].1.as_ref(), payload.as_deref())
+            (
+                t.shape(),
+                index,
+                t.cases()[index].1.as_ref(),
+                payload.as_deref(),
+            )
         }
         (Type::Enum(t), Val::Enum(name)) => (t.shape(), t.find(name)?, None, None),
         (Type::Option(t), Val::Option(None)) => (t.shape(), 0, None, None),
@@ -208,7 +227,14 @@ fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Option<(VariantShape, Case<'a>)> {
     if case_ty.is_some() != payload.is_some() {
         return None;
     }
-    Some((shape, Case { index, ty: case_ty, payload }))
+    Some((
+        shape,
+        Case {
+            index,
+            ty: case_ty,
+            payload,
+        },
+    ))
 }
 
 /// Checks that record `val` has the fields of `ty`, with the same names in the same order.
@@ -316,8 +342,15 @@ fn store_elems<D: Dst>(d: &mut D, elem: &Type, vals: &[Val], base: usize) -> Res
     if D::SLICE {
         let mem = d.mem()?;
         let mem_len = mem.len();
-        let Some(dst) = mem.get_mut(base..).and_then(|m| m.get_mut(..size * vals.len())) else {
-            return Err(trap::out_of_bounds(base as u64, (size * vals.len()) as u64, mem_len));
+        let Some(dst) = mem
+            .get_mut(base..)
+            .and_then(|m| m.get_mut(..size * vals.len()))
+        else {
+            return Err(trap::out_of_bounds(
+                base as u64,
+                (size * vals.len()) as u64,
+                mem_len,
+            ));
         };
         macro_rules! bulk {
             ($($ty:ident => $val:ident($x:ident) => $bytes:expr),* $(,)?) => {
@@ -481,7 +514,11 @@ fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) ->
 pub fn store<C: Context + ?Sized>(cx: &mut C, ty: &Type, val: &Val, ptr: u32) -> Result<(), Trap> {
     let memory = cx.memory()?.len();
     if u64::from(ptr) + u64::from(ty.size()) > memory as u64 {
-        return Err(trap::out_of_bounds(u64::from(ptr), u64::from(ty.size()), memory));
+        return Err(trap::out_of_bounds(
+            u64::from(ptr),
+            u64::from(ty.size()),
+            memory,
+        ));
     }
     store_in(&mut CxDst(cx), ty, val, ptr as usize)
 }
@@ -530,7 +567,7 @@ pub fn lower_flat_values<C: Context + ?Sized>(
     let size = u32::try_from(size).map_err(|_| trap::host_list_too_long(tys.len()))?;
     let ptr = match out_ptr {
         Some(ptr) => {
-            if ptr % align != 0 {
+            if !ptr.is_multiple_of(align) {
                 return Err(trap::unaligned(ptr, align));
             }
             let memory = d.mem()?.len();

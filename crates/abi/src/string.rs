@@ -64,7 +64,7 @@ pub(crate) fn lift(
     if byte_len > u64::from(MAX_STRING_BYTE_LENGTH) {
         return Err(trap::string_too_long(byte_len));
     }
-    if ptr % align != 0 {
+    if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned(ptr, align));
     }
     let start = ptr as usize;
@@ -86,7 +86,9 @@ pub(crate) fn lift(
 
 /// Decodes little-endian UTF-16, trapping on an unpaired surrogate.
 fn decode_utf16(bytes: &[u8]) -> Result<String, Trap> {
-    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     let mut out = String::with_capacity(bytes.len() / 2);
     for c in char::decode_utf16(units) {
         match c {
@@ -109,7 +111,9 @@ fn decode_latin1(bytes: &[u8]) -> String {
 /// The number of UTF-16 code units that encode `s`.
 fn utf16_len(s: &str) -> usize {
     // Every character takes one unit, except those of four UTF-8 bytes, which take two.
-    s.bytes().map(|b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0)).sum()
+    s.bytes()
+        .map(|b| usize::from(b & 0xc0 != 0x80) + usize::from(b >= 0xf0))
+        .sum()
 }
 
 /// Whether every character of `s` is below U+0100.

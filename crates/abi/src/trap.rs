@@ -3,14 +3,16 @@
 //! Messages use wasmtime's wording where wasmtime has one, because conformance suites match on
 //! it.
 
+use crate::Trap;
 use crate::types::{Short, Type};
 use crate::val::{Summary, Val};
-use crate::Trap;
 
 #[cold]
 #[inline(never)]
 pub(crate) fn unaligned(ptr: u32, align: u32) -> Trap {
-    Trap::guest(format!("unaligned pointer: {ptr:#x} is not a multiple of {align}"))
+    Trap::guest(format!(
+        "unaligned pointer: {ptr:#x} is not a multiple of {align}"
+    ))
 }
 
 #[cold]
@@ -46,7 +48,9 @@ pub(crate) fn bad_utf8(e: std::str::Utf8Error) -> Trap {
 #[cold]
 #[inline(never)]
 pub(crate) fn bad_utf16(surrogate: u16) -> Trap {
-    Trap::guest(format!("invalid utf-16: unpaired surrogate {surrogate:#06x}"))
+    Trap::guest(format!(
+        "invalid utf-16: unpaired surrogate {surrogate:#06x}"
+    ))
 }
 
 #[cold]
@@ -92,19 +96,27 @@ pub(crate) fn bad_discriminant(disc: u32, cases: usize) -> Trap {
 #[cold]
 #[inline(never)]
 pub(crate) fn core_count(what: &str, expected: usize, found: usize) -> Trap {
-    Trap::guest(format!("wrong number of core values for {what}: expected {expected}, found {found}"))
+    Trap::guest(format!(
+        "wrong number of core values for {what}: expected {expected}, found {found}"
+    ))
 }
 
 #[cold]
 #[inline(never)]
 pub(crate) fn mismatch(ty: &Type, val: &Val) -> Trap {
-    Trap::host_type(format!("type mismatch: expected `{}`, found {}", Short(ty), Summary(val)))
+    Trap::host_type(format!(
+        "type mismatch: expected `{}`, found {}",
+        Short(ty),
+        Summary(val)
+    ))
 }
 
 #[cold]
 #[inline(never)]
 pub(crate) fn value_count(expected: usize, found: usize) -> Trap {
-    Trap::host_type(format!("type mismatch: expected {expected} values, found {found}"))
+    Trap::host_type(format!(
+        "type mismatch: expected {expected} values, found {found}"
+    ))
 }
 
 #[cold]

@@ -114,7 +114,11 @@ impl Type {
     /// Panics if its size does not fit in 32 bits (component validation rejects such types).
     pub fn record(fields: Vec<(String, Type)>) -> Type {
         let (layout, offsets) = Layout::record(fields.iter().map(|(_, t)| t));
-        Type::Record(Arc::new(RecordType { fields, layout, offsets }))
+        Type::Record(Arc::new(RecordType {
+            fields,
+            layout,
+            offsets,
+        }))
     }
 
     /// `tuple<types...>`.
@@ -136,26 +140,45 @@ impl Type {
     pub fn variant(cases: Vec<(String, Option<Type>)>) -> Type {
         let (layout, shape) = Layout::variant(cases.len(), cases.iter().map(|(_, t)| t.as_ref()));
         let index = NameIndex::new(cases.iter().map(|(n, _)| n.as_str()));
-        Type::Variant(Arc::new(VariantType { cases, layout, shape, index }))
+        Type::Variant(Arc::new(VariantType {
+            cases,
+            layout,
+            shape,
+            index,
+        }))
     }
 
     /// `enum { name, ... }`, laid out like a variant without payloads.
     pub fn enum_(names: Vec<String>) -> Type {
         let (layout, shape) = Layout::variant(names.len(), names.iter().map(|_| None));
         let index = NameIndex::new(names.iter().map(String::as_str));
-        Type::Enum(Arc::new(EnumType { names, layout, shape, index }))
+        Type::Enum(Arc::new(EnumType {
+            names,
+            layout,
+            shape,
+            index,
+        }))
     }
 
     /// `option<some>`, laid out like `variant { none, some(some) }`.
     pub fn option(some: Type) -> Type {
         let (layout, shape) = Layout::variant(2, [None, Some(&some)].into_iter());
-        Type::Option(Arc::new(OptionType { some, layout, shape }))
+        Type::Option(Arc::new(OptionType {
+            some,
+            layout,
+            shape,
+        }))
     }
 
     /// `result<ok, err>`, laid out like `variant { ok(ok?), error(err?) }`.
     pub fn result(ok: Option<Type>, err: Option<Type>) -> Type {
         let (layout, shape) = Layout::variant(2, [ok.as_ref(), err.as_ref()].into_iter());
-        Type::Result(Arc::new(ResultType { ok, err, layout, shape }))
+        Type::Result(Arc::new(ResultType {
+            ok,
+            err,
+            layout,
+            shape,
+        }))
     }
 
     /// `flags { name, ... }`, a bit vector of 1 to 32 labels.
@@ -381,7 +404,11 @@ pub struct TupleType {
 impl TupleType {
     fn new(types: Vec<Type>) -> TupleType {
         let (layout, offsets) = Layout::record(types.iter());
-        TupleType { types, layout, offsets }
+        TupleType {
+            types,
+            layout,
+            offsets,
+        }
     }
 
     /// The element types, in order.
@@ -421,7 +448,8 @@ impl VariantType {
 
     /// The position of the case named `name`.
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        self.index.find(name, self.cases.iter().map(|(n, _)| n.as_str()))
+        self.index
+            .find(name, self.cases.iter().map(|(n, _)| n.as_str()))
     }
 
     pub(crate) fn shape(&self) -> VariantShape {

@@ -156,10 +156,30 @@ impl fmt::Display for Summary<'_> {
             Val::Enum(case) => write!(f, "enum case `{case}`"),
             Val::Option(None) => f.write_str("option `none`"),
             Val::Option(Some(_)) => f.write_str("option `some` with payload"),
-            Val::Result(Ok(p)) => write!(f, "result `ok` {}", if p.is_some() { "with payload" } else { "without payload" }),
-            Val::Result(Err(p)) => write!(f, "result `error` {}", if p.is_some() { "with payload" } else { "without payload" }),
+            Val::Result(Ok(p)) => write!(
+                f,
+                "result `ok` {}",
+                if p.is_some() {
+                    "with payload"
+                } else {
+                    "without payload"
+                }
+            ),
+            Val::Result(Err(p)) => write!(
+                f,
+                "result `error` {}",
+                if p.is_some() {
+                    "with payload"
+                } else {
+                    "without payload"
+                }
+            ),
             Val::Flags(names) => write!(f, "flags with {} set", names.len()),
-            Val::Resource(r) => f.write_str(if r.own { "owned resource" } else { "borrowed resource" }),
+            Val::Resource(r) => f.write_str(if r.own {
+                "owned resource"
+            } else {
+                "borrowed resource"
+            }),
             Val::Map(v) => write!(f, "map of length {}", v.len()),
         }
     }

@@ -26,7 +26,11 @@ struct Tally {
 
 impl Tally {
     fn new(name: &'static str) -> Tally {
-        Tally { name, total: 0, failures: Vec::new() }
+        Tally {
+            name,
+            total: 0,
+            failures: Vec::new(),
+        }
     }
 
     fn check(&mut self, id: impl std::fmt::Display, outcome: Result<(), String>) {
@@ -44,15 +48,82 @@ impl Tally {
             println!("  FAIL {f}");
         }
         if self.failures.len() > SHOW_FAILURES {
-            println!("  ... and {} more failures", self.failures.len() - SHOW_FAILURES);
+            println!(
+                "  ... and {} more failures",
+                self.failures.len() - SHOW_FAILURES
+            );
         }
-        assert_eq!(self.total, expected_total, "{}: wrong number of vectors", self.name);
-        assert!(self.failures.is_empty(), "{}: {} of {} vectors failed", self.name, self.failures.len(), self.total);
+        assert_eq!(
+            self.total, expected_total,
+            "{}: wrong number of vectors",
+            self.name
+        );
+        assert!(
+            self.failures.is_empty(),
+            "{}: {} of {} vectors failed",
+            self.name,
+            self.failures.len(),
+            self.total
+        );
     }
 }
 
 fn core_types(j: &Json) -> Vec<CoreType> {
-    j.as_array().expect("core type list").iter().map(parse_core_type).collect()
+    j.as_array()
+        .expect("core type list")
+        .iter()
+        .map(parse_core_type)
+        .collect()
+}
+
+/// Checks one layout vector: size, alignment, flattening, and the core signature of a
+/// function taking or returning the type.
+fn check_layout(v: &Json) -> Result<(), String> {
+    let ty = parse_type(&v["type"]);
+    let mut errors = Vec::new();
+    if u64::from(ty.size()) != v["elem_size"].as_u64().unwrap() {
+        errors.push(format!("size {} != {}", ty.size(), v["elem_size"]));
+    }
+    if u64::from(ty.align()) != v["alignment"].as_u64().unwrap() {
+        errors.push(format!("align {} != {}", ty.align(), v["alignment"]));
+    }
+    let flat = core_types(&v["flat"]);
+    if ty.flat() != flat.as_slice() || flatten(&ty) != flat.as_slice() {
+        errors.push(format!("flat {:?} != {:?}", ty.flat(), flat));
+    }
+    for (key, params, results) in [
+        ("as_param", std::slice::from_ref(&ty), &[][..]),
+        ("as_result", &[][..], std::slice::from_ref(&ty)),
+    ] {
+        let expect = &v[key];
+        for (ctx, context) in [
+            ("lift", FlattenContext::Lift),
+            ("lower", FlattenContext::Lower),
+        ] {
+            let (p, r) = flatten_func(params, results, context);
+            let (ep, er) = (
+                core_types(&expect[ctx]["params"]),
+                core_types(&expect[ctx]["results"]),
+            );
+            if p != ep || r != er {
+                errors.push(format!("{key}.{ctx}: ({p:?}, {r:?}) != ({ep:?}, {er:?})"));
+            }
+        }
+        let max = if key == "as_param" {
+            MAX_FLAT_PARAMS
+        } else {
+            MAX_FLAT_RESULTS
+        };
+        let spills = flatten_all(std::slice::from_ref(&ty)).len() > max;
+        if Some(spills) != expect["spills"].as_bool() {
+            errors.push(format!("{key}.spills: {spills}"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("`{}`: {}", short(&ty), errors.join("; ")))
+    }
 }
 
 #[test]
@@ -61,40 +132,7 @@ fn layout_vectors() {
     let vectors = file["vectors"].as_array().expect("vectors");
     let mut tally = Tally::new("layout");
     for (i, v) in vectors.iter().enumerate() {
-        let outcome = (|| {
-            let ty = parse_type(&v["type"]);
-            let mut errors = Vec::new();
-            if u64::from(ty.size()) != v["elem_size"].as_u64().unwrap() {
-                errors.push(format!("size {} != {}", ty.size(), v["elem_size"]));
-            }
-            if u64::from(ty.align()) != v["alignment"].as_u64().unwrap() {
-                errors.push(format!("align {} != {}", ty.align(), v["alignment"]));
-            }
-            let flat = core_types(&v["flat"]);
-            if ty.flat() != flat.as_slice() || flatten(&ty) != flat.as_slice() {
-                errors.push(format!("flat {:?} != {:?}", ty.flat(), flat));
-            }
-            for (key, params, results) in [
-                ("as_param", std::slice::from_ref(&ty), &[][..]),
-                ("as_result", &[][..], std::slice::from_ref(&ty)),
-            ] {
-                let expect = &v[key];
-                for (ctx, context) in [("lift", FlattenContext::Lift), ("lower", FlattenContext::Lower)] {
-                    let (p, r) = flatten_func(params, results, context);
-                    let (ep, er) = (core_types(&expect[ctx]["params"]), core_types(&expect[ctx]["results"]));
-                    if p != ep || r != er {
-                        errors.push(format!("{key}.{ctx}: ({p:?}, {r:?}) != ({ep:?}, {er:?})"));
-                    }
-                }
-                let max = if key == "as_param" { MAX_FLAT_PARAMS } else { MAX_FLAT_RESULTS };
-                let spills = flatten_all(std::slice::from_ref(&ty)).len() > max;
-                if Some(spills) != expect["spills"].as_bool() {
-                    errors.push(format!("{key}.spills: {spills}"));
-                }
-            }
-            if errors.is_empty() { Ok(()) } else { Err(format!("`{}`: {}", short(&ty), errors.join("; "))) }
-        })();
-        tally.check(i, outcome);
+        tally.check(i, check_layout(v));
     }
     tally.finish(300);
 }
@@ -123,15 +161,27 @@ fn check_heap(cx: &TestCx, expect: &Json, heap_start: u32, slot: (usize, usize))
         .unwrap()
         .iter()
         .map(|c| {
-            let c: Vec<u32> = c.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect();
+            let c: Vec<u32> = c
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as u32)
+                .collect();
             [c[0], c[1], c[2], c[3], c[4]]
         })
         .collect();
     if cx.calls != calls {
         errors.push(format!("realloc_calls {:?} != {calls:?}", cx.calls));
     }
-    let live = |i: usize| (slot.0..slot.1).contains(&i) || (heap_start as usize..cx.bump as usize).contains(&i);
-    if let Some(i) = cx.mem.iter().enumerate().position(|(i, &b)| b != 0 && !live(i)) {
+    let live = |i: usize| {
+        (slot.0..slot.1).contains(&i) || (heap_start as usize..cx.bump as usize).contains(&i)
+    };
+    if let Some(i) = cx
+        .mem
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b != 0 && !live(i))
+    {
         errors.push(format!("stray write at {i}"));
     }
     errors
@@ -147,7 +197,10 @@ fn store_vectors() {
         let id = v["id"].as_u64().unwrap();
         let ty = parse_type(&v["type"]);
         let val = parse_val(&ty, &v["value"]);
-        let source = parse_source_encoding(v["src_encoding"].as_str().unwrap(), v["src_force_utf16_tag"].as_bool().unwrap());
+        let source = parse_source_encoding(
+            v["src_encoding"].as_str().unwrap(),
+            v["src_force_utf16_tag"].as_bool().unwrap(),
+        );
         let memory_size = v["memory_size"].as_u64().unwrap() as usize;
         let ptr = v["ptr"].as_u64().unwrap() as u32;
         let heap_start = v["heap_start"].as_u64().unwrap() as u32;
@@ -173,7 +226,11 @@ fn store_vectors() {
                         Ok(back) => errors.push(format!("loaded back {back:?}")),
                         Err(e) => errors.push(format!("load back trapped: {e}")),
                     }
-                    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+                    if errors.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(errors.join("; "))
+                    }
                 }
             };
             store_tally.check(&case, outcome);
@@ -195,7 +252,11 @@ fn store_vectors() {
                         Ok(back) => errors.push(format!("lifted back {back:?}")),
                         Err(e) => errors.push(format!("lift back trapped: {e}")),
                     }
-                    if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+                    if errors.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(errors.join("; "))
+                    }
                 }
             };
             flat_tally.check(&case, outcome);
@@ -210,9 +271,16 @@ fn check_lift(result: Result<Val, Trap>, ty: &Type, expect: &Json) -> Result<(),
     match (result, expect.get("value")) {
         (Ok(got), Some(value)) => {
             let want = parse_val(ty, value);
-            if got == want { Ok(()) } else { Err(format!("lifted {got:?}, expected {want:?}")) }
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("lifted {got:?}, expected {want:?}"))
+            }
         }
-        (Ok(got), None) => Err(format!("lifted {got:?}, expected a trap at {}", expect["trap"])),
+        (Ok(got), None) => Err(format!(
+            "lifted {got:?}, expected a trap at {}",
+            expect["trap"]
+        )),
         (Err(_), None) => Ok(()),
         (Err(e), Some(value)) => Err(format!("trapped ({e}), expected {value}")),
     }
@@ -230,10 +298,11 @@ fn lift_vectors() {
         let ptr = v["ptr"].as_u64().unwrap();
         let mut cx = TestCx::new(mem, 0, encoding, SourceEncoding::Utf8);
         // The spilled-argument path: `lift_flat_values(cx, 0, [ptr], [T])`.
-        let result = lift_flat_values(&mut cx, 0, &[ptr], std::slice::from_ref(&ty)).map(|mut vals| {
-            assert_eq!(vals.len(), 1);
-            vals.remove(0)
-        });
+        let result =
+            lift_flat_values(&mut cx, 0, &[ptr], std::slice::from_ref(&ty)).map(|mut vals| {
+                assert_eq!(vals.len(), 1);
+                vals.remove(0)
+            });
         let case = format!("{} (`{}`, {})", v["id"], short(&ty), v["mutation"]);
         tally.check(case, check_lift(result, &ty, &v["expect"]));
     }
@@ -243,7 +312,9 @@ fn lift_vectors() {
 #[test]
 fn lift_flat_vectors() {
     let file = read_vectors("lift.json");
-    let vectors = file["lift_flat_vectors"].as_array().expect("lift_flat_vectors");
+    let vectors = file["lift_flat_vectors"]
+        .as_array()
+        .expect("lift_flat_vectors");
     let mut tally = Tally::new("lift_flat");
     for v in vectors {
         let ty = parse_type(&v["type"]);
@@ -253,7 +324,10 @@ fn lift_flat_vectors() {
         let flat = parse_flat(&flat_types, &v["flat"]);
         let case = format!("{} (`{}`, {})", v["id"], short(&ty), v["mutation"]);
         if ty.flat() != flat_types.as_slice() {
-            tally.check(case, Err(format!("flat types {:?} != {flat_types:?}", ty.flat())));
+            tally.check(
+                case,
+                Err(format!("flat types {:?} != {flat_types:?}", ty.flat())),
+            );
             continue;
         }
         let mut cx = TestCx::new(mem, 0, encoding, SourceEncoding::Utf8);
@@ -261,11 +335,12 @@ fn lift_flat_vectors() {
         // The same values through `lift_flat_values` must lift the same way.
         let mut cx2 = TestCx::new(cx.mem.clone(), 0, encoding, SourceEncoding::Utf8);
         let again = lift_flat_values(&mut cx2, usize::MAX, &flat, std::slice::from_ref(&ty));
-        let outcome = check_lift(result.clone(), &ty, &v["expect"]).and_then(|()| match (&result, again) {
-            (Ok(a), Ok(b)) if b == [a.clone()] => Ok(()),
-            (Err(_), Err(_)) => Ok(()),
-            (_, b) => Err(format!("lift_flat_values disagrees: {b:?}")),
-        });
+        let outcome =
+            check_lift(result.clone(), &ty, &v["expect"]).and_then(|()| match (&result, again) {
+                (Ok(a), Ok(b)) if b == [a.clone()] => Ok(()),
+                (Err(_), Err(_)) => Ok(()),
+                (_, b) => Err(format!("lift_flat_values disagrees: {b:?}")),
+            });
         tally.check(case, outcome);
     }
     tally.finish(150);

@@ -307,35 +307,48 @@ pub(crate) fn call_lifted<T, R>(
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
-    let entering = {
+    store.data_mut().rt.enter(f.instance, caller).map_err(trap)?;
+    let scope = {
         let rt = &mut store.data_mut().rt;
-        let set = rt.entering_set(f.instance, caller);
-        for &i in &set {
-            let inst = &rt.instances[i as usize];
-            if inst.poisoned {
-                return Err(trap(Trap::guest("cannot enter component instance: it trapped before and may be in an inconsistent state")));
-            }
-            if !inst.may_enter {
-                return Err(trap(Trap::guest("cannot enter component instance")));
-            }
-        }
-        for &i in &set {
-            rt.instances[i as usize].may_enter = false;
-        }
         rt.scopes.push(Scope::default());
-        set
+        rt.scopes.len() - 1
     };
-    let scope = store.data().rt.scopes.len() - 1;
     let r = call_lifted_inner(store, f, scope, source, args, on_results);
     let rt = &mut store.data_mut().rt;
     rt.scopes.truncate(scope);
-    for &i in &entering {
-        let inst = &mut rt.instances[i as usize];
-        inst.may_enter = true;
-        if r.is_err() {
-            inst.poisoned = true;
-        }
+    rt.leave(f.instance, caller, r.is_err());
+    r
+}
+
+/// Calls a lifted function whose parameters and results are all scalars, moving raw core
+/// values: no [`Val`], no heap allocation.
+pub(crate) fn call_lifted_scalar<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, args: &[u64], results: &mut [u64]) -> Result<()> {
+    store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
+    let mut buf = [ValRaw::i32(0); MAX_FLAT_PARAMS];
+    for (i, (v, ty)) in args.iter().zip(&f.sig.flat_params).enumerate() {
+        buf[i] = u64_to_raw(*v, *ty);
     }
+    let n = args.len().max(results.len());
+    // SAFETY: the caller checked that the function's parameters and results are scalars that
+    // do not spill, so its core type is `flat_params -> flat_results`; the buffer holds the
+    // parameters in order and has room for the results; the function belongs to this store.
+    let r = unsafe { f.core.call_unchecked(&mut *store, &mut buf[..n]) }.map_err(from_core);
+    let r = r.and_then(|()| {
+        for (i, ty) in f.sig.flat_results.iter().enumerate() {
+            results[i] = raw_to_u64(buf[i], *ty);
+        }
+        if let Some(post) = f.opts.post_return {
+            let inst = f.instance as usize;
+            store.data_mut().rt.instances[inst].may_leave = false;
+            // SAFETY: `post-return` takes the lifted function's core results, which the
+            // buffer's first slots hold, and returns nothing.
+            let res = unsafe { post.call_unchecked(&mut *store, &mut buf[..results.len()]) };
+            store.data_mut().rt.instances[inst].may_leave = true;
+            res.map_err(from_core)?;
+        }
+        Ok(())
+    });
+    store.data_mut().rt.leave(f.instance, None, r.is_err());
     r
 }
 
@@ -517,30 +530,11 @@ pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: 
         }
         Some(Dtor::Guest(func)) => {
             let implementer = implementer.expect("guest destructors belong to an instance");
-            let entering = {
-                let rt = &mut store.data_mut().rt;
-                let set = rt.entering_set(implementer, caller);
-                for &i in &set {
-                    let inst = &rt.instances[i as usize];
-                    if inst.poisoned || !inst.may_enter {
-                        return Err(trap(Trap::guest("cannot enter component instance")));
-                    }
-                }
-                for &i in &set {
-                    rt.instances[i as usize].may_enter = false;
-                }
-                set
-            };
+            store.data_mut().rt.enter(implementer, caller).map_err(trap)?;
             let mut buf = [ValRaw::i32(rep as i32)];
             // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
             let r = unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
-            let rt = &mut store.data_mut().rt;
-            for &i in &entering {
-                rt.instances[i as usize].may_enter = true;
-                if r.is_err() {
-                    rt.instances[i as usize].poisoned = true;
-                }
-            }
+            store.data_mut().rt.leave(implementer, caller, r.is_err());
             r
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::component_types::ResourceId;
 use wasmparser::types::Types;
@@ -178,7 +178,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             bind_instance(&def.types, ty, &exports, &mut f.bindings);
             f.instances.push(exports);
         }
-        Item::InstanceFromExports { exports, .. } => {
+        Item::InstanceFromExports { exports } => {
             let mut bag = Exports::default();
             for (name, kind, index) in exports {
                 bag.items.push((name.clone(), item_of(f, *kind, *index)?));
@@ -225,15 +225,11 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
                 }
             }
         }
-        Item::Type { resource, .. } => {
-            if let Some(r) = resource {
+        Item::ResourceType(r) => {
+            {
                 let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
                 let rt = &mut store.data_mut().rt;
-                rt.resource_types.push(ResourceTypeInfo {
-                    implementer: Some(f.instance),
-                    dtor,
-                    name: "guest-defined resource".to_string(),
-                });
+                rt.resource_types.push(ResourceTypeInfo { implementer: Some(f.instance), dtor });
                 f.bindings.insert(r.id, (rt.resource_types.len() - 1) as u32);
             }
         }
@@ -242,7 +238,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             bind_entity(&def.types, *ty, &e, &mut f.bindings);
             push_item(f, *kind, e)?;
         }
-        Item::Export { name, kind, index, .. } => {
+        Item::Export { name, kind, index } => {
             let e = item_of(f, *kind, *index)?;
             f.exports.items.push((name.clone(), e.clone()));
             push_item(f, *kind, e)?;
@@ -400,6 +396,17 @@ impl Instance {
         }
     }
 
+    /// The exported function `name` at the root, with Rust parameter and result types checked
+    /// against its type.
+    pub fn get_typed_func<P, R>(&self, store: impl AsContextMut, name: &str) -> Result<crate::TypedFunc<P, R>>
+    where
+        P: crate::typed::ComponentNamedList,
+        R: crate::typed::ComponentNamedList,
+    {
+        let f = self.get_func(store, name).ok_or_else(|| anyhow!("no exported function `{name}`"))?;
+        crate::TypedFunc::new(f).map_err(|e| e.context(format!("exported function `{name}` has the wrong type")))
+    }
+
     /// The exported function at `path`: instance export names leading to a function name,
     /// such as `["wasi:cli/run@0.2.0", "run"]`.
     pub fn get_func_at(&self, _store: impl AsContextMut, path: &[&str]) -> Option<crate::Func> {
@@ -421,13 +428,4 @@ impl Instance {
     pub fn export_names(&self) -> Vec<String> {
         self.exports.items.iter().map(|(n, _)| n.clone()).collect()
     }
-}
-
-pub(crate) fn describe_instantiation_error(e: anyhow::Error, what: &str) -> anyhow::Error {
-    e.context(format!("failed to instantiate {what}"))
-}
-
-#[allow(dead_code)]
-fn _assert_context_used() -> Result<()> {
-    Err(anyhow!("")).context("")
 }

@@ -36,6 +36,7 @@ mod linker;
 mod resources;
 mod store;
 mod translate;
+mod typed;
 mod types;
 
 pub use anyhow::{Error, Result};
@@ -47,3 +48,4 @@ pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use tether_abi::{ResourceAny, Type, Val};
+pub use typed::{ComponentNamedList, ComponentType, TypedFunc};

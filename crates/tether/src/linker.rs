@@ -16,8 +16,11 @@ use crate::store::{AsContextMut, HostDtor, HostFn, StoreContextMut, StoreData};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
+/// Checks a typed host function's Rust types against the signature of the import it fills.
+type SigCheck = fn(&crate::types::FuncSig) -> Result<()>;
+
 enum Definition<T: 'static> {
-    Func(Arc<HostFn<T>>),
+    Func(Arc<HostFn<T>>, Option<SigCheck>),
     Instance(Map<T>),
     Module(wasmtime::Module),
     Resource(ResourceType, Arc<HostDtor<T>>),
@@ -28,7 +31,7 @@ enum Definition<T: 'static> {
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
-            Definition::Func(f) => Definition::Func(f.clone()),
+            Definition::Func(f, c) => Definition::Func(f.clone(), *c),
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
@@ -40,7 +43,7 @@ impl<T> Clone for Definition<T> {
 impl<T> Definition<T> {
     fn kind(&self) -> &'static str {
         match self {
-            Definition::Func(_) => "func",
+            Definition::Func(..) => "func",
             Definition::Instance(_) => "instance",
             Definition::Module(_) => "module",
             Definition::Resource(..) => "resource",
@@ -231,7 +234,41 @@ impl<T: 'static> LinkerInstance<'_, T> {
         name: &str,
         f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Func(Arc::new(f)))
+        self.map.insert(name, Definition::Func(Arc::new(f), None))
+    }
+
+    /// Defines a host function over Rust types: `P` and `R` are tuples of
+    /// [`ComponentType`](crate::ComponentType)s, checked against the import's type when a
+    /// component is linked.
+    ///
+    /// ```
+    /// # let engine = tether::Engine::default();
+    /// let mut linker = tether::Linker::<()>::new(&engine);
+    /// linker.root().func_wrap("add", |_store, (a, b): (u32, u32)| Ok((a + b,)))?;
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn func_wrap<P, R>(
+        &mut self,
+        name: &str,
+        f: impl Fn(StoreContextMut<'_, T>, P) -> Result<R> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        P: crate::typed::ComponentNamedList,
+        R: crate::typed::ComponentNamedList,
+    {
+        let dynamic = move |store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
+            let p = P::from_vals(params.to_vec())?;
+            let r = f(store, p)?;
+            for (slot, v) in results.iter_mut().zip(r.to_vals()) {
+                *slot = v;
+            }
+            Ok(())
+        };
+        let check: SigCheck = |sig| {
+            P::typecheck(&sig.params).map_err(|e| e.context("parameters do not match"))?;
+            R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
+        };
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)))
     }
 
     /// Defines a core module.
@@ -282,7 +319,14 @@ fn resolve<T: 'static>(
         return check_item(types, name, ty, e);
     }
     match (ty, d) {
-        (ComponentEntityType::Func(_), Definition::Func(f)) => Ok(Export::Func(FuncDef::Host(host_func_index(store, f)))),
+        (ComponentEntityType::Func(id), Definition::Func(f, check)) => {
+            if let Some(check) = check {
+                let types_ref = types.as_ref();
+                let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
+                check(&sig).map_err(|e| e.context(format!("function `{name}` has the wrong type: expected `{}`", sig.describe())))?;
+            }
+            Ok(Export::Func(FuncDef::Host(host_func_index(store, f))))
+        }
         (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
             let mut exports = Exports::default();
             for (ename, item) in types[id].exports.iter() {

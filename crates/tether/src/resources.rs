@@ -21,7 +21,6 @@ pub(crate) struct ResourceTypeInfo {
     /// The instance that defined it, or `None` for a host resource type.
     pub implementer: Option<InstanceId>,
     pub dtor: Option<Dtor>,
-    pub name: String,
 }
 
 /// A destructor.
@@ -117,7 +116,8 @@ impl ResourceType {
         ResourceType { id: TypeId::of::<T>(), name: std::any::type_name::<T>() }
     }
 
-    pub(crate) fn name(&self) -> &'static str {
+    /// The name of the host type, for messages.
+    pub fn name(&self) -> &'static str {
         self.name
     }
 }
@@ -204,7 +204,7 @@ pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceTyp
     if let Some(&id) = rt.host_resource_types.get(&ty) {
         return id;
     }
-    rt.resource_types.push(ResourceTypeInfo { implementer: None, dtor: None, name: ty.name().to_string() });
+    rt.resource_types.push(ResourceTypeInfo { implementer: None, dtor: None });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);
     id

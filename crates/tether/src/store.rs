@@ -86,24 +86,58 @@ impl Runtime {
         (self.instances.len() - 1) as InstanceId
     }
 
-    /// The instances a call from `caller` into `callee` enters: `callee` and its ancestors,
-    /// less those the caller is already inside.
-    pub fn entering_set(&self, callee: InstanceId, caller: Option<InstanceId>) -> Vec<InstanceId> {
-        let mut set = self.self_and_ancestors(callee);
-        if let Some(caller) = caller {
-            let inside = self.self_and_ancestors(caller);
-            set.retain(|i| !inside.contains(i));
+    /// Whether `i` is `of` or one of its ancestors.
+    fn is_self_or_ancestor(&self, i: InstanceId, of: InstanceId) -> bool {
+        let mut cur = Some(of);
+        while let Some(c) = cur {
+            if c == i {
+                return true;
+            }
+            cur = self.instances[c as usize].parent;
         }
-        set
+        false
     }
 
-    fn self_and_ancestors(&self, mut i: InstanceId) -> Vec<InstanceId> {
-        let mut v = vec![i];
-        while let Some(p) = self.instances[i as usize].parent {
-            v.push(p);
-            i = p;
+    /// Enters `callee` from `caller` (`None` for the host): checks, then clears, `may_enter`
+    /// on `callee` and its ancestors, less those the caller is already inside, as
+    /// `may_enter_from` and `enter_from` in the specification do.
+    pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), tether_abi::Trap> {
+        let mut cur = Some(callee);
+        while let Some(i) = cur {
+            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
+                break;
+            }
+            let inst = &self.instances[i as usize];
+            if inst.poisoned {
+                return Err(tether_abi::Trap::guest(
+                    "cannot enter component instance: it trapped earlier and may be in an inconsistent state",
+                ));
+            }
+            if !inst.may_enter {
+                return Err(tether_abi::Trap::guest("cannot enter component instance"));
+            }
+            cur = inst.parent;
         }
-        v
+        self.set_entered(callee, caller, false, false);
+        Ok(())
+    }
+
+    /// Leaves `callee` back to `caller`; after a trap, poisons what the call entered.
+    pub fn leave(&mut self, callee: InstanceId, caller: Option<InstanceId>, trapped: bool) {
+        self.set_entered(callee, caller, true, trapped);
+    }
+
+    fn set_entered(&mut self, callee: InstanceId, caller: Option<InstanceId>, may_enter: bool, poison: bool) {
+        let mut cur = Some(callee);
+        while let Some(i) = cur {
+            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
+                break;
+            }
+            let inst = &mut self.instances[i as usize];
+            inst.may_enter = may_enter;
+            inst.poisoned |= poison;
+            cur = inst.parent;
+        }
     }
 }
 

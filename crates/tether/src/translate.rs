@@ -59,19 +59,19 @@ pub(crate) enum Item {
     /// Instantiates a component; pushes a component instance.
     Instantiate { component: u32, args: Vec<(String, ComponentExternalKind, u32)>, instance_index: u32 },
     /// Bundles component items into a component instance.
-    InstanceFromExports { exports: Vec<(String, ComponentExternalKind, u32)>, instance_index: u32 },
+    InstanceFromExports { exports: Vec<(String, ComponentExternalKind, u32)> },
     /// `alias export`: an export of a component instance.
     AliasExport { kind: ComponentExternalKind, instance: u32, name: String },
     /// `alias core export`: an export of a core instance.
     AliasCoreExport { kind: ExternalKind, instance: u32, name: String },
     /// `alias outer`: a module or component of an enclosing component.
     AliasOuter { kind: ComponentOuterAliasKind, count: u32, index: u32 },
-    /// A type definition: only resource definitions do anything at run time.
-    Type { type_index: u32, resource: Option<ResourceDef> },
+    /// A resource type definition, which creates a fresh resource type per instance.
+    ResourceType(ResourceDef),
     /// An import, filled from the instantiation's arguments.
     Import { name: String, kind: ComponentExternalKind, ty: ComponentEntityType },
     /// An export, which also extends the exported sort's index space.
-    Export { name: String, kind: ComponentExternalKind, index: u32, ty: ComponentEntityType },
+    Export { name: String, kind: ComponentExternalKind, index: u32 },
     /// `canon lift`: pushes a component function.
     Lift { core_func: u32, sig: Arc<FuncSig>, opts: CanonOpts },
     /// `canon lower`: pushes a core function.
@@ -255,7 +255,6 @@ fn translate_section(
                     },
                     wasmparser::ComponentInstance::FromExports(exports) => Item::InstanceFromExports {
                         exports: exports.iter().map(|e| (e.name.name.to_string(), e.kind, e.index)).collect(),
-                        instance_index,
                     },
                 });
             }
@@ -293,8 +292,8 @@ fn translate_section(
                     }
                     _ => None,
                 };
-                if resource.is_some() {
-                    b.items.push(Item::Type { type_index, resource });
+                if let Some(r) = resource {
+                    b.items.push(Item::ResourceType(r));
                 }
             }
         }
@@ -336,7 +335,7 @@ fn translate_section(
                     .map(|item| item.ty)
                     .ok_or_else(|| anyhow::anyhow!("internal error: no type for export `{name}`"))?;
                 b.exports.push((name.clone(), ty));
-                b.items.push(Item::Export { name, kind: export.kind, index: export.index, ty });
+                b.items.push(Item::Export { name, kind: export.kind, index: export.index });
             }
         }
         Payload::CustomSection(_) => {}

@@ -50,12 +50,6 @@ impl FuncSig {
         (params, results)
     }
 
-    /// Whether any parameter or result holds a string, list or other pointer, so that a
-    /// memory is needed.
-    pub fn needs_memory(&self) -> bool {
-        self.params_spill || self.results_spill || self.params.iter().chain(&self.results).any(needs_memory)
-    }
-
     /// The signature in WIT syntax, for messages.
     pub fn describe(&self) -> String {
         let params: Vec<String> =
@@ -64,19 +58,6 @@ impl FuncSig {
             Some(r) => format!("func({}) -> {r}", params.join(", ")),
             None => format!("func({})", params.join(", ")),
         }
-    }
-}
-
-fn needs_memory(ty: &Type) -> bool {
-    match ty {
-        Type::String | Type::List(_) | Type::Map(_) => true,
-        Type::FixedList(l) => needs_memory(l.elem()),
-        Type::Record(r) => r.fields().iter().any(|(_, t)| needs_memory(t)),
-        Type::Tuple(t) => t.types().iter().any(needs_memory),
-        Type::Variant(v) => v.cases().iter().any(|(_, t)| t.as_ref().is_some_and(needs_memory)),
-        Type::Option(o) => needs_memory(o.some()),
-        Type::Result(r) => r.ok().is_some_and(needs_memory) || r.err().is_some_and(needs_memory),
-        _ => false,
     }
 }
 

@@ -20,8 +20,14 @@ pub fn read_vectors(name: &str) -> Json {
             path.display()
         )
     });
-    let json: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("`{}` is not JSON: {e}", path.display()));
-    assert_eq!(json["addrtype"], "i32", "`{}`: only 32-bit memories are supported", path.display());
+    let json: Json = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("`{}` is not JSON: {e}", path.display()));
+    assert_eq!(
+        json["addrtype"],
+        "i32",
+        "`{}`: only 32-bit memories are supported",
+        path.display()
+    );
     json
 }
 
@@ -55,8 +61,20 @@ pub fn parse_type(j: &Json) -> Type {
     }
     let obj = j.as_object().unwrap_or_else(|| panic!("bad type {j}"));
     let (kind, body) = obj.iter().next().unwrap_or_else(|| panic!("bad type {j}"));
-    let opt = |j: &Json| if j.is_null() { None } else { Some(parse_type(j)) };
-    let names = |j: &Json| j.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect();
+    let opt = |j: &Json| {
+        if j.is_null() {
+            None
+        } else {
+            Some(parse_type(j))
+        }
+    };
+    let names = |j: &Json| {
+        j.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
     match kind.as_str() {
         "list" => Type::list(parse_type(body)),
         "record" => Type::record(
@@ -68,7 +86,11 @@ pub fn parse_type(j: &Json) -> Type {
         ),
         "tuple" => Type::tuple(body.as_array().unwrap().iter().map(parse_type).collect()),
         "variant" => Type::variant(
-            body.as_array().unwrap().iter().map(|c| (c[0].as_str().unwrap().to_owned(), opt(&c[1]))).collect(),
+            body.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c[0].as_str().unwrap().to_owned(), opt(&c[1])))
+                .collect(),
         ),
         "enum" => Type::enum_(names(body)),
         "option" => Type::option(parse_type(body)),
@@ -79,14 +101,22 @@ pub fn parse_type(j: &Json) -> Type {
 }
 
 fn parse_bits(j: &Json) -> u64 {
-    let s = j.as_str().unwrap_or_else(|| panic!("expected a hex bit pattern, found {j}"));
+    let s = j
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a hex bit pattern, found {j}"));
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap()
 }
 
 /// A JSON value of the vectors as a [`Val`] of type `ty`.
 pub fn parse_val(ty: &Type, j: &Json) -> Val {
-    let int = || j.as_i64().unwrap_or_else(|| panic!("expected an integer, found {j}"));
-    let uint = || j.as_u64().unwrap_or_else(|| panic!("expected an integer, found {j}"));
+    let int = || {
+        j.as_i64()
+            .unwrap_or_else(|| panic!("expected an integer, found {j}"))
+    };
+    let uint = || {
+        j.as_u64()
+            .unwrap_or_else(|| panic!("expected an integer, found {j}"))
+    };
     let case = || {
         let name = j["case"].as_str().unwrap().to_owned();
         (name, &j["payload"])
@@ -106,19 +136,31 @@ pub fn parse_val(ty: &Type, j: &Json) -> Val {
         Type::F64 => Val::Float64(f64::from_bits(parse_bits(j))),
         Type::Char => Val::Char(char::from_u32(uint() as u32).unwrap()),
         Type::String => Val::String(j.as_str().unwrap().to_owned()),
-        Type::List(t) => Val::List(j.as_array().unwrap().iter().map(|e| parse_val(t.elem(), e)).collect()),
+        Type::List(t) => Val::List(
+            j.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| parse_val(t.elem(), e))
+                .collect(),
+        ),
         Type::Record(t) => Val::Record(
             t.fields()
                 .iter()
                 .map(|(name, fty)| {
-                    let field = j.get(name).unwrap_or_else(|| panic!("record value {j} lacks field `{name}`"));
+                    let field = j
+                        .get(name)
+                        .unwrap_or_else(|| panic!("record value {j} lacks field `{name}`"));
                     (name.clone(), parse_val(fty, field))
                 })
                 .collect(),
         ),
-        Type::Tuple(t) => {
-            Val::Tuple(t.types().iter().zip(j.as_array().unwrap()).map(|(t, e)| parse_val(t, e)).collect())
-        }
+        Type::Tuple(t) => Val::Tuple(
+            t.types()
+                .iter()
+                .zip(j.as_array().unwrap())
+                .map(|(t, e)| parse_val(t, e))
+                .collect(),
+        ),
         Type::Variant(t) => {
             let (name, p) = case();
             let (_, pty) = t.cases().iter().find(|(n, _)| *n == name).unwrap();
@@ -133,7 +175,13 @@ pub fn parse_val(ty: &Type, j: &Json) -> Val {
             (n, p) if n == "ok" => Val::Result(Ok(payload(t.ok(), p))),
             (_, p) => Val::Result(Err(payload(t.err(), p))),
         },
-        Type::Flags(_) => Val::Flags(j.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect()),
+        Type::Flags(_) => Val::Flags(
+            j.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_owned())
+                .collect(),
+        ),
         _ => panic!("the vectors have no values of type `{ty}`"),
     }
 }
@@ -151,7 +199,11 @@ pub fn parse_core_type(j: &Json) -> CoreType {
 /// Core values of the vectors as raw bits: integers as they are, floats from hex bit patterns.
 pub fn parse_flat(types: &[CoreType], j: &Json) -> Vec<u64> {
     let vals = j.as_array().unwrap();
-    assert_eq!(types.len(), vals.len(), "flat values {j} do not match their types {types:?}");
+    assert_eq!(
+        types.len(),
+        vals.len(),
+        "flat values {j} do not match their types {types:?}"
+    );
     types
         .iter()
         .zip(vals)
@@ -184,7 +236,10 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// A guest made of a `Vec<u8>` memory and the vectors' bump allocator, which logs every
@@ -202,8 +257,21 @@ pub struct TestCx {
 }
 
 impl TestCx {
-    pub fn new(mem: Vec<u8>, heap_start: u32, encoding: StringEncoding, source: SourceEncoding) -> TestCx {
-        TestCx { mem, bump: heap_start, calls: Vec::new(), encoding, source, realloc_result: None, handles: Vec::new() }
+    pub fn new(
+        mem: Vec<u8>,
+        heap_start: u32,
+        encoding: StringEncoding,
+        source: SourceEncoding,
+    ) -> TestCx {
+        TestCx {
+            mem,
+            bump: heap_start,
+            calls: Vec::new(),
+            encoding,
+            source,
+            realloc_result: None,
+            handles: Vec::new(),
+        }
     }
 }
 
@@ -246,12 +314,22 @@ impl Context for TestCx {
 
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((true, resource.0, index));
-        Ok(ResourceAny { ty: resource.0, index, generation: 0, own: true })
+        Ok(ResourceAny {
+            ty: resource.0,
+            index,
+            generation: 0,
+            own: true,
+        })
     }
 
     fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((false, resource.0, index));
-        Ok(ResourceAny { ty: resource.0, index, generation: 0, own: false })
+        Ok(ResourceAny {
+            ty: resource.0,
+            index,
+            generation: 0,
+            own: false,
+        })
     }
 
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {

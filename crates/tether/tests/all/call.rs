@@ -59,3 +59,68 @@ fn strings_round_trip_between_components_with_different_encodings() {
     echo.call(&mut store, &[Val::String("héllo ⛳".into())], &mut results).unwrap();
     assert_eq!(results[0], Val::String("héllo ⛳".into()));
 }
+
+const DOUBLE_VIA_HOST: &str = r#"(component
+  (import "double" (func $double (param "x" u32) (result u32)))
+  (core func $d (canon lower (func $double)))
+  (core module $m
+    (import "" "double" (func $double (param i32) (result i32)))
+    (func (export "run") (param i32) (result i32) (call $double (local.get 0))))
+  (core instance $i (instantiate $m (with "" (instance (export "double" (func $d))))))
+  (func (export "run") (param "x" u32) (result u32) (canon lift (core func $i "run"))))"#;
+
+#[test]
+fn typed_host_function_and_typed_export() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, DOUBLE_VIA_HOST).unwrap();
+    let mut linker = Linker::<u32>::new(&engine);
+    linker
+        .root()
+        .func_wrap("double", |mut store: tether::StoreContextMut<'_, u32>, (x,): (u32,)| {
+            *store.data_mut() += 1;
+            Ok((x.wrapping_mul(2),))
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, 0);
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance.get_typed_func::<(u32,), (u32,)>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, (21,)).unwrap(), (42,));
+    assert_eq!(run.call(&mut store, (u32::MAX,)).unwrap(), (u32::MAX - 1,));
+    assert_eq!(*store.data(), 2);
+}
+
+#[test]
+fn typed_function_with_the_wrong_rust_types_is_an_error() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, DOUBLE_VIA_HOST).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.root().func_wrap("double", |_store, (x,): (String,)| Ok((x,))).unwrap();
+    let mut store = Store::new(&engine, ());
+    let err = linker.instantiate(&mut store, &component).err().expect("mistyped host function");
+    let msg = format!("{err:#}");
+    assert!(msg.contains("double") && msg.contains("type mismatch"), "{msg}");
+}
+
+#[test]
+fn host_function_calling_back_into_its_caller_traps() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, DOUBLE_VIA_HOST).unwrap();
+    let mut linker = Linker::<Option<tether::Func>>::new(&engine);
+    linker
+        .root()
+        .func_new("double", |mut store, params, results| {
+            let f = store.data().clone().expect("set before the call");
+            f.call(&mut store, params, results)
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, None);
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance.get_func(&mut store, "run").unwrap();
+    *store.data_mut() = Some(run.clone());
+    let mut results = [Val::U32(0)];
+    let err = run.call(&mut store, &[Val::U32(1)], &mut results).unwrap_err();
+    assert!(format!("{err:#}").contains("cannot enter component instance"), "{err:#}");
+    // The instance trapped, so it stays closed.
+    let err = run.call(&mut store, &[Val::U32(1)], &mut results).unwrap_err();
+    assert!(format!("{err:#}").contains("cannot enter component instance"), "{err:#}");
+}
