@@ -204,6 +204,19 @@ pub trait Context {
     /// Lowers an owned resource into the guest's table and returns its index.
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap>;
 
+    /// How many more bytes the current call may copy between the host and the guest.
+    fn copy_budget(&self) -> u64 {
+        u64::MAX
+    }
+
+    /// Records `bytes` copied between the host and the guest for the current call (the
+    /// contents of strings and lists, and blocks allocated with `realloc`); traps when that
+    /// goes past [`copy_budget`](Context::copy_budget).
+    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+        let _ = bytes;
+        Ok(())
+    }
+
     /// Lowers a borrowed resource for the duration of the current call and returns what the
     /// guest receives: an index in its table, or the representation if the guest defines the
     /// resource itself.

@@ -36,6 +36,9 @@ trait Src {
 
     /// Loads elements whose type holds no handles through a single borrow of memory.
     fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap>;
+
+    /// Counts `bytes` about to be copied out of the guest against the call's budget.
+    fn charge(&mut self, bytes: u64) -> Result<(), Trap>;
 }
 
 /// Lifting from the guest behind a [`Context`].
@@ -71,28 +74,32 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     #[inline]
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
         let encoding = self.0.string_encoding();
-        load_in(
-            &mut SliceSrc {
-                mem: self.0.memory()?,
-                encoding,
-            },
-            ty,
-            off,
-        )
+        let budget = self.0.copy_budget();
+        let mut src = SliceSrc { mem: self.0.memory()?, encoding, budget, used: 0 };
+        let v = load_in(&mut src, ty, off);
+        let used = src.used;
+        if used != 0 {
+            self.0.charge(used)?;
+        }
+        v
     }
 
     #[inline]
     fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
         let encoding = self.0.string_encoding();
-        load_elems(
-            &mut SliceSrc {
-                mem: self.0.memory()?,
-                encoding,
-            },
-            elem,
-            base,
-            len,
-        )
+        let budget = self.0.copy_budget();
+        let mut src = SliceSrc { mem: self.0.memory()?, encoding, budget, used: 0 };
+        let v = load_elems(&mut src, elem, base, len);
+        let used = src.used;
+        if used != 0 {
+            self.0.charge(used)?;
+        }
+        v
+    }
+
+    #[inline]
+    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+        self.0.charge(bytes)
     }
 }
 
@@ -100,6 +107,9 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
 struct SliceSrc<'a> {
     mem: &'a [u8],
     encoding: StringEncoding,
+    /// How many bytes may be copied out; `used` counts those that were.
+    budget: u64,
+    used: u64,
 }
 
 impl Src for SliceSrc<'_> {
@@ -125,6 +135,14 @@ impl Src for SliceSrc<'_> {
 
     fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
         load_elems(self, elem, base, len)
+    }
+
+    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+        self.used += bytes;
+        if self.used > self.budget {
+            return Err(trap::copy_limit(self.budget));
+        }
+        Ok(())
     }
 }
 
@@ -247,7 +265,9 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
             let encoding = s.encoding();
             let mem = s.mem()?;
             let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
-            Val::String(string::lift(mem, encoding, ptr, len)?)
+            let text = string::lift(mem, encoding, ptr, len)?;
+            s.charge(text.len() as u64)?;
+            Val::String(text)
         }
         Type::List(t) => {
             let mem = s.mem()?;
@@ -330,6 +350,7 @@ fn check_list(mem_len: usize, ptr: u32, len: u32, size: u32, align: u32) -> Resu
 /// The spec's `load_list_from_range`.
 fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Trap> {
     check_list(s.mem()?.len(), ptr, len, elem.size(), elem.align())?;
+    s.charge(u64::from(len) * u64::from(elem.size()))?;
     load_elems(s, elem, ptr as usize, len as usize)
 }
 
@@ -337,6 +358,7 @@ fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<V
 fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(Val, Val)>, Trap> {
     let entry = t.entry();
     check_list(s.mem()?.len(), ptr, len, entry.size(), entry.align())?;
+    s.charge(u64::from(len) * u64::from(entry.size()))?;
     let [koff, voff] = match entry.offsets() {
         &[k, v] => [k as usize, v as usize],
         _ => return Err(trap::unreachable("a map entry without two fields")),
@@ -435,7 +457,9 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
         Type::String => {
             let (ptr, len) = pair()?;
             let encoding = s.encoding();
-            Val::String(string::lift(s.mem()?, encoding, ptr, len)?)
+            let text = string::lift(s.mem()?, encoding, ptr, len)?;
+            s.charge(text.len() as u64)?;
+            Val::String(text)
         }
         Type::List(t) => {
             let (ptr, len) = pair()?;

@@ -65,7 +65,7 @@ pub(crate) fn lift(
         return Err(trap::string_too_long(byte_len));
     }
     if !ptr.is_multiple_of(align) {
-        return Err(trap::unaligned(ptr, align));
+        return Err(trap::unaligned_string(ptr, align));
     }
     let start = ptr as usize;
     let bytes = match mem.get(start..).and_then(|m| m.get(..byte_len as usize)) {

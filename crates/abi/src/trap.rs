@@ -9,6 +9,14 @@ use crate::val::{Summary, Val};
 
 #[cold]
 #[inline(never)]
+pub(crate) fn unaligned_string(ptr: u32, align: u32) -> Trap {
+    Trap::guest(format!(
+        "unaligned pointer: string pointer not aligned to {align} ({ptr:#x})"
+    ))
+}
+
+#[cold]
+#[inline(never)]
 pub(crate) fn unaligned(ptr: u32, align: u32) -> Trap {
     Trap::guest(format!(
         "unaligned pointer: {ptr:#x} is not a multiple of {align}"
@@ -129,4 +137,10 @@ pub(crate) fn host_list_too_long(len: usize) -> Trap {
 #[inline(never)]
 pub(crate) fn unreachable(what: &str) -> Trap {
     Trap::guest(format!("internal error: {what}"))
+}
+
+/// The call copied more bytes than its budget allows.
+#[cold]
+pub(crate) fn copy_limit(budget: u64) -> Trap {
+    Trap::guest(format!("copy limit exceeded: the call would copy more than {budget} bytes between host and guest"))
 }

@@ -127,6 +127,25 @@ impl<T> Context for Cx<'_, '_, T> {
         }
     }
 
+    fn copy_budget(&self) -> u64 {
+        let rt = &self.store.data().rt;
+        rt.copy_limit.saturating_sub(rt.scopes[self.scope].copied)
+    }
+
+    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+        let rt = &mut self.store.data_mut().rt;
+        let scope = &mut rt.scopes[self.scope];
+        scope.copied += bytes;
+        rt.bytes_copied += bytes;
+        if scope.copied > rt.copy_limit {
+            return Err(Trap::guest(format!(
+                "copy limit exceeded: the call would copy more than {} bytes between host and guest",
+                rt.copy_limit
+            )));
+        }
+        Ok(())
+    }
+
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         let rt = self.resources[resource.0 as usize];
         let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
@@ -241,6 +260,8 @@ pub(crate) fn from_core(e: wasmtime::Error) -> anyhow::Error {
                 let wasm_trap = e.downcast_ref::<wasmtime::Trap>().copied();
                 let e = anyhow::Error::from(e);
                 match wasm_trap {
+                    Some(wasmtime::Trap::OutOfFuel) => e.context("fuel exhausted: the guest used all the fuel its store was given"),
+                    Some(wasmtime::Trap::Interrupt) => e.context("deadline exceeded: the guest ran past its store's epoch deadline"),
                     Some(t) => e.context(format!("wasm trap: {t}")),
                     None => e,
                 }

@@ -46,6 +46,6 @@ pub use func::Func;
 pub use instance::Instance;
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
-pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
 pub use tether_abi::{ResourceAny, Type, Val};
 pub use typed::{ComponentNamedList, ComponentType, TypedFunc};

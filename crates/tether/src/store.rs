@@ -35,6 +35,77 @@ pub(crate) struct StoreData<T: 'static> {
     pub host_func_ids: HashMap<usize, u32>,
     /// Host resource destructors; `Dtor::Host` indexes this.
     pub host_dtors: Vec<Arc<HostDtor<T>>>,
+    pub limiter: Limiter,
+}
+
+/// Limits a store puts on its guests. Going past one is a trap or an error that names it.
+///
+/// ```
+/// let engine = tether::Engine::default();
+/// let mut store = tether::Store::new(&engine, ());
+/// store.set_limits(tether::Limits { memory_size: 16 << 20, ..Default::default() });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// The most bytes any one linear memory may grow to.
+    pub memory_size: usize,
+    /// The most elements any one table may grow to.
+    pub table_elements: usize,
+    /// The most core instances the store may hold.
+    pub instances: usize,
+    /// The most bytes one call may copy between the host and a guest (string and list
+    /// contents, and blocks allocated in the guest with `realloc`).
+    pub copy_bytes_per_call: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_size: 4 << 30,
+            table_elements: 10_000_000,
+            instances: 10_000,
+            copy_bytes_per_call: 1 << 30,
+        }
+    }
+}
+
+/// The core engine's view of [`Limits`].
+pub(crate) struct Limiter {
+    pub limits: Limits,
+}
+
+impl wasmtime::ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limits.memory_size {
+            return Err(wasmtime::Error::msg(format!(
+                "memory limit exceeded: growing a memory from {current} to {desired} bytes, above the store's limit of {} bytes",
+                self.limits.memory_size
+            )));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limits.table_elements {
+            return Err(wasmtime::Error::msg(format!(
+                "table limit exceeded: growing a table from {current} to {desired} elements, above the store's limit of {}",
+                self.limits.table_elements
+            )));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances
+    }
+
+    fn tables(&self) -> usize {
+        usize::MAX
+    }
+
+    fn memories(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// The component-level state of a store, independent of the embedder's data type.
@@ -45,6 +116,10 @@ pub(crate) struct Runtime {
     pub host_resource_types: HashMap<crate::resources::ResourceType, u32>,
     /// The calls under way, innermost last: borrows lent and borrowed per call.
     pub scopes: Vec<Scope>,
+    /// Bytes copied between the host and guests so far.
+    pub bytes_copied: u64,
+    /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
+    pub copy_limit: u64,
 }
 
 /// One component instance's run-time state.
@@ -63,6 +138,8 @@ pub(crate) struct InstanceState {
 pub(crate) struct Scope {
     pub borrows: u32,
     pub lenders: Vec<(InstanceId, u32)>,
+    /// Bytes copied for this call.
+    pub copied: u64,
 }
 
 impl Runtime {
@@ -72,6 +149,8 @@ impl Runtime {
             resource_types: Vec::new(),
             host_resource_types: HashMap::new(),
             scopes: Vec::new(),
+            bytes_copied: 0,
+            copy_limit: Limits::default().copy_bytes_per_call,
         }
     }
 
@@ -150,8 +229,24 @@ impl<T> Store<T> {
             host_funcs: Vec::new(),
             host_func_ids: HashMap::new(),
             host_dtors: Vec::new(),
+            limiter: Limiter { limits: Limits::default() },
         };
-        Store { inner: wasmtime::Store::new(engine.core(), data) }
+        let mut inner = wasmtime::Store::new(engine.core(), data);
+        inner.limiter(|d| &mut d.limiter);
+        Store { inner }
+    }
+
+    /// Sets the limits on this store's guests.
+    pub fn set_limits(&mut self, limits: Limits) {
+        let data = self.inner.data_mut();
+        data.rt.copy_limit = limits.copy_bytes_per_call;
+        data.limiter.limits = limits;
+    }
+
+    /// How many bytes have been copied between the host and this store's guests (string
+    /// and list contents, and blocks allocated in guests), in both directions.
+    pub fn bytes_copied(&self) -> u64 {
+        self.inner.data().rt.bytes_copied
     }
 
     /// The embedder's data.

@@ -163,7 +163,10 @@ pub(crate) fn translate(engine: &Engine, bytes: &[u8]) -> Result<ComponentDef> {
             }
             Payload::ModuleSection { unchecked_range, .. } => {
                 let b = current(&mut stack)?;
-                let module = wasmtime::Module::from_binary(engine.core(), &bytes[unchecked_range.start as usize..unchecked_range.end as usize])
+                let module_bytes = bytes
+                    .get(unchecked_range.start as usize..unchecked_range.end as usize)
+                    .ok_or_else(|| anyhow::anyhow!("unexpected end of binary inside a core module (at offset {:#x})", unchecked_range.start))?;
+                let module = wasmtime::Module::from_binary(engine.core(), module_bytes)
                     .map_err(anyhow::Error::from)
                     .with_context(|| format!("invalid core module (at offset {:#x})", unchecked_range.start))?;
                 b.items.push(Item::CoreModule(b.modules.len()));
