@@ -1,3 +1,4 @@
 //! Tether's integration tests, in one binary to keep link time down.
 
+mod bad_input;
 mod call;
