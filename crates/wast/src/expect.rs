@@ -59,9 +59,17 @@ pub fn parse(text: &str) -> Result<Expectations, String> {
             Some(at) => (&line[..at], line[at..].trim()),
             None => (line, ""),
         };
-        let key = parse_key(addr)
-            .ok_or_else(|| format!("line {}: expected `path:LINE  reason`, found `{line}`", i + 1))?;
-        if exp.entries.insert(key.clone(), reason.to_string()).is_some() {
+        let key = parse_key(addr).ok_or_else(|| {
+            format!(
+                "line {}: expected `path:LINE  reason`, found `{line}`",
+                i + 1
+            )
+        })?;
+        if exp
+            .entries
+            .insert(key.clone(), reason.to_string())
+            .is_some()
+        {
             return Err(format!("line {}: `{}` is listed twice", i + 1, show(&key)));
         }
     }
@@ -108,7 +116,9 @@ impl RunSummary {
                 match &o.status {
                     Status::Pass => {}
                     Status::Fail(reason) => {
-                        run.failures.entry(key).or_insert_with(|| format!("{}: {reason}", o.kind));
+                        run.failures
+                            .entry(key)
+                            .or_insert_with(|| format!("{}: {reason}", o.kind));
                     }
                     Status::Skip(_) => {
                         run.skipped.insert(key);
@@ -161,12 +171,18 @@ impl Verdict {
                 }
             }
         };
-        section("listed as failing but now pass (remove them from the list):", &self.now_pass);
+        section(
+            "listed as failing but now pass (remove them from the list):",
+            &self.now_pass,
+        );
         section(
             "listed as failing but now skipped (remove them from the list):",
             &self.now_skipped,
         );
-        section("listed entries that name no directive (fix or remove them):", &self.stale);
+        section(
+            "listed entries that name no directive (fix or remove them):",
+            &self.stale,
+        );
         out
     }
 }
@@ -255,7 +271,11 @@ mod tests {
             parsed: true,
             outcomes: outcomes
                 .iter()
-                .map(|(line, status)| Outcome { line: *line, kind: "assert_return", status: status.clone() })
+                .map(|(line, status)| Outcome {
+                    line: *line,
+                    kind: "assert_return",
+                    status: status.clone(),
+                })
                 .collect(),
         }
     }
@@ -273,8 +293,15 @@ b/y.wast:5
     #[test]
     fn parses_entries_comments_and_header() {
         let exp = parse(LIST).unwrap();
-        assert_eq!(exp.header, vec!["# known failures", "#   format: path:LINE  reason"]);
-        let entries: Vec<_> = exp.entries.iter().map(|(k, r)| (show(k), r.as_str())).collect();
+        assert_eq!(
+            exp.header,
+            vec!["# known failures", "#   format: path:LINE  reason"]
+        );
+        let entries: Vec<_> = exp
+            .entries
+            .iter()
+            .map(|(k, r)| (show(k), r.as_str()))
+            .collect();
         assert_eq!(
             entries,
             vec![
@@ -290,7 +317,11 @@ b/y.wast:5
         assert!(parse("a/x.wast  no line").unwrap_err().contains("line 1"));
         assert!(parse("a/x.wast:ten  reason").is_err());
         assert!(parse(":3 reason").is_err());
-        assert!(parse("a.wast:1 x\na.wast:1 y").unwrap_err().contains("twice"));
+        assert!(
+            parse("a.wast:1 x\na.wast:1 y")
+                .unwrap_err()
+                .contains("twice")
+        );
         assert_eq!(parse("").unwrap(), Expectations::default());
     }
 
@@ -299,7 +330,11 @@ b/y.wast:5
         let exp = parse(LIST).unwrap();
         let run = RunSummary::new(&[report(
             "a/x.wast",
-            &[(10, Status::Fail("boom".into())), (20, Status::Fail("bang".into())), (30, Status::Pass)],
+            &[
+                (10, Status::Fail("boom".into())),
+                (20, Status::Fail("bang".into())),
+                (30, Status::Pass),
+            ],
         )]);
         let v = check(&exp, &run);
         assert!(v.ok(), "{v:?}");
@@ -311,12 +346,22 @@ b/y.wast:5
         let exp = parse(LIST).unwrap();
         let run = RunSummary::new(&[report(
             "a/x.wast",
-            &[(10, Status::Fail("boom".into())), (20, Status::Fail("x".into())), (30, Status::Fail("new".into()))],
+            &[
+                (10, Status::Fail("boom".into())),
+                (20, Status::Fail("x".into())),
+                (30, Status::Fail("new".into())),
+            ],
         )]);
         let v = check(&exp, &run);
         assert!(!v.ok());
-        assert_eq!(v.unexpected, vec![(key("a/x.wast", 30), "assert_return: new".to_string())]);
-        assert!(v.render().starts_with("unexpected failures:\n    a/x.wast:30  assert_return: new\n"));
+        assert_eq!(
+            v.unexpected,
+            vec![(key("a/x.wast", 30), "assert_return: new".to_string())]
+        );
+        assert!(
+            v.render()
+                .starts_with("unexpected failures:\n    a/x.wast:30  assert_return: new\n")
+        );
     }
 
     #[test]
@@ -324,7 +369,10 @@ b/y.wast:5
         let exp = parse(LIST).unwrap();
         let run = RunSummary::new(&[report(
             "a/x.wast",
-            &[(10, Status::Pass), (20, Status::Skip("unsupported: async".into()))],
+            &[
+                (10, Status::Pass),
+                (20, Status::Skip("unsupported: async".into())),
+            ],
         )]);
         let v = check(&exp, &run);
         assert!(!v.ok());
@@ -332,7 +380,9 @@ b/y.wast:5
         assert_eq!(v.now_skipped, vec![key("a/x.wast", 20)]);
         assert!(v.unexpected.is_empty());
         let text = v.render();
-        assert!(text.contains("listed as failing but now pass (remove them from the list):\n    a/x.wast:10\n"));
+        assert!(text.contains(
+            "listed as failing but now pass (remove them from the list):\n    a/x.wast:10\n"
+        ));
     }
 
     #[test]
@@ -364,7 +414,10 @@ b/y.wast:5
     #[test]
     fn several_directives_on_one_line_fail_together() {
         let exp = parse("a/x.wast:10 r\n").unwrap();
-        let run = RunSummary::new(&[report("a/x.wast", &[(10, Status::Pass), (10, Status::Fail("f".into()))])]);
+        let run = RunSummary::new(&[report(
+            "a/x.wast",
+            &[(10, Status::Pass), (10, Status::Fail("f".into()))],
+        )]);
         assert!(check(&exp, &run).ok());
     }
 
@@ -374,7 +427,11 @@ b/y.wast:5
         let long = format!("first line\nsecond {}", "x".repeat(300));
         let run = RunSummary::new(&[report(
             "a/x.wast",
-            &[(10, Status::Fail("other message".into())), (20, Status::Pass), (40, Status::Fail(long))],
+            &[
+                (10, Status::Fail("other message".into())),
+                (20, Status::Pass),
+                (40, Status::Fail(long)),
+            ],
         )]);
         let text = bless(&exp, &run);
         let expected_start = "# known failures\n#   format: path:LINE  reason\n\n";
@@ -400,6 +457,9 @@ b/y.wast:5
         assert_eq!(bless(&Expectations::default(), &run), DEFAULT_HEADER);
         let run = RunSummary::new(&[report("a/x.wast", &[(1, Status::Fail("no".into()))])]);
         let text = bless(&Expectations::default(), &run);
-        assert_eq!(text, format!("{DEFAULT_HEADER}\na/x.wast:1  assert_return: no\n"));
+        assert_eq!(
+            text,
+            format!("{DEFAULT_HEADER}\na/x.wast:1  assert_return: no\n")
+        );
     }
 }

@@ -18,7 +18,10 @@ pub fn parse(text: &str) -> Result<Vec<(String, bool)>, String> {
             continue;
         }
         let Some((name, value)) = rest.split_once('=') else {
-            return Err(format!("line {}: header `{rest}` is not of the form `name = value`", i + 1));
+            return Err(format!(
+                "line {}: header `{rest}` is not of the form `name = value`",
+                i + 1
+            ));
         };
         let name = name.trim();
         let enabled = match value.trim() {
@@ -42,7 +45,8 @@ mod tests {
 
     #[test]
     fn reads_headers_in_order() {
-        let text = ";;! multi_memory = true\n;;!gc=false\n\n(component)\n  ;;! hogs_memory = true\n";
+        let text =
+            ";;! multi_memory = true\n;;!gc=false\n\n(component)\n  ;;! hogs_memory = true\n";
         let got = parse(text).unwrap();
         assert_eq!(
             got,
@@ -56,7 +60,10 @@ mod tests {
 
     #[test]
     fn ignores_ordinary_comments() {
-        assert_eq!(parse(";; multi_memory = true\n(component)").unwrap(), vec![]);
+        assert_eq!(
+            parse(";; multi_memory = true\n(component)").unwrap(),
+            vec![]
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The host items the wasmtime suites import, as `conformance/README.md` describes them.
 
-use anyhow::{Context as _, Result, bail, ensure};
-use tether::{Engine, Linker, Module, Resource, ResourceAny, ResourceType, StoreContextMut, Val};
+use anyhow::{Context as _, Result, anyhow, bail, ensure};
+use tether::{
+    Engine, Linker, Module, Resource, ResourceAny, ResourceAnyExt as _, ResourceType,
+    StoreContextMut, Val,
+};
 
 /// What the host items remember: the state of `resource1`'s destructor.
 ///
@@ -29,6 +32,11 @@ const SIMPLE_MODULE: &str = r#"
 )
 "#;
 
+/// Compiles the core module `host.simple-module`.
+pub fn simple_module(engine: &Engine) -> Result<Module, String> {
+    Module::new(engine, SIMPLE_MODULE).map_err(|e| format!("{e:#}"))
+}
+
 /// A host item that could not be defined: its name and the error.
 pub type Gap = (&'static str, String);
 
@@ -37,7 +45,8 @@ pub type Gap = (&'static str, String);
 /// An item the runtime refuses is left out rather than failing the whole file; it is
 /// returned as a [`Gap`], so that the runner can explain why a component importing it does
 /// not link.
-pub fn define(engine: &Engine, linker: &mut Linker<HostState>) -> Vec<Gap> {
+/// `simple_module` is [`simple_module`]'s result, compiled once per engine.
+pub fn define(linker: &mut Linker<HostState>, simple_module: &Result<Module, String>) -> Vec<Gap> {
     let mut gaps = Vec::new();
     let mut note = |name: &'static str, r: Result<()>| {
         if let Err(e) = r {
@@ -47,7 +56,9 @@ pub fn define(engine: &Engine, linker: &mut Linker<HostState>) -> Vec<Gap> {
     let mut root = linker.root();
     note(
         "host-return-two",
-        root.func_new("host-return-two", |_cx, _params, results| set(results, Val::U32(2))),
+        root.func_new("host-return-two", |_cx, _params, results| {
+            set(results, Val::U32(2))
+        }),
     );
     note(
         "host-echo-u32",
@@ -66,39 +77,56 @@ pub fn define(engine: &Engine, linker: &mut Linker<HostState>) -> Vec<Gap> {
     };
     note(
         "return-three",
-        host.func_new("return-three", |_cx, _params, results| set(results, Val::U32(3))),
+        host.func_new("return-three", |_cx, _params, results| {
+            set(results, Val::U32(3))
+        }),
     );
     note(
         "nested",
         host.instance("nested").and_then(|mut nested| {
-            nested.func_new("return-four", |_cx, _params, results| set(results, Val::U32(4)))
+            nested.func_new("return-four", |_cx, _params, results| {
+                set(results, Val::U32(4))
+            })
         }),
     );
     note(
         "simple-module",
-        Module::new(engine, SIMPLE_MODULE)
-            .context("compiling the module")
-            .and_then(|module| host.module("simple-module", &module)),
+        match simple_module {
+            Ok(module) => host.module("simple-module", module),
+            Err(e) => Err(anyhow!("compiling the module: {e}")),
+        },
     );
 
     note(
         "resource1",
-        host.resource("resource1", ResourceType::host::<Resource1>(), |mut cx, rep| {
-            let state = cx.data_mut();
-            state.drops += 1;
-            state.last_drop = rep;
-            Ok(())
-        }),
+        host.resource(
+            "resource1",
+            ResourceType::host::<Resource1>(),
+            |mut cx, rep| {
+                let state = cx.data_mut();
+                state.drops += 1;
+                state.last_drop = rep;
+                Ok(())
+            },
+        ),
     );
     note(
         "resource2",
-        host.resource("resource2", ResourceType::host::<Resource2>(), |_cx, _rep| Ok(())),
+        host.resource(
+            "resource2",
+            ResourceType::host::<Resource2>(),
+            |_cx, _rep| Ok(()),
+        ),
     );
     note(
         "resource1-again",
-        host.resource("resource1-again", ResourceType::host::<Resource1>(), |_cx, rep| {
-            bail!("the destructor of `resource1-again` ran (rep {rep}); it must never run")
-        }),
+        host.resource(
+            "resource1-again",
+            ResourceType::host::<Resource1>(),
+            |_cx, rep| {
+                bail!("the destructor of `resource1-again` ran (rep {rep}); it must never run")
+            },
+        ),
     );
 
     note(
@@ -114,7 +142,11 @@ pub fn define(engine: &Engine, linker: &mut Linker<HostState>) -> Vec<Gap> {
         host.func_new("[static]resource1.assert", |mut cx, params, _results| {
             let r = resource1_param(&mut cx, params, 0)?;
             let rep = u32_param(params, 1)?;
-            ensure!(r.rep() == rep, "assertion failed: resource rep is {}, expected {rep}", r.rep());
+            ensure!(
+                r.rep() == rep,
+                "assertion failed: resource rep is {}, expected {rep}",
+                r.rep()
+            );
             Ok(())
         }),
     );
@@ -137,34 +169,58 @@ pub fn define(engine: &Engine, linker: &mut Linker<HostState>) -> Vec<Gap> {
         host.func_new("[method]resource1.simple", |mut cx, params, _results| {
             let me = resource1_param(&mut cx, params, 0)?;
             let rep = u32_param(params, 1)?;
-            ensure!(!me.owned(), "assertion failed: `self` arrived owned, expected a borrow");
-            ensure!(me.rep() == rep, "assertion failed: resource rep is {}, expected {rep}", me.rep());
+            ensure!(
+                !me.owned(),
+                "assertion failed: `self` arrived owned, expected a borrow"
+            );
+            ensure!(
+                me.rep() == rep,
+                "assertion failed: resource rep is {}, expected {rep}",
+                me.rep()
+            );
             Ok(())
         }),
     );
     note(
         "[method]resource1.take-borrow",
-        host.func_new("[method]resource1.take-borrow", |mut cx, params, _results| {
-            let me = resource1_param(&mut cx, params, 0)?;
-            let b = resource1_param(&mut cx, params, 1)?;
-            ensure!(!me.owned(), "assertion failed: `self` arrived owned, expected a borrow");
-            ensure!(!b.owned(), "assertion failed: the argument arrived owned, expected a borrow");
-            Ok(())
-        }),
+        host.func_new(
+            "[method]resource1.take-borrow",
+            |mut cx, params, _results| {
+                let me = resource1_param(&mut cx, params, 0)?;
+                let b = resource1_param(&mut cx, params, 1)?;
+                ensure!(
+                    !me.owned(),
+                    "assertion failed: `self` arrived owned, expected a borrow"
+                );
+                ensure!(
+                    !b.owned(),
+                    "assertion failed: the argument arrived owned, expected a borrow"
+                );
+                Ok(())
+            },
+        ),
     );
     note(
         "[method]resource1.take-own",
         host.func_new("[method]resource1.take-own", |mut cx, params, _results| {
             let me = resource1_param(&mut cx, params, 0)?;
             let b = resource1_param(&mut cx, params, 1)?;
-            ensure!(!me.owned(), "assertion failed: `self` arrived owned, expected a borrow");
-            ensure!(b.owned(), "assertion failed: the argument arrived borrowed, expected an own");
+            ensure!(
+                !me.owned(),
+                "assertion failed: `self` arrived owned, expected a borrow"
+            );
+            ensure!(
+                b.owned(),
+                "assertion failed: the argument arrived borrowed, expected an own"
+            );
             Ok(())
         }),
     );
     note(
         "return-hi",
-        host.func_new("return-hi", |_cx, _params, results| set(results, Val::String("hi".into()))),
+        host.func_new("return-hi", |_cx, _params, results| {
+            set(results, Val::String("hi".into()))
+        }),
     );
     gaps
 }
@@ -176,7 +232,10 @@ fn set(results: &mut [Val], v: Val) -> Result<()> {
             *slot = v;
             Ok(())
         }
-        _ => bail!("host function called with room for {} results, expected 1", results.len()),
+        _ => bail!(
+            "host function called with room for {} results, expected 1",
+            results.len()
+        ),
     }
 }
 

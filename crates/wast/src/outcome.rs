@@ -68,7 +68,11 @@ impl Tally {
 
 impl std::fmt::Display for Tally {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
     }
 }
 
@@ -109,9 +113,25 @@ mod tests {
 
     #[test]
     fn tally_counts_each_status() {
-        let o = |status| Outcome { line: 1, kind: "invoke", status };
-        let t = Tally::of(&[o(Status::Pass), o(Status::Fail("x".into())), o(Status::Skip("y".into())), o(Status::Pass)]);
-        assert_eq!(t, Tally { passed: 2, failed: 1, skipped: 1 });
+        let o = |status| Outcome {
+            line: 1,
+            kind: "invoke",
+            status,
+        };
+        let t = Tally::of(&[
+            o(Status::Pass),
+            o(Status::Fail("x".into())),
+            o(Status::Skip("y".into())),
+            o(Status::Pass),
+        ]);
+        assert_eq!(
+            t,
+            Tally {
+                passed: 2,
+                failed: 1,
+                skipped: 1
+            }
+        );
         assert_eq!(t.to_string(), "2 passed, 1 failed, 1 skipped");
     }
 }

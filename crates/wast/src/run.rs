@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Instant;
 
 use tether::{Component, Config, Engine, Instance, Linker, Module, Store, Val};
-use wast::component::WastVal;
 use wast::parser::{self, ParseBuffer};
 use wast::token::{Id, Span};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
@@ -12,7 +12,7 @@ use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, WastRet, Wat}
 use crate::guard::guarded;
 use crate::host::{self, HostState};
 use crate::outcome::{FileReport, Outcome, Status, one_line};
-use crate::{headers, register, value};
+use crate::{headers, register, value, watchdog};
 
 /// The text a runtime error carries when Tether meets a construct it does not support yet.
 const UNSUPPORTED: &str = "unsupported:";
@@ -27,7 +27,11 @@ pub fn run_file(path: &Path, key: String) -> FileReport {
         Err(panic) => FileReport {
             key,
             parsed: false,
-            outcomes: vec![Outcome { line: 0, kind: "file", status: Status::Fail(format!("panic: {panic}")) }],
+            outcomes: vec![Outcome {
+                line: 0,
+                kind: "file",
+                status: Status::Fail(format!("panic: {panic}")),
+            }],
         },
     }
 }
@@ -36,7 +40,11 @@ fn run(path: &Path, key: &str) -> FileReport {
     let fail = |line: usize, kind: &'static str, reason: String| FileReport {
         key: key.to_string(),
         parsed: false,
-        outcomes: vec![Outcome { line, kind, status: Status::Fail(reason) }],
+        outcomes: vec![Outcome {
+            line,
+            kind,
+            status: Status::Fail(reason),
+        }],
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -57,22 +65,38 @@ fn run(path: &Path, key: &str) -> FileReport {
         Err(reason) => {
             for d in &wast.directives {
                 let status = Status::Fail(reason.clone());
-                outcomes.push(Outcome { line: line_of(&text, d.span()), kind: kind(&text, d), status });
+                outcomes.push(Outcome {
+                    line: line_of(&text, d.span()),
+                    kind: kind(&text, d),
+                    status,
+                });
             }
         }
         Ok(mut runner) => {
             for d in wast.directives {
                 let line = line_of(&text, d.span());
                 let kind = kind(&text, &d);
+                let started = Instant::now();
                 let status = match guarded(|| runner.directive(d, line)) {
                     Ok(status) => status,
                     Err(panic) => Status::Fail(format!("panic: {panic}")),
+                };
+                let status = match status {
+                    Status::Fail(why) if started.elapsed() >= watchdog::LIMIT => {
+                        let limit = watchdog::LIMIT.as_secs();
+                        Status::Fail(format!("timed out: ran for more than {limit} s: {why}"))
+                    }
+                    status => status,
                 };
                 outcomes.push(Outcome { line, kind, status });
             }
         }
     }
-    FileReport { key: key.to_string(), parsed: true, outcomes }
+    FileReport {
+        key: key.to_string(),
+        parsed: true,
+        outcomes,
+    }
 }
 
 /// The 1-based line of a span.
@@ -98,7 +122,10 @@ fn kind(text: &str, d: &WastDirective<'_>) -> &'static str {
             }
         }
         WastDirective::ModuleInstance { span, .. } => {
-            if text.get(span.offset()..).is_some_and(|t| t.starts_with("module")) {
+            if text
+                .get(span.offset()..)
+                .is_some_and(|t| t.starts_with("module"))
+            {
                 "module instance"
             } else {
                 "component instance"
@@ -122,7 +149,10 @@ fn kind(text: &str, d: &WastDirective<'_>) -> &'static str {
 }
 
 fn is_component(q: &QuoteWat<'_>) -> bool {
-    matches!(q, QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..))
+    matches!(
+        q,
+        QuoteWat::Wat(Wat::Component(_)) | QuoteWat::QuoteComponent(..)
+    )
 }
 
 /// A compiled `(component definition ...)` or `(module definition ...)`.
@@ -139,7 +169,7 @@ enum Def {
 /// What `invoke` and `register` can target: the result of instantiating something.
 #[derive(Clone)]
 enum Target {
-    Component(Instance, Component),
+    Component(Instance),
     /// A core module compiled at top level; the runner cannot instantiate or call those.
     Module,
     /// Compiling or instantiating it reported an unsupported construct.
@@ -162,6 +192,10 @@ struct Runner {
     engine: Engine,
     store: Store<HostState>,
     linker: Linker<HostState>,
+    /// `host.simple-module`, compiled once so that the linker can be rebuilt cheaply.
+    simple_module: Result<Module, String>,
+    /// The registered instances, by name, in the order they were first registered.
+    registered: Vec<(String, Instance)>,
     definitions: HashMap<String, Def>,
     last_definition: Option<Def>,
     instances: HashMap<String, Target>,
@@ -185,15 +219,19 @@ fn error_contains(err: &anyhow::Error, text: &str) -> bool {
 impl Runner {
     fn new(features: &[(String, bool)]) -> Result<Runner, String> {
         let mut config = Config::new();
+        config.epoch_interruption(true);
         for (name, enabled) in features {
             config
                 .wasm_feature(name, *enabled)
                 .map_err(|e| format!("header `;;! {name} = {enabled}`: {}", message(&e)))?;
         }
-        let engine = Engine::new(&config).map_err(|e| format!("creating the engine: {}", message(&e)))?;
+        let engine =
+            Engine::new(&config).map_err(|e| format!("creating the engine: {}", message(&e)))?;
+        watchdog::watch(&engine);
         let store = Store::new(&engine, HostState::default());
         let mut linker = Linker::new(&engine);
-        let gaps = host::define(&engine, &mut linker);
+        let simple_module = host::simple_module(&engine);
+        let gaps = host::define(&mut linker, &simple_module);
         let missing = gaps
             .into_iter()
             .map(|(name, why)| {
@@ -206,6 +244,8 @@ impl Runner {
             engine,
             store,
             linker,
+            simple_module,
+            registered: Vec::new(),
             definitions: HashMap::new(),
             last_definition: None,
             instances: HashMap::new(),
@@ -215,10 +255,13 @@ impl Runner {
     }
 
     fn directive(&mut self, d: WastDirective<'_>, line: usize) -> Status {
+        self.store.set_epoch_deadline(watchdog::LIMIT_TICKS);
         match d {
             WastDirective::Module(mut q) => self.top_level(&mut q, line),
             WastDirective::ModuleDefinition(mut q) => self.definition(&mut q, line),
-            WastDirective::ModuleInstance { instance, module, .. } => self.instance(instance, module, line),
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => self.instance(instance, module, line),
             WastDirective::Register { name, module, .. } => self.register(name, module),
             WastDirective::Invoke(invoke) => match self.invoke(&invoke) {
                 Call::Returned(_) => Status::Pass,
@@ -228,29 +271,38 @@ impl Runner {
             WastDirective::AssertReturn { exec, results, .. } => self.assert_return(exec, &results),
             WastDirective::AssertTrap { exec, message, .. } => self.assert_trap(exec, message),
             WastDirective::AssertExhaustion { call, message, .. } => {
-                self.expect_error(self.invoke_error(&call), message, "trap")
+                let outcome = self.invoke_expecting_error(&call);
+                self.expect_error(outcome, message, "trap")
             }
-            WastDirective::AssertInvalid { mut module, message, .. }
-            | WastDirective::AssertMalformed { mut module, message, .. } => {
-                let result = self.compile(&mut module).map(|_| ());
-                self.expect_error(result, message, "compile error")
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
             }
-            WastDirective::AssertUnlinkable { module, message, .. } => {
-                let mut q = QuoteWat::Wat(module);
-                let result = self.compile(&mut q).and_then(|compiled| match compiled {
-                    Compiled::Component(c) => self.linker.instantiate(&mut self.store, &c).map(|_| ()),
-                    Compiled::Module(_) => {
-                        Err(anyhow::anyhow!("the runner cannot instantiate core modules"))
-                    }
-                });
-                self.expect_error(result.map_err(Some), message, "link error")
+            | WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => {
+                let outcome = Failing::from(self.compile(&mut module).map(|_| ()));
+                self.expect_error(outcome, message, "compile error")
+            }
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
+                // As in wasmtime's runner, the error may come from compiling or linking: the
+                // expected text tells them apart.
+                let outcome = self.instantiate_expecting_error(QuoteWat::Wat(module));
+                self.expect_error(outcome, message, "link error")
             }
             WastDirective::AssertInvalidCustom { .. }
             | WastDirective::AssertMalformedCustom { .. }
             | WastDirective::AssertException { .. }
             | WastDirective::AssertSuspension { .. }
             | WastDirective::Thread(_)
-            | WastDirective::Wait { .. } => Status::Fail("the runner does not support this directive".into()),
+            | WastDirective::Wait { .. } => {
+                Status::Fail("the runner does not support this directive".into())
+            }
         }
     }
 
@@ -260,7 +312,7 @@ impl Runner {
         let name = q.name().map(|id| id.name().to_string());
         let (target, status) = match self.compile(q) {
             Ok(Compiled::Component(c)) => self.instantiate(c, line),
-            Ok(Compiled::Module(_)) => (Target::Module, Status::Pass),
+            Ok(Compiled::Module) => (Target::Module, Status::Pass),
             Err(e) => self.failed_target(&e, line),
         };
         self.set_current(name, target);
@@ -271,7 +323,7 @@ impl Runner {
         let name = q.name().map(|id| id.name().to_string());
         let (def, status) = match self.compile(q) {
             Ok(Compiled::Component(c)) => (Def::Component(c), Status::Pass),
-            Ok(Compiled::Module(_)) => (Def::Module, Status::Pass),
+            Ok(Compiled::Module) => (Def::Module, Status::Pass),
             Err(e) => match self.failure(&e, None) {
                 Status::Skip(why) => (Def::Skipped(why.clone()), Status::Skip(why)),
                 status => (Def::Failed(line, message(&e)), status),
@@ -301,16 +353,16 @@ impl Runner {
             }
             Some(Def::Component(c)) => self.instantiate(c, line),
             Some(Def::Module) => {
-                let why = "the runner cannot instantiate core modules".to_string();
+                let why = NO_CORE_INSTANCES.to_string();
                 (Target::Failed(line, why.clone()), Status::Fail(why))
             }
             Some(Def::Skipped(why)) => {
-                let why = format!("depends on skipped component: {why}");
-                (Target::Skipped(why.clone()), Status::Skip(why))
+                let status = Status::Skip(format!("depends on skipped component: {why}"));
+                (Target::Skipped(why), status)
             }
             Some(Def::Failed(at, why)) => {
-                let why = format!("depends on the definition at line {at}, which failed: {why}");
-                (Target::Failed(line, why.clone()), Status::Fail(why))
+                let status = Status::Fail(depends_on_failed(at, &why));
+                (Target::Failed(at, why), status)
             }
         };
         self.set_current(name, target);
@@ -319,7 +371,7 @@ impl Runner {
 
     fn instantiate(&mut self, component: Component, line: usize) -> (Target, Status) {
         match self.linker.instantiate(&mut self.store, &component) {
-            Ok(instance) => (Target::Component(instance, component), Status::Pass),
+            Ok(instance) => (Target::Component(instance), Status::Pass),
             Err(e) => self.failed_target(&e, line),
         }
     }
@@ -335,27 +387,96 @@ impl Runner {
     fn set_current(&mut self, name: Option<String>, target: Target) {
         if let Some(name) = name {
             match &target {
-                Target::Component(instance, component) => {
-                    let r = register::define(&mut self.linker, &mut self.store, &name, component, *instance);
-                    match r {
-                        Ok(()) => {
-                            self.missing.remove(&name);
-                        }
-                        Err(e) => {
-                            let why = format!("the instance `${name}` could not be registered: {}", message(&e));
-                            self.missing.insert(name.clone(), Missing { unsupported: false, why });
-                        }
+                Target::Component(instance) => match self.register_instance(&name, instance) {
+                    Ok(()) => {
+                        self.missing.remove(&name);
                     }
-                }
+                    Err(e) => {
+                        let why = format!(
+                            "the instance `${name}` could not be registered: {}",
+                            message(&e)
+                        );
+                        self.missing.insert(
+                            name.clone(),
+                            Missing {
+                                unsupported: false,
+                                why,
+                            },
+                        );
+                    }
+                },
                 Target::Skipped(why) => {
                     let why = format!("`{name}` names a skipped component: {why}");
-                    self.missing.insert(name.clone(), Missing { unsupported: true, why });
+                    self.unregister(
+                        &name,
+                        Missing {
+                            unsupported: true,
+                            why,
+                        },
+                    );
                 }
-                Target::Module | Target::Failed(..) => {}
+                Target::Failed(line, why) => {
+                    let why =
+                        format!("`{name}` names the component at line {line}, which failed: {why}");
+                    self.unregister(
+                        &name,
+                        Missing {
+                            unsupported: false,
+                            why,
+                        },
+                    );
+                }
+                Target::Module => {}
             }
             self.instances.insert(name, target.clone());
         }
         self.current = Some(target);
+    }
+
+    /// Defines `instance`'s exports on the linker as `name`, replacing an earlier
+    /// registration under that name.
+    ///
+    /// The linker refuses to define a name twice, so a replacement rebuilds it: the host items,
+    /// then every registration in order.
+    fn register_instance(&mut self, name: &str, instance: &Instance) -> anyhow::Result<()> {
+        if let Some(slot) = self.registered.iter_mut().find(|(n, _)| n == name) {
+            slot.1 = instance.clone();
+            self.rebuild_linker()
+        } else {
+            register::define(&mut self.linker, name, instance)?;
+            self.registered.push((name.to_string(), instance.clone()));
+            Ok(())
+        }
+    }
+
+    /// Removes the registration under `name`, if any, and records why later imports of it
+    /// will not find it.
+    fn unregister(&mut self, name: &str, missing: Missing) {
+        let before = self.registered.len();
+        self.registered.retain(|(n, _)| n != name);
+        let mut missing = missing;
+        if self.registered.len() != before
+            && let Err(e) = self.rebuild_linker()
+        {
+            // The linker is left as it was; note why on the name.
+            missing.why = format!(
+                "{}; the linker could not be rebuilt: {}",
+                missing.why,
+                message(&e)
+            );
+        }
+        self.missing.insert(name.to_string(), missing);
+    }
+
+    /// Makes a new linker: the host items, then every registration in order.
+    fn rebuild_linker(&mut self) -> anyhow::Result<()> {
+        let mut linker = Linker::new(&self.engine);
+        host::define(&mut linker, &self.simple_module);
+        for (n, i) in &self.registered {
+            register::define(&mut linker, n, i)?;
+        }
+        self.linker = linker;
+        Ok(())
     }
 
     /// `(register "name" $i)`.
@@ -364,20 +485,25 @@ impl Runner {
             Ok(target) => target,
             Err(status) => return status,
         };
-        let (instance, component) = match target {
-            Target::Component(instance, component) => (instance, component),
-            Target::Module => return Status::Fail("register not supported for core modules".into()),
+        let instance = match target {
+            Target::Component(instance) => instance,
+            Target::Module => {
+                return Status::Fail("register not supported for core modules".into());
+            }
             Target::Skipped(why) => {
                 let why = format!("depends on skipped component: {why}");
-                let missing = Missing { unsupported: true, why: why.clone() };
-                self.missing.insert(name.to_string(), missing);
+                self.unregister(
+                    name,
+                    Missing {
+                        unsupported: true,
+                        why: why.clone(),
+                    },
+                );
                 return Status::Skip(why);
             }
-            Target::Failed(line, why) => {
-                return Status::Fail(format!("depends on the component at line {line}, which failed: {why}"));
-            }
+            Target::Failed(line, why) => return Status::Fail(depends_on_failed(line, &why)),
         };
-        match register::define(&mut self.linker, &mut self.store, name, &component, instance) {
+        match self.register_instance(name, &instance) {
             Ok(()) => {
                 self.missing.remove(name);
                 Status::Pass
@@ -394,20 +520,24 @@ impl Runner {
                 .get(id.name())
                 .cloned()
                 .ok_or_else(|| Status::Fail(format!("no instance named `${}`", id.name()))),
-            None => self.current.clone().ok_or_else(|| Status::Fail("no component instantiated yet".into())),
+            None => self
+                .current
+                .clone()
+                .ok_or_else(|| Status::Fail("no component instantiated yet".into())),
         }
     }
 
     fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Call {
         let instance = match self.target(invoke.module) {
-            Ok(Target::Component(instance, _)) => instance,
+            Ok(Target::Component(instance)) => instance,
             Ok(Target::Module) => {
-                return Call::Not(Status::Fail("the runner cannot invoke exports of core modules".into()));
+                return Call::Not(Status::Fail(NO_CORE_INVOKES.into()));
             }
-            Ok(Target::Skipped(why)) => return Call::Not(Status::Skip(format!("depends on skipped component: {why}"))),
+            Ok(Target::Skipped(why)) => {
+                return Call::Not(Status::Skip(format!("depends on skipped component: {why}")));
+            }
             Ok(Target::Failed(line, why)) => {
-                let why = format!("depends on the component at line {line}, which failed: {why}");
-                return Call::Not(Status::Fail(why));
+                return Call::Not(Status::Fail(depends_on_failed(line, &why)));
             }
             Err(status) => return Call::Not(status),
         };
@@ -419,7 +549,10 @@ impl Runner {
             }
         }
         let Some(func) = instance.get_func(&mut self.store, invoke.name) else {
-            return Call::Not(Status::Fail(format!("no exported function named `{}`", invoke.name)));
+            return Call::Not(Status::Fail(format!(
+                "no exported function named `{}`",
+                invoke.name
+            )));
         };
         let mut results = vec![Val::Bool(false); func.result_count(&self.store)];
         match func.call(&mut self.store, &params, &mut results) {
@@ -428,16 +561,23 @@ impl Runner {
         }
     }
 
-    /// The error of an invoke that is expected to fail; `Ok` if it returned, and `Err(None)`
-    /// with the status already decided if it could not be called.
-    fn invoke_error(&mut self, invoke: &WastInvoke<'_>) -> Result<(), Option<anyhow::Error>> {
+    /// Runs an invoke that is expected to fail.
+    fn invoke_expecting_error(&mut self, invoke: &WastInvoke<'_>) -> Failing {
         match self.invoke(invoke) {
-            Call::Returned(_) => Ok(()),
-            Call::Trapped(e) => Err(Some(e)),
-            Call::Not(status) => {
-                self.decided = Some(status);
-                Err(None)
+            Call::Returned(_) => Failing::Succeeded,
+            Call::Trapped(e) => Failing::Error(e),
+            Call::Not(status) => Failing::Decided(status),
+        }
+    }
+
+    /// Compiles and instantiates a component that is expected to fail to.
+    fn instantiate_expecting_error(&mut self, mut q: QuoteWat<'_>) -> Failing {
+        match self.compile(&mut q) {
+            Ok(Compiled::Component(c)) => {
+                Failing::from(self.linker.instantiate(&mut self.store, &c).map(|_| ()))
             }
+            Ok(Compiled::Module) => Failing::Decided(Status::Fail(NO_CORE_INSTANCES.into())),
+            Err(e) => Failing::Error(e),
         }
     }
 
@@ -454,49 +594,42 @@ impl Runner {
             WastExecute::Wat(wat) => {
                 let mut q = QuoteWat::Wat(wat);
                 match self.compile(&mut q) {
-                    Ok(Compiled::Component(c)) => match self.linker.instantiate(&mut self.store, &c) {
-                        Ok(_) if results.is_empty() => Status::Pass,
-                        Ok(_) => Status::Fail("instantiation has no results to compare".into()),
-                        Err(e) => self.failure(&e, None),
-                    },
-                    Ok(Compiled::Module(_)) => Status::Fail("the runner cannot instantiate core modules".into()),
+                    Ok(Compiled::Component(c)) => {
+                        match self.linker.instantiate(&mut self.store, &c) {
+                            Ok(_) if results.is_empty() => Status::Pass,
+                            Ok(_) => Status::Fail("instantiation has no results to compare".into()),
+                            Err(e) => self.failure(&e, None),
+                        }
+                    }
+                    Ok(Compiled::Module) => Status::Fail(NO_CORE_INSTANCES.into()),
                     Err(e) => self.failure(&e, None),
                 }
             }
-            WastExecute::Get { .. } => Status::Fail("the runner does not support `get` on core modules".into()),
+            WastExecute::Get { .. } => Status::Fail(NO_GET.into()),
         }
     }
 
     fn assert_trap(&mut self, exec: WastExecute<'_>, text: &str) -> Status {
-        let result = match exec {
-            WastExecute::Invoke(invoke) => self.invoke_error(&invoke),
-            WastExecute::Wat(wat) => {
-                let mut q = QuoteWat::Wat(wat);
-                match self.compile(&mut q) {
-                    Ok(Compiled::Component(c)) => {
-                        self.linker.instantiate(&mut self.store, &c).map(|_| ()).map_err(Some)
-                    }
-                    Ok(Compiled::Module(_)) => {
-                        return Status::Fail("the runner cannot instantiate core modules".into());
-                    }
-                    Err(e) => Err(Some(e)),
-                }
-            }
-            WastExecute::Get { .. } => {
-                return Status::Fail("the runner does not support `get` on core modules".into());
-            }
+        let outcome = match exec {
+            WastExecute::Invoke(invoke) => self.invoke_expecting_error(&invoke),
+            WastExecute::Wat(wat) => self.instantiate_expecting_error(QuoteWat::Wat(wat)),
+            WastExecute::Get { .. } => Failing::Decided(Status::Fail(NO_GET.into())),
         };
-        self.expect_error(result, text, "trap")
+        self.expect_error(outcome, text, "trap")
     }
 
     /// Judges an operation that should have failed with an error containing `text`.
-    fn expect_error(&mut self, result: Result<(), Option<anyhow::Error>>, text: &str, what: &str) -> Status {
-        match result {
-            Ok(()) => Status::Fail(format!("expected a {what} containing `{text}`, but it succeeded")),
-            Err(None) => self.decided.take().unwrap_or_else(|| Status::Fail("internal error: no status".into())),
-            Err(Some(e)) if e_unsupported(&e) => Status::Skip(message(&e)),
-            Err(Some(e)) if error_contains(&e, text) => Status::Pass,
-            Err(Some(e)) => self.failure(&e, Some(&format!("wrong error: expected `{text}`, got"))),
+    fn expect_error(&self, outcome: Failing, text: &str, what: &str) -> Status {
+        match outcome {
+            Failing::Succeeded => Status::Fail(format!(
+                "expected a {what} containing `{text}`, but it succeeded"
+            )),
+            Failing::Decided(status) => status,
+            Failing::Error(e) if message(&e).contains(UNSUPPORTED) => Status::Skip(message(&e)),
+            Failing::Error(e) if error_contains(&e, text) => Status::Pass,
+            Failing::Error(e) => {
+                self.failure(&e, Some(&format!("wrong error: expected `{text}`, got")))
+            }
         }
     }
 
@@ -534,27 +667,55 @@ impl Runner {
         if component {
             Component::new(&self.engine, bytes).map(Compiled::Component)
         } else {
-            Module::new(&self.engine, bytes).map(Compiled::Module)
+            Module::new(&self.engine, bytes).map(|_| Compiled::Module)
         }
     }
 }
 
-fn e_unsupported(e: &anyhow::Error) -> bool {
-    message(e).contains(UNSUPPORTED)
+/// The reason of a directive that needs what failed at `line` for `why`.
+fn depends_on_failed(line: usize, why: &str) -> String {
+    format!("depends on line {line}, which failed: {why}")
 }
 
 /// Whether an error message mentions the import name `name`: quoted as `` `name` `` or
 /// `"name"`, or followed by `.`, `/` or `#` as the first segment of a path.
 fn mentions(msg: &str, name: &str) -> bool {
-    [format!("`{name}`"), format!("\"{name}\""), format!("`{name}."), format!("`{name}/"), format!("`{name}#")]
-        .iter()
-        .any(|p| msg.contains(p.as_str()))
+    [
+        format!("`{name}`"),
+        format!("\"{name}\""),
+        format!("`{name}."),
+        format!("`{name}/"),
+        format!("`{name}#"),
+    ]
+    .iter()
+    .any(|p| msg.contains(p.as_str()))
 }
 
 enum Compiled {
     Component(Component),
-    Module(#[allow(dead_code)] Module),
+    Module,
 }
+
+/// How an operation that should fail went.
+enum Failing {
+    Succeeded,
+    Error(anyhow::Error),
+    /// It could not be attempted; the status says why.
+    Decided(Status),
+}
+
+impl From<anyhow::Result<()>> for Failing {
+    fn from(r: anyhow::Result<()>) -> Failing {
+        match r {
+            Ok(()) => Failing::Succeeded,
+            Err(e) => Failing::Error(e),
+        }
+    }
+}
+
+const NO_CORE_INSTANCES: &str = "the runner cannot instantiate core modules";
+const NO_CORE_INVOKES: &str = "the runner cannot invoke exports of core modules";
+const NO_GET: &str = "the runner does not support `get` on core modules";
 
 /// How an invoke went.
 enum Call {
@@ -563,6 +724,3 @@ enum Call {
     /// It could not be made; the status says why.
     Not(Status),
 }
-
-#[allow(dead_code)]
-fn unused(_: WastVal<'_>) {}
