@@ -41,12 +41,13 @@ pub(crate) trait Dst {
     fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Trap>;
 
     /// Checks a pointer returned by `realloc` for a block of `size` bytes aligned to `align`.
-    fn check_realloc(&mut self, ptr: u32, align: u32, size: u32) -> Result<(), Trap> {
+    /// `what` names the block for messages: "string content", "list content" or "".
+    fn check_realloc(&mut self, ptr: u32, align: u32, size: u32, what: &str) -> Result<(), Trap> {
         if !ptr.is_multiple_of(align) {
-            return Err(trap::realloc_unaligned());
+            return Err(trap::realloc_unaligned(ptr, align));
         }
         if u64::from(ptr) + u64::from(size) > self.mem()?.len() as u64 {
-            return Err(trap::realloc_out_of_bounds());
+            return Err(trap::realloc_out_of_bounds(what, ptr, size));
         }
         Ok(())
     }
@@ -398,7 +399,7 @@ fn alloc_list<D: Dst>(d: &mut D, count: usize, size: u32, align: u32) -> Result<
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| trap::host_list_too_long(count))?;
     let ptr = d.realloc(0, 0, align, byte_len)?;
-    d.check_realloc(ptr, align, byte_len)?;
+    d.check_realloc(ptr, align, byte_len, "list content")?;
     Ok(ptr)
 }
 
@@ -579,7 +580,7 @@ pub fn lower_flat_values<C: Context + ?Sized>(
         }
         None => {
             let ptr = d.realloc(0, 0, align, size)?;
-            d.check_realloc(ptr, align, size)?;
+            d.check_realloc(ptr, align, size, "")?;
             out.push(u64::from(ptr));
             ptr
         }

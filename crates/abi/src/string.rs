@@ -173,7 +173,7 @@ enum Encode {
 /// Calls `realloc` and checks that the block it returns is aligned and inside memory.
 fn realloc<D: Dst>(d: &mut D, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
     let ptr = d.realloc(old, old_size, align, size)?;
-    d.check_realloc(ptr, align, size)?;
+    d.check_realloc(ptr, align, size, "string content")?;
     Ok(ptr)
 }
 
@@ -182,7 +182,7 @@ fn block(mem: &mut [u8], ptr: u32, len: usize) -> Result<&mut [u8], Trap> {
     let start = ptr as usize;
     match mem.get_mut(start..).and_then(|m| m.get_mut(..len)) {
         Some(block) => Ok(block),
-        None => Err(trap::realloc_out_of_bounds()),
+        None => Err(trap::realloc_out_of_bounds("string content", ptr, len as u32)),
     }
 }
 

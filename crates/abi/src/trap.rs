@@ -34,14 +34,17 @@ pub(crate) fn out_of_bounds(ptr: u64, size: u64, memory: usize) -> Trap {
 #[cold]
 #[inline(never)]
 pub(crate) fn string_too_long(byte_len: u64) -> Trap {
-    Trap::guest(format!("string length too large: {byte_len} bytes"))
+    Trap::guest(format!(
+        "string content out-of-bounds: string length too large: {byte_len} bytes, the most is {}",
+        crate::layout::MAX_STRING_BYTE_LENGTH
+    ))
 }
 
 #[cold]
 #[inline(never)]
 pub(crate) fn string_out_of_bounds(ptr: u32, byte_len: u64, memory: usize) -> Trap {
     Trap::guest(format!(
-        "string content out-of-bounds: {byte_len} bytes at {ptr:#x} do not fit in {memory} bytes"
+        "string content out-of-bounds: string pointer/length out of bounds of memory ({byte_len} bytes at {ptr:#x} do not fit in {memory} bytes)"
     ))
 }
 
@@ -77,14 +80,22 @@ pub(crate) fn list_out_of_bounds(ptr: u32, byte_len: u64, memory: usize) -> Trap
 
 #[cold]
 #[inline(never)]
-pub(crate) fn realloc_unaligned() -> Trap {
-    Trap::guest("realloc return: result not aligned")
+pub(crate) fn realloc_unaligned(ptr: u32, align: u32) -> Trap {
+    Trap::guest(format!(
+        "unaligned pointer: realloc return: result not aligned ({ptr:#x} is not a multiple of {align})"
+    ))
 }
 
 #[cold]
 #[inline(never)]
-pub(crate) fn realloc_out_of_bounds() -> Trap {
-    Trap::guest("realloc return: beyond end of memory")
+pub(crate) fn realloc_out_of_bounds(what: &str, ptr: u32, size: u32) -> Trap {
+    let what = match what {
+        "" => String::new(),
+        what => format!("{what} out-of-bounds: "),
+    };
+    Trap::guest(format!(
+        "{what}realloc return: beyond end of memory ({size} bytes at {ptr:#x})"
+    ))
 }
 
 #[cold]

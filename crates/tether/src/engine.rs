@@ -55,7 +55,12 @@ impl Config {
             | WasmFeatures::CM_FIXED_LENGTH_LISTS
             | WasmFeatures::CM_IMPLEMENTS
             | WasmFeatures::CM_ASYNC
+            | WasmFeatures::CM_ASYNC_STACKFUL
+            | WasmFeatures::CM_MORE_ASYNC_BUILTINS
+            | WasmFeatures::CM_THREADING
             | WasmFeatures::CM_ERROR_CONTEXT;
+        // Async, threading and error-context validate so that components using them load;
+        // instantiating one that uses them reports `unsupported`.
         Config { features, fuel: false, epoch_interruption: false }
     }
 
@@ -93,7 +98,7 @@ impl Config {
             "component_model_implements" => WasmFeatures::CM_IMPLEMENTS,
             // 64-bit memories in the canonical ABI are out of scope; the gate only affects
             // validation, and lifting through such a memory is reported as unsupported.
-            "component_model_memory64" => WasmFeatures::MEMORY64,
+            "component_model_memory64" => WasmFeatures::MEMORY64 | WasmFeatures::CM64,
             // Not a feature: a hint for test harnesses.
             "hogs_memory" => return Ok(self),
             other => bail!("unknown wasm feature `{other}`"),

@@ -32,6 +32,51 @@ pub(crate) enum FuncDef {
     Lifted(Arc<LiftedFunc>),
     /// A host function, by index into the store's host functions.
     Host(u32),
+    /// A function Tether cannot call yet (an async lift); calling it is an error that says so.
+    Unsupported(Arc<str>),
+}
+
+#[cold]
+fn unsupported_call(what: &str) -> anyhow::Error {
+    anyhow!("unsupported: {what}")
+}
+
+/// Creates a core function for a built-in Tether does not implement: like every built-in it
+/// first traps if the instance may not leave, and otherwise reports what is unsupported.
+pub(crate) fn make_unsupported<T: 'static>(
+    store: &mut Wt<'_, T>,
+    types: &wasmparser::types::Types,
+    core_func_index: u32,
+    what: &str,
+    instance: InstanceId,
+) -> Result<wasmtime::Func> {
+    let id = types.as_ref().core_function_at(core_func_index);
+    let wasmparser::CompositeInnerType::Func(fty) = &types[id].composite_type.inner else {
+        anyhow::bail!("unsupported: {what}");
+    };
+    let conv = |t: &wasmparser::ValType| -> Result<wasmtime::ValType> {
+        Ok(match t {
+            wasmparser::ValType::I32 => wasmtime::ValType::I32,
+            wasmparser::ValType::I64 => wasmtime::ValType::I64,
+            wasmparser::ValType::F32 => wasmtime::ValType::F32,
+            wasmparser::ValType::F64 => wasmtime::ValType::F64,
+            _ => anyhow::bail!("unsupported: {what}"),
+        })
+    };
+    let params = fty.params().iter().map(conv).collect::<Result<Vec<_>>>()?;
+    let results = fty.results().iter().map(conv).collect::<Result<Vec<_>>>()?;
+    let ty = wasmtime::FuncType::new(store.engine(), params, results);
+    let what: Arc<str> = what.into();
+    // The built-ins that the specification lets run while the instance may not leave.
+    let checks_may_leave = !["ContextGet", "ContextSet", "BackpressureInc", "BackpressureDec"]
+        .iter()
+        .any(|name| what.contains(&format!("`{name}`")));
+    Ok(wasmtime::Func::new(store, ty, move |caller: wasmtime::Caller<'_, StoreData<T>>, _params, _results| {
+        if checks_may_leave && !caller.data().rt.instances[instance as usize].may_leave {
+            return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
+        }
+        Err(to_core(unsupported_call(&what)))
+    }))
 }
 
 /// A `canon lift`ed function of one instance.
@@ -59,7 +104,7 @@ pub(crate) struct GuestTrap(pub Trap);
 
 impl std::fmt::Display for GuestTrap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        write!(f, "wasm trap: {}", self.0)
     }
 }
 
@@ -337,7 +382,7 @@ pub(crate) fn call_lifted<T, R>(
     let r = call_lifted_inner(store, f, scope, source, args, on_results);
     let rt = &mut store.data_mut().rt;
     rt.scopes.truncate(scope);
-    rt.leave(f.instance, caller, r.is_err());
+    rt.leave(f.instance, caller, r.as_ref().err());
     r
 }
 
@@ -369,7 +414,7 @@ pub(crate) fn call_lifted_scalar<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, args:
         }
         Ok(())
     });
-    store.data_mut().rt.leave(f.instance, None, r.is_err());
+    store.data_mut().rt.leave(f.instance, None, r.as_ref().err());
     r
 }
 
@@ -535,6 +580,7 @@ fn call_lowered_inner<T: 'static>(
                 lower_results(store, results)
             })
         }
+        FuncDef::Unsupported(what) => Err(unsupported_call(what)),
     }
 }
 
@@ -555,7 +601,7 @@ pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: 
             let mut buf = [ValRaw::i32(rep as i32)];
             // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
             let r = unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
-            store.data_mut().rt.leave(implementer, caller, r.is_err());
+            store.data_mut().rt.leave(implementer, caller, r.as_ref().err());
             r
         }
     }
@@ -663,6 +709,7 @@ impl Func {
                 let f = store.0.data().host_funcs[*i as usize].clone();
                 f(store.as_context_mut(), params, results)
             }
+            FuncDef::Unsupported(what) => Err(unsupported_call(what)),
         }
     }
 
@@ -670,7 +717,7 @@ impl Func {
     pub fn param_count(&self, _store: impl AsContext) -> usize {
         match &self.def {
             FuncDef::Lifted(f) => f.sig.params.len(),
-            FuncDef::Host(_) => 0,
+            FuncDef::Host(_) | FuncDef::Unsupported(_) => 0,
         }
     }
 
@@ -678,7 +725,7 @@ impl Func {
     pub fn result_count(&self, _store: impl AsContext) -> usize {
         match &self.def {
             FuncDef::Lifted(f) => f.sig.results.len(),
-            FuncDef::Host(_) => 0,
+            FuncDef::Host(_) | FuncDef::Unsupported(_) => 0,
         }
     }
 
@@ -686,7 +733,7 @@ impl Func {
     pub fn params(&self, _store: impl AsContext) -> Vec<tether_abi::Type> {
         match &self.def {
             FuncDef::Lifted(f) => f.sig.params.clone(),
-            FuncDef::Host(_) => Vec::new(),
+            FuncDef::Host(_) | FuncDef::Unsupported(_) => Vec::new(),
         }
     }
 
@@ -694,7 +741,7 @@ impl Func {
     pub fn results(&self, _store: impl AsContext) -> Vec<tether_abi::Type> {
         match &self.def {
             FuncDef::Lifted(f) => f.sig.results.clone(),
-            FuncDef::Host(_) => Vec::new(),
+            FuncDef::Host(_) | FuncDef::Unsupported(_) => Vec::new(),
         }
     }
 }

@@ -13,7 +13,7 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 use crate::func::{FuncDef, LiftedFunc, Lowered, Opts};
 use crate::resources::{Dtor, ResourceTypeInfo};
 use crate::store::{AsContextMut, InstanceId, StoreData};
-use crate::translate::{CanonOpts, ComponentDef, Item};
+use crate::translate::{CanonOpts, ComponentDef, Item, Sort};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
@@ -121,6 +121,7 @@ pub(crate) fn instantiate<T: 'static>(
     for item in &def.items {
         step(store, &mut f, item, args)?;
     }
+    store.data_mut().rt.instances[instance as usize].ready = true;
     Ok(Arc::new(f.exports))
 }
 
@@ -245,7 +246,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
         }
         Item::Lift { core_func, sig, opts } => {
             let core = f.core_funcs[*core_func as usize];
-            let opts = resolve_opts(f, opts)?;
+            let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
             f.funcs.push(FuncDef::Lifted(Arc::new(LiftedFunc {
                 core,
@@ -257,7 +258,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
         }
         Item::Lower { func, sig, opts } => {
             let callee = f.funcs[*func as usize].clone();
-            let opts = resolve_opts(f, opts)?;
+            let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
             let core = crate::func::make_lowered(
                 store,
@@ -274,7 +275,12 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             let core = crate::func::make_resource_intrinsic(store, *op, rt, f.instance);
             f.core_funcs.push(core);
         }
-        Item::Unsupported { what } => bail!("unsupported: {what}"),
+        Item::Unsupported { what, sort: Sort::Func } => f.funcs.push(FuncDef::Unsupported(what.as_str().into())),
+        Item::Unsupported { what, sort: Sort::CoreFunc } => {
+            let index = f.core_funcs.len() as u32;
+            let core = crate::func::make_unsupported(store, &def.types, index, what, f.instance)?;
+            f.core_funcs.push(core);
+        }
     }
     Ok(())
 }
@@ -359,10 +365,13 @@ fn bind_instance(
     }
 }
 
-fn resolve_opts(f: &Frame<'_>, o: &CanonOpts) -> Result<Opts> {
+fn resolve_opts<T>(store: &Wt<'_, T>, f: &Frame<'_>, o: &CanonOpts) -> Result<Opts> {
     let memory = match o.memory {
         Some(m) => {
             let mem = f.core_memories[m as usize];
+            if mem.ty(store).is_64() {
+                bail!("unsupported: 64-bit memories in the canonical ABI");
+            }
             Some(mem)
         }
         None => None,

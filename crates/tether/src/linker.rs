@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
-use wasmparser::component_types::{ComponentCoreModuleTypeId, ComponentEntityType};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentEntityType, ResourceId};
 use wasmparser::types::{EntityType, Types};
 
 use crate::component::Component;
@@ -187,12 +187,10 @@ impl<T: 'static> Linker<T> {
         let mut store = store.as_context_mut();
         let def = component.def();
         let mut args = HashMap::new();
+        let mut bound = Bound::new();
         for (name, ty) in &def.imports {
-            let d = self
-                .root
-                .get(name)
-                .ok_or_else(|| anyhow!("import `{name}` has the wrong type: `{name}` was not found in the linker"))?;
-            let e = resolve(&mut store.0, &def.types, name, *ty, d).map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
+            let e = link_import(&mut store.0, &def.types, name, *ty, self.root.get(name), &mut bound)
+                .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
             args.insert(name.clone(), e);
         }
         let closure = ComponentClosure { def: def.clone(), outer: None };
@@ -202,9 +200,10 @@ impl<T: 'static> Linker<T> {
 
     /// Checks `component`'s imports against this linker once, for instantiating it many times.
     pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
-        for (name, _) in &component.def().imports {
-            if self.root.get(name).is_none() {
-                bail!("import `{name}` has the wrong type: `{name}` was not found in the linker");
+        let def = component.def();
+        for (name, ty) in &def.imports {
+            if self.root.get(name).is_none() && needs_definition(&def.types, *ty, &Bound::new()) {
+                bail!("import `{name}` has the wrong type: `{name}` was not found");
             }
         }
         Ok(InstancePre { linker: Linker { engine: self.engine.clone(), root: self.root.clone() }, component: component.clone() })
@@ -307,6 +306,92 @@ impl<T: 'static> LinkerInstance<'_, T> {
     }
 }
 
+/// Resource types bound while linking one component, by `wasmparser` resource id, so that
+/// `eq` constraints between imports can be checked.
+type Bound = HashMap<ResourceId, u32>;
+
+/// The resource an imported type declares: `referenced` is an earlier resource for an `eq`
+/// bound, or a fresh abstract one for `sub resource`.
+fn type_resource(ty: ComponentEntityType) -> Option<(ResourceId, ResourceId)> {
+    match ty {
+        ComponentEntityType::Type { referenced: ComponentAnyTypeId::Resource(r), created } => {
+            let created = match created {
+                ComponentAnyTypeId::Resource(c) => c.resource(),
+                _ => r.resource(),
+            };
+            Some((r.resource(), created))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an import of type `ty` needs a definition: an empty instance, a non-resource type
+/// or a resource type equal to one already bound does not.
+fn needs_definition(types: &Types, ty: ComponentEntityType, bound: &Bound) -> bool {
+    match ty {
+        ComponentEntityType::Type { .. } => match type_resource(ty) {
+            Some((referenced, _)) => !bound.contains_key(&referenced),
+            None => false,
+        },
+        ComponentEntityType::Instance(id) => types[id].exports.values().any(|item| needs_definition(types, item.ty, bound)),
+        _ => true,
+    }
+}
+
+/// The item for an import that needs no definition.
+fn synthesize(types: &Types, ty: ComponentEntityType, bound: &mut Bound) -> Export {
+    match ty {
+        ComponentEntityType::Instance(id) => {
+            let mut exports = Exports::default();
+            for (name, item) in types[id].exports.iter() {
+                exports.items.push((name.clone(), synthesize(types, item.ty, bound)));
+            }
+            Export::Instance(Arc::new(exports))
+        }
+        _ => match type_resource(ty) {
+            Some((referenced, created)) => {
+                let rt = bound.get(&referenced).copied();
+                if let Some(rt) = rt {
+                    bound.insert(created, rt);
+                }
+                Export::Type(rt)
+            }
+            None => Export::Type(None),
+        },
+    }
+}
+
+/// Binds an imported resource type to the store-level type `rt`, checking `eq` constraints.
+fn bind_resource(ty: ComponentEntityType, rt: u32, bound: &mut Bound) -> Result<()> {
+    if let Some((referenced, created)) = type_resource(ty) {
+        for id in [referenced, created] {
+            match bound.get(&id) {
+                Some(&have) if have != rt => bail!("mismatched resource types"),
+                _ => {
+                    bound.insert(id, rt);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds the definition for an import and turns it into the item that fills it.
+fn link_import<T: 'static>(
+    store: &mut Wt<'_, T>,
+    types: &Types,
+    name: &str,
+    ty: ComponentEntityType,
+    d: Option<&Definition<T>>,
+    bound: &mut Bound,
+) -> Result<Export> {
+    match d {
+        Some(d) => resolve(store, types, name, ty, d, bound),
+        None if !needs_definition(types, ty, bound) => Ok(synthesize(types, ty, bound)),
+        None => bail!("`{name}` was not found"),
+    }
+}
+
 /// Turns a definition into the item that fills an import of type `ty`, checking its kind.
 fn resolve<T: 'static>(
     store: &mut Wt<'_, T>,
@@ -314,9 +399,10 @@ fn resolve<T: 'static>(
     name: &str,
     ty: ComponentEntityType,
     d: &Definition<T>,
+    bound: &mut Bound,
 ) -> Result<Export> {
     if let Definition::Item(e) = d {
-        return check_item(types, name, ty, e);
+        return check_item(types, name, ty, e, bound);
     }
     match (ty, d) {
         (ComponentEntityType::Func(id), Definition::Func(f, check)) => {
@@ -330,8 +416,8 @@ fn resolve<T: 'static>(
         (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
             let mut exports = Exports::default();
             for (ename, item) in types[id].exports.iter() {
-                let d = map.get(ename).ok_or_else(|| anyhow!("instance export `{ename}` was not found"))?;
-                let e = resolve(store, types, ename, item.ty, d)?;
+                let e = link_import(store, types, ename, item.ty, map.get(ename), bound)
+                    .map_err(|e| e.context(format!("instance export `{ename}`")))?;
                 exports.items.push((ename.clone(), e));
             }
             Ok(Export::Instance(Arc::new(exports)))
@@ -347,6 +433,7 @@ fn resolve<T: 'static>(
                 data.host_dtors.push(dtor.clone());
                 data.rt.resource_types[rt as usize].dtor = Some(Dtor::Host((data.host_dtors.len() - 1) as u32));
             }
+            bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }
         (ComponentEntityType::Component(_), _) => bail!("root-level component imports are not supported"),
@@ -379,20 +466,31 @@ fn entity_kind(ty: &ComponentEntityType) -> &'static str {
 }
 
 /// Checks an item of an existing instance against an import type: kinds, nested instance
-/// exports and module types.
-fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export) -> Result<Export> {
+/// exports, resource equalities and module types.
+fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export, bound: &mut Bound) -> Result<Export> {
     match (ty, e) {
-        (ComponentEntityType::Func(_), Export::Func(_))
-        | (ComponentEntityType::Component(_), Export::Component(_))
-        | (ComponentEntityType::Type { .. }, Export::Type(_)) => Ok(e.clone()),
+        (ComponentEntityType::Func(_), Export::Func(_)) | (ComponentEntityType::Component(_), Export::Component(_)) => {
+            Ok(e.clone())
+        }
+        (ComponentEntityType::Type { .. }, Export::Type(rt)) => {
+            if let Some(rt) = rt {
+                bind_resource(ty, *rt, bound)?;
+            }
+            Ok(e.clone())
+        }
         (ComponentEntityType::Module(id), Export::Module(m)) => {
             check_module(types, id, m)?;
             Ok(e.clone())
         }
         (ComponentEntityType::Instance(id), Export::Instance(exports)) => {
             for (ename, item) in types[id].exports.iter() {
-                let inner = exports.get(ename).ok_or_else(|| anyhow!("instance export `{ename}` was not found"))?;
-                check_item(types, ename, item.ty, inner)?;
+                match exports.get(ename) {
+                    Some(inner) => {
+                        check_item(types, ename, item.ty, inner, bound)?;
+                    }
+                    None if !needs_definition(types, item.ty, bound) => {}
+                    None => bail!("instance export `{ename}` was not found"),
+                }
             }
             Ok(e.clone())
         }
@@ -409,7 +507,7 @@ fn check_module(types: &Types, id: ComponentCoreModuleTypeId, m: &wasmtime::Modu
         let actual = m.get_export(ename).ok_or_else(|| anyhow!("module export `{ename}` not defined"))?;
         core_match(types, ety, &actual, true).map_err(|e| match e {
             Mismatch::Kind(exp, found) => anyhow!("expected {exp} found {found}"),
-            Mismatch::Func(exp, found) => anyhow!("expected type `{exp}`, found type `{found}`"),
+            Mismatch::Func(exp, found) => anyhow!("export `{ename}` has the wrong type: expected type `{exp}`, found type `{found}`"),
             Mismatch::Other => anyhow!("export `{ename}` has the wrong type"),
         })?;
     }

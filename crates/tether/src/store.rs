@@ -47,22 +47,24 @@ pub(crate) struct StoreData<T: 'static> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// The most bytes any one linear memory may grow to.
+    /// The most bytes any one linear memory may grow to (default: no limit beyond the
+    /// memory's own maximum).
     pub memory_size: usize,
-    /// The most elements any one table may grow to.
+    /// The most elements any one table may grow to (default: no limit beyond the table's own
+    /// maximum).
     pub table_elements: usize,
-    /// The most core instances the store may hold.
+    /// The most core instances the store may hold (default 10,000).
     pub instances: usize,
     /// The most bytes one call may copy between the host and a guest (string and list
-    /// contents, and blocks allocated in the guest with `realloc`).
+    /// contents, and blocks allocated in the guest with `realloc`; default 1 GiB).
     pub copy_bytes_per_call: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            memory_size: 4 << 30,
-            table_elements: 10_000_000,
+            memory_size: usize::MAX,
+            table_elements: usize::MAX,
             instances: 10_000,
             copy_bytes_per_call: 1 << 30,
         }
@@ -127,8 +129,11 @@ pub(crate) struct InstanceState {
     pub parent: Option<InstanceId>,
     pub may_enter: bool,
     pub may_leave: bool,
-    /// Set when a trap left the instance in an unknown state; it can never be entered again.
-    pub poisoned: bool,
+    /// Set, to the fault, when a trap left the instance in an unknown state; it can never be
+    /// entered again.
+    pub poisoned: Option<Arc<str>>,
+    /// Cleared while the instance is being instantiated: until then it cannot be entered.
+    pub ready: bool,
     pub handles: HandleTable,
 }
 
@@ -159,7 +164,8 @@ impl Runtime {
             parent,
             may_enter: true,
             may_leave: true,
-            poisoned: false,
+            poisoned: None,
+            ready: false,
             handles: HandleTable::new(),
         });
         (self.instances.len() - 1) as InstanceId
@@ -181,32 +187,36 @@ impl Runtime {
     /// on `callee` and its ancestors, less those the caller is already inside, as
     /// `may_enter_from` and `enter_from` in the specification do.
     pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), tether_abi::Trap> {
+        if !self.instances[callee as usize].ready {
+            return Err(tether_abi::Trap::guest("cannot enter component instance: it is still being instantiated"));
+        }
         let mut cur = Some(callee);
         while let Some(i) = cur {
             if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
                 break;
             }
             let inst = &self.instances[i as usize];
-            if inst.poisoned {
-                return Err(tether_abi::Trap::guest(
-                    "cannot enter component instance: it trapped earlier and may be in an inconsistent state",
-                ));
+            if let Some(fault) = &inst.poisoned {
+                return Err(tether_abi::Trap::guest(format!(
+                    "cannot enter component instance: it trapped earlier and may be in an inconsistent state (the trap: {fault})"
+                )));
             }
             if !inst.may_enter {
                 return Err(tether_abi::Trap::guest("cannot enter component instance"));
             }
             cur = inst.parent;
         }
-        self.set_entered(callee, caller, false, false);
+        self.set_entered(callee, caller, false, None);
         Ok(())
     }
 
     /// Leaves `callee` back to `caller`; after a trap, poisons what the call entered.
-    pub fn leave(&mut self, callee: InstanceId, caller: Option<InstanceId>, trapped: bool) {
-        self.set_entered(callee, caller, true, trapped);
+    pub fn leave(&mut self, callee: InstanceId, caller: Option<InstanceId>, trap: Option<&anyhow::Error>) {
+        let poison = trap.map(|e| Arc::from(crate::func::describe_error(e).as_str()));
+        self.set_entered(callee, caller, true, poison);
     }
 
-    fn set_entered(&mut self, callee: InstanceId, caller: Option<InstanceId>, may_enter: bool, poison: bool) {
+    fn set_entered(&mut self, callee: InstanceId, caller: Option<InstanceId>, may_enter: bool, poison: Option<Arc<str>>) {
         let mut cur = Some(callee);
         while let Some(i) = cur {
             if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
@@ -214,7 +224,9 @@ impl Runtime {
             }
             let inst = &mut self.instances[i as usize];
             inst.may_enter = may_enter;
-            inst.poisoned |= poison;
+            if poison.is_some() && inst.poisoned.is_none() {
+                inst.poisoned = poison.clone();
+            }
             cur = inst.parent;
         }
     }

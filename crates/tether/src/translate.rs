@@ -80,7 +80,17 @@ pub(crate) enum Item {
     ResourceIntrinsic { op: ResourceOp, type_index: u32 },
     /// A construct that validates but that Tether does not run (component-model async, ...);
     /// instantiating a component that contains it is an error naming it.
-    Unsupported { what: String },
+    Unsupported { what: String, sort: Sort },
+}
+
+/// The index space an unsupported definition extends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sort {
+    /// A core function (a built-in or an async `canon lower`): instantiation creates one that
+    /// traps when called.
+    CoreFunc,
+    /// A component function (an async `canon lift`): calling it is an error.
+    Func,
 }
 
 /// A `(type (resource (rep i32) (dtor ...)))` definition.
@@ -363,27 +373,21 @@ fn translate_canon(
                 bail!("internal error: lift type {type_index} is not a function type");
             };
             let fty = &types[fid];
-            match opts(&options) {
-                Ok(opts) if !fty.async_ => Item::Lift {
-                    core_func: core_func_index,
-                    sig: Arc::new(TypeCx::new(types).func_sig(fty)?),
-                    opts,
-                },
-                Ok(_) => unsupported("async functions (component-model async)"),
-                Err(what) => unsupported(what),
+            match (opts(&options), TypeCx::new(types).func_sig(fty)) {
+                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lift { core_func: core_func_index, sig: Arc::new(sig), opts },
+                (Ok(_), Ok(_)) => unsupported("async functions (component-model async)".into(), Sort::Func),
+                (Err(what), _) => unsupported(what.into(), Sort::Func),
+                (_, Err(e)) => unsupported(unsupported_reason(e), Sort::Func),
             }
         }
         CanonicalFunction::Lower { func_index, options } => {
             let fid = types.component_function_at(func_index);
             let fty = &types[fid];
-            match opts(&options) {
-                Ok(opts) if !fty.async_ => Item::Lower {
-                    func: func_index,
-                    sig: Arc::new(TypeCx::new(types).func_sig(fty)?),
-                    opts,
-                },
-                Ok(_) => unsupported("lowering async functions (component-model async)"),
-                Err(what) => unsupported(what),
+            match (opts(&options), TypeCx::new(types).func_sig(fty)) {
+                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lower { func: func_index, sig: Arc::new(sig), opts },
+                (Ok(_), Ok(_)) => unsupported("lowering async functions (component-model async)".into(), Sort::CoreFunc),
+                (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
+                (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
             }
         }
         CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic { op: ResourceOp::New, type_index: resource },
@@ -392,19 +396,21 @@ fn translate_canon(
         other => {
             let name = format!("{other:?}");
             let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
-            unsupported_owned(format!("the canonical built-in `{name}` (component-model async or threads)"))
+            unsupported(format!("the canonical built-in `{name}` (component-model async or threads)"), Sort::CoreFunc)
         }
     };
     b.items.push(item);
     Ok(())
 }
 
-fn unsupported(what: &str) -> Item {
-    Item::Unsupported { what: what.to_string() }
+fn unsupported(what: String, sort: Sort) -> Item {
+    Item::Unsupported { what, sort }
 }
 
-fn unsupported_owned(what: String) -> Item {
-    Item::Unsupported { what }
+/// The reason a signature could not be converted, without the `unsupported: ` prefix.
+fn unsupported_reason(e: anyhow::Error) -> String {
+    let msg = e.to_string();
+    msg.strip_prefix("unsupported: ").unwrap_or(&msg).to_string()
 }
 
 /// Reads canonical options; an option Tether does not support yet is returned as an error

@@ -379,6 +379,7 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
                 R::typecheck(&f.sig.results).map_err(|e| e.context("results do not match"))?;
             }
             FuncDef::Host(_) => bail!("a host function cannot be called as a typed function"),
+            FuncDef::Unsupported(what) => bail!("unsupported: {what}"),
         }
         Ok(TypedFunc { func, _marker: PhantomData })
     }
