@@ -147,8 +147,22 @@ enum Level {
     Module,
 }
 
-/// Validates and translates a component binary.
+/// Validates and translates a component binary, compiling its core modules.
 pub(crate) fn translate(engine: &Engine, bytes: &[u8]) -> Result<ComponentDef> {
+    translate_with(engine, bytes, &mut |module_bytes, offset| {
+        wasmtime::Module::from_binary(engine.core(), module_bytes)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("invalid core module (at offset {offset:#x})"))
+    })
+}
+
+/// Validates and translates a component binary, getting each core module, in binary order,
+/// from `module`.
+pub(crate) fn translate_with(
+    engine: &Engine,
+    bytes: &[u8],
+    module: &mut dyn FnMut(&[u8], usize) -> Result<wasmtime::Module>,
+) -> Result<ComponentDef> {
     let mut validator = Validator::new_with_features(engine.features());
     let mut stack: Vec<Level> = Vec::new();
     let mut root: Option<ComponentDef> = None;
@@ -176,9 +190,7 @@ pub(crate) fn translate(engine: &Engine, bytes: &[u8]) -> Result<ComponentDef> {
                 let module_bytes = bytes
                     .get(unchecked_range.start as usize..unchecked_range.end as usize)
                     .ok_or_else(|| anyhow::anyhow!("unexpected end of binary inside a core module (at offset {:#x})", unchecked_range.start))?;
-                let module = wasmtime::Module::from_binary(engine.core(), module_bytes)
-                    .map_err(anyhow::Error::from)
-                    .with_context(|| format!("invalid core module (at offset {:#x})", unchecked_range.start))?;
+                let module = module(module_bytes, unchecked_range.start as usize)?;
                 b.items.push(Item::CoreModule(b.modules.len()));
                 b.modules.push(module);
                 stack.push(Level::Module);
