@@ -67,11 +67,12 @@ impl<T> Map<T> {
         Map { items: Vec::new() }
     }
 
-    fn insert(&mut self, name: &str, d: Definition<T>) -> Result<()> {
-        if self.items.iter().any(|(n, _)| n == name) {
-            bail!("`{name}` is already defined");
+    fn insert(&mut self, name: &str, d: Definition<T>, shadowing: bool) -> Result<()> {
+        match self.items.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) if shadowing => slot.1 = d,
+            Some(_) => bail!("`{name}` is already defined"),
+            None => self.items.push((name.to_string(), d)),
         }
-        self.items.push((name.to_string(), d));
         Ok(())
     }
 
@@ -148,17 +149,26 @@ fn semver_compatible(want: &semver::Version, have: &semver::Version) -> bool {
 pub struct Linker<T: 'static> {
     engine: Engine,
     root: Map<T>,
+    shadowing: bool,
 }
 
 /// The definitions inside one named instance of a [`Linker`] (or its root).
 pub struct LinkerInstance<'a, T: 'static> {
     map: &'a mut Map<T>,
+    shadowing: bool,
 }
 
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Linker<T> {
-        Linker { engine: engine.clone(), root: Map::new() }
+        Linker { engine: engine.clone(), root: Map::new(), shadowing: false }
+    }
+
+    /// Whether defining a name twice replaces the first definition (`true`) or is an error
+    /// (`false`, the default).
+    pub fn allow_shadowing(&mut self, allow: bool) -> &mut Self {
+        self.shadowing = allow;
+        self
     }
 
     /// The engine this linker links for.
@@ -168,18 +178,18 @@ impl<T: 'static> Linker<T> {
 
     /// The root: definitions that satisfy imports by their plain name.
     pub fn root(&mut self) -> LinkerInstance<'_, T> {
-        LinkerInstance { map: &mut self.root }
+        LinkerInstance { map: &mut self.root, shadowing: self.shadowing }
     }
 
     /// The instance `name` at the root, created if absent.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
-        LinkerInstance::instance_in(&mut self.root, name)
+        LinkerInstance::instance_in(&mut self.root, name, self.shadowing)
     }
 
     /// Defines `name` as an instance holding every export of `instance`, which lives in a
     /// store: the instance can then only be linked into that store.
     pub fn instance_exports(&mut self, name: &str, instance: &Instance) -> Result<()> {
-        self.root.insert(name, Definition::Item(Export::Instance(instance.exports.clone())))
+        self.root.insert(name, Definition::Item(Export::Instance(instance.exports.clone())), self.shadowing)
     }
 
     /// Instantiates `component` in `store`, linking its imports against this linker.
@@ -206,7 +216,10 @@ impl<T: 'static> Linker<T> {
                 bail!("import `{name}` has the wrong type: `{name}` was not found");
             }
         }
-        Ok(InstancePre { linker: Linker { engine: self.engine.clone(), root: self.root.clone() }, component: component.clone() })
+        Ok(InstancePre {
+            linker: Linker { engine: self.engine.clone(), root: self.root.clone(), shadowing: self.shadowing },
+            component: component.clone(),
+        })
     }
 }
 
@@ -233,7 +246,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
         name: &str,
         f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Func(Arc::new(f), None))
+        self.map.insert(name, Definition::Func(Arc::new(f), None), self.shadowing)
     }
 
     /// Defines a host function over Rust types: `P` and `R` are tuples of
@@ -267,12 +280,12 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params).map_err(|e| e.context("parameters do not match"))?;
             R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)))
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)), self.shadowing)
     }
 
     /// Defines a core module.
     pub fn module(&mut self, name: &str, module: &crate::Module) -> Result<()> {
-        self.map.insert(name, Definition::Module(module.core.clone()))
+        self.map.insert(name, Definition::Module(module.core.clone()), self.shadowing)
     }
 
     /// Defines a host resource type, with the destructor run when a guest drops an owned
@@ -283,15 +296,15 @@ impl<T: 'static> LinkerInstance<'_, T> {
         ty: ResourceType,
         dtor: impl Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Resource(ty, Arc::new(dtor)))
+        self.map.insert(name, Definition::Resource(ty, Arc::new(dtor)), self.shadowing)
     }
 
     /// The nested instance `name`, created if absent.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
-        LinkerInstance::instance_in(self.map, name)
+        LinkerInstance::instance_in(self.map, name, self.shadowing)
     }
 
-    fn instance_in<'m>(map: &'m mut Map<T>, name: &str) -> Result<LinkerInstance<'m, T>> {
+    fn instance_in<'m>(map: &'m mut Map<T>, name: &str, shadowing: bool) -> Result<LinkerInstance<'m, T>> {
         let pos = match map.items.iter().position(|(n, _)| n == name) {
             Some(p) => p,
             None => {
@@ -300,7 +313,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
             }
         };
         match &mut map.items[pos].1 {
-            Definition::Instance(m) => Ok(LinkerInstance { map: m }),
+            Definition::Instance(m) => Ok(LinkerInstance { map: m, shadowing }),
             other => bail!("`{name}` is already defined as a {}", other.kind()),
         }
     }
