@@ -388,7 +388,15 @@ pub(crate) fn call_lifted<T, R>(
 
 /// Calls a lifted function whose parameters and results are all scalars, moving raw core
 /// values: no [`Val`], no heap allocation.
-pub(crate) fn call_lifted_scalar<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, args: &[u64], results: &mut [u64]) -> Result<()> {
+pub(crate) fn call_lifted_scalar<T, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    args: &[u64],
+    result_count: usize,
+    lift: impl FnOnce(&[u64]) -> Result<R, Trap>,
+) -> Result<R> {
+    let mut results = [0u64; MAX_FLAT_RESULTS];
+    let results = &mut results[..result_count];
     store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
     let mut buf = [ValRaw::i32(0); MAX_FLAT_PARAMS];
     for (i, (v, ty)) in args.iter().zip(&f.sig.flat_params).enumerate() {
@@ -403,6 +411,7 @@ pub(crate) fn call_lifted_scalar<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, args:
         for (i, ty) in f.sig.flat_results.iter().enumerate() {
             results[i] = raw_to_u64(buf[i], *ty);
         }
+        let r = lift(results).map_err(trap)?;
         if let Some(post) = f.opts.post_return {
             let inst = f.instance as usize;
             store.data_mut().rt.instances[inst].may_leave = false;
@@ -412,7 +421,7 @@ pub(crate) fn call_lifted_scalar<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, args:
             store.data_mut().rt.instances[inst].may_leave = true;
             res.map_err(from_core)?;
         }
-        Ok(())
+        Ok(r)
     });
     store.data_mut().rt.leave(f.instance, None, r.as_ref().err());
     r
@@ -681,6 +690,8 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
 #[derive(Clone)]
 pub struct Func {
     pub(crate) def: FuncDef,
+    /// The export name it was found under, for messages.
+    pub(crate) name: Arc<str>,
 }
 
 impl Func {
@@ -688,7 +699,22 @@ impl Func {
     ///
     /// Runs the function's `post-return` before returning. A trap is returned as an error
     /// that names the fault; afterwards the instance that trapped cannot be entered again.
-    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+    pub fn call(&self, store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+        self.call_inner(store, params, results).map_err(|e| self.name_error(e))
+    }
+
+    /// Adds the function's name to an error from calling it.
+    #[cold]
+    pub(crate) fn name_error(&self, e: anyhow::Error) -> anyhow::Error {
+        e.context(format!("error while calling component function `{}`", self.name))
+    }
+
+    /// The name the function was exported under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn call_inner(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
         let mut store = store.as_context_mut();
         match &self.def {
             FuncDef::Lifted(f) => {

@@ -400,7 +400,7 @@ impl Instance {
     /// The exported function `name` at the root of the instance.
     pub fn get_func(&self, _store: impl AsContextMut, name: &str) -> Option<crate::Func> {
         match self.exports.get(name)? {
-            Export::Func(def) => Some(crate::Func { def: def.clone() }),
+            Export::Func(def) => Some(crate::Func { def: def.clone(), name: name.into() }),
             _ => None,
         }
     }
@@ -428,7 +428,7 @@ impl Instance {
             };
         }
         match exports.get(last)? {
-            Export::Func(def) => Some(crate::Func { def: def.clone() }),
+            Export::Func(def) => Some(crate::Func { def: def.clone(), name: path.join("#").into() }),
             _ => None,
         }
     }

@@ -399,9 +399,8 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
         if P::ALL_SCALAR && R::ALL_SCALAR && !f.sig.params_spill && !f.sig.results_spill {
             let mut args = [0u64; 16];
             params.to_flat(&mut args[..P::LEN]);
-            let mut results = [0u64; 1];
-            crate::func::call_lifted_scalar(&mut store.0, f, &args[..P::LEN], &mut results[..R::LEN])?;
-            return R::from_flat(&results[..R::LEN]).map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)));
+            return crate::func::call_lifted_scalar(&mut store.0, f, &args[..P::LEN], R::LEN, R::from_flat)
+                .map_err(|e| self.func.name_error(e));
         }
         let args = params.to_vals();
         let mut results = vec![Val::Bool(false); R::LEN];
