@@ -382,7 +382,10 @@ pub(crate) fn call_lifted<T, R>(
     let r = call_lifted_inner(store, f, scope, source, args, on_results);
     let rt = &mut store.data_mut().rt;
     rt.scopes.truncate(scope);
-    rt.leave(f.instance, caller, r.as_ref().err());
+    // Arguments of the wrong type are refused before the guest runs (only `realloc` may have
+    // run, which leaves nothing inconsistent), so they do not poison the instance.
+    let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
+    rt.leave(f.instance, caller, fault);
     r
 }
 
@@ -478,9 +481,22 @@ fn call_lifted_inner<T, R>(
 fn lower_error(t: Trap) -> anyhow::Error {
     match t.kind() {
         tether_abi::TrapKind::Guest => trap(t),
-        tether_abi::TrapKind::HostType => anyhow!("{}", t.message()),
+        tether_abi::TrapKind::HostType => anyhow::Error::new(HostTypeError(t)),
     }
 }
+
+/// A value the host passed that does not match its type: the host's mistake, found before
+/// the guest ran, so it leaves the instance usable.
+#[derive(Debug)]
+pub(crate) struct HostTypeError(Trap);
+
+impl std::fmt::Display for HostTypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for HostTypeError {}
 
 fn source_of(encoding: StringEncoding) -> SourceEncoding {
     match encoding {
@@ -544,7 +560,11 @@ fn call_lowered<T: 'static>(
         }
     }
     rt.scopes.truncate(scope);
-    let flat = r?;
+    // A mistyped value here interrupted a running guest: from here on it is a trap.
+    let flat = r.map_err(|e| match e.downcast::<HostTypeError>() {
+        Ok(HostTypeError(t)) => trap(Trap::guest(t.message())),
+        Err(e) => e,
+    })?;
     for (i, v) in flat.iter().enumerate() {
         slots[i] = MaybeUninit::new(u64_to_raw(*v, l.sig.flat_results[i]));
     }

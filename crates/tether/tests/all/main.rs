@@ -2,3 +2,6 @@
 
 mod bad_input;
 mod call;
+mod linking;
+mod serialize;
+mod guest;

@@ -1,0 +1,14 @@
+//! Guest components built from source for Tether's tests.
+//!
+//! The build script compiles each Rust crate of the guest workspace `guests/` (at the root
+//! of the repository) for `wasm32-unknown-unknown`, turns its core module into a component
+//! with `wit-component`, and defines here one constant per guest: the absolute path of its
+//! component, named after the guest in upper case (`guests/roundtrip` gives [`ROUNDTRIP`]).
+//!
+//! ```no_run
+//! let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).unwrap();
+//! assert_eq!(&bytes[..4], b"\0asm");
+//! ```
+#![deny(missing_docs)]
+
+include!(concat!(env!("OUT_DIR"), "/guests.rs"));

@@ -1,0 +1,701 @@
+//! A real guest: the Rust crate `guests/roundtrip`, built with `wit-bindgen` for
+//! `wasm32-unknown-unknown` and made a component by `wit-component` (see `crates/test-programs`).
+//!
+//! Each `echo-*` export of `tether:roundtrip/guest` hands its argument to the host's import of
+//! the same name in `tether:roundtrip/host` and returns what the host gave back, so a value
+//! crosses the boundary four times: host to guest, guest to host and back twice over.
+//! The host here echoes (or, for `many-args` and `make-big`, builds a record), and records what
+//! it was given in the store, so each test checks both what came back and what the host saw.
+
+use std::sync::OnceLock;
+
+use tether::{Component, Engine, Instance, Linker, Store, Val};
+
+const GUEST: &str = "tether:roundtrip/guest";
+const HOST: &str = "tether:roundtrip/host";
+
+/// The host imports that return their argument.
+const ECHOES: &[&str] = &[
+    "echo-bool",
+    "echo-s8",
+    "echo-u8",
+    "echo-s16",
+    "echo-u16",
+    "echo-s32",
+    "echo-u32",
+    "echo-s64",
+    "echo-u64",
+    "echo-f32",
+    "echo-f64",
+    "echo-char",
+    "echo-string",
+    "echo-bytes",
+    "echo-strings",
+    "echo-nested",
+    "echo-mixed",
+    "echo-mixed-list",
+    "echo-tuple",
+    "echo-value",
+    "echo-color",
+    "echo-option",
+    "echo-option-option",
+    "echo-result",
+    "echo-perms",
+    "echo-big",
+];
+
+const COLORS: &[&str] = &["red", "green", "blue", "cyan", "magenta", "yellow", "black", "white"];
+const PERMS: &[&str] =
+    &["read", "write", "exec", "search", "create", "delete", "rename", "chmod", "chown", "link", "unlink", "admin"];
+
+/// What the host saw: every call of an import, with its arguments, in order.
+#[derive(Default)]
+struct Seen {
+    calls: Vec<(String, Vec<Val>)>,
+}
+
+/// The engine and the compiled component, shared by every test.
+fn compiled() -> &'static (Engine, Component) {
+    static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let engine = Engine::default();
+        let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
+        let component = Component::new(&engine, bytes).expect("the roundtrip guest compiles");
+        (engine, component)
+    })
+}
+
+/// How the host misbehaves in one of its functions.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    /// It returns an error.
+    Error,
+    /// It returns a value of the wrong type.
+    WrongType,
+}
+
+/// A host that echoes and records each call, and misbehaves in `fault`'s function, if any.
+fn linker(fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
+    let (engine, _) = compiled();
+    let mut linker = Linker::<Seen>::new(engine);
+    let mut host = linker.instance(HOST).unwrap();
+    let record = move |store: &mut tether::StoreContextMut<'_, Seen>, name: &str, params: &[Val]| {
+        store.data_mut().calls.push((name.to_string(), params.to_vec()));
+        if fault == Some((name, Fault::Error)) { Err(anyhow::anyhow!("the host refuses `{name}`")) } else { Ok(()) }
+    };
+    for &name in ECHOES {
+        host.func_new(name, move |mut store, params, results| {
+            record(&mut store, name, params)?;
+            assert_eq!(params.len(), 1, "`{name}` takes one argument");
+            assert_eq!(results.len(), 1, "`{name}` returns one result");
+            results[0] = params[0].clone();
+            if fault == Some((name, Fault::WrongType)) {
+                results[0] = Val::Tuple(vec![params[0].clone()]);
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    host.func_new("many-args", move |mut store, params, results| {
+        record(&mut store, "many-args", params)?;
+        assert_eq!(params.len(), 17);
+        results[0] = Val::Record((1..=17).map(|i| format!("a{i}")).zip(params.iter().cloned()).collect());
+        Ok(())
+    })
+    .unwrap();
+    host.func_new("make-big", move |mut store, params, results| {
+        record(&mut store, "make-big", params)?;
+        let Val::U32(seed) = params[0] else { panic!("`make-big` was given {:?}", params[0]) };
+        results[0] = big_from_seed(seed);
+        Ok(())
+    })
+    .unwrap();
+    host.func_new("ping", move |mut store, params, results| {
+        record(&mut store, "ping", params)?;
+        assert!(params.is_empty() && results.is_empty());
+        Ok(())
+    })
+    .unwrap();
+    linker
+}
+
+/// An instance of the guest with its store.
+struct Guest {
+    store: Store<Seen>,
+    instance: Instance,
+}
+
+impl Guest {
+    fn new() -> Guest {
+        Guest::with_linker(&linker(None))
+    }
+
+    fn with_linker(linker: &Linker<Seen>) -> Guest {
+        let (engine, component) = compiled();
+        let mut store = Store::new(engine, Seen::default());
+        let instance = linker.instantiate(&mut store, component).expect("the roundtrip guest instantiates");
+        Guest { store, instance }
+    }
+
+    /// Calls the export `name` of the guest interface and returns its results.
+    fn try_call(&mut self, name: &str, params: &[Val]) -> tether::Result<Vec<Val>> {
+        let func = self
+            .instance
+            .get_func_at(&mut self.store, &[GUEST, name])
+            .unwrap_or_else(|| panic!("the guest exports `{name}` from `{GUEST}`"));
+        let mut results = vec![Val::Bool(false); func.result_count(&self.store)];
+        func.call(&mut self.store, params, &mut results)?;
+        Ok(results)
+    }
+
+    /// Calls the export `name`, which returns one value.
+    fn call(&mut self, name: &str, params: &[Val]) -> Val {
+        let mut results = self.try_call(name, params).unwrap_or_else(|e| panic!("calling `{name}` failed: {e:?}"));
+        assert_eq!(results.len(), 1, "`{name}` returns one value");
+        results.pop().unwrap()
+    }
+
+    /// Calls the export `name` with `params`, checks that the guest called the host's import
+    /// of the same name once with the same arguments, and returns the result.
+    fn through_host(&mut self, name: &str, params: &[Val]) -> Val {
+        self.store.data_mut().calls.clear();
+        let result = self.call(name, params);
+        let calls = &self.store.data().calls;
+        assert_eq!(calls.len(), 1, "`{name}` calls the host once: {calls:?}");
+        assert_eq!(calls[0].0, name, "`{name}` calls the host's `{name}`");
+        assert_eq!(calls[0].1, params, "the host's `{name}` sees the arguments");
+        result
+    }
+
+    /// Checks that each value comes back from the export `name` unchanged, through the host.
+    fn roundtrips(&mut self, name: &str, values: impl IntoIterator<Item = Val>) {
+        for v in values {
+            let back = self.through_host(name, std::slice::from_ref(&v));
+            assert_eq!(back, v, "`{name}` returns its argument");
+        }
+    }
+}
+
+fn string(s: &str) -> Val {
+    Val::String(s.to_string())
+}
+
+fn some(v: Val) -> Val {
+    Val::Option(Some(Box::new(v)))
+}
+
+fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> Val) -> Val {
+    Val::List(items.into_iter().map(f).collect())
+}
+
+fn record(fields: Vec<(&str, Val)>) -> Val {
+    Val::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+}
+
+fn flags(names: &[&str]) -> Val {
+    Val::Flags(names.iter().map(|n| n.to_string()).collect())
+}
+
+/// Strings that stress lengths and encodings.
+fn strings() -> Vec<String> {
+    vec![
+        String::new(),
+        "a".into(),
+        "hello, world".into(),
+        "héllo ⛳ 🦀 日本語".into(),
+        "\0".into(),
+        "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}".into(),
+        "x".repeat(1000),
+        "🦀".repeat(3000),
+    ]
+}
+
+/// The `mixed` records the tests send.
+fn mixeds() -> Vec<Val> {
+    let mixed = |a, b, c: &str, d, e: &[u16], f, g: Option<char>| {
+        record(vec![
+            ("a", Val::U8(a)),
+            ("b", Val::S64(b)),
+            ("c", string(c)),
+            ("d", Val::Float32(d)),
+            ("e", list(e.iter().copied(), Val::U16)),
+            ("f", Val::Bool(f)),
+            ("g", Val::Option(g.map(|c| Box::new(Val::Char(c))))),
+        ])
+    };
+    vec![
+        mixed(0, 0, "", 0.0, &[], false, None),
+        mixed(u8::MAX, i64::MIN, "héllo ⛳", -0.0, &[0, 1, u16::MAX], true, Some('🦀')),
+        mixed(7, i64::MAX, "x", f32::NAN, &[42; 100], false, Some('\0')),
+        mixed(1, -1, "infinite", f32::NEG_INFINITY, &[9], true, Some('\u{10ffff}')),
+    ]
+}
+
+/// The `big` record the host's `make-big` builds from `seed`.
+fn big_from_seed(seed: u32) -> Val {
+    let set: Vec<&str> = PERMS.iter().enumerate().filter(|(i, _)| seed & (1 << i) != 0).map(|(_, n)| *n).collect();
+    record(vec![
+        ("a1", Val::U8(seed as u8)),
+        ("a2", Val::S8((seed as i8).wrapping_neg())),
+        ("a3", Val::U16(seed as u16 ^ 0xffff)),
+        ("a4", Val::S16(-(seed as i16 & 0x7fff))),
+        ("a5", Val::U32(seed.wrapping_mul(3))),
+        ("a6", Val::S32(!(seed as i32))),
+        ("a7", Val::U64((u64::from(seed) << 32) | u64::from(seed))),
+        ("a8", Val::S64(-i64::from(seed))),
+        ("a9", Val::Float32(seed as f32 / 4.0)),
+        ("a10", Val::Float64(-(seed as f64) / 8.0)),
+        ("a11", Val::Char(char::from_u32(0x1f600 + seed % 64).unwrap())),
+        ("a12", Val::Bool(seed % 2 == 1)),
+        ("a13", string(&format!("big {seed} ⛳"))),
+        ("a14", list(0..(seed % 200) as u8, Val::U8)),
+        ("a15", if seed.is_multiple_of(3) { Val::Option(None) } else { some(Val::U32(seed)) }),
+        ("a16", Val::Enum(COLORS[seed as usize % COLORS.len()].to_string())),
+        ("a17", flags(&set)),
+    ])
+}
+
+/// The fields of a `big` record, as the 17 arguments of `many-args`.
+fn fields(big: Val) -> Vec<Val> {
+    let Val::Record(fields) = big else { panic!("not a record: {big:?}") };
+    fields.into_iter().map(|(_, v)| v).collect()
+}
+
+#[test]
+fn component_has_the_worlds_imports_and_exports() {
+    let (_, component) = compiled();
+    let imports: Vec<&str> = component.import_names().collect();
+    // `types` holds types only: the host need not define it.
+    assert_eq!(imports, ["tether:roundtrip/types", HOST]);
+    let exports: Vec<&str> = component.export_names().collect();
+    assert_eq!(exports, [GUEST]);
+    let guest = Guest::new();
+    assert_eq!(guest.instance.export_names(), [GUEST]);
+}
+
+#[test]
+fn echo_bool() {
+    Guest::new().roundtrips("echo-bool", [Val::Bool(false), Val::Bool(true)]);
+}
+
+#[test]
+fn echo_s8() {
+    Guest::new().roundtrips("echo-s8", [0, 1, -1, i8::MIN, i8::MAX].map(Val::S8));
+}
+
+#[test]
+fn echo_u8() {
+    Guest::new().roundtrips("echo-u8", [0, 1, 0x7f, 0x80, u8::MAX].map(Val::U8));
+}
+
+#[test]
+fn echo_s16() {
+    Guest::new().roundtrips("echo-s16", [0, 1, -1, 0xff, i16::MIN, i16::MAX].map(Val::S16));
+}
+
+#[test]
+fn echo_u16() {
+    Guest::new().roundtrips("echo-u16", [0, 1, 0xff, 0x8000, u16::MAX].map(Val::U16));
+}
+
+#[test]
+fn echo_s32() {
+    Guest::new().roundtrips("echo-s32", [0, 1, -1, 0xffff, i32::MIN, i32::MAX].map(Val::S32));
+}
+
+#[test]
+fn echo_u32() {
+    Guest::new().roundtrips("echo-u32", [0, 1, 0x8000_0000, u32::MAX].map(Val::U32));
+}
+
+#[test]
+fn echo_s64() {
+    Guest::new().roundtrips("echo-s64", [0, 1, -1, 1 << 32, i64::MIN, i64::MAX].map(Val::S64));
+}
+
+#[test]
+fn echo_u64() {
+    Guest::new().roundtrips("echo-u64", [0, 1, 1 << 32, 1 << 63, u64::MAX].map(Val::U64));
+}
+
+#[test]
+fn echo_f32() {
+    let values = [
+        0.0,
+        -0.0,
+        1.5,
+        -1.0,
+        f32::MIN,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1), // the smallest subnormal
+        f32::EPSILON,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let mut guest = Guest::new();
+    guest.roundtrips("echo-f32", values.map(Val::Float32));
+    // Any NaN may come back as any NaN.
+    for nan in [f32::NAN, -f32::NAN, f32::from_bits(0x7f80_0001)] {
+        let Val::Float32(back) = guest.through_host("echo-f32", &[Val::Float32(nan)]) else { panic!("not an f32") };
+        assert!(back.is_nan(), "NaN came back as {back}");
+    }
+}
+
+#[test]
+fn echo_f64() {
+    let values = [
+        0.0,
+        -0.0,
+        1.5,
+        -1.0,
+        f64::MIN,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::from_bits(1),
+        f64::EPSILON,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        std::f64::consts::PI,
+    ];
+    let mut guest = Guest::new();
+    guest.roundtrips("echo-f64", values.map(Val::Float64));
+    for nan in [f64::NAN, -f64::NAN, f64::from_bits(0x7ff0_0000_0000_0001)] {
+        let Val::Float64(back) = guest.through_host("echo-f64", &[Val::Float64(nan)]) else { panic!("not an f64") };
+        assert!(back.is_nan(), "NaN came back as {back}");
+    }
+}
+
+#[test]
+fn echo_char() {
+    let chars = ['\0', 'a', '\u{7f}', 'é', '⛳', '\u{d7ff}', '\u{e000}', '\u{fffd}', '🦀', char::MAX];
+    Guest::new().roundtrips("echo-char", chars.map(Val::Char));
+}
+
+#[test]
+fn echo_string() {
+    Guest::new().roundtrips("echo-string", strings().iter().map(|s| string(s)));
+}
+
+#[test]
+fn list_of_u8() {
+    let lists: Vec<Vec<u8>> =
+        vec![vec![], vec![0], vec![0, 1, 0x7f, 0x80, 0xff], (0..=255).collect(), vec![0xab; 100_000]];
+    Guest::new().roundtrips("echo-bytes", lists.into_iter().map(|l| list(l, Val::U8)));
+}
+
+#[test]
+fn list_of_strings() {
+    let lists = [vec![], vec![String::new()], vec![String::new(), String::new()], strings()];
+    Guest::new().roundtrips("echo-strings", lists.iter().map(|l| list(l, |s| string(s))));
+}
+
+#[test]
+fn list_of_lists() {
+    let lists: Vec<Vec<Vec<u32>>> = vec![
+        vec![],
+        vec![vec![]],
+        vec![vec![], vec![]],
+        vec![vec![1, 2, 3], vec![], vec![u32::MAX], vec![0; 500]],
+        (0..100).map(|i| (0..i).collect()).collect(),
+    ];
+    Guest::new().roundtrips("echo-nested", lists.into_iter().map(|l| list(l, |inner| list(inner, Val::U32))));
+}
+
+#[test]
+fn echo_record() {
+    Guest::new().roundtrips("echo-mixed", mixeds());
+}
+
+#[test]
+fn list_of_records() {
+    let mut guest = Guest::new();
+    guest.roundtrips(
+        "echo-mixed-list",
+        [Val::List(vec![]), Val::List(mixeds()), Val::List(std::iter::repeat_n(mixeds(), 50).flatten().collect())],
+    );
+}
+
+#[test]
+fn echo_tuple() {
+    let tuple = |a, b: &str, c, d| Val::Tuple(vec![Val::U8(a), string(b), Val::Float64(c), Val::Bool(d)]);
+    Guest::new().roundtrips(
+        "echo-tuple",
+        [
+            tuple(0, "", 0.0, false),
+            tuple(u8::MAX, "héllo ⛳", -0.0, true),
+            tuple(1, "nan", f64::NAN, true),
+            tuple(2, &"long".repeat(500), f64::NEG_INFINITY, false),
+        ],
+    );
+}
+
+#[test]
+fn variant_every_case() {
+    let case = |name: &str, payload: Option<Val>| Val::Variant(name.to_string(), payload.map(Box::new));
+    let values = vec![
+        case("nothing", None),
+        case("int", Some(Val::S64(0))),
+        case("int", Some(Val::S64(i64::MIN))),
+        case("int", Some(Val::S64(i64::MAX))),
+        case("float", Some(Val::Float64(0.0))),
+        case("float", Some(Val::Float64(-0.0))),
+        case("float", Some(Val::Float64(f64::MAX))),
+        case("float", Some(Val::Float64(f64::NEG_INFINITY))),
+        case("float", Some(Val::Float64(f64::NAN))),
+        case("text", Some(string(""))),
+        case("text", Some(string("héllo ⛳"))),
+        case("pair", Some(Val::Tuple(vec![Val::U8(0), Val::U16(0)]))),
+        case("pair", Some(Val::Tuple(vec![Val::U8(u8::MAX), Val::U16(u16::MAX)]))),
+        case("bytes", Some(list([], Val::U8))),
+        case("bytes", Some(list([1, 2, 3, 255], Val::U8))),
+        case("small", Some(Val::Float32(0.0))),
+        case("small", Some(Val::Float32(-0.0))),
+        case("small", Some(Val::Float32(f32::MIN_POSITIVE))),
+        case("small", Some(Val::Float32(f32::INFINITY))),
+        case("small", Some(Val::Float32(f32::NAN))),
+        case("nothing", None),
+    ];
+    Guest::new().roundtrips("echo-value", values);
+}
+
+#[test]
+fn enum_every_case() {
+    Guest::new().roundtrips("echo-color", COLORS.iter().map(|c| Val::Enum(c.to_string())));
+}
+
+#[test]
+fn echo_option() {
+    let values = [Val::Option(None), some(string("")), some(string("héllo ⛳")), some(string(&"y".repeat(5000)))];
+    Guest::new().roundtrips("echo-option", values);
+}
+
+#[test]
+fn option_of_option() {
+    let values = [Val::Option(None), some(Val::Option(None)), some(some(Val::U32(0))), some(some(Val::U32(u32::MAX)))];
+    Guest::new().roundtrips("echo-option-option", values);
+}
+
+#[test]
+fn echo_result() {
+    let ok = |v: Val| Val::Result(Ok(Some(Box::new(v))));
+    let err = |v: Val| Val::Result(Err(Some(Box::new(v))));
+    let values = [
+        ok(string("")),
+        ok(string("héllo ⛳")),
+        err(Val::U32(0)),
+        err(Val::U32(u32::MAX)),
+        ok(string(&"z".repeat(3000))),
+    ];
+    Guest::new().roundtrips("echo-result", values);
+}
+
+#[test]
+fn flags_none_all_and_each() {
+    let mut values = vec![flags(&[]), flags(PERMS)];
+    values.extend(PERMS.iter().map(|p| flags(&[p])));
+    values.push(flags(&["read", "exec", "create", "rename", "chown", "unlink"]));
+    values.push(flags(&["write", "search", "delete", "chmod", "link", "admin"]));
+    // Both bytes: the last flag of the first byte and the first of the second.
+    values.push(flags(&["chmod", "chown"]));
+    Guest::new().roundtrips("echo-perms", values);
+}
+
+#[test]
+fn many_arguments_pass_in_memory() {
+    let mut guest = Guest::new();
+    for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
+        let big = big_from_seed(seed);
+        let back = guest.through_host("many-args", &fields(big.clone()));
+        assert_eq!(back, big, "`many-args` builds the record of its arguments (seed {seed})");
+    }
+}
+
+#[test]
+fn large_record_result() {
+    let mut guest = Guest::new();
+    for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
+        assert_eq!(guest.through_host("make-big", &[Val::U32(seed)]), big_from_seed(seed), "seed {seed}");
+    }
+}
+
+#[test]
+fn large_record_argument_and_result() {
+    let values = [0, 7, 299, 0xabcd, u32::MAX].map(big_from_seed);
+    Guest::new().roundtrips("echo-big", values);
+}
+
+#[test]
+fn no_arguments_and_no_results() {
+    let mut guest = Guest::new();
+    for i in 0..3 {
+        assert_eq!(guest.call("pings", &[]), Val::U32(i));
+        assert!(guest.try_call("ping", &[]).unwrap().is_empty());
+    }
+    assert_eq!(guest.call("pings", &[]), Val::U32(3));
+    let calls = &guest.store.data().calls;
+    assert_eq!(calls.len(), 3);
+    assert!(calls.iter().all(|(name, params)| name == "ping" && params.is_empty()), "{calls:?}");
+}
+
+#[test]
+fn guest_side_functions() {
+    let mut guest = Guest::new();
+    let strs = |ss: &[&str]| list(ss.iter().copied(), string);
+    assert_eq!(guest.call("concat", &[strs(&[])]), string(""));
+    assert_eq!(guest.call("concat", &[strs(&["", ""])]), string(""));
+    assert_eq!(guest.call("concat", &[strs(&["héllo", ", ", "⛳", "🦀"])]), string("héllo, ⛳🦀"));
+    assert_eq!(
+        guest.call("concat", &[Val::List(strings().iter().map(|s| string(s)).collect())]),
+        string(&strings().concat())
+    );
+
+    assert_eq!(guest.call("sum", &[list([], Val::U32)]), Val::U64(0));
+    assert_eq!(guest.call("sum", &[list([1, 2, 3], Val::U32)]), Val::U64(6));
+    assert_eq!(guest.call("sum", &[list([u32::MAX; 3], Val::U32)]), Val::U64(3 * u64::from(u32::MAX)));
+    assert_eq!(guest.call("sum", &[list(0..10_000, Val::U32)]), Val::U64(49_995_000));
+
+    assert_eq!(guest.call("reverse", &[string("")]), string(""));
+    assert_eq!(guest.call("reverse", &[string("abc")]), string("cba"));
+    assert_eq!(guest.call("reverse", &[string("héllo ⛳🦀")]), string("🦀⛳ olléh"));
+
+    assert_eq!(guest.call("count-perms", &[flags(&[])]), Val::U32(0));
+    assert_eq!(guest.call("count-perms", &[flags(PERMS)]), Val::U32(PERMS.len() as u32));
+    assert_eq!(guest.call("count-perms", &[flags(&["read", "admin"])]), Val::U32(2));
+
+    assert!(guest.store.data().calls.is_empty(), "the guest-side functions call no import");
+}
+
+#[test]
+fn host_sees_every_call_in_order() {
+    let mut guest = Guest::new();
+    guest.call("echo-u8", &[Val::U8(1)]);
+    guest.call("echo-string", &[string("two")]);
+    guest.call("concat", &[list(["a", "b"], string)]);
+    guest.call("echo-color", &[Val::Enum("blue".into())]);
+    guest.try_call("ping", &[]).unwrap();
+    guest.call("echo-u8", &[Val::U8(5)]);
+    let calls = &guest.store.data().calls;
+    let expected = [
+        ("echo-u8", vec![Val::U8(1)]),
+        ("echo-string", vec![string("two")]),
+        ("echo-color", vec![Val::Enum("blue".into())]),
+        ("ping", vec![]),
+        ("echo-u8", vec![Val::U8(5)]),
+    ];
+    assert_eq!(calls.len(), expected.len(), "{calls:?}");
+    for ((name, params), (want_name, want_params)) in calls.iter().zip(expected) {
+        assert_eq!((name.as_str(), params), (want_name, &want_params));
+    }
+}
+
+#[test]
+fn many_calls_on_one_instance() {
+    // Every call allocates in the guest's memory, for the arguments and for what the host
+    // returns: a thousand calls check that nothing leaks or is freed twice along the way.
+    let mut guest = Guest::new();
+    for i in 0..1000u32 {
+        let s = format!("call {i} ⛳");
+        assert_eq!(guest.call("echo-string", &[string(&s)]), string(&s));
+        let l = list(0..i % 50, Val::U32);
+        assert_eq!(guest.call("echo-nested", &[Val::List(vec![l.clone(), l.clone()])]), Val::List(vec![l.clone(), l]));
+    }
+    assert_eq!(guest.store.data().calls.len(), 2000);
+}
+
+#[test]
+fn instances_are_independent() {
+    let linker = linker(None);
+    let mut a = Guest::with_linker(&linker);
+    let mut b = Guest::with_linker(&linker);
+    a.try_call("ping", &[]).unwrap();
+    a.try_call("ping", &[]).unwrap();
+    b.try_call("ping", &[]).unwrap();
+    assert_eq!(a.call("pings", &[]), Val::U32(2));
+    assert_eq!(b.call("pings", &[]), Val::U32(1));
+    assert_eq!(a.store.data().calls.len(), 2);
+    assert_eq!(b.store.data().calls.len(), 1);
+}
+
+#[test]
+fn host_error_fails_the_call() {
+    let mut guest = Guest::with_linker(&linker(Some(("echo-string", Fault::Error))));
+    let err = guest.try_call("echo-string", &[string("no")]).expect_err("the host's error fails the call");
+    assert!(format!("{err:?}").contains("the host refuses `echo-string`"), "the error names the host's: {err:?}");
+    assert_eq!(guest.store.data().calls.len(), 1);
+}
+
+/// Arguments that do not match the parameters, each with what is wrong with them.
+fn wrong_arguments() -> Vec<(&'static str, &'static str, Vec<Val>)> {
+    vec![
+        ("a u32 for a u8", "echo-u8", vec![Val::U32(1)]),
+        ("no argument", "echo-u8", vec![]),
+        ("two arguments", "echo-u8", vec![Val::U8(1), Val::U8(2)]),
+        ("an unknown enum case", "echo-color", vec![Val::Enum("purple".into())]),
+        ("an unknown flag", "echo-perms", vec![flags(&["fly"])]),
+        ("a case without the payload it needs", "echo-value", vec![Val::Variant("int".into(), None)]),
+        ("a record without a field", "echo-mixed", vec![record(vec![("a", Val::U8(1))])]),
+        ("a list of the wrong element type", "echo-bytes", vec![list([1, 2], Val::U32)]),
+        ("a string in a list of the wrong element type", "echo-strings", vec![list([1], Val::U8)]),
+    ]
+}
+
+#[test]
+fn host_result_of_the_wrong_type_fails_the_call() {
+    let mut guest = Guest::with_linker(&linker(Some(("echo-u32", Fault::WrongType))));
+    let err = guest.try_call("echo-u32", &[Val::U32(7)]).expect_err("the host's result is refused");
+    assert!(format!("{err:?}").contains("u32"), "the error names the expected type: {err:?}");
+    assert_eq!(guest.store.data().calls.len(), 1);
+}
+
+#[test]
+fn types_instance_may_be_defined() {
+    // Hosts generated by bindings generators define an (empty) instance for every imported
+    // interface, including those with types only.
+    let mut linker = linker(None);
+    linker.instance("tether:roundtrip/types").unwrap();
+    let mut guest = Guest::with_linker(&linker);
+    assert_eq!(guest.through_host("echo-s32", &[Val::S32(-5)]), Val::S32(-5));
+}
+
+#[test]
+fn wrong_arguments_are_refused() {
+    for (what, name, params) in wrong_arguments() {
+        let mut guest = Guest::new();
+        assert!(guest.try_call(name, &params).is_err(), "`{name}` refuses {what}");
+        assert!(guest.store.data().calls.is_empty(), "the guest never ran with {what}");
+    }
+}
+
+#[test]
+fn instance_stays_usable_after_wrong_arguments() {
+    // A value of the wrong type is the host's mistake, found before the guest runs: the call
+    // fails, and the instance stays usable, as in wasmtime, which type-checks arguments
+    // before entering the instance.
+    let mut guest = Guest::new();
+    for (what, name, params) in wrong_arguments() {
+        let err = guest.try_call(name, &params).expect_err("the call fails");
+        let after = guest.try_call("echo-u8", &[Val::U8(3)]);
+        assert!(
+            matches!(after.as_deref(), Ok([Val::U8(3)])),
+            "the instance is still usable after {what} (which failed with `{err:#}`): {after:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_import_is_refused() {
+    let (engine, component) = compiled();
+    let mut linker = Linker::<Seen>::new(engine);
+    linker
+        .instance(HOST)
+        .unwrap()
+        .func_new("echo-bool", |_, p, r| {
+            r[0] = p[0].clone();
+            Ok(())
+        })
+        .unwrap();
+    let mut store = Store::new(engine, Seen::default());
+    let err = linker.instantiate(&mut store, component).err().expect("instantiating without every import fails");
+    assert!(format!("{err:?}").contains("echo-"), "the error names a missing import: {err:?}");
+}
