@@ -202,7 +202,18 @@ impl<T> Context for Cx<'_, '_, T> {
                 if lends != 0 {
                     return Err(Trap::guest("cannot remove owned resource while borrowed"));
                 }
-                Ok(ResourceAny { ty: rt, index: rep, generation: 0, own: true })
+                let rtd = &self.store.data().rt;
+                let mut generation = 0;
+                if rtd.resource_types[rt as usize].objects {
+                    let children = rtd.objects.children(rep);
+                    if children != 0 {
+                        return Err(Trap::guest(format!(
+                            "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
+                        )));
+                    }
+                    generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
+                }
+                Ok(ResourceAny { ty: rt, index: rep, generation, own: true })
             }
             Slot::Borrow { rt: have, .. } => {
                 if have != rt {
@@ -237,25 +248,34 @@ impl<T> Context for Cx<'_, '_, T> {
         if matches!(slot, Slot::Own { .. }) {
             data.rt.scopes[self.scope].lenders.push((self.instance, index));
         }
-        Ok(ResourceAny { ty: rt, index: rep, generation: 0, own: false })
+        let generation = if data.rt.resource_types[rt as usize].objects {
+            data.rt.objects.generation(rep).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
+        Ok(ResourceAny { ty: rt, index: rep, generation, own: false })
     }
 
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
         let rt = self.resources[resource.0 as usize];
         check_resource(rt, value, true)?;
-        let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
-        table.add(Slot::Own { rt, rep: value.index, lends: 0 })
+        let data = self.store.data_mut();
+        check_object(&data.rt, rt, value)?;
+        let cap = data.rt.handle_cap;
+        data.rt.instances[self.instance as usize].handles.add(Slot::Own { rt, rep: value.index, lends: 0 }, cap)
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
         let rt = self.resources[resource.0 as usize];
         check_resource(rt, value, false)?;
         let data = self.store.data_mut();
+        check_object(&data.rt, rt, value)?;
         if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
             return Ok(value.index);
         }
         let scope = self.scope as u32;
-        let i = data.rt.instances[self.instance as usize].handles.add(Slot::Borrow { rt, rep: value.index, scope })?;
+        let cap = data.rt.handle_cap;
+        let i = data.rt.instances[self.instance as usize].handles.add(Slot::Borrow { rt, rep: value.index, scope }, cap)?;
         data.rt.scopes[self.scope].borrows += 1;
         Ok(i)
     }
@@ -267,6 +287,14 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
     }
     if own && !value.own {
         return Err(Trap::host_type("cannot lower a borrowed resource as `own`"));
+    }
+    Ok(())
+}
+
+/// For object-backed resource types, checks that the object the host hands over still exists.
+fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
+    if rt.resource_types[ty as usize].objects {
+        rt.objects.check(ty, value.index, value.generation).map_err(|e| Trap::host_type(e.to_string()))?;
     }
     Ok(())
 }
@@ -618,6 +646,21 @@ fn call_lowered_inner<T: 'static>(
 pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: u32, rep: u32) -> Result<()> {
     let info = &store.data().rt.resource_types[rt as usize];
     let (dtor, implementer) = (info.dtor.clone(), info.implementer);
+    if info.objects {
+        // The object leaves the store here and is dropped once the store is released, so
+        // its `Drop` cannot observe a half-updated table.
+        let objects = &mut store.data_mut().rt.objects;
+        let generation = objects.generation(rep).ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
+        let object = objects.remove(rep, generation).map_err(|e| trap(Trap::guest(e.to_string())))?;
+        drop(object);
+        return match dtor {
+            Some(Dtor::Host(i)) => {
+                let f = store.data().host_dtors[i as usize].clone();
+                f(StoreContextMut(store.as_context_mut()), rep)
+            }
+            _ => Ok(()),
+        };
+    }
     match dtor {
         None => Ok(()),
         Some(Dtor::Host(i)) => {
@@ -647,11 +690,12 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
     match op {
         ResourceOp::New => wasmtime::Func::wrap(store, move |mut caller: wasmtime::Caller<'_, StoreData<T>>, rep: u32| -> wasmtime::Result<u32> {
             let data = caller.data_mut();
+            let cap = data.rt.handle_cap;
             let inst = &mut data.rt.instances[instance as usize];
             if !inst.may_leave {
                 return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
             }
-            inst.handles.add(Slot::Own { rt, rep, lends: 0 }).map_err(|t| to_core(trap(t)))
+            inst.handles.add(Slot::Own { rt, rep, lends: 0 }, cap).map_err(|t| to_core(trap(t)))
         }),
         ResourceOp::Rep => wasmtime::Func::wrap(store, move |caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<u32> {
             let inst = &caller.data().rt.instances[instance as usize];

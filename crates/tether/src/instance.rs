@@ -230,7 +230,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             {
                 let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
                 let rt = &mut store.data_mut().rt;
-                rt.resource_types.push(ResourceTypeInfo { implementer: Some(f.instance), dtor });
+                rt.resource_types.push(ResourceTypeInfo { implementer: Some(f.instance), dtor, objects: false });
                 f.bindings.insert(r.id, (rt.resource_types.len() - 1) as u32);
             }
         }

@@ -31,6 +31,7 @@
 mod component;
 mod engine;
 mod func;
+mod host;
 mod instance;
 mod linker;
 mod resources;
@@ -43,6 +44,7 @@ pub use anyhow::{Error, Result};
 pub use component::{Component, Module};
 pub use engine::{Config, Engine};
 pub use func::Func;
+pub use host::{AsHandle, Borrow, Own};
 pub use instance::Instance;
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};

@@ -24,6 +24,9 @@ enum Definition<T: 'static> {
     Instance(Map<T>),
     Module(wasmtime::Module),
     Resource(ResourceType, Arc<HostDtor<T>>),
+    /// A resource type backed by host objects of a Rust type; the function marks and returns
+    /// its store-level type.
+    Objects(fn(&mut crate::store::Runtime) -> u32),
     /// An export of an instance living in a store, defined with [`Linker::instance_exports`].
     Item(Export),
 }
@@ -35,6 +38,7 @@ impl<T> Clone for Definition<T> {
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
+            Definition::Objects(f) => Definition::Objects(*f),
             Definition::Item(e) => Definition::Item(e.clone()),
         }
     }
@@ -46,7 +50,7 @@ impl<T> Definition<T> {
             Definition::Func(..) => "func",
             Definition::Instance(_) => "instance",
             Definition::Module(_) => "module",
-            Definition::Resource(..) => "resource",
+            Definition::Resource(..) | Definition::Objects(_) => "resource",
             Definition::Item(e) => e.kind(),
         }
     }
@@ -299,6 +303,70 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.map.insert(name, Definition::Resource(ty, Arc::new(dtor)), self.shadowing)
     }
 
+    /// Defines a resource type backed by host objects of the Rust type `R`: guests hold
+    /// handles to `R`s that the store keeps, and an `R` is dropped (Rust's `Drop`) when its
+    /// last owner lets it go. See [`Own`](crate::Own), [`Borrow`](crate::Borrow) and
+    /// [`method`](Self::method).
+    pub fn resource_host<R: Send + 'static>(&mut self, name: &str) -> Result<()> {
+        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>), self.shadowing)
+    }
+
+    /// Defines a method of a host resource type: the function's first parameter is
+    /// `self: borrow<R>`, and `f` receives the object itself as `&mut R`, followed by the
+    /// store and the other parameters.
+    ///
+    /// While `f` runs, the object is out of the store's table: a second borrow of the same
+    /// object in the same call is refused with a trap, so two `&mut R` never exist.
+    ///
+    /// ```
+    /// struct Counter(u32);
+    /// # let engine = tether::Engine::default();
+    /// let mut linker = tether::Linker::<()>::new(&engine);
+    /// let mut root = linker.root();
+    /// root.resource_host::<Counter>("counter")?;
+    /// root.func_wrap("[constructor]counter", |mut store, (): ()| Ok((store.push(Counter(0))?,)))?;
+    /// root.method("[method]counter.bump", |c: &mut Counter, _store, (by,): (u32,)| {
+    ///     c.0 += by;
+    ///     Ok((c.0,))
+    /// })?;
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn method<R, P, Res>(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut R, StoreContextMut<'_, T>, P) -> Result<Res> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        R: Send + 'static,
+        P: crate::typed::ComponentNamedList,
+        Res: crate::typed::ComponentNamedList,
+    {
+        let dynamic = move |mut store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
+            let (this, rest) = params.split_first().ok_or_else(|| anyhow!("method `{name_of}` received no `self`", name_of = std::any::type_name::<R>()))?;
+            let crate::Val::Resource(handle) = this else { bail!("type mismatch: `self` is not a resource handle") };
+            let objects = &mut store.0.data_mut().rt.objects;
+            let mut object = objects.lend(handle.index, handle.generation)?;
+            let r = match object.downcast_mut::<R>() {
+                Some(obj) => P::from_vals(rest.to_vec()).and_then(|p| f(obj, store.as_context_mut(), p)),
+                None => Err(anyhow!("host object {} is not a `{}`", handle.index, std::any::type_name::<R>())),
+            };
+            store.0.data_mut().rt.objects.give_back(handle.index, object);
+            for (slot, v) in results.iter_mut().zip(r?.to_vals()) {
+                *slot = v;
+            }
+            Ok(())
+        };
+        let check: SigCheck = |sig| {
+            match sig.params.first() {
+                Some(tether_abi::Type::Borrow(_)) => {}
+                _ => bail!("a method's first parameter must be `self: borrow<...>`"),
+            }
+            P::typecheck(&sig.params[1..]).map_err(|e| e.context("parameters do not match"))?;
+            Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
+        };
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)), self.shadowing)
+    }
+
     /// The nested instance `name`, created if absent.
     pub fn instance(&mut self, name: &str) -> Result<LinkerInstance<'_, T>> {
         LinkerInstance::instance_in(self.map, name, self.shadowing)
@@ -446,6 +514,11 @@ fn resolve<T: 'static>(
                 data.host_dtors.push(dtor.clone());
                 data.rt.resource_types[rt as usize].dtor = Some(Dtor::Host((data.host_dtors.len() - 1) as u32));
             }
+            bind_resource(ty, rt, bound)?;
+            Ok(Export::Type(Some(rt)))
+        }
+        (ComponentEntityType::Type { .. }, Definition::Objects(object_type)) => {
+            let rt = object_type(&mut store.data_mut().rt);
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }

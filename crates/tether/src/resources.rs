@@ -21,6 +21,8 @@ pub(crate) struct ResourceTypeInfo {
     /// The instance that defined it, or `None` for a host resource type.
     pub implementer: Option<InstanceId>,
     pub dtor: Option<Dtor>,
+    /// Whether representations are slots of the store's host objects (see `crate::host`).
+    pub objects: bool,
 }
 
 /// A destructor.
@@ -51,7 +53,8 @@ impl HandleTable {
         HandleTable { slots: vec![Slot::Free { next: 0 }], free: 0 }
     }
 
-    pub fn add(&mut self, slot: Slot) -> Result<u32, Trap> {
+    /// Adds a handle; `cap` is the most slots the table may have.
+    pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Trap> {
         if self.free != 0 {
             let i = self.free;
             let Slot::Free { next } = self.slots[i as usize] else { unreachable!("free list entry is free") };
@@ -62,6 +65,11 @@ impl HandleTable {
         let i = self.slots.len() as u32;
         if i > MAX_HANDLES {
             return Err(Trap::guest(format!("handle table full: more than {MAX_HANDLES} handles")));
+        }
+        if i >= cap {
+            return Err(Trap::guest(format!(
+                "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
+            )));
         }
         self.slots.push(slot);
         Ok(i)
@@ -89,7 +97,6 @@ impl HandleTable {
     }
 
     /// How many slots the table has, free or not, slot 0 included.
-    #[allow(dead_code)]
     pub fn len(&self) -> usize {
         self.slots.len()
     }
@@ -204,7 +211,7 @@ pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceTyp
     if let Some(&id) = rt.host_resource_types.get(&ty) {
         return id;
     }
-    rt.resource_types.push(ResourceTypeInfo { implementer: None, dtor: None });
+    rt.resource_types.push(ResourceTypeInfo { implementer: None, dtor: None, objects: false });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);
     id

@@ -58,6 +58,10 @@ pub struct Limits {
     /// The most bytes one call may copy between the host and a guest (string and list
     /// contents, and blocks allocated in the guest with `realloc`; default 1 GiB).
     pub copy_bytes_per_call: u64,
+    /// The most handle slots one component instance's table may have (default 1,000,000).
+    pub handles_per_instance: u32,
+    /// The most host objects the store may hold at once (default 1,000,000).
+    pub host_objects: usize,
 }
 
 impl Default for Limits {
@@ -67,6 +71,8 @@ impl Default for Limits {
             table_elements: usize::MAX,
             instances: 10_000,
             copy_bytes_per_call: 1 << 30,
+            handles_per_instance: 1_000_000,
+            host_objects: 1_000_000,
         }
     }
 }
@@ -122,6 +128,10 @@ pub(crate) struct Runtime {
     pub bytes_copied: u64,
     /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
     pub copy_limit: u64,
+    /// A copy of `Limits::handles_per_instance`.
+    pub handle_cap: u32,
+    /// The host objects (see `crate::host`).
+    pub objects: crate::host::HostObjects,
 }
 
 /// One component instance's run-time state.
@@ -156,6 +166,8 @@ impl Runtime {
             scopes: Vec::new(),
             bytes_copied: 0,
             copy_limit: Limits::default().copy_bytes_per_call,
+            handle_cap: Limits::default().handles_per_instance,
+            objects: crate::host::HostObjects::new(Limits::default().host_objects),
         }
     }
 
@@ -252,7 +264,20 @@ impl<T> Store<T> {
     pub fn set_limits(&mut self, limits: Limits) {
         let data = self.inner.data_mut();
         data.rt.copy_limit = limits.copy_bytes_per_call;
+        data.rt.handle_cap = limits.handles_per_instance;
+        data.rt.objects.cap = limits.host_objects;
         data.limiter.limits = limits;
+    }
+
+    /// How many host objects the store holds (see [`Own`](crate::Own)).
+    pub fn host_objects(&self) -> usize {
+        self.inner.data().rt.objects.live()
+    }
+
+    /// How many handle slots the instances' tables hold in all, slot 0 and free slots
+    /// included (a measure of table growth).
+    pub fn handle_slots(&self) -> usize {
+        self.inner.data().rt.instances.iter().map(|i| i.handles.len()).sum()
     }
 
     /// How many bytes have been copied between the host and this store's guests (string

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod call;
+mod host_objects;
 mod linking;
 mod serialize;
 mod guest;

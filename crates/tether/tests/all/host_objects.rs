@@ -1,0 +1,158 @@
+//! Host objects: resources backed by Rust values, reached through typed handles.
+
+use tether::{Component, Engine, Linker, Own, Store};
+
+/// The article's `response`, as a host object.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    body: Vec<u8>,
+}
+
+/// A guest that builds a response, reads its status through a borrow, consumes it for its
+/// body, and returns the status plus the body's length; `twice` passes the same response as
+/// both `self` and `other` to a method.
+const GUEST: &str = r#"(component
+  (import "response" (type $r (sub resource)))
+  (import "[constructor]response" (func $new (param "status" u16) (result (own $r))))
+  (import "[method]response.status" (func $status (param "self" (borrow $r)) (result u16)))
+  (import "[method]response.same" (func $same (param "self" (borrow $r)) (param "other" (borrow $r)) (result bool)))
+  (import "[static]response.body-len" (func $body-len (param "this" (own $r)) (result u32)))
+  (core func $new (canon lower (func $new)))
+  (core func $status (canon lower (func $status)))
+  (core func $same (canon lower (func $same)))
+  (core func $body-len (canon lower (func $body-len)))
+  (core func $drop (canon resource.drop $r))
+  (core module $m
+    (import "" "new" (func $new (param i32) (result i32)))
+    (import "" "status" (func $status (param i32) (result i32)))
+    (import "" "same" (func $same (param i32 i32) (result i32)))
+    (import "" "body-len" (func $body-len (param i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (func (export "run") (result i32)
+      (local $h i32)
+      (local.set $h (call $new (i32.const 404)))
+      (i32.add (call $status (local.get $h)) (call $body-len (local.get $h))))
+    (func (export "leak-then-drop")
+      (call $drop (call $new (i32.const 1))))
+    (func (export "twice") (result i32)
+      (local $h i32)
+      (local.set $h (call $new (i32.const 7)))
+      (call $same (local.get $h) (local.get $h))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "new" (func $new)) (export "status" (func $status)) (export "same" (func $same))
+    (export "body-len" (func $body-len)) (export "drop" (func $drop))))))
+  (func (export "run") (result u32) (canon lift (core func $i "run")))
+  (func (export "leak-then-drop") (canon lift (core func $i "leak-then-drop")))
+  (func (export "twice") (result bool) (canon lift (core func $i "twice"))))"#;
+
+fn linker(engine: &Engine) -> Linker<()> {
+    let mut linker = Linker::new(engine);
+    let mut root = linker.root();
+    root.resource_host::<Response>("response").unwrap();
+    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
+        Ok((store.push(Response { status, body: vec![0; 100] })?,))
+    })
+    .unwrap();
+    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
+    root.method("[method]response.same", |_r: &mut Response, mut store, (other,): (tether::Borrow<Response>,)| {
+        // The object behind `self` is in use: reaching it again through `other` is refused.
+        store.get_mut(&other).map(|_| (false,))
+    })
+    .unwrap();
+    root.func_wrap("[static]response.body-len", |mut store, (this,): (Own<Response>,)| {
+        let response = store.take(this)?;
+        Ok((response.body.len() as u32,))
+    })
+    .unwrap();
+    linker
+}
+
+#[test]
+fn methods_receive_the_object_and_consuming_functions_move_it_out() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
+    let run = instance.get_typed_func::<(), (u32,)>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (504,));
+    assert_eq!(store.host_objects(), 0, "the consumed response was dropped");
+    let drop_it = instance.get_typed_func::<(), ()>(&mut store, "leak-then-drop").unwrap();
+    drop_it.call(&mut store, ()).unwrap();
+    assert_eq!(store.host_objects(), 0, "the guest's resource.drop dropped the object");
+}
+
+#[test]
+fn the_same_object_borrowed_twice_in_one_call_is_refused() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
+    let twice = instance.get_typed_func::<(), (bool,)>(&mut store, "twice").unwrap();
+    let err = twice.call(&mut store, ()).unwrap_err();
+    assert!(format!("{err:#}").contains("already borrowed mutably"), "{err:#}");
+}
+
+#[test]
+fn a_kept_handle_goes_stale_when_its_object_is_gone() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let own = store.push(Response { status: 200, body: vec![] }).unwrap();
+    let borrow = own.borrow();
+    assert_eq!(store.get(&borrow).unwrap().status, 200);
+    let response = store.take(own).unwrap();
+    assert_eq!(response.status, 200);
+    let err = store.get(&borrow).unwrap_err();
+    assert!(err.to_string().contains("stale handle"), "{err}");
+    // A new object in the same slot does not revive the old handle.
+    let _other = store.push(Response { status: 500, body: vec![] }).unwrap();
+    assert!(store.get(&borrow).is_err());
+}
+
+#[test]
+fn a_parent_with_children_cannot_be_taken() {
+    struct Body;
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let parent = store.push(Response { status: 200, body: vec![] }).unwrap();
+    let child = store.push_child(&parent, Body).unwrap();
+    let parent_borrow = parent.borrow();
+    let err = store.take(parent).unwrap_err();
+    assert!(format!("{err:#}").contains("child"), "{err:#}");
+    store.delete(child).unwrap();
+    assert_eq!(store.host_objects(), 1);
+    let _ = parent_borrow;
+}
+
+#[test]
+fn dropping_the_store_drops_every_object() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    for _ in 0..10 {
+        store.push(Counted(drops.clone())).unwrap();
+    }
+    assert_eq!(store.host_objects(), 10);
+    drop(store);
+    assert_eq!(drops.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn the_host_object_cap_is_a_clear_error() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(tether::Limits { host_objects: 3, ..Default::default() });
+    for _ in 0..3 {
+        store.push(1u32).unwrap();
+    }
+    let err = store.push(1u32).unwrap_err();
+    assert!(err.to_string().contains("host object limit exceeded"), "{err}");
+}
