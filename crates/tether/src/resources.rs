@@ -46,11 +46,13 @@ pub(crate) struct HandleTable {
     slots: Vec<Slot>,
     /// The most recently freed slot, or 0 when none is free.
     free: u32,
+    /// How many slots hold a handle.
+    live: u32,
 }
 
 impl HandleTable {
     pub fn new() -> HandleTable {
-        HandleTable { slots: vec![Slot::Free { next: 0 }], free: 0 }
+        HandleTable { slots: vec![Slot::Free { next: 0 }], free: 0, live: 0 }
     }
 
     /// Adds a handle; `cap` is the most slots the table may have.
@@ -60,6 +62,7 @@ impl HandleTable {
             let Slot::Free { next } = self.slots[i as usize] else { unreachable!("free list entry is free") };
             self.free = next;
             self.slots[i as usize] = slot;
+            self.live += 1;
             return Ok(i);
         }
         let i = self.slots.len() as u32;
@@ -72,6 +75,7 @@ impl HandleTable {
             )));
         }
         self.slots.push(slot);
+        self.live += 1;
         Ok(i)
     }
 
@@ -93,7 +97,13 @@ impl HandleTable {
         let slot = self.get(i)?;
         self.slots[i as usize] = Slot::Free { next: self.free };
         self.free = i;
+        self.live -= 1;
         Ok(slot)
+    }
+
+    /// How many slots hold a handle.
+    pub fn live(&self) -> u32 {
+        self.live
     }
 
     /// How many slots the table has, free or not, slot 0 included.

@@ -274,6 +274,11 @@ impl<T> Store<T> {
         self.inner.data().rt.objects.live()
     }
 
+    /// How many handles the instances' tables hold in all.
+    pub fn handles_alive(&self) -> usize {
+        self.inner.data().rt.instances.iter().map(|i| i.handles.live() as usize).sum()
+    }
+
     /// How many handle slots the instances' tables hold in all, slot 0 and free slots
     /// included (a measure of table growth).
     pub fn handle_slots(&self) -> usize {
