@@ -111,6 +111,12 @@ impl ResourceAny {
     pub fn owned(&self) -> bool {
         self.own
     }
+
+    /// A borrow of the same resource, to pass where `borrow<T>` is expected while keeping
+    /// ownership.
+    pub fn borrowed(&self) -> ResourceAny {
+        ResourceAny { own: false, ..*self }
+    }
 }
 
 /// A short description of a value for error messages, such as "u32 value `5`" or "list of

@@ -622,7 +622,22 @@ fn call_lowered_inner<T: 'static>(
         FuncDef::Host(i) => {
             let f = store.data().host_funcs[*i as usize].clone();
             let mut results = vec![Val::Bool(false); l.sig.results.len()];
-            f(StoreContextMut(store.as_context_mut()), &params, &mut results)?;
+            if l.sig.has_resources() {
+                let mut params = params;
+                let mut borrows = Vec::new();
+                for p in &mut params {
+                    crate::resources::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
+                }
+                let r = f(StoreContextMut(store.as_context_mut()), &params, &mut results);
+                crate::resources::release_borrows(&mut store.data_mut().rt, &borrows);
+                r?;
+                for v in &mut results {
+                    crate::resources::from_embedder(&mut store.data_mut().rt, v)
+                        .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
+                }
+            } else {
+                f(StoreContextMut(store.as_context_mut()), &params, &mut results)?;
+            }
             let mut cx_source = lower_results(store, results);
             if let Err(e) = &cx_source
                 && e.downcast_ref::<GuestTrap>().is_none()
@@ -788,8 +803,23 @@ impl Func {
                 if results.len() != f.sig.results.len() {
                     anyhow::bail!("expected {} results, got room for {}", f.sig.results.len(), results.len());
                 }
-                call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, params, |_, vals| {
-                    for (slot, v) in results.iter_mut().zip(vals) {
+                if !f.sig.has_resources() {
+                    return call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, params, |_, vals| {
+                        for (slot, v) in results.iter_mut().zip(vals) {
+                            *slot = v;
+                        }
+                        Ok(())
+                    });
+                }
+                // Handles cross the embedder boundary: translate them both ways.
+                let mut params = params.to_vec();
+                for p in &mut params {
+                    crate::resources::from_embedder(&mut store.0.data_mut().rt, p)?;
+                }
+                call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, &params, |store, vals| {
+                    let mut borrows = Vec::new();
+                    for (slot, mut v) in results.iter_mut().zip(vals) {
+                        crate::resources::to_embedder(&mut store.data_mut().rt, &mut v, &mut borrows);
                         *slot = v;
                     }
                     Ok(())

@@ -208,11 +208,14 @@ impl ResourceAnyExt for ResourceAny {
     }
 
     fn resource_drop(self, mut store: impl AsContextMut) -> Result<()> {
-        let store = store.as_context_mut();
+        let mut store = store.as_context_mut();
         if !self.own {
             return Ok(());
         }
-        crate::func::run_dtor(store.0, None, self.ty, self.index)
+        let mut v = tether_abi::Val::Resource(self);
+        from_embedder(&mut store.0.data_mut().rt, &mut v)?;
+        let tether_abi::Val::Resource(r) = v else { unreachable!("still a resource") };
+        crate::func::run_dtor(store.0, None, r.ty, r.index)
     }
 }
 
@@ -225,4 +228,128 @@ pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceTyp
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);
     id
+}
+
+/// Handles to guest-defined resources that the embedder holds, by slot and generation, so a
+/// handle kept after its resource is gone is detected ("stale handle") instead of reaching
+/// whatever reuses the representation.
+#[derive(Default)]
+pub(crate) struct HostHandles {
+    slots: Vec<HostHandle>,
+    free: Vec<u32>,
+}
+
+struct HostHandle {
+    generation: u32,
+    /// The resource type and representation, or `None` when free.
+    entry: Option<(u32, u32)>,
+}
+
+impl HostHandles {
+    fn insert(&mut self, rt: u32, rep: u32) -> (u32, u32) {
+        if let Some(i) = self.free.pop() {
+            let h = &mut self.slots[i as usize];
+            h.entry = Some((rt, rep));
+            return (i, h.generation);
+        }
+        self.slots.push(HostHandle { generation: 0, entry: Some((rt, rep)) });
+        ((self.slots.len() - 1) as u32, 0)
+    }
+
+    fn get(&self, slot: u32, generation: u32) -> Result<(u32, u32)> {
+        match self.slots.get(slot as usize) {
+            Some(HostHandle { generation: g, entry: Some(e) }) if *g == generation => Ok(*e),
+            _ => bail!("stale handle: the resource behind host handle {slot} no longer exists"),
+        }
+    }
+
+    fn remove(&mut self, slot: u32, generation: u32) -> Result<(u32, u32)> {
+        let e = self.get(slot, generation)?;
+        let h = &mut self.slots[slot as usize];
+        h.entry = None;
+        h.generation = h.generation.wrapping_add(1);
+        self.free.push(slot);
+        Ok(e)
+    }
+
+    /// How many handles the embedder holds.
+    pub fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+}
+
+/// Whether resources of type `rt` are defined by a guest (and so pass the embedder
+/// boundary through [`HostHandles`]).
+fn guest_defined(rt: &crate::store::Runtime, ty: u32) -> bool {
+    rt.resource_types.get(ty as usize).is_some_and(|t| t.implementer.is_some())
+}
+
+/// Rewrites handles in values going to the embedder: each guest-defined resource gets a slot
+/// in the store's host handle table. Returns the slots of borrows, to release when the call
+/// that lent them ends.
+pub(crate) fn to_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val, borrows: &mut Vec<(u32, u32)>) {
+    use tether_abi::Val;
+    match v {
+        Val::Resource(r) if guest_defined(rt, r.ty) => {
+            let (slot, generation) = rt.host_handles.insert(r.ty, r.index);
+            if !r.own {
+                borrows.push((slot, generation));
+            }
+            r.index = slot;
+            r.generation = generation;
+        }
+        Val::List(items) | Val::Tuple(items) => items.iter_mut().for_each(|x| to_embedder(rt, x, borrows)),
+        Val::Record(fields) => fields.iter_mut().for_each(|(_, x)| to_embedder(rt, x, borrows)),
+        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => {
+            to_embedder(rt, x, borrows)
+        }
+        Val::Map(entries) => entries.iter_mut().for_each(|(k, x)| {
+            to_embedder(rt, k, borrows);
+            to_embedder(rt, x, borrows);
+        }),
+        _ => {}
+    }
+}
+
+/// Rewrites handles in values coming from the embedder back to representations: an owned
+/// handle leaves the host handle table, a borrowed one stays.
+pub(crate) fn from_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val) -> Result<()> {
+    use tether_abi::Val;
+    match v {
+        Val::Resource(r) if guest_defined(rt, r.ty) => {
+            let (ty, rep) =
+                if r.own { rt.host_handles.remove(r.index, r.generation)? } else { rt.host_handles.get(r.index, r.generation)? };
+            if ty != r.ty {
+                bail!("mismatched resource types");
+            }
+            r.index = rep;
+            r.generation = 0;
+        }
+        Val::List(items) | Val::Tuple(items) => {
+            for x in items {
+                from_embedder(rt, x)?;
+            }
+        }
+        Val::Record(fields) => {
+            for (_, x) in fields {
+                from_embedder(rt, x)?;
+            }
+        }
+        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => from_embedder(rt, x)?,
+        Val::Map(entries) => {
+            for (k, x) in entries {
+                from_embedder(rt, k)?;
+                from_embedder(rt, x)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Releases the host handle slots of borrows lent to the embedder for a call that ended.
+pub(crate) fn release_borrows(rt: &mut crate::store::Runtime, borrows: &[(u32, u32)]) {
+    for &(slot, generation) in borrows {
+        let _ = rt.host_handles.remove(slot, generation);
+    }
 }

@@ -132,6 +132,8 @@ pub(crate) struct Runtime {
     pub handle_cap: u32,
     /// The host objects (see `crate::host`).
     pub objects: crate::host::HostObjects,
+    /// Handles to guest-defined resources held by the embedder.
+    pub host_handles: crate::resources::HostHandles,
 }
 
 /// One component instance's run-time state.
@@ -168,6 +170,7 @@ impl Runtime {
             copy_limit: Limits::default().copy_bytes_per_call,
             handle_cap: Limits::default().handles_per_instance,
             objects: crate::host::HostObjects::new(Limits::default().host_objects),
+            host_handles: Default::default(),
         }
     }
 
@@ -272,6 +275,11 @@ impl<T> Store<T> {
     /// How many host objects the store holds (see [`Own`](crate::Own)).
     pub fn host_objects(&self) -> usize {
         self.inner.data().rt.objects.live()
+    }
+
+    /// How many handles to guest-defined resources the embedder holds.
+    pub fn host_handles(&self) -> usize {
+        self.inner.data().rt.host_handles.live()
     }
 
     /// How many handles the instances' tables hold in all.

@@ -31,6 +31,13 @@ pub(crate) struct FuncSig {
 }
 
 impl FuncSig {
+    /// Whether any parameter or result holds a handle.
+    pub fn has_resources(&self) -> bool {
+        !self.resources.is_empty()
+    }
+}
+
+impl FuncSig {
     /// The core function type of a `canon lift`ed function (what the guest exports).
     pub fn lift_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
         let params = if self.params_spill { vec![CoreType::I32] } else { self.flat_params.clone() };
