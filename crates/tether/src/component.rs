@@ -180,10 +180,10 @@ fn check_root_restrictions(def: &ComponentDef) -> Result<()> {
         }
     }
     for item in &def.items {
-        if let crate::translate::Item::Export { name, kind: wasmparser::ComponentExternalKind::Func, index, .. } = item {
-            if reexports_import(def, *index) {
-                bail!("component export `{name}` is a reexport of an imported function which is not implemented");
-            }
+        if let crate::translate::Item::Export { name, kind: wasmparser::ComponentExternalKind::Func, index } = item
+            && reexports_import(def, *index)
+        {
+            bail!("component export `{name}` is a reexport of an imported function which is not implemented");
         }
     }
     Ok(())
