@@ -5,6 +5,87 @@
 //! typed host function is linked. Calls whose parameters and results are all scalars (bool,
 //! integers, floats, char) then move raw core values with no [`Val`] and no heap allocation;
 //! other calls convert through [`Val`].
+//!
+//! # Records, variants, enums and flags
+//!
+//! `#[derive(ComponentType)]` makes a struct with named fields stand for a WIT `record`, an
+//! enum of unit variants for a WIT `enum`, and an enum with single-field tuple variants
+//! (`Case(T)`) for a WIT `variant`; [`flags!`](crate::flags!) defines a bit set that stands for
+//! a WIT `flags` type. Names become kebab-case labels (`status_code` is `status-code`,
+//! `DarkBlue` is `dark-blue`), or take the label of `#[component(name = "...")]`, and must
+//! match the component type's, in order.
+//!
+//! ```
+//! use tether::{Component, ComponentType, Engine, Linker, Store};
+//!
+//! #[derive(ComponentType, Debug, PartialEq)]
+//! struct Rect {
+//!     width: u32,
+//!     height: u32,
+//! }
+//!
+//! #[derive(ComponentType, Debug, PartialEq, Clone, Copy)]
+//! enum Unit {
+//!     Pixels,
+//!     Points,
+//! }
+//!
+//! tether::flags! {
+//!     Style {
+//!         const BOLD;
+//!         const ITALIC;
+//!     }
+//! }
+//!
+//! let engine = Engine::default();
+//! let component = Component::new(&engine, r#"
+//!     (component
+//!       (type $rect' (record (field "width" u32) (field "height" u32)))
+//!       (export $rect "rect" (type $rect'))
+//!       (type $unit' (enum "pixels" "points"))
+//!       (export $unit "unit" (type $unit'))
+//!       (type $style' (flags "bold" "italic"))
+//!       (export $style "style" (type $style'))
+//!       (core module $m
+//!         (func (export "area") (param i32 i32) (result i32)
+//!           (i32.mul (local.get 0) (local.get 1)))
+//!         (func (export "id") (param i32) (result i32) (local.get 0)))
+//!       (core instance $i (instantiate $m))
+//!       (func (export "area") (param "r" $rect) (result u32)
+//!         (canon lift (core func $i "area")))
+//!       (func (export "echo-unit") (param "u" $unit) (result $unit)
+//!         (canon lift (core func $i "id")))
+//!       (func (export "echo-style") (param "s" $style) (result $style)
+//!         (canon lift (core func $i "id"))))
+//! "#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Linker::new(&engine).instantiate(&mut store, &component)?;
+//!
+//! let area = instance.get_typed_func::<(Rect,), (u32,)>(&mut store, "area")?;
+//! assert_eq!(area.call(&mut store, (Rect { width: 6, height: 7 },))?, (42,));
+//!
+//! let echo = instance.get_typed_func::<(Unit,), (Unit,)>(&mut store, "echo-unit")?;
+//! assert_eq!(echo.call(&mut store, (Unit::Points,))?, (Unit::Points,));
+//!
+//! let echo = instance.get_typed_func::<(Style,), (Style,)>(&mut store, "echo-style")?;
+//! let style = Style::BOLD | Style::ITALIC;
+//! assert_eq!(echo.call(&mut store, (style,))?, (style,));
+//!
+//! // A Rust type that does not fit is refused when the typed function is made.
+//! #[derive(ComponentType)]
+//! struct Size {
+//!     height: u32,
+//!     width: u32,
+//! }
+//! let err = instance.get_typed_func::<(Size,), (u32,)>(&mut store, "area").err().unwrap();
+//! assert!(format!("{err:#}").contains(
+//!     "the record fields of `Size` are in a different order: expected `width`, `height`, found `height`, `width`"
+//! ));
+//! # anyhow::Ok(())
+//! ```
+//!
+//! Typed host functions ([`LinkerInstance::func_wrap`](crate::LinkerInstance::func_wrap)) take
+//! and return these types in the same way.
 
 use std::marker::PhantomData;
 

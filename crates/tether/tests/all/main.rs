@@ -5,4 +5,5 @@ mod call;
 mod host_objects;
 mod linking;
 mod serialize;
+mod typed;
 mod guest;
