@@ -538,6 +538,35 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
 pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) -> wasmtime::Func {
     let (params, results) = lowered.sig.lower_core_type();
     let ty = wasmtime::FuncType::new(store.engine(), params.iter().map(|t| core_val_type(*t)), results.iter().map(|t| core_val_type(*t)));
+    // A typed host function over scalars: raw core values in and out, nothing else.
+    if let FuncDef::Host(i) = lowered.callee
+        && let Some(raw) = store.data().host_raw[i as usize].clone()
+        && !lowered.sig.params_spill
+        && !lowered.sig.results_spill
+    {
+        let instance = lowered.instance;
+        let flat_results = lowered.sig.flat_results.clone();
+        let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
+            if !caller.data().rt.instances[instance as usize].may_leave {
+                return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
+            }
+            let mut args = [0u64; MAX_FLAT_PARAMS];
+            for (i, ty) in params.iter().enumerate() {
+                // SAFETY: the core engine initialised every parameter slot before calling.
+                args[i] = raw_to_u64(unsafe { slots[i].assume_init() }, *ty);
+            }
+            let mut out = [0u64; MAX_FLAT_RESULTS];
+            let out = &mut out[..flat_results.len()];
+            raw(StoreContextMut(caller.as_context_mut()), &args[..params.len()], out).map_err(to_core)?;
+            for (i, ty) in flat_results.iter().enumerate() {
+                slots[i] = MaybeUninit::new(u64_to_raw(out[i], *ty));
+            }
+            Ok(())
+        };
+        // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
+        // results, with the types `lower_core_type` gave both.
+        return unsafe { wasmtime::Func::new_unchecked(store, ty, host) };
+    }
     let lowered = Arc::new(lowered);
     let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
         let mut store = caller.as_context_mut();

@@ -12,7 +12,7 @@ use crate::engine::Engine;
 use crate::func::FuncDef;
 use crate::instance::{ComponentClosure, Export, Exports, Instance};
 use crate::resources::{Dtor, ResourceType};
-use crate::store::{AsContextMut, HostDtor, HostFn, StoreContextMut, StoreData};
+use crate::store::{AsContextMut, HostDtor, HostFn, RawHostFn, StoreContextMut, StoreData};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
@@ -20,7 +20,7 @@ type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 type SigCheck = fn(&crate::types::FuncSig) -> Result<()>;
 
 enum Definition<T: 'static> {
-    Func(Arc<HostFn<T>>, Option<SigCheck>),
+    Func(Arc<HostFn<T>>, Option<SigCheck>, Option<Arc<RawHostFn<T>>>),
     Instance(Map<T>),
     Module(wasmtime::Module),
     Resource(ResourceType, Arc<HostDtor<T>>),
@@ -34,7 +34,7 @@ enum Definition<T: 'static> {
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
-            Definition::Func(f, c) => Definition::Func(f.clone(), *c),
+            Definition::Func(f, c, r) => Definition::Func(f.clone(), *c, r.clone()),
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
@@ -250,7 +250,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
         name: &str,
         f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Func(Arc::new(f), None), self.shadowing)
+        self.map.insert(name, Definition::Func(Arc::new(f), None, None), self.shadowing)
     }
 
     /// Defines a host function over Rust types: `P` and `R` are tuples of
@@ -272,6 +272,17 @@ impl<T: 'static> LinkerInstance<'_, T> {
         P: crate::typed::ComponentNamedList,
         R: crate::typed::ComponentNamedList,
     {
+        let f = Arc::new(f);
+        let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_SCALAR && R::ALL_SCALAR {
+            let f = f.clone();
+            Some(Arc::new(move |store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
+                let p = P::from_flat(args).map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
+                f(store, p)?.to_flat(out);
+                Ok(())
+            }))
+        } else {
+            None
+        };
         let dynamic = move |store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
             let p = P::from_vals(params.to_vec())?;
             let r = f(store, p)?;
@@ -284,7 +295,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params).map_err(|e| e.context("parameters do not match"))?;
             R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)), self.shadowing)
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), raw), self.shadowing)
     }
 
     /// Defines a core module.
@@ -364,7 +375,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params[1..]).map_err(|e| e.context("parameters do not match"))?;
             Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check)), self.shadowing)
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), None), self.shadowing)
     }
 
     /// The nested instance `name`, created if absent.
@@ -486,13 +497,13 @@ fn resolve<T: 'static>(
         return check_item(types, name, ty, e, bound);
     }
     match (ty, d) {
-        (ComponentEntityType::Func(id), Definition::Func(f, check)) => {
+        (ComponentEntityType::Func(id), Definition::Func(f, check, raw)) => {
             if let Some(check) = check {
                 let types_ref = types.as_ref();
                 let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
                 check(&sig).map_err(|e| e.context(format!("function `{name}` has the wrong type: expected `{}`", sig.describe())))?;
             }
-            Ok(Export::Func(FuncDef::Host(host_func_index(store, f))))
+            Ok(Export::Func(FuncDef::Host(host_func_index(store, f, raw))))
         }
         (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
             let mut exports = Exports::default();
@@ -528,13 +539,14 @@ fn resolve<T: 'static>(
     }
 }
 
-fn host_func_index<T>(store: &mut Wt<'_, T>, f: &Arc<HostFn<T>>) -> u32 {
+fn host_func_index<T>(store: &mut Wt<'_, T>, f: &Arc<HostFn<T>>, raw: &Option<Arc<RawHostFn<T>>>) -> u32 {
     let key = Arc::as_ptr(f) as *const () as usize;
     let data = store.data_mut();
     if let Some(&i) = data.host_func_ids.get(&key) {
         return i;
     }
     data.host_funcs.push(f.clone());
+    data.host_raw.push(raw.clone());
     let i = (data.host_funcs.len() - 1) as u32;
     data.host_func_ids.insert(key, i);
     i

@@ -13,6 +13,10 @@ pub(crate) type InstanceId = u32;
 pub(crate) type HostFn<T> =
     dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()> + Send + Sync;
 
+/// A typed host function over scalars only, taking and returning raw core values: the path
+/// with no `Val` and no allocation.
+pub(crate) type RawHostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[u64], &mut [u64]) -> anyhow::Result<()> + Send + Sync;
+
 /// A host resource destructor as the store keeps it.
 pub(crate) type HostDtor<T> = dyn Fn(StoreContextMut<'_, T>, u32) -> anyhow::Result<()> + Send + Sync;
 
@@ -30,6 +34,8 @@ pub(crate) struct StoreData<T: 'static> {
     pub rt: Runtime,
     /// Host functions reachable from this store's instances; `FuncDef::Host` indexes this.
     pub host_funcs: Vec<Arc<HostFn<T>>>,
+    /// The raw form of each host function, when it has one (scalar signatures).
+    pub host_raw: Vec<Option<Arc<RawHostFn<T>>>>,
     /// Index of each host function by the address of its shared allocation, so linking the
     /// same definition twice reuses its slot.
     pub host_func_ids: HashMap<usize, u32>,
@@ -254,6 +260,7 @@ impl<T> Store<T> {
             data,
             rt: Runtime::new(),
             host_funcs: Vec::new(),
+            host_raw: Vec::new(),
             host_func_ids: HashMap::new(),
             host_dtors: Vec::new(),
             limiter: Limiter { limits: Limits::default() },
