@@ -210,10 +210,11 @@ pub trait Context {
     }
 
     /// Records `bytes` copied between the host and the guest for the current call (the
-    /// contents of strings and lists, and blocks allocated with `realloc`); traps when that
-    /// goes past [`copy_budget`](Context::copy_budget).
-    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
-        let _ = bytes;
+    /// contents of strings and lists lifted out of the guest, and blocks allocated in the
+    /// guest with `realloc`, with `into_guest` telling which); traps when that goes past
+    /// [`copy_budget`](Context::copy_budget).
+    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
+        let _ = (bytes, into_guest);
         Ok(())
     }
 

@@ -79,7 +79,7 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
         let v = load_in(&mut src, ty, off);
         let used = src.used;
         if used != 0 {
-            self.0.charge(used)?;
+            self.0.charge(used, false)?;
         }
         v
     }
@@ -92,14 +92,14 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
         let v = load_elems(&mut src, elem, base, len);
         let used = src.used;
         if used != 0 {
-            self.0.charge(used)?;
+            self.0.charge(used, false)?;
         }
         v
     }
 
     #[inline]
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
-        self.0.charge(bytes)
+        self.0.charge(bytes, false)
     }
 }
 

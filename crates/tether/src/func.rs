@@ -177,11 +177,17 @@ impl<T> Context for Cx<'_, '_, T> {
         rt.copy_limit.saturating_sub(rt.scopes[self.scope].copied)
     }
 
-    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
         let rt = &mut self.store.data_mut().rt;
         let scope = &mut rt.scopes[self.scope];
         scope.copied += bytes;
         rt.bytes_copied += bytes;
+        let inst = &mut rt.instances[self.instance as usize];
+        if into_guest {
+            inst.copied_in += bytes;
+        } else {
+            inst.copied_out += bytes;
+        }
         if scope.copied > rt.copy_limit {
             return Err(Trap::guest(format!(
                 "copy limit exceeded: the call would copy more than {} bytes between host and guest",
@@ -696,13 +702,15 @@ pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: 
         let objects = &mut store.data_mut().rt.objects;
         let generation = objects.generation(rep).ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
         let object = objects.remove(rep, generation).map_err(|e| trap(Trap::guest(e.to_string())))?;
-        drop(object);
         return match dtor {
-            Some(Dtor::Host(i)) => {
-                let f = store.data().host_dtors[i as usize].clone();
-                f(StoreContextMut(store.as_context_mut()), rep)
+            Some(Dtor::Object(i)) => {
+                let f = store.data().object_dtors[i as usize].clone();
+                f(StoreContextMut(store.as_context_mut()), object)
             }
-            _ => Ok(()),
+            _ => {
+                drop(object);
+                Ok(())
+            }
         };
     }
     match dtor {
@@ -711,6 +719,7 @@ pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: 
             let f = store.data().host_dtors[i as usize].clone();
             f(StoreContextMut(store.as_context_mut()), rep)
         }
+        Some(Dtor::Object(_)) => Ok(()),
         Some(Dtor::Guest(func)) => {
             let implementer = implementer.expect("guest destructors belong to an instance");
             store.data_mut().rt.enter(implementer, caller).map_err(trap)?;

@@ -98,7 +98,7 @@ pub(crate) fn instantiate<T: 'static>(
     closure: &ComponentClosure,
     args: &HashMap<String, Export>,
     parent: Option<InstanceId>,
-) -> Result<Arc<Exports>> {
+) -> Result<(Arc<Exports>, InstanceId)> {
     let def = &*closure.def;
     let instance = store.data_mut().rt.new_instance(parent);
     let mut f = Frame {
@@ -122,7 +122,7 @@ pub(crate) fn instantiate<T: 'static>(
         step(store, &mut f, item, args)?;
     }
     store.data_mut().rt.instances[instance as usize].ready = true;
-    Ok(Arc::new(f.exports))
+    Ok((Arc::new(f.exports), instance))
 }
 
 fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args: &HashMap<String, Export>) -> Result<()> {
@@ -173,7 +173,7 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             for (name, kind, index) in cargs {
                 child_args.insert(name.clone(), item_of(f, *kind, *index)?);
             }
-            let exports = instantiate(store, &closure, &child_args, Some(f.instance))?;
+            let (exports, _) = instantiate(store, &closure, &child_args, Some(f.instance))?;
             // Bind the resource types the parent's view of this instance mentions.
             let ty = def.types.component_instance_at(*instance_index);
             bind_instance(&def.types, ty, &exports, &mut f.bindings);
@@ -394,6 +394,17 @@ fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
 #[derive(Clone)]
 pub struct Instance {
     pub(crate) exports: Arc<Exports>,
+    pub(crate) id: InstanceId,
+}
+
+/// Bytes copied between the host and one component instance (with the instances nested in
+/// it): string and list contents, and blocks allocated with `realloc`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BytesCopied {
+    /// Written into the instance's memory.
+    pub into_guest: u64,
+    /// Read out of the instance's memory.
+    pub out_of_guest: u64,
 }
 
 impl Instance {
@@ -431,6 +442,25 @@ impl Instance {
             Export::Func(def) => Some(crate::Func { def: def.clone(), name: path.join("#").into() }),
             _ => None,
         }
+    }
+
+    /// The bytes copied into and out of this instance's memories, nested instances included.
+    pub fn bytes_copied(&self, store: impl crate::AsContext) -> BytesCopied {
+        let store = store.as_context();
+        let rt = &store.0.data().rt;
+        let mut total = BytesCopied::default();
+        for (i, inst) in rt.instances.iter().enumerate() {
+            let mut cur = Some(i as InstanceId);
+            while let Some(c) = cur {
+                if c == self.id {
+                    total.into_guest += inst.copied_in;
+                    total.out_of_guest += inst.copied_out;
+                    break;
+                }
+                cur = rt.instances[c as usize].parent;
+            }
+        }
+        total
     }
 
     /// The names of the instance's root exports, in order.

@@ -45,7 +45,7 @@ pub use component::{Component, Module};
 pub use engine::{Config, Engine};
 pub use func::Func;
 pub use host::{AsHandle, Borrow, Own};
-pub use instance::Instance;
+pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
 pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};

@@ -26,7 +26,7 @@ enum Definition<T: 'static> {
     Resource(ResourceType, Arc<HostDtor<T>>),
     /// A resource type backed by host objects of a Rust type; the function marks and returns
     /// its store-level type.
-    Objects(fn(&mut crate::store::Runtime) -> u32),
+    Objects(fn(&mut crate::store::Runtime) -> u32, Option<Arc<crate::store::ObjectDtor<T>>>),
     /// An export of an instance living in a store, defined with [`Linker::instance_exports`].
     Item(Export),
 }
@@ -38,7 +38,7 @@ impl<T> Clone for Definition<T> {
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
-            Definition::Objects(f) => Definition::Objects(*f),
+            Definition::Objects(f, d) => Definition::Objects(*f, d.clone()),
             Definition::Item(e) => Definition::Item(e.clone()),
         }
     }
@@ -50,7 +50,7 @@ impl<T> Definition<T> {
             Definition::Func(..) => "func",
             Definition::Instance(_) => "instance",
             Definition::Module(_) => "module",
-            Definition::Resource(..) | Definition::Objects(_) => "resource",
+            Definition::Resource(..) | Definition::Objects(..) => "resource",
             Definition::Item(e) => e.kind(),
         }
     }
@@ -208,8 +208,8 @@ impl<T: 'static> Linker<T> {
             args.insert(name.clone(), e);
         }
         let closure = ComponentClosure { def: def.clone(), outer: None };
-        let exports = crate::instance::instantiate(&mut store.0, &closure, &args, None)?;
-        Ok(Instance { exports })
+        let (exports, id) = crate::instance::instantiate(&mut store.0, &closure, &args, None)?;
+        Ok(Instance { exports, id })
     }
 
     /// Checks `component`'s imports against this linker once, for instantiating it many times.
@@ -319,7 +319,23 @@ impl<T: 'static> LinkerInstance<'_, T> {
     /// last owner lets it go. See [`Own`](crate::Own), [`Borrow`](crate::Borrow) and
     /// [`method`](Self::method).
     pub fn resource_host<R: Send + 'static>(&mut self, name: &str) -> Result<()> {
-        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>), self.shadowing)
+        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>, None), self.shadowing)
+    }
+
+    /// Like [`resource_host`](Self::resource_host), with a callback that receives each object
+    /// a guest drops (instead of it being dropped right away), with the store at hand.
+    pub fn resource_host_with_drop<R: Send + 'static>(
+        &mut self,
+        name: &str,
+        on_drop: impl Fn(StoreContextMut<'_, T>, R) -> Result<()> + Send + Sync + 'static,
+    ) -> Result<()> {
+        let dtor = move |store: StoreContextMut<'_, T>, object: Box<dyn std::any::Any + Send>| -> Result<()> {
+            match object.downcast::<R>() {
+                Ok(r) => on_drop(store, *r),
+                Err(_) => bail!("host object is not a `{}`", std::any::type_name::<R>()),
+            }
+        };
+        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>, Some(Arc::new(dtor))), self.shadowing)
     }
 
     /// Defines a method of a host resource type: the function's first parameter is
@@ -528,8 +544,15 @@ fn resolve<T: 'static>(
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }
-        (ComponentEntityType::Type { .. }, Definition::Objects(object_type)) => {
-            let rt = object_type(&mut store.data_mut().rt);
+        (ComponentEntityType::Type { .. }, Definition::Objects(object_type, on_drop)) => {
+            let data = store.data_mut();
+            let rt = object_type(&mut data.rt);
+            if let Some(on_drop) = on_drop
+                && data.rt.resource_types[rt as usize].dtor.is_none()
+            {
+                data.object_dtors.push(on_drop.clone());
+                data.rt.resource_types[rt as usize].dtor = Some(Dtor::Object((data.object_dtors.len() - 1) as u32));
+            }
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }

@@ -32,6 +32,8 @@ pub(crate) enum Dtor {
     Guest(wasmtime::Func),
     /// An index into the store's host destructors.
     Host(u32),
+    /// An index into the store's host object destructors (callbacks receiving the object).
+    Object(u32),
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -17,6 +17,10 @@ pub(crate) type HostFn<T> =
 /// with no `Val` and no allocation.
 pub(crate) type RawHostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[u64], &mut [u64]) -> anyhow::Result<()> + Send + Sync;
 
+/// A destructor callback of an object-backed resource type: receives the object.
+pub(crate) type ObjectDtor<T> =
+    dyn Fn(StoreContextMut<'_, T>, Box<dyn std::any::Any + Send>) -> anyhow::Result<()> + Send + Sync;
+
 /// A host resource destructor as the store keeps it.
 pub(crate) type HostDtor<T> = dyn Fn(StoreContextMut<'_, T>, u32) -> anyhow::Result<()> + Send + Sync;
 
@@ -41,6 +45,8 @@ pub(crate) struct StoreData<T: 'static> {
     pub host_func_ids: HashMap<usize, u32>,
     /// Host resource destructors; `Dtor::Host` indexes this.
     pub host_dtors: Vec<Arc<HostDtor<T>>>,
+    /// Destructor callbacks of object-backed resource types; `Dtor::Object` indexes this.
+    pub object_dtors: Vec<Arc<ObjectDtor<T>>>,
     pub limiter: Limiter,
 }
 
@@ -152,6 +158,9 @@ pub(crate) struct InstanceState {
     pub poisoned: Option<Arc<str>>,
     /// Cleared while the instance is being instantiated: until then it cannot be entered.
     pub ready: bool,
+    /// Bytes copied into this instance's memory and out of it.
+    pub copied_in: u64,
+    pub copied_out: u64,
     pub handles: HandleTable,
 }
 
@@ -187,6 +196,8 @@ impl Runtime {
             may_leave: true,
             poisoned: None,
             ready: false,
+            copied_in: 0,
+            copied_out: 0,
             handles: HandleTable::new(),
         });
         (self.instances.len() - 1) as InstanceId
@@ -263,6 +274,7 @@ impl<T> Store<T> {
             host_raw: Vec::new(),
             host_func_ids: HashMap::new(),
             host_dtors: Vec::new(),
+            object_dtors: Vec::new(),
             limiter: Limiter { limits: Limits::default() },
         };
         let mut inner = wasmtime::Store::new(engine.core(), data);

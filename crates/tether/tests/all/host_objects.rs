@@ -156,3 +156,61 @@ fn the_host_object_cap_is_a_clear_error() {
     let err = store.push(1u32).unwrap_err();
     assert!(err.to_string().contains("host object limit exceeded"), "{err}");
 }
+
+#[test]
+fn a_drop_callback_receives_each_object_the_guest_drops() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    let mut linker = Linker::<Vec<u16>>::new(&engine);
+    let mut root = linker.root();
+    root.resource_host_with_drop::<Response>("response", |mut store, r: Response| {
+        store.data_mut().push(r.status);
+        Ok(())
+    })
+    .unwrap();
+    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
+        Ok((store.push(Response { status, body: vec![] })?,))
+    })
+    .unwrap();
+    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
+    root.method("[method]response.same", |_r: &mut Response, _store, (_other,): (tether::Borrow<Response>,)| Ok((true,)))
+        .unwrap();
+    root.func_wrap("[static]response.body-len", |mut store, (this,): (Own<Response>,)| {
+        Ok((store.take(this)?.body.len() as u32,))
+    })
+    .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance.get_typed_func::<(), ()>(&mut store, "leak-then-drop").unwrap();
+    f.call(&mut store, ()).unwrap();
+    assert_eq!(store.data(), &vec![1]);
+    assert_eq!(store.host_objects(), 0);
+}
+
+#[test]
+fn bytes_copied_are_counted_per_instance_and_direction() {
+    let wat = r#"(component
+      (core module $m
+        (memory (export "mem") 1)
+        (global $bump (mut i32) (i32.const 1024))
+        (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+          (local $r i32)
+          (local.set $r (global.get $bump))
+          (global.set $bump (i32.add (global.get $bump) (local.get 3)))
+          (local.get $r))
+        (func (export "echo") (param i32 i32) (result i32)
+          (i32.store (i32.const 0) (local.get 0))
+          (i32.store (i32.const 4) (local.get 1))
+          (i32.const 0)))
+      (core instance $i (instantiate $m))
+      (func (export "echo") (param "s" string) (result string)
+        (canon lift (core func $i "echo") (memory (core memory $i "mem")) (realloc (core func $i "realloc")))))"#;
+    let engine = Engine::default();
+    let component = Component::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    let echo = instance.get_typed_func::<(String,), (String,)>(&mut store, "echo").unwrap();
+    assert_eq!(echo.call(&mut store, ("x".repeat(1000),)).unwrap().0.len(), 1000);
+    let copied = instance.bytes_copied(&store);
+    assert_eq!(copied, tether::BytesCopied { into_guest: 1000, out_of_guest: 1000 });
+}
