@@ -7,3 +7,4 @@ mod linking;
 mod serialize;
 mod typed;
 mod guest;
+mod guest_typed;
