@@ -23,6 +23,11 @@ fn main() -> Result<()> {
 
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={}", guests_dir.display());
+    // Guests may take their WIT from the repository's `wit/` folder (`guests/article` does).
+    let wit_dir = manifest_dir.join("../../wit");
+    if let Ok(wit_dir) = wit_dir.canonicalize() {
+        println!("cargo:rerun-if-changed={}", wit_dir.display());
+    }
 
     check_target_installed()?;
 

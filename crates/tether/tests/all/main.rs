@@ -8,3 +8,7 @@ mod serialize;
 mod typed;
 mod guest;
 mod guest_typed;
+mod article;
+mod guest_resources;
+mod handle_churn;
+mod hostile;
