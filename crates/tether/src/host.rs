@@ -202,6 +202,8 @@ fn wrong_rust_type<R>(index: u32) -> anyhow::Error {
 /// Returning it to a guest moves ownership to the guest. A handle the host keeps is checked
 /// on every use: once the object is gone, using it is an error.
 pub struct Own<R> {
+    /// The store the object lives in.
+    pub(crate) store: u32,
     pub(crate) rt: u32,
     pub(crate) index: u32,
     pub(crate) generation: u32,
@@ -210,6 +212,8 @@ pub struct Own<R> {
 
 /// A borrowed handle to a host object of type `R`, valid for the call that received it.
 pub struct Borrow<R> {
+    /// The store the object lives in.
+    pub(crate) store: u32,
     pub(crate) rt: u32,
     pub(crate) index: u32,
     pub(crate) generation: u32,
@@ -238,28 +242,40 @@ impl<R> std::fmt::Debug for Borrow<R> {
 impl<R> Own<R> {
     /// A borrow of the same object.
     pub fn borrow(&self) -> Borrow<R> {
-        Borrow { rt: self.rt, index: self.index, generation: self.generation, _marker: PhantomData }
+        Borrow { store: self.store, rt: self.rt, index: self.index, generation: self.generation, _marker: PhantomData }
     }
 }
 
 /// A handle to a host object of type `R`: [`Own`] or [`Borrow`].
 pub trait AsHandle<R> {
-    /// The slot and generation.
+    /// The store, slot and generation.
     #[doc(hidden)]
-    fn slot(&self) -> (u32, u32);
+    fn slot(&self) -> (u32, u32, u32);
 }
 
 impl<R> AsHandle<R> for Own<R> {
-    fn slot(&self) -> (u32, u32) {
-        (self.index, self.generation)
+    fn slot(&self) -> (u32, u32, u32) {
+        (self.store, self.index, self.generation)
     }
 }
 
 impl<R> AsHandle<R> for Borrow<R> {
-    fn slot(&self) -> (u32, u32) {
-        (self.index, self.generation)
+    fn slot(&self) -> (u32, u32, u32) {
+        (self.store, self.index, self.generation)
     }
 }
+
+/// Checks that a handle belongs to this store.
+fn same_store(rt: &Runtime, store: u32) -> Result<()> {
+    if store != rt.store_id && store != UNKNOWN_STORE {
+        bail!("handle from another store: host objects can only be used in the store that holds them");
+    }
+    Ok(())
+}
+
+/// The store of a handle that arrived from a guest as a value: the runtime checks it
+/// against the guest's handle table instead.
+const UNKNOWN_STORE: u32 = u32::MAX;
 
 fn handle_from_val(v: Val, own: bool) -> Result<(u32, u32, u32)> {
     match v {
@@ -282,7 +298,7 @@ impl<R: Send + 'static> ComponentType for Own<R> {
     }
     fn from_val(v: Val) -> Result<Self> {
         let (rt, index, generation) = handle_from_val(v, true)?;
-        Ok(Own { rt, index, generation, _marker: PhantomData })
+        Ok(Own { store: UNKNOWN_STORE, rt, index, generation, _marker: PhantomData })
     }
 }
 
@@ -298,7 +314,7 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
     }
     fn from_val(v: Val) -> Result<Self> {
         let (rt, index, generation) = handle_from_val(v, false)?;
-        Ok(Borrow { rt, index, generation, _marker: PhantomData })
+        Ok(Borrow { store: UNKNOWN_STORE, rt, index, generation, _marker: PhantomData })
     }
 }
 
@@ -309,26 +325,30 @@ pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
     id
 }
 
-fn push_in<R: Send + 'static>(rt: &mut Runtime, value: R, parent: Option<(u32, u32)>) -> Result<Own<R>> {
-    if let Some((index, generation)) = parent {
+fn push_in<R: Send + 'static>(rt: &mut Runtime, value: R, parent: Option<(u32, u32, u32)>) -> Result<Own<R>> {
+    if let Some((store, index, generation)) = parent {
+        same_store(rt, store)?;
         rt.objects.slot(index, generation)?;
     }
     let ty = object_type::<R>(rt);
-    let (index, generation) = rt.objects.insert(ty, Box::new(value), parent.map(|p| p.0))?;
-    Ok(Own { rt: ty, index, generation, _marker: PhantomData })
+    let (index, generation) = rt.objects.insert(ty, Box::new(value), parent.map(|p| p.1))?;
+    Ok(Own { store: rt.store_id, rt: ty, index, generation, _marker: PhantomData })
 }
 
 fn get_in<'a, R: 'static>(rt: &'a Runtime, h: &impl AsHandle<R>) -> Result<&'a R> {
-    let (index, generation) = h.slot();
+    let (store, index, generation) = h.slot();
+    same_store(rt, store)?;
     rt.objects.get(index, generation)?.downcast_ref::<R>().ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn get_mut_in<'a, R: 'static>(rt: &'a mut Runtime, h: &impl AsHandle<R>) -> Result<&'a mut R> {
-    let (index, generation) = h.slot();
+    let (store, index, generation) = h.slot();
+    same_store(rt, store)?;
     rt.objects.get_mut(index, generation)?.downcast_mut::<R>().ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
+    same_store(rt, h.store)?;
     if !rt.objects.get(h.index, h.generation)?.is::<R>() {
         return Err(wrong_rust_type::<R>(h.index));
     }

@@ -214,3 +214,15 @@ fn bytes_copied_are_counted_per_instance_and_direction() {
     let copied = instance.bytes_copied(&store);
     assert_eq!(copied, tether::BytesCopied { into_guest: 1000, out_of_guest: 1000 });
 }
+
+#[test]
+fn a_handle_from_another_store_is_refused() {
+    let engine = Engine::default();
+    let mut a = Store::new(&engine, ());
+    let mut b = Store::new(&engine, ());
+    let from_a = a.push(1u32).unwrap();
+    b.push(2u32).unwrap();
+    let err = b.get(&from_a).unwrap_err();
+    assert!(err.to_string().contains("another store"), "{err}");
+    assert_eq!(*a.get(&from_a).unwrap(), 1);
+}
