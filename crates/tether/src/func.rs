@@ -287,8 +287,12 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 }
 
+/// The resource type of a host object handle that came through the raw path, which does not
+/// know it: the object's slot says.
+pub(crate) const UNKNOWN_RESOURCE_TYPE: u32 = u32::MAX;
+
 fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
-    if value.ty != rt {
+    if value.ty != rt && value.ty != UNKNOWN_RESOURCE_TYPE {
         return Err(Trap::host_type("mismatched resource types"));
     }
     if own && !value.own {
@@ -301,6 +305,8 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
     if rt.resource_types[ty as usize].objects {
         rt.objects.check(ty, value.index, value.generation).map_err(|e| Trap::host_type(e.to_string()))?;
+    } else if value.ty == UNKNOWN_RESOURCE_TYPE {
+        return Err(Trap::host_type("mismatched resource types"));
     }
     Ok(())
 }
@@ -544,28 +550,58 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
 pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) -> wasmtime::Func {
     let (params, results) = lowered.sig.lower_core_type();
     let ty = wasmtime::FuncType::new(store.engine(), params.iter().map(|t| core_val_type(*t)), results.iter().map(|t| core_val_type(*t)));
-    // A typed host function over scalars: raw core values in and out, nothing else.
+    // A typed host function over scalars and handles to host objects: raw core values in
+    // and out, with handles translated between the guest's table and the objects' slots.
     if let FuncDef::Host(i) = lowered.callee
         && let Some(raw) = store.data().host_raw[i as usize].clone()
-        && !lowered.sig.params_spill
-        && !lowered.sig.results_spill
+        && let Some(plan) = raw_plan(&store.data().rt, &lowered)
     {
         let instance = lowered.instance;
         let flat_results = lowered.sig.flat_results.clone();
         let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
-            if !caller.data().rt.instances[instance as usize].may_leave {
+            let rt = &mut caller.data_mut().rt;
+            if !rt.instances[instance as usize].may_leave {
                 return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
             }
             let mut args = [0u64; MAX_FLAT_PARAMS];
-            for (i, ty) in params.iter().enumerate() {
+            // Own handles lent as borrows for this call, as `lift_borrow` records them.
+            let mut lent = [0u32; MAX_FLAT_PARAMS];
+            let mut n_lent = 0;
+            let mut lifted = Ok(());
+            for (i, (ty, how)) in params.iter().zip(&plan.params).enumerate() {
                 // SAFETY: the core engine initialised every parameter slot before calling.
-                args[i] = raw_to_u64(unsafe { slots[i].assume_init() }, *ty);
+                let v = raw_to_u64(unsafe { slots[i].assume_init() }, *ty);
+                args[i] = match *how {
+                    RawValue::Scalar => v,
+                    RawValue::Handle { rt: ty, own } => match raw_lift_handle(rt, instance, ty, own, v as u32, &mut lent, &mut n_lent) {
+                        Ok(packed) => packed,
+                        Err(t) => {
+                            lifted = Err(t);
+                            break;
+                        }
+                    },
+                };
             }
-            let mut out = [0u64; MAX_FLAT_RESULTS];
-            let out = &mut out[..flat_results.len()];
-            raw(StoreContextMut(caller.as_context_mut()), &args[..params.len()], out).map_err(to_core)?;
+            let r = match lifted {
+                Ok(()) => {
+                    let mut out = [0u64; MAX_FLAT_RESULTS];
+                    raw(StoreContextMut(caller.as_context_mut()), &args[..params.len()], &mut out[..flat_results.len()]).map(|()| out)
+                }
+                Err(t) => Err(trap(t)),
+            };
+            let rt = &mut caller.data_mut().rt;
+            for &index in &lent[..n_lent] {
+                if let Ok(Slot::Own { lends, .. }) = rt.instances[instance as usize].handles.get_mut(index) {
+                    *lends -= 1;
+                }
+            }
+            let out = r.map_err(to_core)?;
             for (i, ty) in flat_results.iter().enumerate() {
-                slots[i] = MaybeUninit::new(u64_to_raw(out[i], *ty));
+                let v = match plan.results[i] {
+                    RawValue::Scalar => out[i],
+                    RawValue::Handle { rt: ty, .. } => u64::from(raw_lower_own(rt, instance, ty, out[i]).map_err(|t| to_core(trap(t)))?),
+                };
+                slots[i] = MaybeUninit::new(u64_to_raw(v, *ty));
             }
             Ok(())
         };
@@ -581,6 +617,98 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
     // SAFETY: `call_lowered` reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
     unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// How the raw path passes one flat value.
+#[derive(Clone, Copy)]
+enum RawValue {
+    Scalar,
+    /// A handle to a host object of store-level resource type `rt`.
+    Handle { rt: u32, own: bool },
+}
+
+struct RawPlan {
+    params: Vec<RawValue>,
+    results: Vec<RawValue>,
+}
+
+/// Whether a lowered function can take the raw path, and how: every parameter and result is a
+/// scalar or a handle to a host object, and nothing spills.
+fn raw_plan(rt: &crate::store::Runtime, l: &Lowered) -> Option<RawPlan> {
+    if l.sig.params_spill || l.sig.results_spill {
+        return None;
+    }
+    let classify = |ty: &tether_abi::Type, result: bool| -> Option<RawValue> {
+        use tether_abi::Type as Ty;
+        match ty {
+            Ty::Bool | Ty::S8 | Ty::U8 | Ty::S16 | Ty::U16 | Ty::S32 | Ty::U32 | Ty::S64 | Ty::U64 | Ty::F32 | Ty::F64 | Ty::Char => {
+                Some(RawValue::Scalar)
+            }
+            Ty::Own(r) | Ty::Borrow(r) => {
+                let rt_id = l.resources[r.0 as usize];
+                let own = matches!(ty, Ty::Own(_));
+                (rt.resource_types[rt_id as usize].objects && (own || !result)).then_some(RawValue::Handle { rt: rt_id, own })
+            }
+            _ => None,
+        }
+    };
+    let params = l.sig.params.iter().map(|t| classify(t, false)).collect::<Option<Vec<_>>>()?;
+    let results = l.sig.results.iter().map(|t| classify(t, true)).collect::<Option<Vec<_>>>()?;
+    Some(RawPlan { params, results })
+}
+
+/// Lifts a handle to a host object for the raw path: the guest's index becomes the object's
+/// slot and generation, packed. An `own` handle leaves the guest's table; borrowing an own
+/// handle lends it for the call (recorded in `lent`), as `lift_borrow` does.
+fn raw_lift_handle(
+    rt: &mut crate::store::Runtime,
+    instance: InstanceId,
+    ty: u32,
+    own: bool,
+    index: u32,
+    lent: &mut [u32; MAX_FLAT_PARAMS],
+    n_lent: &mut usize,
+) -> Result<u64, Trap> {
+    let table = &mut rt.instances[instance as usize].handles;
+    let rep = match table.get(index)? {
+        Slot::Own { rt: have, rep, lends } if have == ty => {
+            if own {
+                if lends != 0 {
+                    return Err(Trap::guest("cannot remove owned resource while borrowed"));
+                }
+                let children = rt.objects.children(rep);
+                if children != 0 {
+                    return Err(Trap::guest(format!(
+                        "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
+                    )));
+                }
+                rt.instances[instance as usize].handles.remove(index)?;
+            } else if let Ok(Slot::Own { lends, .. }) = rt.instances[instance as usize].handles.get_mut(index) {
+                *lends += 1;
+                lent[*n_lent] = index;
+                *n_lent += 1;
+            }
+            rep
+        }
+        Slot::Borrow { rt: have, rep, .. } if have == ty => {
+            if own {
+                return Err(Trap::guest(format!("cannot lift own handle from borrowed handle index {index}")));
+            }
+            rep
+        }
+        _ => return Err(wrong_type(index)),
+    };
+    let generation = rt.objects.generation(rep).unwrap_or(u32::MAX);
+    Ok(u64::from(rep) | (u64::from(generation) << 32))
+}
+
+/// Lowers an owned handle to a host object for the raw path: the packed slot and generation
+/// become a new entry in the guest's table.
+fn raw_lower_own(rt: &mut crate::store::Runtime, instance: InstanceId, ty: u32, packed: u64) -> Result<u32, Trap> {
+    let (index, generation) = (packed as u32, (packed >> 32) as u32);
+    rt.objects.check(ty, index, generation).map_err(|e| Trap::guest(format!("host function returned a bad handle: {e}")))?;
+    let cap = rt.handle_cap;
+    rt.instances[instance as usize].handles.add(Slot::Own { rt: ty, rep: index, lends: 0 }, cap)
 }
 
 pub(crate) fn core_val_type(t: CoreType) -> wasmtime::ValType {

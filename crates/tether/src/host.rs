@@ -287,6 +287,17 @@ fn handle_from_val(v: Val, own: bool) -> Result<(u32, u32, u32)> {
 }
 
 impl<R: Send + 'static> ComponentType for Own<R> {
+    const SCALAR: Option<tether_abi::CoreType> = Some(tether_abi::CoreType::I32);
+    const HANDLE: bool = true;
+
+    fn to_flat(&self) -> u64 {
+        u64::from(self.index) | (u64::from(self.generation) << 32)
+    }
+
+    fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
+        Ok(Own { store: UNKNOWN_STORE, rt: u32::MAX, index: v as u32, generation: (v >> 32) as u32, _marker: PhantomData })
+    }
+
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Own(_) => Ok(()),
@@ -303,6 +314,17 @@ impl<R: Send + 'static> ComponentType for Own<R> {
 }
 
 impl<R: Send + 'static> ComponentType for Borrow<R> {
+    const SCALAR: Option<tether_abi::CoreType> = Some(tether_abi::CoreType::I32);
+    const HANDLE: bool = true;
+
+    fn to_flat(&self) -> u64 {
+        u64::from(self.index) | (u64::from(self.generation) << 32)
+    }
+
+    fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
+        Ok(Borrow { store: UNKNOWN_STORE, rt: u32::MAX, index: v as u32, generation: (v >> 32) as u32, _marker: PhantomData })
+    }
+
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Borrow(_) => Ok(()),

@@ -273,7 +273,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
         R: crate::typed::ComponentNamedList,
     {
         let f = Arc::new(f);
-        let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_SCALAR && R::ALL_SCALAR {
+        let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && R::ALL_RAW {
             let f = f.clone();
             Some(Arc::new(move |store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
                 let p = P::from_flat(args).map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
@@ -368,6 +368,25 @@ impl<T: 'static> LinkerInstance<'_, T> {
         P: crate::typed::ComponentNamedList,
         Res: crate::typed::ComponentNamedList,
     {
+        let f = Arc::new(f);
+        let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && Res::ALL_RAW {
+            let f = f.clone();
+            Some(Arc::new(move |mut store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
+                let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
+                let mut object = store.0.data_mut().rt.objects.lend(index, generation)?;
+                let r = match object.downcast_mut::<R>() {
+                    Some(obj) => P::from_flat(&args[1..])
+                        .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
+                        .and_then(|p| f(obj, store.as_context_mut(), p)),
+                    None => Err(anyhow!("host object {index} is not a `{}`", std::any::type_name::<R>())),
+                };
+                store.0.data_mut().rt.objects.give_back(index, object);
+                r?.to_flat(out);
+                Ok(())
+            }))
+        } else {
+            None
+        };
         let dynamic = move |mut store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
             let (this, rest) = params.split_first().ok_or_else(|| anyhow!("method `{name_of}` received no `self`", name_of = std::any::type_name::<R>()))?;
             let crate::Val::Resource(handle) = this else { bail!("type mismatch: `self` is not a resource handle") };
@@ -391,7 +410,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params[1..]).map_err(|e| e.context("parameters do not match"))?;
             Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), None), self.shadowing)
+        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), raw), self.shadowing)
     }
 
     /// The nested instance `name`, created if absent.

@@ -100,6 +100,12 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     /// For scalar types, the one core value type they flatten to.
     const SCALAR: Option<CoreType> = None;
 
+    /// Whether this is a resource handle ([`Own`](crate::Own) or [`Borrow`](crate::Borrow)):
+    /// its flat value then packs a host object's slot (low 32 bits) and generation (high 32
+    /// bits), which the runtime translates to and from the guest's handle index.
+    #[doc(hidden)]
+    const HANDLE: bool = false;
+
     /// Checks that this Rust type fits the component type `ty`.
     fn typecheck(ty: &Type) -> Result<()>;
 
@@ -298,6 +304,10 @@ impl ComponentType for tether_abi::ResourceAny {
 pub trait ComponentNamedList: Sized + Send + Sync + 'static {
     /// Whether every element is a scalar.
     const ALL_SCALAR: bool;
+    /// Whether every element is a scalar or a resource handle: the raw path of host
+    /// functions takes these.
+    #[doc(hidden)]
+    const ALL_RAW: bool;
     /// How many elements.
     const LEN: usize;
     /// Checks every element against `tys`.
@@ -330,7 +340,8 @@ impl ComponentType for () {
 macro_rules! tuples {
     ($(($($n:tt $t:ident),*))*) => {$(
         impl<$($t: ComponentType),*> ComponentNamedList for ($($t,)*) {
-            const ALL_SCALAR: bool = true $(&& $t::SCALAR.is_some())*;
+            const ALL_SCALAR: bool = true $(&& $t::SCALAR.is_some() && !$t::HANDLE)*;
+            const ALL_RAW: bool = true $(&& $t::SCALAR.is_some())*;
             const LEN: usize = 0 $(+ { let _ = $n; 1 })*;
             #[allow(unused_variables)]
             fn typecheck(tys: &[Type]) -> Result<()> {
