@@ -14,6 +14,9 @@ pub struct TypeAttrs {
     pub krate: Option<Path>,
     /// `#[component(record)]`, `#[component(enum)]` or `#[component(variant)]`.
     pub kind: Option<(Kind, Span)>,
+    /// `#[component(bound = "R: Send + 'static")]`: the where-clause predicates of the impl,
+    /// in place of a `ComponentType` bound on each type parameter.
+    pub bound: Option<Vec<syn::WherePredicate>>,
 }
 
 /// The WIT type a Rust type is meant to stand for.
@@ -43,6 +46,16 @@ impl TypeAttrs {
                     }
                     return Ok(());
                 }
+                if meta.path.is_ident("bound") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    let parser = syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated;
+                    let predicates = syn::parse::Parser::parse_str(parser, &lit.value())
+                        .map_err(|e| syn::Error::new(lit.span(), format!("`bound` is not a list of where-clause predicates: {e}")))?;
+                    if out.bound.replace(predicates.into_iter().collect()).is_some() {
+                        return Err(meta.error("`bound` given twice"));
+                    }
+                    return Ok(());
+                }
                 let kind = if meta.path.is_ident("record") {
                     Kind::Record
                 } else if meta.path.is_ident("enum") {
@@ -53,7 +66,7 @@ impl TypeAttrs {
                     return Err(meta.error("`name` belongs on a field or an enum variant, not on the type"));
                 } else {
                     return Err(meta.error(if allow_kind {
-                        "unknown `component` attribute: expected `crate = path`, `record`, `enum` or `variant`"
+                        "unknown `component` attribute: expected `crate = path`, `bound = \"...\"`, `record`, `enum` or `variant`"
                     } else {
                         "unknown `component` attribute: expected `crate = path`"
                     }));

@@ -62,7 +62,7 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     };
     let helpers = support::helpers(&krate);
     let ident = &input.ident;
-    let generics = bounded(&input.generics, &krate);
+    let generics = bounded(&input.generics, &krate, attrs.bound.as_deref());
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     Ok(quote! {
         const _: () = {
@@ -76,9 +76,21 @@ pub fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     })
 }
 
-/// The type's generics with a `ComponentType` bound on each type parameter.
-fn bounded(generics: &Generics, krate: &TokenStream) -> Generics {
+/// The type's generics with a `ComponentType` bound on each type parameter, or with the
+/// predicates of `#[component(bound = "...")]` instead.
+fn bounded(
+    generics: &Generics,
+    krate: &TokenStream,
+    bound: Option<&[syn::WherePredicate]>,
+) -> Generics {
     let mut generics = generics.clone();
+    if let Some(bound) = bound {
+        generics
+            .make_where_clause()
+            .predicates
+            .extend(bound.iter().cloned());
+        return generics;
+    }
     for param in generics.type_params_mut() {
         param.bounds.push(parse_quote!(#krate::ComponentType));
     }

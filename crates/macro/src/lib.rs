@@ -1,6 +1,6 @@
 //! Macros that make Rust types stand for compound component value types in
 //! Tether: `#[derive(ComponentType)]` for WIT records, variants
-//! and enums, and [`flags!`] for WIT flags.
+//! and enums, and [`flags!`] for WIT flags; and [`bindgen!`], typed host bindings from WIT.
 //!
 //! Use them through the runtime, as `tether::ComponentType` and `tether::flags!`: the code
 //! they generate names the runtime as `::tether` (see `#[component(crate = path)]` to change
@@ -12,6 +12,7 @@ use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
 mod attrs;
+mod bindgen;
 #[cfg(doctest)]
 mod compile_fail;
 mod derive;
@@ -41,7 +42,9 @@ mod support;
 /// - `#[component(crate = path)]` on the type: the path to the runtime crate, `::tether` by
 ///   default.
 ///
-/// Type parameters get a `ComponentType` bound.
+/// Type parameters get a `ComponentType` bound, unless `#[component(bound = "...")]` on the
+/// type gives the impl's where-clause predicates instead (as in `bound = "R: Send + 'static"`
+/// for a record whose field is an `Own<R>`).
 ///
 /// # Example
 ///
@@ -135,4 +138,42 @@ pub fn flags(input: TokenStream) -> TokenStream {
     flags::expand(input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Generates typed host bindings from WIT: Rust types, a `Host` trait and `add_to_linker` for
+/// each imported interface, and a struct named after the world whose methods call its exports.
+///
+/// ```ignore
+/// mod bindings {
+///     ::tether::bindgen!({
+///         path: "wit/article",
+///         world: "article",
+///         with: { "tether:article/http/response": crate::Response },
+///     });
+/// }
+/// ```
+///
+/// The options:
+///
+/// - `path`: the WIT, relative to the crate's `Cargo.toml`: a `.wit` file, or a directory
+///   of them with an optional `deps` folder; `wit` by default.
+/// - `world`: the world's name, or `ns:pkg/world`; optional when the package has one world.
+///   `bindgen!("name")` is short for `bindgen!({ world: "name" })`.
+/// - `with`: imported resources mapped to Rust types, by `ns:pkg/iface/resource`. A resource
+///   not mapped is an associated type of its interface's `Host` trait.
+/// - `deps`: more WIT packages, relative to `Cargo.toml`: files, or directories whose `.wit`
+///   files are each one package.
+/// - `features`, `all_features`: which `@unstable` items to include.
+///
+/// Invoke it inside a module of its own: the bindings define modules named after the WIT
+/// packages' namespaces (such as `tether` or `wasi`), which would otherwise sit beside the
+/// crates of the same name. Name the macro as `::tether::bindgen!` for the same reason.
+///
+/// Bad WIT, an unknown world or a `with` key that names no imported resource is a compile
+/// error whose message gives the WIT file, line and column. `docs/bindgen.md` in the
+/// repository shows what is generated for each kind of item.
+#[proc_macro]
+pub fn bindgen(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as bindgen::Input);
+    bindgen::expand(input).into()
 }

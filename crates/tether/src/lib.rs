@@ -51,4 +51,4 @@ pub use resources::{Resource, ResourceAnyExt, ResourceType};
 pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
 pub use tether_abi::{ResourceAny, Type, Val};
 pub use typed::{ComponentNamedList, ComponentType, TypedFunc};
-pub use tether_macro::{ComponentType, flags};
+pub use tether_macro::{ComponentType, bindgen, flags};

@@ -12,3 +12,4 @@ mod article;
 mod guest_resources;
 mod handle_churn;
 mod hostile;
+mod bindgen;
