@@ -75,7 +75,12 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
         let encoding = self.0.string_encoding();
         let budget = self.0.copy_budget();
-        let mut src = SliceSrc { mem: self.0.memory()?, encoding, budget, used: 0 };
+        let mut src = SliceSrc {
+            mem: self.0.memory()?,
+            encoding,
+            budget,
+            used: 0,
+        };
         let v = load_in(&mut src, ty, off);
         let used = src.used;
         if used != 0 {
@@ -88,7 +93,12 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
         let encoding = self.0.string_encoding();
         let budget = self.0.copy_budget();
-        let mut src = SliceSrc { mem: self.0.memory()?, encoding, budget, used: 0 };
+        let mut src = SliceSrc {
+            mem: self.0.memory()?,
+            encoding,
+            budget,
+            used: 0,
+        };
         let v = load_elems(&mut src, elem, base, len);
         let used = src.used;
         if used != 0 {

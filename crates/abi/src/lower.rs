@@ -76,7 +76,10 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
 
     #[inline]
     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
-        self.0.charge(u64::from(size.saturating_sub(if old == 0 { 0 } else { old_size })), true)?;
+        self.0.charge(
+            u64::from(size.saturating_sub(if old == 0 { 0 } else { old_size })),
+            true,
+        )?;
         self.0.realloc(old, old_size, align, size)
     }
 

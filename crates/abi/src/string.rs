@@ -182,7 +182,11 @@ fn block(mem: &mut [u8], ptr: u32, len: usize) -> Result<&mut [u8], Trap> {
     let start = ptr as usize;
     match mem.get_mut(start..).and_then(|m| m.get_mut(..len)) {
         Some(block) => Ok(block),
-        None => Err(trap::realloc_out_of_bounds("string content", ptr, len as u32)),
+        None => Err(trap::realloc_out_of_bounds(
+            "string content",
+            ptr,
+            len as u32,
+        )),
     }
 }
 

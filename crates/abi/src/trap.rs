@@ -153,5 +153,7 @@ pub(crate) fn unreachable(what: &str) -> Trap {
 /// The call copied more bytes than its budget allows.
 #[cold]
 pub(crate) fn copy_limit(budget: u64) -> Trap {
-    Trap::guest(format!("copy limit exceeded: the call would copy more than {budget} bytes between host and guest"))
+    Trap::guest(format!(
+        "copy limit exceeded: the call would copy more than {budget} bytes between host and guest"
+    ))
 }

@@ -115,7 +115,10 @@ impl ResourceAny {
     /// A borrow of the same resource, to pass where `borrow<T>` is expected while keeping
     /// ownership.
     pub fn borrowed(&self) -> ResourceAny {
-        ResourceAny { own: false, ..*self }
+        ResourceAny {
+            own: false,
+            ..*self
+        }
     }
 }
 

@@ -74,8 +74,13 @@ fn main() -> anyhow::Result<()> {
     root.func_wrap("add", |_, (a, b): (u32, u32)| Ok((a.wrapping_add(b),)))?;
     root.func_new("noop-dyn", |_, _, _| Ok(()))?;
     root.resource_host::<Response>("response")?;
-    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| Ok((store.push(Response { status })?,)))?;
-    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,)))?;
+    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
+        Ok((store.push(Response { status })?,))
+    })?;
+    root.method(
+        "[method]response.status",
+        |r: &mut Response, _store, (): ()| Ok((r.status,)),
+    )?;
     let mut store = Store::new(&engine, ());
     let instance = linker.instantiate(&mut store, &component)?;
     let n = 2_000_000u32;

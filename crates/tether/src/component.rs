@@ -43,7 +43,10 @@ impl Component {
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Component> {
         let def = crate::translate::translate(engine, bytes)?;
         check_root_restrictions(&def)?;
-        Ok(Component { def: Arc::new(def), binary: bytes.into() })
+        Ok(Component {
+            def: Arc::new(def),
+            binary: bytes.into(),
+        })
     }
 
     /// Serializes the compiled component, so that [`Component::deserialize`] can load it
@@ -105,18 +108,27 @@ impl Component {
         let len = r.u64()?;
         let binary = r.take(usize::try_from(len)?)?;
         if r.pos != bytes.len() {
-            bail!("serialized component has {} trailing bytes", bytes.len() - r.pos);
+            bail!(
+                "serialized component has {} trailing bytes",
+                bytes.len() - r.pos
+            );
         }
         let def = crate::translate::translate_with(engine, binary, &mut |_, offset| {
-            modules
-                .pop_front()
-                .ok_or_else(|| anyhow::anyhow!("serialized component lacks the core module at offset {offset:#x}"))
+            modules.pop_front().ok_or_else(|| {
+                anyhow::anyhow!("serialized component lacks the core module at offset {offset:#x}")
+            })
         })?;
         if !modules.is_empty() {
-            bail!("serialized component has {} core modules too many", modules.len());
+            bail!(
+                "serialized component has {} core modules too many",
+                modules.len()
+            );
         }
         check_root_restrictions(&def)?;
-        Ok(Component { def: Arc::new(def), binary: binary.into() })
+        Ok(Component {
+            def: Arc::new(def),
+            binary: binary.into(),
+        })
     }
 
     pub(crate) fn def(&self) -> &Arc<ComponentDef> {
@@ -155,7 +167,9 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let Some(end) = end else { bail!("serialized component is truncated") };
+        let Some(end) = end else {
+            bail!("serialized component is truncated")
+        };
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -176,14 +190,22 @@ fn check_root_restrictions(def: &ComponentDef) -> Result<()> {
     }
     for (name, ty) in &def.exports {
         if let ComponentEntityType::Component(_) = ty {
-            bail!("exporting a component from the root component is not supported (export `{name}`)");
+            bail!(
+                "exporting a component from the root component is not supported (export `{name}`)"
+            );
         }
     }
     for item in &def.items {
-        if let crate::translate::Item::Export { name, kind: wasmparser::ComponentExternalKind::Func, index } = item
+        if let crate::translate::Item::Export {
+            name,
+            kind: wasmparser::ComponentExternalKind::Func,
+            index,
+        } = item
             && reexports_import(def, *index)
         {
-            bail!("component export `{name}` is a reexport of an imported function which is not implemented");
+            bail!(
+                "component export `{name}` is a reexport of an imported function which is not implemented"
+            );
         }
     }
     Ok(())
@@ -198,7 +220,11 @@ fn reexports_import(def: &ComponentDef, index: u32) -> bool {
         match item {
             Item::Import { kind: K::Func, .. } => funcs.push(true),
             Item::AliasExport { kind: K::Func, .. } | Item::Lift { .. } => funcs.push(false),
-            Item::Export { kind: K::Func, index: i, .. } => {
+            Item::Export {
+                kind: K::Func,
+                index: i,
+                ..
+            } => {
                 let v = funcs.get(*i as usize).copied().unwrap_or(false);
                 funcs.push(v);
             }
@@ -217,7 +243,8 @@ pub struct Module {
 impl Module {
     /// Compiles a core module from its binary or text form.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
-        let core = wasmtime::Module::new(engine.core(), bytes.as_ref()).map_err(anyhow::Error::from)?;
+        let core =
+            wasmtime::Module::new(engine.core(), bytes.as_ref()).map_err(anyhow::Error::from)?;
         Ok(Module { core })
     }
 }

@@ -61,7 +61,11 @@ impl Config {
             | WasmFeatures::CM_ERROR_CONTEXT;
         // Async, threading and error-context validate so that components using them load;
         // instantiating one that uses them reports `unsupported`.
-        Config { features, fuel: false, epoch_interruption: false }
+        Config {
+            features,
+            fuel: false,
+            epoch_interruption: false,
+        }
     }
 
     /// Switches a WebAssembly feature on or off by the name that `.wast` headers use

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use tether_abi::{
-    Context, CoreType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex, SourceEncoding,
-    StringEncoding, Trap, Val,
+    Context, CoreType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex,
+    SourceEncoding, StringEncoding, Trap, Val,
 };
 use wasmtime::{AsContextMut as _, ValRaw};
 
@@ -68,15 +68,26 @@ pub(crate) fn make_unsupported<T: 'static>(
     let ty = wasmtime::FuncType::new(store.engine(), params, results);
     let what: Arc<str> = what.into();
     // The built-ins that the specification lets run while the instance may not leave.
-    let checks_may_leave = !["ContextGet", "ContextSet", "BackpressureInc", "BackpressureDec"]
-        .iter()
-        .any(|name| what.contains(&format!("`{name}`")));
-    Ok(wasmtime::Func::new(store, ty, move |caller: wasmtime::Caller<'_, StoreData<T>>, _params, _results| {
-        if checks_may_leave && !caller.data().rt.instances[instance as usize].may_leave {
-            return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
-        }
-        Err(to_core(unsupported_call(&what)))
-    }))
+    let checks_may_leave = ![
+        "ContextGet",
+        "ContextSet",
+        "BackpressureInc",
+        "BackpressureDec",
+    ]
+    .iter()
+    .any(|name| what.contains(&format!("`{name}`")));
+    Ok(wasmtime::Func::new(
+        store,
+        ty,
+        move |caller: wasmtime::Caller<'_, StoreData<T>>, _params, _results| {
+            if checks_may_leave && !caller.data().rt.instances[instance as usize].may_leave {
+                return Err(to_core(trap(Trap::guest(
+                    "cannot leave component instance",
+                ))));
+            }
+            Err(to_core(unsupported_call(&what)))
+        },
+    ))
 }
 
 /// A `canon lift`ed function of one instance.
@@ -149,9 +160,17 @@ impl<T> Context for Cx<'_, '_, T> {
         }
     }
 
-    fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Trap> {
+    fn realloc(
+        &mut self,
+        old_ptr: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Trap> {
         let Some(realloc) = self.opts.realloc else {
-            return Err(Trap::guest("no `realloc` canonical option given, but the type needs one"));
+            return Err(Trap::guest(
+                "no `realloc` canonical option given, but the type needs one",
+            ));
         };
         let inst = self.instance as usize;
         self.store.data_mut().rt.instances[inst].may_leave = false;
@@ -168,7 +187,10 @@ impl<T> Context for Cx<'_, '_, T> {
         self.store.data_mut().rt.instances[inst].may_leave = true;
         match r {
             Ok(()) => Ok(args[0].get_i32() as u32),
-            Err(e) => Err(Trap::guest(format!("realloc trapped: {}", describe_error(&e.into())))),
+            Err(e) => Err(Trap::guest(format!(
+                "realloc trapped: {}",
+                describe_error(&e.into())
+            ))),
         }
     }
 
@@ -201,7 +223,11 @@ impl<T> Context for Cx<'_, '_, T> {
         let rt = self.resources[resource.0 as usize];
         let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
         match table.remove(index)? {
-            Slot::Own { rt: have, rep, lends } => {
+            Slot::Own {
+                rt: have,
+                rep,
+                lends,
+            } => {
                 if have != rt {
                     return Err(wrong_type(index));
                 }
@@ -219,13 +245,20 @@ impl<T> Context for Cx<'_, '_, T> {
                     }
                     generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
                 }
-                Ok(ResourceAny { ty: rt, index: rep, generation, own: true })
+                Ok(ResourceAny {
+                    ty: rt,
+                    index: rep,
+                    generation,
+                    own: true,
+                })
             }
             Slot::Borrow { rt: have, .. } => {
                 if have != rt {
                     return Err(wrong_type(index));
                 }
-                Err(Trap::guest(format!("cannot lift own handle from borrowed handle index {index}")))
+                Err(Trap::guest(format!(
+                    "cannot lift own handle from borrowed handle index {index}"
+                )))
             }
             Slot::Free { .. } => Err(Trap::guest(format!("unknown handle index {index}"))),
         }
@@ -234,9 +267,15 @@ impl<T> Context for Cx<'_, '_, T> {
     fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         let rt = self.resources[resource.0 as usize];
         let data = self.store.data_mut();
-        let slot = data.rt.instances[self.instance as usize].handles.get_mut(index)?;
+        let slot = data.rt.instances[self.instance as usize]
+            .handles
+            .get_mut(index)?;
         let rep = match slot {
-            Slot::Own { rt: have, rep, lends } => {
+            Slot::Own {
+                rt: have,
+                rep,
+                lends,
+            } => {
                 if *have != rt {
                     return Err(wrong_type(index));
                 }
@@ -252,14 +291,21 @@ impl<T> Context for Cx<'_, '_, T> {
             Slot::Free { .. } => return Err(Trap::guest(format!("unknown handle index {index}"))),
         };
         if matches!(slot, Slot::Own { .. }) {
-            data.rt.scopes[self.scope].lenders.push((self.instance, index));
+            data.rt.scopes[self.scope]
+                .lenders
+                .push((self.instance, index));
         }
         let generation = if data.rt.resource_types[rt as usize].objects {
             data.rt.objects.generation(rep).unwrap_or(u32::MAX)
         } else {
             0
         };
-        Ok(ResourceAny { ty: rt, index: rep, generation, own: false })
+        Ok(ResourceAny {
+            ty: rt,
+            index: rep,
+            generation,
+            own: false,
+        })
     }
 
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
@@ -268,7 +314,14 @@ impl<T> Context for Cx<'_, '_, T> {
         let data = self.store.data_mut();
         check_object(&data.rt, rt, value)?;
         let cap = data.rt.handle_cap;
-        data.rt.instances[self.instance as usize].handles.add(Slot::Own { rt, rep: value.index, lends: 0 }, cap)
+        data.rt.instances[self.instance as usize].handles.add(
+            Slot::Own {
+                rt,
+                rep: value.index,
+                lends: 0,
+            },
+            cap,
+        )
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
@@ -281,7 +334,14 @@ impl<T> Context for Cx<'_, '_, T> {
         }
         let scope = self.scope as u32;
         let cap = data.rt.handle_cap;
-        let i = data.rt.instances[self.instance as usize].handles.add(Slot::Borrow { rt, rep: value.index, scope }, cap)?;
+        let i = data.rt.instances[self.instance as usize].handles.add(
+            Slot::Borrow {
+                rt,
+                rep: value.index,
+                scope,
+            },
+            cap,
+        )?;
         data.rt.scopes[self.scope].borrows += 1;
         Ok(i)
     }
@@ -304,7 +364,9 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
 /// For object-backed resource types, checks that the object the host hands over still exists.
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
     if rt.resource_types[ty as usize].objects {
-        rt.objects.check(ty, value.index, value.generation).map_err(|e| Trap::host_type(e.to_string()))?;
+        rt.objects
+            .check(ty, value.index, value.generation)
+            .map_err(|e| Trap::host_type(e.to_string()))?;
     } else if value.ty == UNKNOWN_RESOURCE_TYPE {
         return Err(Trap::host_type("mismatched resource types"));
     }
@@ -345,8 +407,12 @@ pub(crate) fn from_core(e: wasmtime::Error) -> anyhow::Error {
                 let wasm_trap = e.downcast_ref::<wasmtime::Trap>().copied();
                 let e = anyhow::Error::from(e);
                 match wasm_trap {
-                    Some(wasmtime::Trap::OutOfFuel) => e.context("fuel exhausted: the guest used all the fuel its store was given"),
-                    Some(wasmtime::Trap::Interrupt) => e.context("deadline exceeded: the guest ran past its store's epoch deadline"),
+                    Some(wasmtime::Trap::OutOfFuel) => {
+                        e.context("fuel exhausted: the guest used all the fuel its store was given")
+                    }
+                    Some(wasmtime::Trap::Interrupt) => e.context(
+                        "deadline exceeded: the guest ran past its store's epoch deadline",
+                    ),
                     Some(t) => e.context(format!("wasm trap: {t}")),
                     None => e,
                 }
@@ -413,7 +479,11 @@ pub(crate) fn call_lifted<T, R>(
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
-    store.data_mut().rt.enter(f.instance, caller).map_err(trap)?;
+    store
+        .data_mut()
+        .rt
+        .enter(f.instance, caller)
+        .map_err(trap)?;
     let scope = {
         let rt = &mut store.data_mut().rt;
         rt.scopes.push(Scope::default());
@@ -466,7 +536,10 @@ pub(crate) fn call_lifted_scalar<T, R>(
         }
         Ok(r)
     });
-    store.data_mut().rt.leave(f.instance, None, r.as_ref().err());
+    store
+        .data_mut()
+        .rt
+        .leave(f.instance, None, r.as_ref().err());
     r
 }
 
@@ -482,7 +555,14 @@ fn call_lifted_inner<T, R>(
     let (core_params, core_results) = sig.lift_core_type();
     let mut flat = Vec::with_capacity(core_params.len());
     {
-        let mut cx = Cx { store, opts: &f.opts, instance: f.instance, resources: &f.resources, scope, source };
+        let mut cx = Cx {
+            store,
+            opts: &f.opts,
+            instance: f.instance,
+            resources: &f.resources,
+            scope,
+            source,
+        };
         tether_abi::lower_flat_values(&mut cx, MAX_FLAT_PARAMS, args, &sig.params, None, &mut flat)
             .map_err(lower_error)?;
     }
@@ -495,10 +575,22 @@ fn call_lifted_inner<T, R>(
     // `lift_core_type` computes, the buffer holds its parameters in that order and has room
     // for its results, and the function belongs to this store.
     unsafe { f.core.call_unchecked(&mut *store, buf.as_mut_slice()) }.map_err(from_core)?;
-    let raw_results: Vec<u64> = buf.iter().zip(&core_results).map(|(r, ty)| raw_to_u64(*r, *ty)).collect();
+    let raw_results: Vec<u64> = buf
+        .iter()
+        .zip(&core_results)
+        .map(|(r, ty)| raw_to_u64(*r, *ty))
+        .collect();
     let results = {
-        let mut cx = Cx { store, opts: &f.opts, instance: f.instance, resources: &f.resources, scope, source: SourceEncoding::Utf8 };
-        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_RESULTS, &raw_results, &sig.results).map_err(trap)?
+        let mut cx = Cx {
+            store,
+            opts: &f.opts,
+            instance: f.instance,
+            resources: &f.resources,
+            scope,
+            source: SourceEncoding::Utf8,
+        };
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_RESULTS, &raw_results, &sig.results)
+            .map_err(trap)?
     };
     let r = on_results(store, results)?;
     if let Some(post) = f.opts.post_return {
@@ -512,7 +604,9 @@ fn call_lifted_inner<T, R>(
         res.map_err(from_core)?;
     }
     if store.data().rt.scopes[scope].borrows != 0 {
-        return Err(trap(Trap::guest("borrow handles still remain at the end of the call")));
+        return Err(trap(Trap::guest(
+            "borrow handles still remain at the end of the call",
+        )));
     }
     Ok(r)
 }
@@ -549,7 +643,11 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
 /// Creates the core function that a `canon lower` produces.
 pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) -> wasmtime::Func {
     let (params, results) = lowered.sig.lower_core_type();
-    let ty = wasmtime::FuncType::new(store.engine(), params.iter().map(|t| core_val_type(*t)), results.iter().map(|t| core_val_type(*t)));
+    let ty = wasmtime::FuncType::new(
+        store.engine(),
+        params.iter().map(|t| core_val_type(*t)),
+        results.iter().map(|t| core_val_type(*t)),
+    );
     // A typed host function over scalars and handles to host objects: raw core values in
     // and out, with handles translated between the guest's table and the objects' slots.
     if let FuncDef::Host(i) = lowered.callee
@@ -558,10 +656,14 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
     {
         let instance = lowered.instance;
         let flat_results = lowered.sig.flat_results.clone();
-        let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
+        let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                         slots: &mut [MaybeUninit<ValRaw>]|
+              -> wasmtime::Result<()> {
             let rt = &mut caller.data_mut().rt;
             if !rt.instances[instance as usize].may_leave {
-                return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
+                return Err(to_core(trap(Trap::guest(
+                    "cannot leave component instance",
+                ))));
             }
             let mut args = [0u64; MAX_FLAT_PARAMS];
             // Own handles lent as borrows for this call, as `lift_borrow` records them.
@@ -573,7 +675,15 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
                 let v = raw_to_u64(unsafe { slots[i].assume_init() }, *ty);
                 args[i] = match *how {
                     RawValue::Scalar => v,
-                    RawValue::Handle { rt: ty, own } => match raw_lift_handle(rt, instance, ty, own, v as u32, &mut lent, &mut n_lent) {
+                    RawValue::Handle { rt: ty, own } => match raw_lift_handle(
+                        rt,
+                        instance,
+                        ty,
+                        own,
+                        v as u32,
+                        &mut lent,
+                        &mut n_lent,
+                    ) {
                         Ok(packed) => packed,
                         Err(t) => {
                             lifted = Err(t);
@@ -585,13 +695,20 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
             let r = match lifted {
                 Ok(()) => {
                     let mut out = [0u64; MAX_FLAT_RESULTS];
-                    raw(StoreContextMut(caller.as_context_mut()), &args[..params.len()], &mut out[..flat_results.len()]).map(|()| out)
+                    raw(
+                        StoreContextMut(caller.as_context_mut()),
+                        &args[..params.len()],
+                        &mut out[..flat_results.len()],
+                    )
+                    .map(|()| out)
                 }
                 Err(t) => Err(trap(t)),
             };
             let rt = &mut caller.data_mut().rt;
             for &index in &lent[..n_lent] {
-                if let Ok(Slot::Own { lends, .. }) = rt.instances[instance as usize].handles.get_mut(index) {
+                if let Ok(Slot::Own { lends, .. }) =
+                    rt.instances[instance as usize].handles.get_mut(index)
+                {
                     *lends -= 1;
                 }
             }
@@ -599,7 +716,9 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
             for (i, ty) in flat_results.iter().enumerate() {
                 let v = match plan.results[i] {
                     RawValue::Scalar => out[i],
-                    RawValue::Handle { rt: ty, .. } => u64::from(raw_lower_own(rt, instance, ty, out[i]).map_err(|t| to_core(trap(t)))?),
+                    RawValue::Handle { rt: ty, .. } => u64::from(
+                        raw_lower_own(rt, instance, ty, out[i]).map_err(|t| to_core(trap(t)))?,
+                    ),
                 };
                 slots[i] = MaybeUninit::new(u64_to_raw(v, *ty));
             }
@@ -610,7 +729,9 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
         return unsafe { wasmtime::Func::new_unchecked(store, ty, host) };
     }
     let lowered = Arc::new(lowered);
-    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>, slots: &mut [MaybeUninit<ValRaw>]| -> wasmtime::Result<()> {
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
         let mut store = caller.as_context_mut();
         call_lowered(&mut store, &lowered, &params, slots).map_err(to_core)
     };
@@ -624,7 +745,10 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
 enum RawValue {
     Scalar,
     /// A handle to a host object of store-level resource type `rt`.
-    Handle { rt: u32, own: bool },
+    Handle {
+        rt: u32,
+        own: bool,
+    },
 }
 
 struct RawPlan {
@@ -641,19 +765,39 @@ fn raw_plan(rt: &crate::store::Runtime, l: &Lowered) -> Option<RawPlan> {
     let classify = |ty: &tether_abi::Type, result: bool| -> Option<RawValue> {
         use tether_abi::Type as Ty;
         match ty {
-            Ty::Bool | Ty::S8 | Ty::U8 | Ty::S16 | Ty::U16 | Ty::S32 | Ty::U32 | Ty::S64 | Ty::U64 | Ty::F32 | Ty::F64 | Ty::Char => {
-                Some(RawValue::Scalar)
-            }
+            Ty::Bool
+            | Ty::S8
+            | Ty::U8
+            | Ty::S16
+            | Ty::U16
+            | Ty::S32
+            | Ty::U32
+            | Ty::S64
+            | Ty::U64
+            | Ty::F32
+            | Ty::F64
+            | Ty::Char => Some(RawValue::Scalar),
             Ty::Own(r) | Ty::Borrow(r) => {
                 let rt_id = l.resources[r.0 as usize];
                 let own = matches!(ty, Ty::Own(_));
-                (rt.resource_types[rt_id as usize].objects && (own || !result)).then_some(RawValue::Handle { rt: rt_id, own })
+                (rt.resource_types[rt_id as usize].objects && (own || !result))
+                    .then_some(RawValue::Handle { rt: rt_id, own })
             }
             _ => None,
         }
     };
-    let params = l.sig.params.iter().map(|t| classify(t, false)).collect::<Option<Vec<_>>>()?;
-    let results = l.sig.results.iter().map(|t| classify(t, true)).collect::<Option<Vec<_>>>()?;
+    let params = l
+        .sig
+        .params
+        .iter()
+        .map(|t| classify(t, false))
+        .collect::<Option<Vec<_>>>()?;
+    let results = l
+        .sig
+        .results
+        .iter()
+        .map(|t| classify(t, true))
+        .collect::<Option<Vec<_>>>()?;
     Some(RawPlan { params, results })
 }
 
@@ -671,7 +815,11 @@ fn raw_lift_handle(
 ) -> Result<u64, Trap> {
     let table = &mut rt.instances[instance as usize].handles;
     let rep = match table.get(index)? {
-        Slot::Own { rt: have, rep, lends } if have == ty => {
+        Slot::Own {
+            rt: have,
+            rep,
+            lends,
+        } if have == ty => {
             if own {
                 if lends != 0 {
                     return Err(Trap::guest("cannot remove owned resource while borrowed"));
@@ -683,7 +831,9 @@ fn raw_lift_handle(
                     )));
                 }
                 rt.instances[instance as usize].handles.remove(index)?;
-            } else if let Ok(Slot::Own { lends, .. }) = rt.instances[instance as usize].handles.get_mut(index) {
+            } else if let Ok(Slot::Own { lends, .. }) =
+                rt.instances[instance as usize].handles.get_mut(index)
+            {
                 *lends += 1;
                 lent[*n_lent] = index;
                 *n_lent += 1;
@@ -692,7 +842,9 @@ fn raw_lift_handle(
         }
         Slot::Borrow { rt: have, rep, .. } if have == ty => {
             if own {
-                return Err(Trap::guest(format!("cannot lift own handle from borrowed handle index {index}")));
+                return Err(Trap::guest(format!(
+                    "cannot lift own handle from borrowed handle index {index}"
+                )));
             }
             rep
         }
@@ -704,11 +856,25 @@ fn raw_lift_handle(
 
 /// Lowers an owned handle to a host object for the raw path: the packed slot and generation
 /// become a new entry in the guest's table.
-fn raw_lower_own(rt: &mut crate::store::Runtime, instance: InstanceId, ty: u32, packed: u64) -> Result<u32, Trap> {
+fn raw_lower_own(
+    rt: &mut crate::store::Runtime,
+    instance: InstanceId,
+    ty: u32,
+    packed: u64,
+) -> Result<u32, Trap> {
     let (index, generation) = (packed as u32, (packed >> 32) as u32);
-    rt.objects.check(ty, index, generation).map_err(|e| Trap::guest(format!("host function returned a bad handle: {e}")))?;
+    rt.objects
+        .check(ty, index, generation)
+        .map_err(|e| Trap::guest(format!("host function returned a bad handle: {e}")))?;
     let cap = rt.handle_cap;
-    rt.instances[instance as usize].handles.add(Slot::Own { rt: ty, rep: index, lends: 0 }, cap)
+    rt.instances[instance as usize].handles.add(
+        Slot::Own {
+            rt: ty,
+            rep: index,
+            lends: 0,
+        },
+        cap,
+    )
 }
 
 pub(crate) fn core_val_type(t: CoreType) -> wasmtime::ValType {
@@ -735,7 +901,11 @@ fn call_lowered<T: 'static>(
         // SAFETY: the core engine initialised every parameter slot before calling.
         .map(|(ty, s)| raw_to_u64(unsafe { s.assume_init() }, *ty))
         .collect();
-    let out_ptr = if l.sig.results_spill { args.last().map(|p| *p as u32) } else { None };
+    let out_ptr = if l.sig.results_spill {
+        args.last().map(|p| *p as u32)
+    } else {
+        None
+    };
     let scope = {
         let rt = &mut store.data_mut().rt;
         rt.scopes.push(Scope::default());
@@ -770,15 +940,41 @@ fn call_lowered_inner<T: 'static>(
     out_ptr: Option<u32>,
 ) -> Result<Vec<u64>> {
     let params = {
-        let mut cx = Cx { store, opts: &l.opts, instance: l.instance, resources: &l.resources, scope, source: SourceEncoding::Utf8 };
-        let param_args = if out_ptr.is_some() { &args[..args.len() - 1] } else { args };
-        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params).map_err(trap)?
+        let mut cx = Cx {
+            store,
+            opts: &l.opts,
+            instance: l.instance,
+            resources: &l.resources,
+            scope,
+            source: SourceEncoding::Utf8,
+        };
+        let param_args = if out_ptr.is_some() {
+            &args[..args.len() - 1]
+        } else {
+            args
+        };
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params)
+            .map_err(trap)?
     };
     let lower_results = |store: &mut Wt<'_, T>, results: Vec<Val>| -> Result<Vec<u64>> {
         let mut flat = Vec::with_capacity(1);
-        let mut cx = Cx { store, opts: &l.opts, instance: l.instance, resources: &l.resources, scope, source: SourceEncoding::Utf8 };
-        tether_abi::lower_flat_values(&mut cx, MAX_FLAT_RESULTS, &results, &l.sig.results, out_ptr, &mut flat)
-            .map_err(lower_error)?;
+        let mut cx = Cx {
+            store,
+            opts: &l.opts,
+            instance: l.instance,
+            resources: &l.resources,
+            scope,
+            source: SourceEncoding::Utf8,
+        };
+        tether_abi::lower_flat_values(
+            &mut cx,
+            MAX_FLAT_RESULTS,
+            &results,
+            &l.sig.results,
+            out_ptr,
+            &mut flat,
+        )
+        .map_err(lower_error)?;
         Ok(flat)
     };
     match &l.callee {
@@ -791,29 +987,44 @@ fn call_lowered_inner<T: 'static>(
                 for p in &mut params {
                     crate::resources::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
                 }
-                let r = f(StoreContextMut(store.as_context_mut()), &params, &mut results);
+                let r = f(
+                    StoreContextMut(store.as_context_mut()),
+                    &params,
+                    &mut results,
+                );
                 crate::resources::release_borrows(&mut store.data_mut().rt, &borrows);
                 r?;
-                for v in &mut results {
-                    crate::resources::from_embedder(&mut store.data_mut().rt, v)
+                for (v, ty) in results.iter_mut().zip(&l.sig.results) {
+                    crate::resources::from_embedder(&mut store.data_mut().rt, v, ty)
                         .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
                 }
             } else {
-                f(StoreContextMut(store.as_context_mut()), &params, &mut results)?;
+                f(
+                    StoreContextMut(store.as_context_mut()),
+                    &params,
+                    &mut results,
+                )?;
             }
             let mut cx_source = lower_results(store, results);
             if let Err(e) = &cx_source
                 && e.downcast_ref::<GuestTrap>().is_none()
             {
-                cx_source = Err(anyhow!("host function returned a value of the wrong type: {e}"));
+                cx_source = Err(anyhow!(
+                    "host function returned a value of the wrong type: {e}"
+                ));
             }
             cx_source
         }
         FuncDef::Lifted(f) => {
             let source = source_of(l.opts.encoding);
-            call_lifted(store, f, Some(l.instance), source, &params, |store, results| {
-                lower_results(store, results)
-            })
+            call_lifted(
+                store,
+                f,
+                Some(l.instance),
+                source,
+                &params,
+                |store, results| lower_results(store, results),
+            )
         }
         FuncDef::Unsupported(what) => Err(unsupported_call(what)),
     }
@@ -821,15 +1032,24 @@ fn call_lowered_inner<T: 'static>(
 
 /// Runs the destructor of resource type `rt` on `rep`, on behalf of instance `caller`
 /// (or the host).
-pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: u32, rep: u32) -> Result<()> {
+pub(crate) fn run_dtor<T>(
+    mut store: Wt<'_, T>,
+    caller: Option<InstanceId>,
+    rt: u32,
+    rep: u32,
+) -> Result<()> {
     let info = &store.data().rt.resource_types[rt as usize];
     let (dtor, implementer) = (info.dtor.clone(), info.implementer);
     if info.objects {
         // The object leaves the store here and is dropped once the store is released, so
         // its `Drop` cannot observe a half-updated table.
         let objects = &mut store.data_mut().rt.objects;
-        let generation = objects.generation(rep).ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
-        let object = objects.remove(rep, generation).map_err(|e| trap(Trap::guest(e.to_string())))?;
+        let generation = objects
+            .generation(rep)
+            .ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
+        let object = objects
+            .remove(rep, generation)
+            .map_err(|e| trap(Trap::guest(e.to_string())))?;
         return match dtor {
             Some(Dtor::Object(i)) => {
                 let f = store.data().object_dtors[i as usize].clone();
@@ -850,11 +1070,18 @@ pub(crate) fn run_dtor<T>(mut store: Wt<'_, T>, caller: Option<InstanceId>, rt: 
         Some(Dtor::Object(_)) => Ok(()),
         Some(Dtor::Guest(func)) => {
             let implementer = implementer.expect("guest destructors belong to an instance");
-            store.data_mut().rt.enter(implementer, caller).map_err(trap)?;
+            store
+                .data_mut()
+                .rt
+                .enter(implementer, caller)
+                .map_err(trap)?;
             let mut buf = [ValRaw::i32(rep as i32)];
             // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
             let r = unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
-            store.data_mut().rt.leave(implementer, caller, r.as_ref().err());
+            store
+                .data_mut()
+                .rt
+                .leave(implementer, caller, r.as_ref().err());
             r
         }
     }
@@ -869,25 +1096,44 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
 ) -> wasmtime::Func {
     use crate::translate::ResourceOp;
     match op {
-        ResourceOp::New => wasmtime::Func::wrap(store, move |mut caller: wasmtime::Caller<'_, StoreData<T>>, rep: u32| -> wasmtime::Result<u32> {
-            let data = caller.data_mut();
-            let cap = data.rt.handle_cap;
-            let inst = &mut data.rt.instances[instance as usize];
-            if !inst.may_leave {
-                return Err(to_core(trap(Trap::guest("cannot leave component instance"))));
-            }
-            inst.handles.add(Slot::Own { rt, rep, lends: 0 }, cap).map_err(|t| to_core(trap(t)))
-        }),
-        ResourceOp::Rep => wasmtime::Func::wrap(store, move |caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<u32> {
-            let inst = &caller.data().rt.instances[instance as usize];
-            match inst.handles.get(i).map_err(|t| to_core(trap(t)))? {
-                Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. } if have == rt => Ok(rep),
-                _ => Err(to_core(trap(wrong_type(i)))),
-            }
-        }),
-        ResourceOp::Drop => wasmtime::Func::wrap(store, move |mut caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<()> {
-            resource_drop(caller.as_context_mut(), instance, rt, i).map_err(to_core)
-        }),
+        ResourceOp::New => wasmtime::Func::wrap(
+            store,
+            move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                  rep: u32|
+                  -> wasmtime::Result<u32> {
+                let data = caller.data_mut();
+                let cap = data.rt.handle_cap;
+                let inst = &mut data.rt.instances[instance as usize];
+                if !inst.may_leave {
+                    return Err(to_core(trap(Trap::guest(
+                        "cannot leave component instance",
+                    ))));
+                }
+                inst.handles
+                    .add(Slot::Own { rt, rep, lends: 0 }, cap)
+                    .map_err(|t| to_core(trap(t)))
+            },
+        ),
+        ResourceOp::Rep => wasmtime::Func::wrap(
+            store,
+            move |caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<u32> {
+                let inst = &caller.data().rt.instances[instance as usize];
+                match inst.handles.get(i).map_err(|t| to_core(trap(t)))? {
+                    Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. }
+                        if have == rt =>
+                    {
+                        Ok(rep)
+                    }
+                    _ => Err(to_core(trap(wrong_type(i)))),
+                }
+            },
+        ),
+        ResourceOp::Drop => wasmtime::Func::wrap(
+            store,
+            move |mut caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<()> {
+                resource_drop(caller.as_context_mut(), instance, rt, i).map_err(to_core)
+            },
+        ),
     }
 }
 
@@ -899,9 +1145,13 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
     }
     let slot = inst.handles.get(i).map_err(trap)?;
     match slot {
-        Slot::Own { rt: have, .. } | Slot::Borrow { rt: have, .. } if have != rt => return Err(trap(wrong_type(i))),
+        Slot::Own { rt: have, .. } | Slot::Borrow { rt: have, .. } if have != rt => {
+            return Err(trap(wrong_type(i)));
+        }
         Slot::Own { lends, .. } if lends != 0 => {
-            return Err(trap(Trap::guest("cannot remove owned resource while borrowed")));
+            return Err(trap(Trap::guest(
+                "cannot remove owned resource while borrowed",
+            )));
         }
         _ => {}
     }
@@ -944,14 +1194,23 @@ impl Func {
     ///
     /// Runs the function's `post-return` before returning. A trap is returned as an error
     /// that names the fault; afterwards the instance that trapped cannot be entered again.
-    pub fn call(&self, store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
-        self.call_inner(store, params, results).map_err(|e| self.name_error(e))
+    pub fn call(
+        &self,
+        store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
+        self.call_inner(store, params, results)
+            .map_err(|e| self.name_error(e))
     }
 
     /// Adds the function's name to an error from calling it.
     #[cold]
     pub(crate) fn name_error(&self, e: anyhow::Error) -> anyhow::Error {
-        e.context(format!("error while calling component function `{}`", self.name))
+        e.context(format!(
+            "error while calling component function `{}`",
+            self.name
+        ))
     }
 
     /// The name the function was exported under.
@@ -959,37 +1218,68 @@ impl Func {
         &self.name
     }
 
-    fn call_inner(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
+    fn call_inner(
+        &self,
+        mut store: impl AsContextMut,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<()> {
         let mut store = store.as_context_mut();
         match &self.def {
             FuncDef::Lifted(f) => {
                 if params.len() != f.sig.params.len() {
-                    anyhow::bail!("expected {} arguments, got {}", f.sig.params.len(), params.len());
+                    anyhow::bail!(
+                        "expected {} arguments, got {}",
+                        f.sig.params.len(),
+                        params.len()
+                    );
                 }
                 if results.len() != f.sig.results.len() {
-                    anyhow::bail!("expected {} results, got room for {}", f.sig.results.len(), results.len());
+                    anyhow::bail!(
+                        "expected {} results, got room for {}",
+                        f.sig.results.len(),
+                        results.len()
+                    );
                 }
                 if !f.sig.has_resources() {
-                    return call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, params, |_, vals| {
-                        for (slot, v) in results.iter_mut().zip(vals) {
-                            *slot = v;
-                        }
-                        Ok(())
-                    });
+                    return call_lifted(
+                        &mut store.0,
+                        f,
+                        None,
+                        SourceEncoding::Utf8,
+                        params,
+                        |_, vals| {
+                            for (slot, v) in results.iter_mut().zip(vals) {
+                                *slot = v;
+                            }
+                            Ok(())
+                        },
+                    );
                 }
                 // Handles cross the embedder boundary: translate them both ways.
                 let mut params = params.to_vec();
-                for p in &mut params {
-                    crate::resources::from_embedder(&mut store.0.data_mut().rt, p)?;
+                for (p, ty) in params.iter_mut().zip(&f.sig.params) {
+                    crate::resources::from_embedder(&mut store.0.data_mut().rt, p, ty)?;
                 }
-                call_lifted(&mut store.0, f, None, SourceEncoding::Utf8, &params, |store, vals| {
-                    let mut borrows = Vec::new();
-                    for (slot, mut v) in results.iter_mut().zip(vals) {
-                        crate::resources::to_embedder(&mut store.data_mut().rt, &mut v, &mut borrows);
-                        *slot = v;
-                    }
-                    Ok(())
-                })
+                call_lifted(
+                    &mut store.0,
+                    f,
+                    None,
+                    SourceEncoding::Utf8,
+                    &params,
+                    |store, vals| {
+                        let mut borrows = Vec::new();
+                        for (slot, mut v) in results.iter_mut().zip(vals) {
+                            crate::resources::to_embedder(
+                                &mut store.data_mut().rt,
+                                &mut v,
+                                &mut borrows,
+                            );
+                            *slot = v;
+                        }
+                        Ok(())
+                    },
+                )
             }
             FuncDef::Host(i) => {
                 let f = store.0.data().host_funcs[*i as usize].clone();

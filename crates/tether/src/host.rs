@@ -60,7 +60,12 @@ enum ObjState {
 
 impl HostObjects {
     pub fn new(cap: usize) -> HostObjects {
-        HostObjects { slots: Vec::new(), free: Vec::new(), live: 0, cap }
+        HostObjects {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            cap,
+        }
     }
 
     /// How many objects are alive.
@@ -68,9 +73,17 @@ impl HostObjects {
         self.live
     }
 
-    fn insert(&mut self, rt: u32, value: Box<dyn Any + Send>, parent: Option<u32>) -> Result<(u32, u32)> {
+    fn insert(
+        &mut self,
+        rt: u32,
+        value: Box<dyn Any + Send>,
+        parent: Option<u32>,
+    ) -> Result<(u32, u32)> {
         if self.live >= self.cap {
-            bail!("host object limit exceeded: the store already holds {} host objects", self.cap);
+            bail!(
+                "host object limit exceeded: the store already holds {} host objects",
+                self.cap
+            );
         }
         if let Some(p) = parent {
             self.slots[p as usize].children += 1;
@@ -84,8 +97,15 @@ impl HostObjects {
             s.children = 0;
             return Ok((i, s.generation));
         }
-        let i = u32::try_from(self.slots.len()).map_err(|_| anyhow::anyhow!("host object table full"))?;
-        self.slots.push(ObjSlot { generation: 0, state: ObjState::Present(value), rt, parent, children: 0 });
+        let i = u32::try_from(self.slots.len())
+            .map_err(|_| anyhow::anyhow!("host object table full"))?;
+        self.slots.push(ObjSlot {
+            generation: 0,
+            state: ObjState::Present(value),
+            rt,
+            parent,
+            children: 0,
+        });
         Ok((i, 0))
     }
 
@@ -194,7 +214,10 @@ fn in_use(index: u32) -> anyhow::Error {
 
 #[cold]
 fn wrong_rust_type<R>(index: u32) -> anyhow::Error {
-    anyhow::anyhow!("host object {index} is not a `{}`", std::any::type_name::<R>())
+    anyhow::anyhow!(
+        "host object {index} is not a `{}`",
+        std::any::type_name::<R>()
+    )
 }
 
 /// An owned handle to a host object of type `R`.
@@ -229,20 +252,38 @@ impl<R> Copy for Borrow<R> {}
 
 impl<R> std::fmt::Debug for Own<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Own<{}>({}#{})", std::any::type_name::<R>(), self.index, self.generation)
+        write!(
+            f,
+            "Own<{}>({}#{})",
+            std::any::type_name::<R>(),
+            self.index,
+            self.generation
+        )
     }
 }
 
 impl<R> std::fmt::Debug for Borrow<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Borrow<{}>({}#{})", std::any::type_name::<R>(), self.index, self.generation)
+        write!(
+            f,
+            "Borrow<{}>({}#{})",
+            std::any::type_name::<R>(),
+            self.index,
+            self.generation
+        )
     }
 }
 
 impl<R> Own<R> {
     /// A borrow of the same object.
     pub fn borrow(&self) -> Borrow<R> {
-        Borrow { store: self.store, rt: self.rt, index: self.index, generation: self.generation, _marker: PhantomData }
+        Borrow {
+            store: self.store,
+            rt: self.rt,
+            index: self.index,
+            generation: self.generation,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -268,7 +309,9 @@ impl<R> AsHandle<R> for Borrow<R> {
 /// Checks that a handle belongs to this store.
 fn same_store(rt: &Runtime, store: u32) -> Result<()> {
     if store != rt.store_id && store != UNKNOWN_STORE {
-        bail!("handle from another store: host objects can only be used in the store that holds them");
+        bail!(
+            "handle from another store: host objects can only be used in the store that holds them"
+        );
     }
     Ok(())
 }
@@ -280,7 +323,9 @@ const UNKNOWN_STORE: u32 = u32::MAX;
 fn handle_from_val(v: Val, own: bool) -> Result<(u32, u32, u32)> {
     match v {
         Val::Resource(r) if r.own == own => Ok((r.ty, r.index, r.generation)),
-        Val::Resource(_) if own => bail!("type mismatch: expected an owned handle, found a borrowed one"),
+        Val::Resource(_) if own => {
+            bail!("type mismatch: expected an owned handle, found a borrowed one")
+        }
         Val::Resource(_) => bail!("type mismatch: expected a borrowed handle, found an owned one"),
         v => bail!("type mismatch: expected a resource handle, found {v:?}"),
     }
@@ -295,21 +340,41 @@ impl<R: Send + 'static> ComponentType for Own<R> {
     }
 
     fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
-        Ok(Own { store: UNKNOWN_STORE, rt: u32::MAX, index: v as u32, generation: (v >> 32) as u32, _marker: PhantomData })
+        Ok(Own {
+            store: UNKNOWN_STORE,
+            rt: u32::MAX,
+            index: v as u32,
+            generation: (v >> 32) as u32,
+            _marker: PhantomData,
+        })
     }
 
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Own(_) => Ok(()),
-            _ => bail!("type mismatch: expected `{ty}`, found Rust type `Own<{}>`", std::any::type_name::<R>()),
+            _ => bail!(
+                "type mismatch: expected `{ty}`, found Rust type `Own<{}>`",
+                std::any::type_name::<R>()
+            ),
         }
     }
     fn to_val(&self) -> Val {
-        Val::Resource(ResourceAny { ty: self.rt, index: self.index, generation: self.generation, own: true })
+        Val::Resource(ResourceAny {
+            ty: self.rt,
+            index: self.index,
+            generation: self.generation,
+            own: true,
+        })
     }
     fn from_val(v: Val) -> Result<Self> {
         let (rt, index, generation) = handle_from_val(v, true)?;
-        Ok(Own { store: UNKNOWN_STORE, rt, index, generation, _marker: PhantomData })
+        Ok(Own {
+            store: UNKNOWN_STORE,
+            rt,
+            index,
+            generation,
+            _marker: PhantomData,
+        })
     }
 }
 
@@ -322,21 +387,41 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
     }
 
     fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
-        Ok(Borrow { store: UNKNOWN_STORE, rt: u32::MAX, index: v as u32, generation: (v >> 32) as u32, _marker: PhantomData })
+        Ok(Borrow {
+            store: UNKNOWN_STORE,
+            rt: u32::MAX,
+            index: v as u32,
+            generation: (v >> 32) as u32,
+            _marker: PhantomData,
+        })
     }
 
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Borrow(_) => Ok(()),
-            _ => bail!("type mismatch: expected `{ty}`, found Rust type `Borrow<{}>`", std::any::type_name::<R>()),
+            _ => bail!(
+                "type mismatch: expected `{ty}`, found Rust type `Borrow<{}>`",
+                std::any::type_name::<R>()
+            ),
         }
     }
     fn to_val(&self) -> Val {
-        Val::Resource(ResourceAny { ty: self.rt, index: self.index, generation: self.generation, own: false })
+        Val::Resource(ResourceAny {
+            ty: self.rt,
+            index: self.index,
+            generation: self.generation,
+            own: false,
+        })
     }
     fn from_val(v: Val) -> Result<Self> {
         let (rt, index, generation) = handle_from_val(v, false)?;
-        Ok(Borrow { store: UNKNOWN_STORE, rt, index, generation, _marker: PhantomData })
+        Ok(Borrow {
+            store: UNKNOWN_STORE,
+            rt,
+            index,
+            generation,
+            _marker: PhantomData,
+        })
     }
 }
 
@@ -347,26 +432,44 @@ pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
     id
 }
 
-fn push_in<R: Send + 'static>(rt: &mut Runtime, value: R, parent: Option<(u32, u32, u32)>) -> Result<Own<R>> {
+fn push_in<R: Send + 'static>(
+    rt: &mut Runtime,
+    value: R,
+    parent: Option<(u32, u32, u32)>,
+) -> Result<Own<R>> {
     if let Some((store, index, generation)) = parent {
         same_store(rt, store)?;
         rt.objects.slot(index, generation)?;
     }
     let ty = object_type::<R>(rt);
-    let (index, generation) = rt.objects.insert(ty, Box::new(value), parent.map(|p| p.1))?;
-    Ok(Own { store: rt.store_id, rt: ty, index, generation, _marker: PhantomData })
+    let (index, generation) = rt
+        .objects
+        .insert(ty, Box::new(value), parent.map(|p| p.1))?;
+    Ok(Own {
+        store: rt.store_id,
+        rt: ty,
+        index,
+        generation,
+        _marker: PhantomData,
+    })
 }
 
 fn get_in<'a, R: 'static>(rt: &'a Runtime, h: &impl AsHandle<R>) -> Result<&'a R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
-    rt.objects.get(index, generation)?.downcast_ref::<R>().ok_or_else(|| wrong_rust_type::<R>(index))
+    rt.objects
+        .get(index, generation)?
+        .downcast_ref::<R>()
+        .ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn get_mut_in<'a, R: 'static>(rt: &'a mut Runtime, h: &impl AsHandle<R>) -> Result<&'a mut R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
-    rt.objects.get_mut(index, generation)?.downcast_mut::<R>().ok_or_else(|| wrong_rust_type::<R>(index))
+    rt.objects
+        .get_mut(index, generation)?
+        .downcast_mut::<R>()
+        .ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
@@ -375,7 +478,9 @@ fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
         return Err(wrong_rust_type::<R>(h.index));
     }
     let boxed = rt.objects.remove(h.index, h.generation)?;
-    Ok(*boxed.downcast::<R>().map_err(|_| wrong_rust_type::<R>(h.index))?)
+    Ok(*boxed
+        .downcast::<R>()
+        .map_err(|_| wrong_rust_type::<R>(h.index))?)
 }
 
 macro_rules! object_methods {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::component_types::ResourceId;
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::types::Types;
 use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
@@ -125,23 +125,41 @@ pub(crate) fn instantiate<T: 'static>(
     Ok((Arc::new(f.exports), instance))
 }
 
-fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args: &HashMap<String, Export>) -> Result<()> {
+fn step<T: 'static>(
+    store: &mut Wt<'_, T>,
+    f: &mut Frame<'_>,
+    item: &Item,
+    args: &HashMap<String, Export>,
+) -> Result<()> {
     let def = f.def;
     match item {
         Item::CoreModule(i) => f.core_modules.push(def.modules[*i].clone()),
-        Item::CoreInstantiate { module, args: margs } => {
+        Item::CoreInstantiate {
+            module,
+            args: margs,
+        } => {
             let module = f.core_modules[*module as usize].clone();
             let mut imports = Vec::new();
             for import in module.imports() {
                 let Some((_, inst)) = margs.iter().find(|(n, _)| n == import.module()) else {
-                    bail!("module import `{}::{}` not defined", import.module(), import.name());
+                    bail!(
+                        "module import `{}::{}` not defined",
+                        import.module(),
+                        import.name()
+                    );
                 };
                 let inst = f.core_instances[*inst as usize].clone();
-                let ext = core_export(store, &inst, import.name())
-                    .ok_or_else(|| anyhow!("module import `{}::{}` not defined", import.module(), import.name()))?;
+                let ext = core_export(store, &inst, import.name()).ok_or_else(|| {
+                    anyhow!(
+                        "module import `{}::{}` not defined",
+                        import.module(),
+                        import.name()
+                    )
+                })?;
                 imports.push(ext);
             }
-            let inst = wasmtime::Instance::new(&mut *store, &module, &imports).map_err(crate::func::from_core)?;
+            let inst = wasmtime::Instance::new(&mut *store, &module, &imports)
+                .map_err(crate::func::from_core)?;
             f.core_instances.push(CoreInstance::Wasm(inst));
         }
         Item::CoreInstanceFromExports(exports) => {
@@ -165,9 +183,16 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
                 components: f.components.clone(),
                 parent: f.outer.clone(),
             });
-            f.components.push(ComponentClosure { def: def.components[*i].clone(), outer: Some(env) });
+            f.components.push(ComponentClosure {
+                def: def.components[*i].clone(),
+                outer: Some(env),
+            });
         }
-        Item::Instantiate { component, args: cargs, instance_index } => {
+        Item::Instantiate {
+            component,
+            args: cargs,
+            instance_index,
+        } => {
             let closure = f.components[*component as usize].clone();
             let mut child_args = HashMap::new();
             for (name, kind, index) in cargs {
@@ -186,16 +211,30 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             }
             f.instances.push(Arc::new(bag));
         }
-        Item::AliasExport { kind, instance, name } => {
+        Item::AliasExport {
+            kind,
+            instance,
+            name,
+        } => {
             let inst = f.instances[*instance as usize].clone();
-            let e = inst.get(name).ok_or_else(|| anyhow!("instance has no export `{name}`"))?.clone();
+            let e = inst
+                .get(name)
+                .ok_or_else(|| anyhow!("instance has no export `{name}`"))?
+                .clone();
             push_item(f, *kind, e)?;
         }
-        Item::AliasCoreExport { kind, instance, name } => {
+        Item::AliasCoreExport {
+            kind,
+            instance,
+            name,
+        } => {
             let inst = f.core_instances[*instance as usize].clone();
-            let ext = core_export(store, &inst, name).ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
+            let ext = core_export(store, &inst, name)
+                .ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
             match (kind, ext) {
-                (ExternalKind::Func | ExternalKind::FuncExact, wasmtime::Extern::Func(x)) => f.core_funcs.push(x),
+                (ExternalKind::Func | ExternalKind::FuncExact, wasmtime::Extern::Func(x)) => {
+                    f.core_funcs.push(x)
+                }
                 (ExternalKind::Table, wasmtime::Extern::Table(x)) => f.core_tables.push(x),
                 (ExternalKind::Memory, wasmtime::Extern::Memory(x)) => f.core_memories.push(x),
                 (ExternalKind::Global, wasmtime::Extern::Global(x)) => f.core_globals.push(x),
@@ -210,32 +249,52 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             let i = *index as usize;
             if *count == 0 {
                 match kind {
-                    ComponentOuterAliasKind::CoreModule => f.core_modules.push(f.core_modules[i].clone()),
-                    ComponentOuterAliasKind::Component => f.components.push(f.components[i].clone()),
+                    ComponentOuterAliasKind::CoreModule => {
+                        f.core_modules.push(f.core_modules[i].clone())
+                    }
+                    ComponentOuterAliasKind::Component => {
+                        f.components.push(f.components[i].clone())
+                    }
                     _ => {}
                 }
             } else {
-                let mut env = f.outer.clone().ok_or_else(|| anyhow!("internal error: outer alias at the root"))?;
+                let mut env = f
+                    .outer
+                    .clone()
+                    .ok_or_else(|| anyhow!("internal error: outer alias at the root"))?;
                 for _ in 1..*count {
-                    env = env.parent.clone().ok_or_else(|| anyhow!("internal error: outer alias too deep"))?;
+                    env = env
+                        .parent
+                        .clone()
+                        .ok_or_else(|| anyhow!("internal error: outer alias too deep"))?;
                 }
                 match kind {
-                    ComponentOuterAliasKind::CoreModule => f.core_modules.push(env.modules[i].clone()),
-                    ComponentOuterAliasKind::Component => f.components.push(env.components[i].clone()),
+                    ComponentOuterAliasKind::CoreModule => {
+                        f.core_modules.push(env.modules[i].clone())
+                    }
+                    ComponentOuterAliasKind::Component => {
+                        f.components.push(env.components[i].clone())
+                    }
                     _ => {}
                 }
             }
         }
         Item::ResourceType(r) => {
-            {
-                let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
-                let rt = &mut store.data_mut().rt;
-                rt.resource_types.push(ResourceTypeInfo { implementer: Some(f.instance), dtor, objects: false });
-                f.bindings.insert(r.id, (rt.resource_types.len() - 1) as u32);
-            }
+            let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
+            let rt = &mut store.data_mut().rt;
+            rt.resource_types.push(ResourceTypeInfo {
+                implementer: Some(f.instance),
+                dtor,
+                objects: false,
+            });
+            f.bindings
+                .insert(r.id, (rt.resource_types.len() - 1) as u32);
         }
         Item::Import { name, kind, ty } => {
-            let e = args.get(name).ok_or_else(|| anyhow!("import `{name}` was not supplied"))?.clone();
+            let e = args
+                .get(name)
+                .ok_or_else(|| anyhow!("import `{name}` was not supplied"))?
+                .clone();
             bind_entity(&def.types, *ty, &e, &mut f.bindings);
             push_item(f, *kind, e)?;
         }
@@ -244,7 +303,11 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             f.exports.items.push((name.clone(), e.clone()));
             push_item(f, *kind, e)?;
         }
-        Item::Lift { core_func, sig, opts } => {
+        Item::Lift {
+            core_func,
+            sig,
+            opts,
+        } => {
             let core = f.core_funcs[*core_func as usize];
             let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
@@ -262,7 +325,13 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
             let resources = resolve_resources(f, &sig.resources)?;
             let core = crate::func::make_lowered(
                 store,
-                Lowered { callee, sig: sig.clone(), opts, instance: f.instance, resources },
+                Lowered {
+                    callee,
+                    sig: sig.clone(),
+                    opts,
+                    instance: f.instance,
+                    resources,
+                },
             );
             f.core_funcs.push(core);
         }
@@ -271,12 +340,21 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
                 ComponentAnyTypeId::Resource(r) => r.resource(),
                 _ => bail!("internal error: type {type_index} is not a resource"),
             };
-            let rt = *f.bindings.get(&id).ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
+            let rt = *f
+                .bindings
+                .get(&id)
+                .ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
             let core = crate::func::make_resource_intrinsic(store, *op, rt, f.instance);
             f.core_funcs.push(core);
         }
-        Item::Unsupported { what, sort: Sort::Func } => f.funcs.push(FuncDef::Unsupported(what.as_str().into())),
-        Item::Unsupported { what, sort: Sort::CoreFunc } => {
+        Item::Unsupported {
+            what,
+            sort: Sort::Func,
+        } => f.funcs.push(FuncDef::Unsupported(what.as_str().into())),
+        Item::Unsupported {
+            what,
+            sort: Sort::CoreFunc,
+        } => {
             let index = f.core_funcs.len() as u32;
             let core = crate::func::make_unsupported(store, &def.types, index, what, f.instance)?;
             f.core_funcs.push(core);
@@ -285,7 +363,11 @@ fn step<T: 'static>(store: &mut Wt<'_, T>, f: &mut Frame<'_>, item: &Item, args:
     Ok(())
 }
 
-fn core_export<T>(store: &mut Wt<'_, T>, inst: &CoreInstance, name: &str) -> Option<wasmtime::Extern> {
+fn core_export<T>(
+    store: &mut Wt<'_, T>,
+    inst: &CoreInstance,
+    name: &str,
+) -> Option<wasmtime::Extern> {
     match inst {
         CoreInstance::Wasm(i) => i.get_export(&mut *store, name),
         CoreInstance::Bag(b) => b.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()),
@@ -338,16 +420,29 @@ pub(crate) fn kind_name(kind: ComponentExternalKind) -> &'static str {
 
 /// Binds the resource ids that an entity's type mentions to the store-level resource types
 /// of the item that fills it.
-pub(crate) fn bind_entity(types: &Types, ty: ComponentEntityType, e: &Export, bindings: &mut HashMap<ResourceId, u32>) {
+pub(crate) fn bind_entity(
+    types: &Types,
+    ty: ComponentEntityType,
+    e: &Export,
+    bindings: &mut HashMap<ResourceId, u32>,
+) {
     match (ty, e) {
-        (ComponentEntityType::Type { referenced, created }, Export::Type(Some(rt))) => {
+        (
+            ComponentEntityType::Type {
+                referenced,
+                created,
+            },
+            Export::Type(Some(rt)),
+        ) => {
             for id in [referenced, created] {
                 if let ComponentAnyTypeId::Resource(r) = id {
                     bindings.insert(r.resource(), *rt);
                 }
             }
         }
-        (ComponentEntityType::Instance(id), Export::Instance(exports)) => bind_instance(types, id, exports, bindings),
+        (ComponentEntityType::Instance(id), Export::Instance(exports)) => {
+            bind_instance(types, id, exports, bindings)
+        }
         _ => {}
     }
 }
@@ -386,7 +481,12 @@ fn resolve_opts<T>(store: &Wt<'_, T>, f: &Frame<'_>, o: &CanonOpts) -> Result<Op
 
 fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
     ids.iter()
-        .map(|id| f.bindings.get(id).copied().ok_or_else(|| anyhow!("internal error: unbound resource type in a signature")))
+        .map(|id| {
+            f.bindings
+                .get(id)
+                .copied()
+                .ok_or_else(|| anyhow!("internal error: unbound resource type in a signature"))
+        })
         .collect()
 }
 
@@ -411,20 +511,30 @@ impl Instance {
     /// The exported function `name` at the root of the instance.
     pub fn get_func(&self, _store: impl AsContextMut, name: &str) -> Option<crate::Func> {
         match self.exports.get(name)? {
-            Export::Func(def) => Some(crate::Func { def: def.clone(), name: name.into() }),
+            Export::Func(def) => Some(crate::Func {
+                def: def.clone(),
+                name: name.into(),
+            }),
             _ => None,
         }
     }
 
     /// The exported function `name` at the root, with Rust parameter and result types checked
     /// against its type.
-    pub fn get_typed_func<P, R>(&self, store: impl AsContextMut, name: &str) -> Result<crate::TypedFunc<P, R>>
+    pub fn get_typed_func<P, R>(
+        &self,
+        store: impl AsContextMut,
+        name: &str,
+    ) -> Result<crate::TypedFunc<P, R>>
     where
         P: crate::typed::ComponentNamedList,
         R: crate::typed::ComponentNamedList,
     {
-        let f = self.get_func(store, name).ok_or_else(|| anyhow!("no exported function `{name}`"))?;
-        crate::TypedFunc::new(f).map_err(|e| e.context(format!("exported function `{name}` has the wrong type")))
+        let f = self
+            .get_func(store, name)
+            .ok_or_else(|| anyhow!("no exported function `{name}`"))?;
+        crate::TypedFunc::new(f)
+            .map_err(|e| e.context(format!("exported function `{name}` has the wrong type")))
     }
 
     /// The exported function at `path`: instance export names leading to a function name,
@@ -439,7 +549,10 @@ impl Instance {
             };
         }
         match exports.get(last)? {
-            Export::Func(def) => Some(crate::Func { def: def.clone(), name: path.join("#").into() }),
+            Export::Func(def) => Some(crate::Func {
+                def: def.clone(),
+                name: path.join("#").into(),
+            }),
             _ => None,
         }
     }

@@ -50,5 +50,5 @@ pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
 pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
 pub use tether_abi::{ResourceAny, Type, Val};
-pub use typed::{ComponentNamedList, ComponentType, TypedFunc};
 pub use tether_macro::{ComponentType, bindgen, flags};
+pub use typed::{ComponentNamedList, ComponentType, TypedFunc};

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentEntityType, ResourceId};
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentEntityType, ResourceId,
+};
 use wasmparser::types::{EntityType, Types};
 
 use crate::component::Component;
@@ -26,7 +28,10 @@ enum Definition<T: 'static> {
     Resource(ResourceType, Arc<HostDtor<T>>),
     /// A resource type backed by host objects of a Rust type; the function marks and returns
     /// its store-level type.
-    Objects(fn(&mut crate::store::Runtime) -> u32, Option<Arc<crate::store::ObjectDtor<T>>>),
+    Objects(
+        fn(&mut crate::store::Runtime) -> u32,
+        Option<Arc<crate::store::ObjectDtor<T>>>,
+    ),
     /// An export of an instance living in a store, defined with [`Linker::instance_exports`].
     Item(Export),
 }
@@ -62,7 +67,9 @@ struct Map<T: 'static> {
 
 impl<T> Clone for Map<T> {
     fn clone(&self) -> Self {
-        Map { items: self.items.clone() }
+        Map {
+            items: self.items.clone(),
+        }
     }
 }
 
@@ -165,7 +172,11 @@ pub struct LinkerInstance<'a, T: 'static> {
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Linker<T> {
-        Linker { engine: engine.clone(), root: Map::new(), shadowing: false }
+        Linker {
+            engine: engine.clone(),
+            root: Map::new(),
+            shadowing: false,
+        }
     }
 
     /// Whether defining a name twice replaces the first definition (`true`) or is an error
@@ -182,7 +193,10 @@ impl<T: 'static> Linker<T> {
 
     /// The root: definitions that satisfy imports by their plain name.
     pub fn root(&mut self) -> LinkerInstance<'_, T> {
-        LinkerInstance { map: &mut self.root, shadowing: self.shadowing }
+        LinkerInstance {
+            map: &mut self.root,
+            shadowing: self.shadowing,
+        }
     }
 
     /// The instance `name` at the root, created if absent.
@@ -193,21 +207,39 @@ impl<T: 'static> Linker<T> {
     /// Defines `name` as an instance holding every export of `instance`, which lives in a
     /// store: the instance can then only be linked into that store.
     pub fn instance_exports(&mut self, name: &str, instance: &Instance) -> Result<()> {
-        self.root.insert(name, Definition::Item(Export::Instance(instance.exports.clone())), self.shadowing)
+        self.root.insert(
+            name,
+            Definition::Item(Export::Instance(instance.exports.clone())),
+            self.shadowing,
+        )
     }
 
     /// Instantiates `component` in `store`, linking its imports against this linker.
-    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, component: &Component) -> Result<Instance> {
+    pub fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = T>,
+        component: &Component,
+    ) -> Result<Instance> {
         let mut store = store.as_context_mut();
         let def = component.def();
         let mut args = HashMap::new();
         let mut bound = Bound::new();
         for (name, ty) in &def.imports {
-            let e = link_import(&mut store.0, &def.types, name, *ty, self.root.get(name), &mut bound)
-                .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
+            let e = link_import(
+                &mut store.0,
+                &def.types,
+                name,
+                *ty,
+                self.root.get(name),
+                &mut bound,
+            )
+            .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
             args.insert(name.clone(), e);
         }
-        let closure = ComponentClosure { def: def.clone(), outer: None };
+        let closure = ComponentClosure {
+            def: def.clone(),
+            outer: None,
+        };
         let (exports, id) = crate::instance::instantiate(&mut store.0, &closure, &args, None)?;
         Ok(Instance { exports, id })
     }
@@ -221,7 +253,11 @@ impl<T: 'static> Linker<T> {
             }
         }
         Ok(InstancePre {
-            linker: Linker { engine: self.engine.clone(), root: self.root.clone(), shadowing: self.shadowing },
+            linker: Linker {
+                engine: self.engine.clone(),
+                root: self.root.clone(),
+                shadowing: self.shadowing,
+            },
             component: component.clone(),
         })
     }
@@ -248,9 +284,16 @@ impl<T: 'static> LinkerInstance<'_, T> {
     pub fn func_new(
         &mut self,
         name: &str,
-        f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()> + Send + Sync + 'static,
+        f: impl Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> Result<()>
+        + Send
+        + Sync
+        + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Func(Arc::new(f), None, None), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Func(Arc::new(f), None, None),
+            self.shadowing,
+        )
     }
 
     /// Defines a host function over Rust types: `P` and `R` are tuples of
@@ -275,15 +318,21 @@ impl<T: 'static> LinkerInstance<'_, T> {
         let f = Arc::new(f);
         let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && R::ALL_RAW {
             let f = f.clone();
-            Some(Arc::new(move |store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
-                let p = P::from_flat(args).map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
-                f(store, p)?.to_flat(out);
-                Ok(())
-            }))
+            Some(Arc::new(
+                move |store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
+                    let p = P::from_flat(args)
+                        .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
+                    f(store, p)?.to_flat(out);
+                    Ok(())
+                },
+            ))
         } else {
             None
         };
-        let dynamic = move |store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
+        let dynamic = move |store: StoreContextMut<'_, T>,
+                            params: &[crate::Val],
+                            results: &mut [crate::Val]|
+              -> Result<()> {
             let p = P::from_vals(params.to_vec())?;
             let r = f(store, p)?;
             for (slot, v) in results.iter_mut().zip(r.to_vals()) {
@@ -295,12 +344,20 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params).map_err(|e| e.context("parameters do not match"))?;
             R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), raw), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Func(Arc::new(dynamic), Some(check), raw),
+            self.shadowing,
+        )
     }
 
     /// Defines a core module.
     pub fn module(&mut self, name: &str, module: &crate::Module) -> Result<()> {
-        self.map.insert(name, Definition::Module(module.core.clone()), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Module(module.core.clone()),
+            self.shadowing,
+        )
     }
 
     /// Defines a host resource type, with the destructor run when a guest drops an owned
@@ -311,7 +368,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
         ty: ResourceType,
         dtor: impl Fn(StoreContextMut<'_, T>, u32) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        self.map.insert(name, Definition::Resource(ty, Arc::new(dtor)), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Resource(ty, Arc::new(dtor)),
+            self.shadowing,
+        )
     }
 
     /// Defines a resource type backed by host objects of the Rust type `R`: guests hold
@@ -319,7 +380,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
     /// last owner lets it go. See [`Own`](crate::Own), [`Borrow`](crate::Borrow) and
     /// [`method`](Self::method).
     pub fn resource_host<R: Send + 'static>(&mut self, name: &str) -> Result<()> {
-        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>, None), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Objects(crate::host::object_type::<R>, None),
+            self.shadowing,
+        )
     }
 
     /// Like [`resource_host`](Self::resource_host), with a callback that receives each object
@@ -329,13 +394,19 @@ impl<T: 'static> LinkerInstance<'_, T> {
         name: &str,
         on_drop: impl Fn(StoreContextMut<'_, T>, R) -> Result<()> + Send + Sync + 'static,
     ) -> Result<()> {
-        let dtor = move |store: StoreContextMut<'_, T>, object: Box<dyn std::any::Any + Send>| -> Result<()> {
+        let dtor = move |store: StoreContextMut<'_, T>,
+                         object: Box<dyn std::any::Any + Send>|
+              -> Result<()> {
             match object.downcast::<R>() {
                 Ok(r) => on_drop(store, *r),
                 Err(_) => bail!("host object is not a `{}`", std::any::type_name::<R>()),
             }
         };
-        self.map.insert(name, Definition::Objects(crate::host::object_type::<R>, Some(Arc::new(dtor))), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Objects(crate::host::object_type::<R>, Some(Arc::new(dtor))),
+            self.shadowing,
+        )
     }
 
     /// Defines a method of a host resource type: the function's first parameter is
@@ -371,32 +442,61 @@ impl<T: 'static> LinkerInstance<'_, T> {
         let f = Arc::new(f);
         let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && Res::ALL_RAW {
             let f = f.clone();
-            Some(Arc::new(move |mut store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
-                let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
-                let mut object = store.0.data_mut().rt.objects.lend(index, generation)?;
-                let r = match object.downcast_mut::<R>() {
-                    Some(obj) => P::from_flat(&args[1..])
-                        .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
-                        .and_then(|p| f(obj, store.as_context_mut(), p)),
-                    None => Err(anyhow!("host object {index} is not a `{}`", std::any::type_name::<R>())),
-                };
-                store.0.data_mut().rt.objects.give_back(index, object);
-                r?.to_flat(out);
-                Ok(())
-            }))
+            Some(Arc::new(
+                move |mut store: StoreContextMut<'_, T>,
+                      args: &[u64],
+                      out: &mut [u64]|
+                      -> Result<()> {
+                    let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
+                    let mut object = store.0.data_mut().rt.objects.lend(index, generation)?;
+                    let r = match object.downcast_mut::<R>() {
+                        Some(obj) => P::from_flat(&args[1..])
+                            .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
+                            .and_then(|p| f(obj, store.as_context_mut(), p)),
+                        None => Err(anyhow!(
+                            "host object {index} is not a `{}`",
+                            std::any::type_name::<R>()
+                        )),
+                    };
+                    store.0.data_mut().rt.objects.give_back(index, object);
+                    r?.to_flat(out);
+                    Ok(())
+                },
+            ))
         } else {
             None
         };
-        let dynamic = move |mut store: StoreContextMut<'_, T>, params: &[crate::Val], results: &mut [crate::Val]| -> Result<()> {
-            let (this, rest) = params.split_first().ok_or_else(|| anyhow!("method `{name_of}` received no `self`", name_of = std::any::type_name::<R>()))?;
-            let crate::Val::Resource(handle) = this else { bail!("type mismatch: `self` is not a resource handle") };
+        let dynamic = move |mut store: StoreContextMut<'_, T>,
+                            params: &[crate::Val],
+                            results: &mut [crate::Val]|
+              -> Result<()> {
+            let (this, rest) = params.split_first().ok_or_else(|| {
+                anyhow!(
+                    "method `{name_of}` received no `self`",
+                    name_of = std::any::type_name::<R>()
+                )
+            })?;
+            let crate::Val::Resource(handle) = this else {
+                bail!("type mismatch: `self` is not a resource handle")
+            };
             let objects = &mut store.0.data_mut().rt.objects;
             let mut object = objects.lend(handle.index, handle.generation)?;
             let r = match object.downcast_mut::<R>() {
-                Some(obj) => P::from_vals(rest.to_vec()).and_then(|p| f(obj, store.as_context_mut(), p)),
-                None => Err(anyhow!("host object {} is not a `{}`", handle.index, std::any::type_name::<R>())),
+                Some(obj) => {
+                    P::from_vals(rest.to_vec()).and_then(|p| f(obj, store.as_context_mut(), p))
+                }
+                None => Err(anyhow!(
+                    "host object {} is not a `{}`",
+                    handle.index,
+                    std::any::type_name::<R>()
+                )),
             };
-            store.0.data_mut().rt.objects.give_back(handle.index, object);
+            store
+                .0
+                .data_mut()
+                .rt
+                .objects
+                .give_back(handle.index, object);
             for (slot, v) in results.iter_mut().zip(r?.to_vals()) {
                 *slot = v;
             }
@@ -410,7 +510,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
             P::typecheck(&sig.params[1..]).map_err(|e| e.context("parameters do not match"))?;
             Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
         };
-        self.map.insert(name, Definition::Func(Arc::new(dynamic), Some(check), raw), self.shadowing)
+        self.map.insert(
+            name,
+            Definition::Func(Arc::new(dynamic), Some(check), raw),
+            self.shadowing,
+        )
     }
 
     /// The nested instance `name`, created if absent.
@@ -418,11 +522,16 @@ impl<T: 'static> LinkerInstance<'_, T> {
         LinkerInstance::instance_in(self.map, name, self.shadowing)
     }
 
-    fn instance_in<'m>(map: &'m mut Map<T>, name: &str, shadowing: bool) -> Result<LinkerInstance<'m, T>> {
+    fn instance_in<'m>(
+        map: &'m mut Map<T>,
+        name: &str,
+        shadowing: bool,
+    ) -> Result<LinkerInstance<'m, T>> {
         let pos = match map.items.iter().position(|(n, _)| n == name) {
             Some(p) => p,
             None => {
-                map.items.push((name.to_string(), Definition::Instance(Map::new())));
+                map.items
+                    .push((name.to_string(), Definition::Instance(Map::new())));
                 map.items.len() - 1
             }
         };
@@ -441,7 +550,10 @@ type Bound = HashMap<ResourceId, u32>;
 /// bound, or a fresh abstract one for `sub resource`.
 fn type_resource(ty: ComponentEntityType) -> Option<(ResourceId, ResourceId)> {
     match ty {
-        ComponentEntityType::Type { referenced: ComponentAnyTypeId::Resource(r), created } => {
+        ComponentEntityType::Type {
+            referenced: ComponentAnyTypeId::Resource(r),
+            created,
+        } => {
             let created = match created {
                 ComponentAnyTypeId::Resource(c) => c.resource(),
                 _ => r.resource(),
@@ -460,7 +572,10 @@ fn needs_definition(types: &Types, ty: ComponentEntityType, bound: &Bound) -> bo
             Some((referenced, _)) => !bound.contains_key(&referenced),
             None => false,
         },
-        ComponentEntityType::Instance(id) => types[id].exports.values().any(|item| needs_definition(types, item.ty, bound)),
+        ComponentEntityType::Instance(id) => types[id]
+            .exports
+            .values()
+            .any(|item| needs_definition(types, item.ty, bound)),
         _ => true,
     }
 }
@@ -471,7 +586,9 @@ fn synthesize(types: &Types, ty: ComponentEntityType, bound: &mut Bound) -> Expo
         ComponentEntityType::Instance(id) => {
             let mut exports = Exports::default();
             for (name, item) in types[id].exports.iter() {
-                exports.items.push((name.clone(), synthesize(types, item.ty, bound)));
+                exports
+                    .items
+                    .push((name.clone(), synthesize(types, item.ty, bound)));
             }
             Export::Instance(Arc::new(exports))
         }
@@ -536,7 +653,12 @@ fn resolve<T: 'static>(
             if let Some(check) = check {
                 let types_ref = types.as_ref();
                 let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
-                check(&sig).map_err(|e| e.context(format!("function `{name}` has the wrong type: expected `{}`", sig.describe())))?;
+                check(&sig).map_err(|e| {
+                    e.context(format!(
+                        "function `{name}` has the wrong type: expected `{}`",
+                        sig.describe()
+                    ))
+                })?;
             }
             Ok(Export::Func(FuncDef::Host(host_func_index(store, f, raw))))
         }
@@ -558,7 +680,8 @@ fn resolve<T: 'static>(
             let rt = crate::resources::host_resource_type(&mut data.rt, *rty);
             if data.rt.resource_types[rt as usize].dtor.is_none() {
                 data.host_dtors.push(dtor.clone());
-                data.rt.resource_types[rt as usize].dtor = Some(Dtor::Host((data.host_dtors.len() - 1) as u32));
+                data.rt.resource_types[rt as usize].dtor =
+                    Some(Dtor::Host((data.host_dtors.len() - 1) as u32));
             }
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
@@ -570,18 +693,25 @@ fn resolve<T: 'static>(
                 && data.rt.resource_types[rt as usize].dtor.is_none()
             {
                 data.object_dtors.push(on_drop.clone());
-                data.rt.resource_types[rt as usize].dtor = Some(Dtor::Object((data.object_dtors.len() - 1) as u32));
+                data.rt.resource_types[rt as usize].dtor =
+                    Some(Dtor::Object((data.object_dtors.len() - 1) as u32));
             }
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }
-        (ComponentEntityType::Component(_), _) => bail!("root-level component imports are not supported"),
+        (ComponentEntityType::Component(_), _) => {
+            bail!("root-level component imports are not supported")
+        }
         (ComponentEntityType::Value(_), _) => bail!("unsupported: component value imports"),
         (ty, d) => bail!("expected {} found {}", entity_kind(&ty), d.kind()),
     }
 }
 
-fn host_func_index<T>(store: &mut Wt<'_, T>, f: &Arc<HostFn<T>>, raw: &Option<Arc<RawHostFn<T>>>) -> u32 {
+fn host_func_index<T>(
+    store: &mut Wt<'_, T>,
+    f: &Arc<HostFn<T>>,
+    raw: &Option<Arc<RawHostFn<T>>>,
+) -> u32 {
     let key = Arc::as_ptr(f) as *const () as usize;
     let data = store.data_mut();
     if let Some(&i) = data.host_func_ids.get(&key) {
@@ -607,11 +737,16 @@ fn entity_kind(ty: &ComponentEntityType) -> &'static str {
 
 /// Checks an item of an existing instance against an import type: kinds, nested instance
 /// exports, resource equalities and module types.
-fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export, bound: &mut Bound) -> Result<Export> {
+fn check_item(
+    types: &Types,
+    name: &str,
+    ty: ComponentEntityType,
+    e: &Export,
+    bound: &mut Bound,
+) -> Result<Export> {
     match (ty, e) {
-        (ComponentEntityType::Func(_), Export::Func(_)) | (ComponentEntityType::Component(_), Export::Component(_)) => {
-            Ok(e.clone())
-        }
+        (ComponentEntityType::Func(_), Export::Func(_))
+        | (ComponentEntityType::Component(_), Export::Component(_)) => Ok(e.clone()),
         (ComponentEntityType::Type { .. }, Export::Type(rt)) => {
             if let Some(rt) = rt {
                 bind_resource(ty, *rt, bound)?;
@@ -634,7 +769,15 @@ fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export, bo
             }
             Ok(e.clone())
         }
-        (ty, e) => bail!("expected {} found {} for `{name}`", entity_kind(&ty), if let Export::Func(_) = e { "func" } else { e.kind() }),
+        (ty, e) => bail!(
+            "expected {} found {} for `{name}`",
+            entity_kind(&ty),
+            if let Export::Func(_) = e {
+                "func"
+            } else {
+                e.kind()
+            }
+        ),
     }
 }
 
@@ -644,10 +787,14 @@ fn check_item(types: &Types, name: &str, ty: ComponentEntityType, e: &Export, bo
 fn check_module(types: &Types, id: ComponentCoreModuleTypeId, m: &wasmtime::Module) -> Result<()> {
     let mt = &types[id];
     for (ename, ety) in mt.exports.iter() {
-        let actual = m.get_export(ename).ok_or_else(|| anyhow!("module export `{ename}` not defined"))?;
+        let actual = m
+            .get_export(ename)
+            .ok_or_else(|| anyhow!("module export `{ename}` not defined"))?;
         core_match(types, ety, &actual, true).map_err(|e| match e {
             Mismatch::Kind(exp, found) => anyhow!("expected {exp} found {found}"),
-            Mismatch::Func(exp, found) => anyhow!("export `{ename}` has the wrong type: expected type `{exp}`, found type `{found}`"),
+            Mismatch::Func(exp, found) => anyhow!(
+                "export `{ename}` has the wrong type: expected type `{exp}`, found type `{found}`"
+            ),
             Mismatch::Other => anyhow!("export `{ename}` has the wrong type"),
         })?;
     }
@@ -655,10 +802,20 @@ fn check_module(types: &Types, id: ComponentCoreModuleTypeId, m: &wasmtime::Modu
         let declared = mt
             .imports
             .get(&(import.module().to_string(), import.name().to_string()))
-            .ok_or_else(|| anyhow!("module import `{}::{}` not defined", import.module(), import.name()))?;
+            .ok_or_else(|| {
+                anyhow!(
+                    "module import `{}::{}` not defined",
+                    import.module(),
+                    import.name()
+                )
+            })?;
         core_match(types, declared, &import.ty(), false).map_err(|e| match e {
             Mismatch::Kind(exp, found) => anyhow!("expected {found} found {exp}"),
-            _ => anyhow!("module import `{}::{}` has the wrong type", import.module(), import.name()),
+            _ => anyhow!(
+                "module import `{}::{}` has the wrong type",
+                import.module(),
+                import.name()
+            ),
         })?;
     }
     Ok(())
@@ -683,24 +840,38 @@ fn extern_kind(t: &wasmtime::ExternType) -> &'static str {
 /// Matches a declared core entity type against an actual one. With `provides`, the actual
 /// item is given where the declared one is expected (an export); otherwise the declared item
 /// is given where the actual one is required (an import), and limits compare the other way.
-fn core_match(types: &Types, declared: &EntityType, actual: &wasmtime::ExternType, provides: bool) -> Result<(), Mismatch> {
+fn core_match(
+    types: &Types,
+    declared: &EntityType,
+    actual: &wasmtime::ExternType,
+    provides: bool,
+) -> Result<(), Mismatch> {
     use wasmtime::ExternType as X;
     match (declared, actual) {
         (EntityType::Func(id) | EntityType::FuncExact(id), X::Func(f)) => {
             let want = describe_core_func(types, *id);
             let have = describe_wasmtime_func(f);
-            if want == have { Ok(()) } else { Err(Mismatch::Func(want, have)) }
+            if want == have {
+                Ok(())
+            } else {
+                Err(Mismatch::Func(want, have))
+            }
         }
         (EntityType::Table(t), X::Table(a)) => {
             let want = t.element_type.to_string();
             let have = a.element().to_string();
-            let same_elem = want.contains("func") == have.contains("func") && want.contains("extern") == have.contains("extern");
+            let same_elem = want.contains("func") == have.contains("func")
+                && want.contains("extern") == have.contains("extern");
             let (big, small) = if provides {
                 ((a.minimum(), a.maximum()), (t.initial, t.maximum))
             } else {
                 ((t.initial, t.maximum), (a.minimum(), a.maximum()))
             };
-            if same_elem && limits_ok(big, small) { Ok(()) } else { Err(Mismatch::Other) }
+            if same_elem && limits_ok(big, small) {
+                Ok(())
+            } else {
+                Err(Mismatch::Other)
+            }
         }
         (EntityType::Memory(t), X::Memory(a)) => {
             let (big, small) = if provides {
@@ -708,12 +879,21 @@ fn core_match(types: &Types, declared: &EntityType, actual: &wasmtime::ExternTyp
             } else {
                 ((t.initial, t.maximum), (a.minimum(), a.maximum()))
             };
-            if t.memory64 == a.is_64() && t.shared == a.is_shared() && limits_ok(big, small) { Ok(()) } else { Err(Mismatch::Other) }
+            if t.memory64 == a.is_64() && t.shared == a.is_shared() && limits_ok(big, small) {
+                Ok(())
+            } else {
+                Err(Mismatch::Other)
+            }
         }
         (EntityType::Global(t), X::Global(a)) => {
             let mutable = a.mutability() == wasmtime::Mutability::Var;
-            let same_ty = format!("{:?}", t.content_type).to_lowercase() == format!("{}", a.content()).to_lowercase();
-            if t.mutable == mutable && same_ty { Ok(()) } else { Err(Mismatch::Other) }
+            let same_ty = format!("{:?}", t.content_type).to_lowercase()
+                == format!("{}", a.content()).to_lowercase();
+            if t.mutable == mutable && same_ty {
+                Ok(())
+            } else {
+                Err(Mismatch::Other)
+            }
         }
         (EntityType::Tag(_), X::Tag(_)) => Ok(()),
         (d, a) => Err(Mismatch::Kind(entity_type_kind(d), extern_kind(a))),
@@ -743,18 +923,25 @@ fn entity_type_kind(t: &EntityType) -> &'static str {
 fn describe_core_func(types: &Types, id: wasmparser::types::CoreTypeId) -> String {
     let sub = &types[id];
     match &sub.composite_type.inner {
-        wasmparser::CompositeInnerType::Func(f) => {
-            func_text(f.params().iter().map(|t| t.to_string()), f.results().iter().map(|t| t.to_string()))
-        }
+        wasmparser::CompositeInnerType::Func(f) => func_text(
+            f.params().iter().map(|t| t.to_string()),
+            f.results().iter().map(|t| t.to_string()),
+        ),
         _ => "(non-function type)".to_string(),
     }
 }
 
 fn describe_wasmtime_func(f: &wasmtime::FuncType) -> String {
-    func_text(f.params().map(|t| t.to_string()), f.results().map(|t| t.to_string()))
+    func_text(
+        f.params().map(|t| t.to_string()),
+        f.results().map(|t| t.to_string()),
+    )
 }
 
-fn func_text(params: impl Iterator<Item = String>, results: impl Iterator<Item = String>) -> String {
+fn func_text(
+    params: impl Iterator<Item = String>,
+    results: impl Iterator<Item = String>,
+) -> String {
     let mut s = String::from("(func");
     let params: Vec<String> = params.collect();
     let results: Vec<String> = results.collect();

@@ -54,14 +54,20 @@ pub(crate) struct HandleTable {
 
 impl HandleTable {
     pub fn new() -> HandleTable {
-        HandleTable { slots: vec![Slot::Free { next: 0 }], free: 0, live: 0 }
+        HandleTable {
+            slots: vec![Slot::Free { next: 0 }],
+            free: 0,
+            live: 0,
+        }
     }
 
     /// Adds a handle; `cap` is the most slots the table may have.
     pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Trap> {
         if self.free != 0 {
             let i = self.free;
-            let Slot::Free { next } = self.slots[i as usize] else { unreachable!("free list entry is free") };
+            let Slot::Free { next } = self.slots[i as usize] else {
+                unreachable!("free list entry is free")
+            };
             self.free = next;
             self.slots[i as usize] = slot;
             self.live += 1;
@@ -69,7 +75,9 @@ impl HandleTable {
         }
         let i = self.slots.len() as u32;
         if i > MAX_HANDLES {
-            return Err(Trap::guest(format!("handle table full: more than {MAX_HANDLES} handles")));
+            return Err(Trap::guest(format!(
+                "handle table full: more than {MAX_HANDLES} handles"
+            )));
         }
         if i >= cap {
             return Err(Trap::guest(format!(
@@ -132,7 +140,10 @@ pub struct ResourceType {
 impl ResourceType {
     /// The resource type backed by the host type `T`.
     pub fn host<T: 'static>() -> ResourceType {
-        ResourceType { id: TypeId::of::<T>(), name: std::any::type_name::<T>() }
+        ResourceType {
+            id: TypeId::of::<T>(),
+            name: std::any::type_name::<T>(),
+        }
     }
 
     /// The name of the host type, for messages.
@@ -157,19 +168,30 @@ impl<T> Copy for Resource<T> {}
 
 impl<T> std::fmt::Debug for Resource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resource").field("rep", &self.rep).field("own", &self.own).finish()
+        f.debug_struct("Resource")
+            .field("rep", &self.rep)
+            .field("own", &self.own)
+            .finish()
     }
 }
 
 impl<T: 'static> Resource<T> {
     /// An owned handle with representation `rep`.
     pub fn new_own(rep: u32) -> Resource<T> {
-        Resource { rep, own: true, _marker: PhantomData }
+        Resource {
+            rep,
+            own: true,
+            _marker: PhantomData,
+        }
     }
 
     /// A borrowed handle with representation `rep`.
     pub fn new_borrow(rep: u32) -> Resource<T> {
-        Resource { rep, own: false, _marker: PhantomData }
+        Resource {
+            rep,
+            own: false,
+            _marker: PhantomData,
+        }
     }
 
     /// The representation.
@@ -186,7 +208,10 @@ impl<T: 'static> Resource<T> {
 /// Operations on [`ResourceAny`] that need the store.
 pub trait ResourceAnyExt: Sized {
     /// Turns a typed host resource into a dynamically typed one.
-    fn try_from_resource<T: 'static>(r: Resource<T>, store: impl AsContextMut) -> Result<ResourceAny>;
+    fn try_from_resource<T: 'static>(
+        r: Resource<T>,
+        store: impl AsContextMut,
+    ) -> Result<ResourceAny>;
     /// Turns a dynamically typed resource into a typed host resource, checking its type.
     fn try_into_resource<T: 'static>(self, store: impl AsContextMut) -> Result<Resource<T>>;
     /// Drops an owned resource, running its destructor.
@@ -194,19 +219,34 @@ pub trait ResourceAnyExt: Sized {
 }
 
 impl ResourceAnyExt for ResourceAny {
-    fn try_from_resource<T: 'static>(r: Resource<T>, mut store: impl AsContextMut) -> Result<ResourceAny> {
+    fn try_from_resource<T: 'static>(
+        r: Resource<T>,
+        mut store: impl AsContextMut,
+    ) -> Result<ResourceAny> {
         let mut store = store.as_context_mut();
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
-        Ok(ResourceAny { ty: rt, index: r.rep, generation: 0, own: r.own })
+        Ok(ResourceAny {
+            ty: rt,
+            index: r.rep,
+            generation: 0,
+            own: r.own,
+        })
     }
 
     fn try_into_resource<T: 'static>(self, mut store: impl AsContextMut) -> Result<Resource<T>> {
         let mut store = store.as_context_mut();
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
         if rt != self.ty {
-            bail!("mismatched resource types: expected `{}`", std::any::type_name::<T>());
+            bail!(
+                "mismatched resource types: expected `{}`",
+                std::any::type_name::<T>()
+            );
         }
-        Ok(Resource { rep: self.index, own: self.own, _marker: PhantomData })
+        Ok(Resource {
+            rep: self.index,
+            own: self.own,
+            _marker: PhantomData,
+        })
     }
 
     fn resource_drop(self, mut store: impl AsContextMut) -> Result<()> {
@@ -215,8 +255,10 @@ impl ResourceAnyExt for ResourceAny {
             return Ok(());
         }
         let mut v = tether_abi::Val::Resource(self);
-        from_embedder(&mut store.0.data_mut().rt, &mut v)?;
-        let tether_abi::Val::Resource(r) = v else { unreachable!("still a resource") };
+        from_embedder(&mut store.0.data_mut().rt, &mut v, &tether_abi::Type::Own(tether_abi::ResourceIndex(0)))?;
+        let tether_abi::Val::Resource(r) = v else {
+            unreachable!("still a resource")
+        };
         crate::func::run_dtor(store.0, None, r.ty, r.index)
     }
 }
@@ -226,7 +268,11 @@ pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceTyp
     if let Some(&id) = rt.host_resource_types.get(&ty) {
         return id;
     }
-    rt.resource_types.push(ResourceTypeInfo { implementer: None, dtor: None, objects: false });
+    rt.resource_types.push(ResourceTypeInfo {
+        implementer: None,
+        dtor: None,
+        objects: false,
+    });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);
     id
@@ -254,13 +300,19 @@ impl HostHandles {
             h.entry = Some((rt, rep));
             return (i, h.generation);
         }
-        self.slots.push(HostHandle { generation: 0, entry: Some((rt, rep)) });
+        self.slots.push(HostHandle {
+            generation: 0,
+            entry: Some((rt, rep)),
+        });
         ((self.slots.len() - 1) as u32, 0)
     }
 
     fn get(&self, slot: u32, generation: u32) -> Result<(u32, u32)> {
         match self.slots.get(slot as usize) {
-            Some(HostHandle { generation: g, entry: Some(e) }) if *g == generation => Ok(*e),
+            Some(HostHandle {
+                generation: g,
+                entry: Some(e),
+            }) if *g == generation => Ok(*e),
             _ => bail!("stale handle: the resource behind host handle {slot} no longer exists"),
         }
     }
@@ -283,13 +335,19 @@ impl HostHandles {
 /// Whether resources of type `rt` are defined by a guest (and so pass the embedder
 /// boundary through [`HostHandles`]).
 fn guest_defined(rt: &crate::store::Runtime, ty: u32) -> bool {
-    rt.resource_types.get(ty as usize).is_some_and(|t| t.implementer.is_some())
+    rt.resource_types
+        .get(ty as usize)
+        .is_some_and(|t| t.implementer.is_some())
 }
 
 /// Rewrites handles in values going to the embedder: each guest-defined resource gets a slot
 /// in the store's host handle table. Returns the slots of borrows, to release when the call
 /// that lent them ends.
-pub(crate) fn to_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val, borrows: &mut Vec<(u32, u32)>) {
+pub(crate) fn to_embedder(
+    rt: &mut crate::store::Runtime,
+    v: &mut tether_abi::Val,
+    borrows: &mut Vec<(u32, u32)>,
+) {
     use tether_abi::Val;
     match v {
         Val::Resource(r) if guest_defined(rt, r.ty) => {
@@ -300,11 +358,15 @@ pub(crate) fn to_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Va
             r.index = slot;
             r.generation = generation;
         }
-        Val::List(items) | Val::Tuple(items) => items.iter_mut().for_each(|x| to_embedder(rt, x, borrows)),
-        Val::Record(fields) => fields.iter_mut().for_each(|(_, x)| to_embedder(rt, x, borrows)),
-        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => {
-            to_embedder(rt, x, borrows)
+        Val::List(items) | Val::Tuple(items) => {
+            items.iter_mut().for_each(|x| to_embedder(rt, x, borrows))
         }
+        Val::Record(fields) => fields
+            .iter_mut()
+            .for_each(|(_, x)| to_embedder(rt, x, borrows)),
+        Val::Variant(_, Some(x))
+        | Val::Option(Some(x))
+        | Val::Result(Ok(Some(x)) | Err(Some(x))) => to_embedder(rt, x, borrows),
         Val::Map(entries) => entries.iter_mut().for_each(|(k, x)| {
             to_embedder(rt, k, borrows);
             to_embedder(rt, x, borrows);
@@ -313,35 +375,62 @@ pub(crate) fn to_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Va
     }
 }
 
-/// Rewrites handles in values coming from the embedder back to representations: an owned
-/// handle leaves the host handle table, a borrowed one stays.
-pub(crate) fn from_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val) -> Result<()> {
-    use tether_abi::Val;
-    match v {
-        Val::Resource(r) if guest_defined(rt, r.ty) => {
-            let (ty, rep) =
-                if r.own { rt.host_handles.remove(r.index, r.generation)? } else { rt.host_handles.get(r.index, r.generation)? };
-            if ty != r.ty {
+/// Rewrites handles in values coming from the embedder back to representations, following
+/// the values' type `ty`: a handle passed where `own` is expected leaves the host handle
+/// table; one passed where `borrow` is expected stays the embedder's, even if it is owned.
+pub(crate) fn from_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val, ty: &tether_abi::Type) -> Result<()> {
+    use tether_abi::{Type, Val};
+    match (v, ty) {
+        (Val::Resource(r), Type::Own(_) | Type::Borrow(_)) if guest_defined(rt, r.ty) => {
+            let moves = matches!(ty, Type::Own(_)) && r.own;
+            let (ty_id, rep) =
+                if moves { rt.host_handles.remove(r.index, r.generation)? } else { rt.host_handles.get(r.index, r.generation)? };
+            if ty_id != r.ty {
                 bail!("mismatched resource types");
             }
             r.index = rep;
             r.generation = 0;
         }
-        Val::List(items) | Val::Tuple(items) => {
+        (Val::List(items), Type::List(l)) => {
             for x in items {
-                from_embedder(rt, x)?;
+                from_embedder(rt, x, l.elem())?;
             }
         }
-        Val::Record(fields) => {
-            for (_, x) in fields {
-                from_embedder(rt, x)?;
+        (Val::List(items), Type::FixedList(l)) => {
+            for x in items {
+                from_embedder(rt, x, l.elem())?;
             }
         }
-        Val::Variant(_, Some(x)) | Val::Option(Some(x)) | Val::Result(Ok(Some(x)) | Err(Some(x))) => from_embedder(rt, x)?,
-        Val::Map(entries) => {
+        (Val::Tuple(items), Type::Tuple(t)) => {
+            for (x, t) in items.iter_mut().zip(t.types()) {
+                from_embedder(rt, x, t)?;
+            }
+        }
+        (Val::Record(fields), Type::Record(r)) => {
+            for ((_, x), (_, t)) in fields.iter_mut().zip(r.fields()) {
+                from_embedder(rt, x, t)?;
+            }
+        }
+        (Val::Variant(name, Some(x)), Type::Variant(v)) => {
+            if let Some((_, Some(t))) = v.cases().iter().find(|(n, _)| n == name) {
+                from_embedder(rt, x, t)?;
+            }
+        }
+        (Val::Option(Some(x)), Type::Option(o)) => from_embedder(rt, x, o.some())?,
+        (Val::Result(Ok(Some(x))), Type::Result(r)) => {
+            if let Some(t) = r.ok() {
+                from_embedder(rt, x, t)?;
+            }
+        }
+        (Val::Result(Err(Some(x))), Type::Result(r)) => {
+            if let Some(t) = r.err() {
+                from_embedder(rt, x, t)?;
+            }
+        }
+        (Val::Map(entries), Type::Map(m)) => {
             for (k, x) in entries {
-                from_embedder(rt, k)?;
-                from_embedder(rt, x)?;
+                from_embedder(rt, k, m.key())?;
+                from_embedder(rt, x, m.value())?;
             }
         }
         _ => {}

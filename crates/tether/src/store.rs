@@ -10,19 +10,23 @@ use crate::resources::{HandleTable, ResourceTypeInfo};
 pub(crate) type InstanceId = u32;
 
 /// A host function as the store keeps it.
-pub(crate) type HostFn<T> =
-    dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()> + Send + Sync;
+pub(crate) type HostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()>
+    + Send
+    + Sync;
 
 /// A typed host function over scalars only, taking and returning raw core values: the path
 /// with no `Val` and no allocation.
-pub(crate) type RawHostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[u64], &mut [u64]) -> anyhow::Result<()> + Send + Sync;
+pub(crate) type RawHostFn<T> =
+    dyn Fn(StoreContextMut<'_, T>, &[u64], &mut [u64]) -> anyhow::Result<()> + Send + Sync;
 
 /// A destructor callback of an object-backed resource type: receives the object.
-pub(crate) type ObjectDtor<T> =
-    dyn Fn(StoreContextMut<'_, T>, Box<dyn std::any::Any + Send>) -> anyhow::Result<()> + Send + Sync;
+pub(crate) type ObjectDtor<T> = dyn Fn(StoreContextMut<'_, T>, Box<dyn std::any::Any + Send>) -> anyhow::Result<()>
+    + Send
+    + Sync;
 
 /// A host resource destructor as the store keeps it.
-pub(crate) type HostDtor<T> = dyn Fn(StoreContextMut<'_, T>, u32) -> anyhow::Result<()> + Send + Sync;
+pub(crate) type HostDtor<T> =
+    dyn Fn(StoreContextMut<'_, T>, u32) -> anyhow::Result<()> + Send + Sync;
 
 /// Holds component instances, their handle tables and the embedder's data `T`.
 ///
@@ -95,7 +99,12 @@ pub(crate) struct Limiter {
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limits.memory_size {
             return Err(wasmtime::Error::msg(format!(
                 "memory limit exceeded: growing a memory from {current} to {desired} bytes, above the store's limit of {} bytes",
@@ -105,7 +114,12 @@ impl wasmtime::ResourceLimiter for Limiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limits.table_elements {
             return Err(wasmtime::Error::msg(format!(
                 "table limit exceeded: growing a table from {current} to {desired} elements, above the store's limit of {}",
@@ -225,9 +239,15 @@ impl Runtime {
     /// Enters `callee` from `caller` (`None` for the host): checks, then clears, `may_enter`
     /// on `callee` and its ancestors, less those the caller is already inside, as
     /// `may_enter_from` and `enter_from` in the specification do.
-    pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), tether_abi::Trap> {
+    pub fn enter(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+    ) -> Result<(), tether_abi::Trap> {
         if !self.instances[callee as usize].ready {
-            return Err(tether_abi::Trap::guest("cannot enter component instance: it is still being instantiated"));
+            return Err(tether_abi::Trap::guest(
+                "cannot enter component instance: it is still being instantiated",
+            ));
         }
         let mut cur = Some(callee);
         while let Some(i) = cur {
@@ -250,12 +270,23 @@ impl Runtime {
     }
 
     /// Leaves `callee` back to `caller`; after a trap, poisons what the call entered.
-    pub fn leave(&mut self, callee: InstanceId, caller: Option<InstanceId>, trap: Option<&anyhow::Error>) {
+    pub fn leave(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+        trap: Option<&anyhow::Error>,
+    ) {
         let poison = trap.map(|e| Arc::from(crate::func::describe_error(e).as_str()));
         self.set_entered(callee, caller, true, poison);
     }
 
-    fn set_entered(&mut self, callee: InstanceId, caller: Option<InstanceId>, may_enter: bool, poison: Option<Arc<str>>) {
+    fn set_entered(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+        may_enter: bool,
+        poison: Option<Arc<str>>,
+    ) {
         let mut cur = Some(callee);
         while let Some(i) = cur {
             if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
@@ -282,7 +313,9 @@ impl<T> Store<T> {
             host_func_ids: HashMap::new(),
             host_dtors: Vec::new(),
             object_dtors: Vec::new(),
-            limiter: Limiter { limits: Limits::default() },
+            limiter: Limiter {
+                limits: Limits::default(),
+            },
         };
         let mut inner = wasmtime::Store::new(engine.core(), data);
         inner.limiter(|d| &mut d.limiter);
@@ -310,13 +343,25 @@ impl<T> Store<T> {
 
     /// How many handles the instances' tables hold in all.
     pub fn handles_alive(&self) -> usize {
-        self.inner.data().rt.instances.iter().map(|i| i.handles.live() as usize).sum()
+        self.inner
+            .data()
+            .rt
+            .instances
+            .iter()
+            .map(|i| i.handles.live() as usize)
+            .sum()
     }
 
     /// How many handle slots the instances' tables hold in all, slot 0 and free slots
     /// included (a measure of table growth).
     pub fn handle_slots(&self) -> usize {
-        self.inner.data().rt.instances.iter().map(|i| i.handles.len()).sum()
+        self.inner
+            .data()
+            .rt
+            .instances
+            .iter()
+            .map(|i| i.handles.len())
+            .sum()
     }
 
     /// How many bytes have been copied between the host and this store's guests (string

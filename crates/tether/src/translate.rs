@@ -51,31 +51,68 @@ pub(crate) enum Item {
     /// Pushes `modules[i]` onto the core module space.
     CoreModule(usize),
     /// Instantiates a core module; pushes a core instance.
-    CoreInstantiate { module: u32, args: Vec<(String, u32)> },
+    CoreInstantiate {
+        module: u32,
+        args: Vec<(String, u32)>,
+    },
     /// Bundles core items into a core instance.
     CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
     /// Pushes `components[i]` onto the component space.
     Component(usize),
     /// Instantiates a component; pushes a component instance.
-    Instantiate { component: u32, args: Vec<(String, ComponentExternalKind, u32)>, instance_index: u32 },
+    Instantiate {
+        component: u32,
+        args: Vec<(String, ComponentExternalKind, u32)>,
+        instance_index: u32,
+    },
     /// Bundles component items into a component instance.
-    InstanceFromExports { exports: Vec<(String, ComponentExternalKind, u32)> },
+    InstanceFromExports {
+        exports: Vec<(String, ComponentExternalKind, u32)>,
+    },
     /// `alias export`: an export of a component instance.
-    AliasExport { kind: ComponentExternalKind, instance: u32, name: String },
+    AliasExport {
+        kind: ComponentExternalKind,
+        instance: u32,
+        name: String,
+    },
     /// `alias core export`: an export of a core instance.
-    AliasCoreExport { kind: ExternalKind, instance: u32, name: String },
+    AliasCoreExport {
+        kind: ExternalKind,
+        instance: u32,
+        name: String,
+    },
     /// `alias outer`: a module or component of an enclosing component.
-    AliasOuter { kind: ComponentOuterAliasKind, count: u32, index: u32 },
+    AliasOuter {
+        kind: ComponentOuterAliasKind,
+        count: u32,
+        index: u32,
+    },
     /// A resource type definition, which creates a fresh resource type per instance.
     ResourceType(ResourceDef),
     /// An import, filled from the instantiation's arguments.
-    Import { name: String, kind: ComponentExternalKind, ty: ComponentEntityType },
+    Import {
+        name: String,
+        kind: ComponentExternalKind,
+        ty: ComponentEntityType,
+    },
     /// An export, which also extends the exported sort's index space.
-    Export { name: String, kind: ComponentExternalKind, index: u32 },
+    Export {
+        name: String,
+        kind: ComponentExternalKind,
+        index: u32,
+    },
     /// `canon lift`: pushes a component function.
-    Lift { core_func: u32, sig: Arc<FuncSig>, opts: CanonOpts },
+    Lift {
+        core_func: u32,
+        sig: Arc<FuncSig>,
+        opts: CanonOpts,
+    },
     /// `canon lower`: pushes a core function.
-    Lower { func: u32, sig: Arc<FuncSig>, opts: CanonOpts },
+    Lower {
+        func: u32,
+        sig: Arc<FuncSig>,
+        opts: CanonOpts,
+    },
     /// `canon resource.new`, `resource.drop`, `resource.rep`: pushes a core function.
     ResourceIntrinsic { op: ResourceOp, type_index: u32 },
     /// A construct that validates but that Tether does not run (component-model async, ...);
@@ -172,7 +209,9 @@ pub(crate) fn translate_with(
         let valid = validator.payload(&payload).map_err(invalid)?;
 
         match &payload {
-            Payload::Version { encoding, range, .. } => {
+            Payload::Version {
+                encoding, range, ..
+            } => {
                 if stack.is_empty() && *encoding != wasmparser::Encoding::Component {
                     bail!(
                         "expected a component, found a core module (at offset {:#x})",
@@ -185,11 +224,18 @@ pub(crate) fn translate_with(
                 }
                 continue;
             }
-            Payload::ModuleSection { unchecked_range, .. } => {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
                 let b = current(&mut stack)?;
                 let module_bytes = bytes
                     .get(unchecked_range.start as usize..unchecked_range.end as usize)
-                    .ok_or_else(|| anyhow::anyhow!("unexpected end of binary inside a core module (at offset {:#x})", unchecked_range.start))?;
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unexpected end of binary inside a core module (at offset {:#x})",
+                            unchecked_range.start
+                        )
+                    })?;
                 let module = module(module_bytes, unchecked_range.start as usize)?;
                 b.items.push(Item::CoreModule(b.modules.len()));
                 b.modules.push(module);
@@ -214,7 +260,9 @@ pub(crate) fn translate_with(
                                 parent.items.push(Item::Component(parent.components.len()));
                                 parent.components.push(Arc::new(def));
                             }
-                            Some(Level::Module) => bail!("internal error: component inside a module"),
+                            Some(Level::Module) => {
+                                bail!("internal error: component inside a module")
+                            }
                             None => root = Some(def),
                         }
                     }
@@ -227,7 +275,9 @@ pub(crate) fn translate_with(
 
         // Everything else belongs to the innermost level; a core module's own sections only
         // needed validation.
-        let Some(Level::Component(b)) = stack.last_mut() else { continue };
+        let Some(Level::Component(b)) = stack.last_mut() else {
+            continue;
+        };
         let types = validator.types(0).expect("validator has a current level");
         translate_section(b, &payload, &types)?;
     }
@@ -243,7 +293,11 @@ fn current(stack: &mut [Level]) -> Result<&mut Builder> {
 
 #[cold]
 fn invalid(e: wasmparser::BinaryReaderError) -> anyhow::Error {
-    anyhow::anyhow!("invalid component: {} (at offset {:#x})", e.message(), e.offset())
+    anyhow::anyhow!(
+        "invalid component: {} (at offset {:#x})",
+        e.message(),
+        e.offset()
+    )
 }
 
 fn translate_section(
@@ -256,12 +310,17 @@ fn translate_section(
             for inst in s.clone() {
                 let inst = inst.map_err(invalid)?;
                 b.items.push(match inst {
-                    wasmparser::Instance::Instantiate { module_index, args } => Item::CoreInstantiate {
-                        module: module_index,
-                        args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
-                    },
+                    wasmparser::Instance::Instantiate { module_index, args } => {
+                        Item::CoreInstantiate {
+                            module: module_index,
+                            args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
+                        }
+                    }
                     wasmparser::Instance::FromExports(exports) => Item::CoreInstanceFromExports(
-                        exports.iter().map(|e| (e.name.to_string(), e.kind, e.index)).collect(),
+                        exports
+                            .iter()
+                            .map(|e| (e.name.to_string(), e.kind, e.index))
+                            .collect(),
                     ),
                 });
             }
@@ -273,14 +332,25 @@ fn translate_section(
                 let inst = inst.map_err(invalid)?;
                 let instance_index = base + i as u32;
                 b.items.push(match inst {
-                    wasmparser::ComponentInstance::Instantiate { component_index, args } => Item::Instantiate {
+                    wasmparser::ComponentInstance::Instantiate {
+                        component_index,
+                        args,
+                    } => Item::Instantiate {
                         component: component_index,
-                        args: args.iter().map(|a| (a.name.to_string(), a.kind, a.index)).collect(),
+                        args: args
+                            .iter()
+                            .map(|a| (a.name.to_string(), a.kind, a.index))
+                            .collect(),
                         instance_index,
                     },
-                    wasmparser::ComponentInstance::FromExports(exports) => Item::InstanceFromExports {
-                        exports: exports.iter().map(|e| (e.name.name.to_string(), e.kind, e.index)).collect(),
-                    },
+                    wasmparser::ComponentInstance::FromExports(exports) => {
+                        Item::InstanceFromExports {
+                            exports: exports
+                                .iter()
+                                .map(|e| (e.name.name.to_string(), e.kind, e.index))
+                                .collect(),
+                        }
+                    }
                 });
             }
         }
@@ -288,14 +358,34 @@ fn translate_section(
             for alias in s.clone() {
                 let alias = alias.map_err(invalid)?;
                 match alias {
-                    ComponentAlias::InstanceExport { kind, instance_index, name } => {
-                        b.items.push(Item::AliasExport { kind, instance: instance_index, name: name.to_string() });
+                    ComponentAlias::InstanceExport {
+                        kind,
+                        instance_index,
+                        name,
+                    } => {
+                        b.items.push(Item::AliasExport {
+                            kind,
+                            instance: instance_index,
+                            name: name.to_string(),
+                        });
                     }
-                    ComponentAlias::CoreInstanceExport { kind, instance_index, name } => {
-                        b.items.push(Item::AliasCoreExport { kind, instance: instance_index, name: name.to_string() });
+                    ComponentAlias::CoreInstanceExport {
+                        kind,
+                        instance_index,
+                        name,
+                    } => {
+                        b.items.push(Item::AliasCoreExport {
+                            kind,
+                            instance: instance_index,
+                            name: name.to_string(),
+                        });
                     }
                     ComponentAlias::Outer { kind, count, index } => {
-                        if matches!(kind, ComponentOuterAliasKind::CoreModule | ComponentOuterAliasKind::Component) {
+                        if matches!(
+                            kind,
+                            ComponentOuterAliasKind::CoreModule
+                                | ComponentOuterAliasKind::Component
+                        ) {
                             b.items.push(Item::AliasOuter { kind, count, index });
                         }
                     }
@@ -311,7 +401,9 @@ fn translate_section(
                     wasmparser::ComponentType::Resource { dtor, .. } => {
                         let id = match types.component_any_type_at(type_index) {
                             ComponentAnyTypeId::Resource(r) => r.resource(),
-                            _ => bail!("internal error: resource type {type_index} is not a resource"),
+                            _ => bail!(
+                                "internal error: resource type {type_index} is not a resource"
+                            ),
                         };
                         Some(ResourceDef { id, dtor })
                     }
@@ -329,7 +421,10 @@ fn translate_section(
             }
         }
         Payload::ComponentStartSection { range, .. } => {
-            bail!("component start functions are not supported (at offset {:#x})", range.start)
+            bail!(
+                "component start functions are not supported (at offset {:#x})",
+                range.start
+            )
         }
         Payload::ComponentImportSection(s) => {
             for import in s.clone() {
@@ -338,7 +433,9 @@ fn translate_section(
                 let ty = types
                     .component_item_for_import(import.name.name)
                     .map(|item| item.ty)
-                    .ok_or_else(|| anyhow::anyhow!("internal error: no type for import `{name}`"))?;
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("internal error: no type for import `{name}`")
+                    })?;
                 let kind = match import.ty {
                     ComponentTypeRef::Module(_) => ComponentExternalKind::Module,
                     ComponentTypeRef::Func(_) => ComponentExternalKind::Func,
@@ -358,16 +455,25 @@ fn translate_section(
                 let ty = types
                     .component_item_for_export(export.name.name)
                     .map(|item| item.ty)
-                    .ok_or_else(|| anyhow::anyhow!("internal error: no type for export `{name}`"))?;
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("internal error: no type for export `{name}`")
+                    })?;
                 b.exports.push((name.clone(), ty));
-                b.items.push(Item::Export { name, kind: export.kind, index: export.index });
+                b.items.push(Item::Export {
+                    name,
+                    kind: export.kind,
+                    index: export.index,
+                });
             }
         }
         Payload::CustomSection(_) => {}
         other => {
             // Core sections only appear inside modules, which never reach here.
             if let Some((id, range)) = other.as_section() {
-                bail!("unexpected section {id} in a component (at offset {:#x})", range.start);
+                bail!(
+                    "unexpected section {id} in a component (at offset {:#x})",
+                    range.start
+                );
             }
         }
     }
@@ -380,35 +486,67 @@ fn translate_canon(
     types: &wasmparser::types::TypesRef<'_>,
 ) -> Result<()> {
     let item = match canon {
-        CanonicalFunction::Lift { core_func_index, type_index, options } => {
+        CanonicalFunction::Lift {
+            core_func_index,
+            type_index,
+            options,
+        } => {
             let ComponentAnyTypeId::Func(fid) = types.component_any_type_at(type_index) else {
                 bail!("internal error: lift type {type_index} is not a function type");
             };
             let fty = &types[fid];
             match (opts(&options), TypeCx::new(types).func_sig(fty)) {
-                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lift { core_func: core_func_index, sig: Arc::new(sig), opts },
-                (Ok(_), Ok(_)) => unsupported("async functions (component-model async)".into(), Sort::Func),
+                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lift {
+                    core_func: core_func_index,
+                    sig: Arc::new(sig),
+                    opts,
+                },
+                (Ok(_), Ok(_)) => {
+                    unsupported("async functions (component-model async)".into(), Sort::Func)
+                }
                 (Err(what), _) => unsupported(what.into(), Sort::Func),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::Func),
             }
         }
-        CanonicalFunction::Lower { func_index, options } => {
+        CanonicalFunction::Lower {
+            func_index,
+            options,
+        } => {
             let fid = types.component_function_at(func_index);
             let fty = &types[fid];
             match (opts(&options), TypeCx::new(types).func_sig(fty)) {
-                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lower { func: func_index, sig: Arc::new(sig), opts },
-                (Ok(_), Ok(_)) => unsupported("lowering async functions (component-model async)".into(), Sort::CoreFunc),
+                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lower {
+                    func: func_index,
+                    sig: Arc::new(sig),
+                    opts,
+                },
+                (Ok(_), Ok(_)) => unsupported(
+                    "lowering async functions (component-model async)".into(),
+                    Sort::CoreFunc,
+                ),
                 (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
             }
         }
-        CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic { op: ResourceOp::New, type_index: resource },
-        CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic { op: ResourceOp::Drop, type_index: resource },
-        CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic { op: ResourceOp::Rep, type_index: resource },
+        CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic {
+            op: ResourceOp::New,
+            type_index: resource,
+        },
+        CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic {
+            op: ResourceOp::Drop,
+            type_index: resource,
+        },
+        CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic {
+            op: ResourceOp::Rep,
+            type_index: resource,
+        },
         other => {
             let name = format!("{other:?}");
             let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
-            unsupported(format!("the canonical built-in `{name}` (component-model async or threads)"), Sort::CoreFunc)
+            unsupported(
+                format!("the canonical built-in `{name}` (component-model async or threads)"),
+                Sort::CoreFunc,
+            )
         }
     };
     b.items.push(item);
@@ -422,7 +560,9 @@ fn unsupported(what: String, sort: Sort) -> Item {
 /// The reason a signature could not be converted, without the `unsupported: ` prefix.
 fn unsupported_reason(e: anyhow::Error) -> String {
     let msg = e.to_string();
-    msg.strip_prefix("unsupported: ").unwrap_or(&msg).to_string()
+    msg.strip_prefix("unsupported: ")
+        .unwrap_or(&msg)
+        .to_string()
 }
 
 /// Reads canonical options; an option Tether does not support yet is returned as an error

@@ -180,22 +180,38 @@ int_types! {
 }
 
 fn canon_f32(x: f32) -> f32 {
-    if x.is_nan() { f32::from_bits(0x7fc0_0000) } else { x }
+    if x.is_nan() {
+        f32::from_bits(0x7fc0_0000)
+    } else {
+        x
+    }
 }
 
 fn canon_f64(x: f64) -> f64 {
-    if x.is_nan() { f64::from_bits(0x7ff8_0000_0000_0000) } else { x }
+    if x.is_nan() {
+        f64::from_bits(0x7ff8_0000_0000_0000)
+    } else {
+        x
+    }
 }
 
 impl ComponentType for String {
     fn typecheck(ty: &Type) -> Result<()> {
-        if let Type::String = ty { Ok(()) } else { Err(mismatch("String", ty)) }
+        if let Type::String = ty {
+            Ok(())
+        } else {
+            Err(mismatch("String", ty))
+        }
     }
     fn to_val(&self) -> Val {
         Val::String(self.clone())
     }
     fn from_val(v: Val) -> Result<Self> {
-        if let Val::String(s) = v { Ok(s) } else { Err(val_mismatch("string", &v)) }
+        if let Val::String(s) = v {
+            Ok(s)
+        } else {
+            Err(val_mismatch("string", &v))
+        }
     }
 }
 
@@ -241,12 +257,19 @@ fn payload_typecheck<T: ComponentType>(ty: Option<&Type>) -> Result<()> {
     match ty {
         Some(t) => T::typecheck(t),
         None if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() => Ok(()),
-        None => bail!("type mismatch: expected no payload, found Rust type `{}`", std::any::type_name::<T>()),
+        None => bail!(
+            "type mismatch: expected no payload, found Rust type `{}`",
+            std::any::type_name::<T>()
+        ),
     }
 }
 
 fn payload_to_val<T: ComponentType>(x: &T) -> Option<Box<Val>> {
-    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() { None } else { Some(Box::new(x.to_val())) }
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() {
+        None
+    } else {
+        Some(Box::new(x.to_val()))
+    }
 }
 
 fn payload_from_val<T: ComponentType>(v: Option<Box<Val>>) -> Result<T> {
@@ -458,7 +481,10 @@ pub struct TypedFunc<P, R> {
 
 impl<P, R> Clone for TypedFunc<P, R> {
     fn clone(&self) -> Self {
-        TypedFunc { func: self.func.clone(), _marker: PhantomData }
+        TypedFunc {
+            func: self.func.clone(),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -473,7 +499,10 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
             FuncDef::Host(_) => bail!("a host function cannot be called as a typed function"),
             FuncDef::Unsupported(what) => bail!("unsupported: {what}"),
         }
-        Ok(TypedFunc { func, _marker: PhantomData })
+        Ok(TypedFunc {
+            func,
+            _marker: PhantomData,
+        })
     }
 
     /// The dynamically typed function.
@@ -487,12 +516,20 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
     /// allocates nothing.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
         let mut store = store.as_context_mut();
-        let FuncDef::Lifted(f) = &self.func.def else { unreachable!("checked in `new`") };
+        let FuncDef::Lifted(f) = &self.func.def else {
+            unreachable!("checked in `new`")
+        };
         if P::ALL_SCALAR && R::ALL_SCALAR && !f.sig.params_spill && !f.sig.results_spill {
             let mut args = [0u64; 16];
             params.to_flat(&mut args[..P::LEN]);
-            return crate::func::call_lifted_scalar(&mut store.0, f, &args[..P::LEN], R::LEN, R::from_flat)
-                .map_err(|e| self.func.name_error(e));
+            return crate::func::call_lifted_scalar(
+                &mut store.0,
+                f,
+                &args[..P::LEN],
+                R::LEN,
+                R::from_flat,
+            )
+            .map_err(|e| self.func.name_error(e));
         }
         let args = params.to_vals();
         let mut results = vec![Val::Bool(false); R::LEN];

@@ -8,10 +8,10 @@
 
 use anyhow::{Result, bail};
 use tether_abi::{CoreType, ResourceIndex, Type};
-use wasmparser::component_types::{ComponentDefinedType, ComponentFuncType, ComponentValType};
-use wasmparser::component_types::ResourceId;
-use wasmparser::types::TypesRef;
 use wasmparser::PrimitiveValType;
+use wasmparser::component_types::ResourceId;
+use wasmparser::component_types::{ComponentDefinedType, ComponentFuncType, ComponentValType};
+use wasmparser::types::TypesRef;
 
 /// A component function's signature in canonical-ABI terms.
 #[derive(Debug)]
@@ -40,14 +40,26 @@ impl FuncSig {
 impl FuncSig {
     /// The core function type of a `canon lift`ed function (what the guest exports).
     pub fn lift_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
-        let params = if self.params_spill { vec![CoreType::I32] } else { self.flat_params.clone() };
-        let results = if self.results_spill { vec![CoreType::I32] } else { self.flat_results.clone() };
+        let params = if self.params_spill {
+            vec![CoreType::I32]
+        } else {
+            self.flat_params.clone()
+        };
+        let results = if self.results_spill {
+            vec![CoreType::I32]
+        } else {
+            self.flat_results.clone()
+        };
         (params, results)
     }
 
     /// The core function type of a `canon lower`ed function (what the guest imports).
     pub fn lower_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
-        let mut params = if self.params_spill { vec![CoreType::I32] } else { self.flat_params.clone() };
+        let mut params = if self.params_spill {
+            vec![CoreType::I32]
+        } else {
+            self.flat_params.clone()
+        };
         let results = if self.results_spill {
             params.push(CoreType::I32);
             Vec::new()
@@ -59,8 +71,12 @@ impl FuncSig {
 
     /// The signature in WIT syntax, for messages.
     pub fn describe(&self) -> String {
-        let params: Vec<String> =
-            self.param_names.iter().zip(&self.params).map(|(n, t)| format!("{n}: {t}")).collect();
+        let params: Vec<String> = self
+            .param_names
+            .iter()
+            .zip(&self.params)
+            .map(|(n, t)| format!("{n}: {t}"))
+            .collect();
         match self.results.first() {
             Some(r) => format!("func({}) -> {r}", params.join(", ")),
             None => format!("func({})", params.join(", ")),
@@ -76,7 +92,10 @@ pub(crate) struct TypeCx<'a> {
 
 impl<'a> TypeCx<'a> {
     pub fn new(types: &'a TypesRef<'a>) -> TypeCx<'a> {
-        TypeCx { types, resources: Vec::new() }
+        TypeCx {
+            types,
+            resources: Vec::new(),
+        }
     }
 
     pub fn func_sig(mut self, fty: &ComponentFuncType) -> Result<FuncSig> {
@@ -126,24 +145,38 @@ impl<'a> TypeCx<'a> {
         Ok(match ty {
             ComponentDefinedType::Primitive(p) => primitive(*p),
             ComponentDefinedType::Record(r) => Type::record(
-                r.fields.iter().map(|(n, t)| Ok((n.to_string(), self.val(t)?))).collect::<Result<_>>()?,
+                r.fields
+                    .iter()
+                    .map(|(n, t)| Ok((n.to_string(), self.val(t)?)))
+                    .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Variant(v) => Type::variant(
                 v.cases
                     .iter()
-                    .map(|(n, c)| Ok((n.to_string(), c.ty.as_ref().map(|t| self.val(t)).transpose()?)))
+                    .map(|(n, c)| {
+                        Ok((
+                            n.to_string(),
+                            c.ty.as_ref().map(|t| self.val(t)).transpose()?,
+                        ))
+                    })
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::List { element, .. } => Type::list(self.val(element)?),
-            ComponentDefinedType::Map { key, value, .. } => Type::map(self.val(key)?, self.val(value)?),
-            ComponentDefinedType::FixedLengthList { element, length, .. } => {
-                Type::fixed_list(self.val(element)?, *length)
+            ComponentDefinedType::Map { key, value, .. } => {
+                Type::map(self.val(key)?, self.val(value)?)
             }
+            ComponentDefinedType::FixedLengthList {
+                element, length, ..
+            } => Type::fixed_list(self.val(element)?, *length),
             ComponentDefinedType::Tuple(t) => {
                 Type::tuple(t.types.iter().map(|t| self.val(t)).collect::<Result<_>>()?)
             }
-            ComponentDefinedType::Flags(names) => Type::flags(names.iter().map(|n| n.to_string()).collect()),
-            ComponentDefinedType::Enum(names) => Type::enum_(names.iter().map(|n| n.to_string()).collect()),
+            ComponentDefinedType::Flags(names) => {
+                Type::flags(names.iter().map(|n| n.to_string()).collect())
+            }
+            ComponentDefinedType::Enum(names) => {
+                Type::enum_(names.iter().map(|n| n.to_string()).collect())
+            }
             ComponentDefinedType::Option { ty, .. } => Type::option(self.val(ty)?),
             ComponentDefinedType::Result { ok, err, .. } => Type::result(
                 ok.as_ref().map(|t| self.val(t)).transpose()?,
@@ -151,8 +184,12 @@ impl<'a> TypeCx<'a> {
             ),
             ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())),
             ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())),
-            ComponentDefinedType::Future { .. } => bail!("unsupported: `future` types (component-model async)"),
-            ComponentDefinedType::Stream { .. } => bail!("unsupported: `stream` types (component-model async)"),
+            ComponentDefinedType::Future { .. } => {
+                bail!("unsupported: `future` types (component-model async)")
+            }
+            ComponentDefinedType::Stream { .. } => {
+                bail!("unsupported: `stream` types (component-model async)")
+            }
             #[allow(unreachable_patterns)]
             other => bail!("unsupported: the type {other:?}"),
         })

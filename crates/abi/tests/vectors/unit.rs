@@ -673,7 +673,11 @@ fn garbage_never_panics() {
                 .map(|_| {
                     // Mostly small bytes, so pointers and lengths often land inside memory.
                     let r = rng.next();
-                    if r.is_multiple_of(4) { r as u8 } else { (r % 8) as u8 }
+                    if r.is_multiple_of(4) {
+                        r as u8
+                    } else {
+                        (r % 8) as u8
+                    }
                 })
                 .collect();
             let mut c = TestCx::new(mem, 0, encodings[round % 3], SourceEncoding::Utf8);

@@ -45,15 +45,32 @@ struct Web {
 impl Web {
     fn new() -> Web {
         let mut pages = HashMap::new();
-        pages.insert("https://kflansburg.com".to_string(), (200, b"<h1>Hello</h1>".to_vec()));
-        pages.insert("https://example.com/teapot".to_string(), (418, b"short and stout".to_vec()));
-        pages.insert(BIG.to_string(), (200, (0..BIG_LEN).map(|i| (i % 251) as u8).collect()));
-        Web { pages, drops: Arc::new(AtomicUsize::new(0)), made: 0 }
+        pages.insert(
+            "https://kflansburg.com".to_string(),
+            (200, b"<h1>Hello</h1>".to_vec()),
+        );
+        pages.insert(
+            "https://example.com/teapot".to_string(),
+            (418, b"short and stout".to_vec()),
+        );
+        pages.insert(
+            BIG.to_string(),
+            (200, (0..BIG_LEN).map(|i| (i % 251) as u8).collect()),
+        );
+        Web {
+            pages,
+            drops: Arc::new(AtomicUsize::new(0)),
+            made: 0,
+        }
     }
 
     fn response(&mut self, status: u16, body: Vec<u8>) -> Response {
         self.made += 1;
-        Response { status, body, drops: self.drops.clone() }
+        Response {
+            status,
+            body,
+            drops: self.drops.clone(),
+        }
     }
 }
 
@@ -61,7 +78,8 @@ fn compiled() -> &'static (Engine, Component) {
     static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
     COMPILED.get_or_init(|| {
         let engine = Engine::default();
-        let bytes = std::fs::read(tether_test_programs::ARTICLE).expect("the article guest was built");
+        let bytes =
+            std::fs::read(tether_test_programs::ARTICLE).expect("the article guest was built");
         let component = Component::new(&engine, bytes).expect("the article guest compiles");
         (engine, component)
     })
@@ -72,16 +90,26 @@ fn linker(engine: &Engine) -> Linker<Web> {
     let mut linker = Linker::<Web>::new(engine);
     let mut http = linker.instance(HTTP).unwrap();
     http.resource_host::<Response>("response").unwrap();
-    http.func_wrap("[constructor]response", |mut store, (body, status): (Vec<u8>, u16)| {
-        let response = store.data_mut().response(status, body);
-        Ok((store.push(response)?,))
-    })
+    http.func_wrap(
+        "[constructor]response",
+        |mut store, (body, status): (Vec<u8>, u16)| {
+            let response = store.data_mut().response(status, body);
+            Ok((store.push(response)?,))
+        },
+    )
     .unwrap();
-    http.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
-    http.func_wrap("[static]response.body", |mut store, (this,): (Own<Response>,)| {
-        let mut response = store.take(this)?;
-        Ok((std::mem::take(&mut response.body),))
-    })
+    http.method(
+        "[method]response.status",
+        |r: &mut Response, _store, (): ()| Ok((r.status,)),
+    )
+    .unwrap();
+    http.func_wrap(
+        "[static]response.body",
+        |mut store, (this,): (Own<Response>,)| {
+            let mut response = store.take(this)?;
+            Ok((std::mem::take(&mut response.body),))
+        },
+    )
     .unwrap();
     http.func_wrap("[static]response.not-found", |mut store, (): ()| {
         let response = store.data_mut().response(404, Vec::new());
@@ -115,7 +143,9 @@ where
     P: tether::ComponentNamedList,
     R: tether::ComponentNamedList,
 {
-    let f = instance.get_func_at(&mut *store, &[RUN, name]).unwrap_or_else(|| panic!("`{RUN}#{name}` is exported"));
+    let f = instance
+        .get_func_at(&mut *store, &[RUN, name])
+        .unwrap_or_else(|| panic!("`{RUN}#{name}` is exported"));
     TypedFunc::new(f).unwrap_or_else(|e| panic!("`{name}` has the expected type: {e:#}"))
 }
 
@@ -134,18 +164,46 @@ fn instantiate() -> (Store<Web>, Run) {
 
 /// Every response the host made has been dropped, and the store holds none.
 fn assert_all_dropped(store: &Store<Web>, what: &str) {
-    assert_eq!(store.host_objects(), 0, "{what}: the store still holds host objects");
-    assert_eq!(store.data().drops.load(Ordering::SeqCst), store.data().made, "{what}: a response was not dropped");
-    assert_eq!(store.handles_alive(), 0, "{what}: the guest still holds handles");
+    assert_eq!(
+        store.host_objects(),
+        0,
+        "{what}: the store still holds host objects"
+    );
+    assert_eq!(
+        store.data().drops.load(Ordering::SeqCst),
+        store.data().made,
+        "{what}: a response was not dropped"
+    );
+    assert_eq!(
+        store.handles_alive(),
+        0,
+        "{what}: the guest still holds handles"
+    );
 }
 
 #[test]
 fn status_of_reads_the_status_through_a_borrow() {
     let (mut store, run) = instantiate();
-    assert_eq!(run.status_of.call(&mut store, ("https://kflansburg.com".into(),)).unwrap(), (200,));
+    assert_eq!(
+        run.status_of
+            .call(&mut store, ("https://kflansburg.com".into(),))
+            .unwrap(),
+        (200,)
+    );
     assert_all_dropped(&store, "status-of");
-    assert_eq!(run.status_of.call(&mut store, ("https://example.com/teapot".into(),)).unwrap(), (418,));
-    assert_eq!(run.status_of.call(&mut store, ("https://nowhere.example".into(),)).unwrap(), (404,), "unknown URL");
+    assert_eq!(
+        run.status_of
+            .call(&mut store, ("https://example.com/teapot".into(),))
+            .unwrap(),
+        (418,)
+    );
+    assert_eq!(
+        run.status_of
+            .call(&mut store, ("https://nowhere.example".into(),))
+            .unwrap(),
+        (404,),
+        "unknown URL"
+    );
     assert_all_dropped(&store, "status-of, three times");
     assert_eq!(store.data().made, 3);
 }
@@ -153,10 +211,16 @@ fn status_of_reads_the_status_through_a_borrow() {
 #[test]
 fn body_of_consumes_the_response() {
     let (mut store, run) = instantiate();
-    let (body,) = run.body_of.call(&mut store, ("https://kflansburg.com".into(),)).unwrap();
+    let (body,) = run
+        .body_of
+        .call(&mut store, ("https://kflansburg.com".into(),))
+        .unwrap();
     assert_eq!(body, b"<h1>Hello</h1>");
     assert_all_dropped(&store, "body-of");
-    let (body,) = run.body_of.call(&mut store, ("https://nowhere.example".into(),)).unwrap();
+    let (body,) = run
+        .body_of
+        .call(&mut store, ("https://nowhere.example".into(),))
+        .unwrap();
     assert!(body.is_empty(), "the not-found response has an empty body");
     assert_all_dropped(&store, "body-of an unknown URL");
 }
@@ -164,11 +228,17 @@ fn body_of_consumes_the_response() {
 #[test]
 fn construct_and_read_builds_a_response_in_the_host() {
     let (mut store, run) = instantiate();
-    let ((status, body),) = run.construct_and_read.call(&mut store, (b"made by the guest".to_vec(), 201)).unwrap();
+    let ((status, body),) = run
+        .construct_and_read
+        .call(&mut store, (b"made by the guest".to_vec(), 201))
+        .unwrap();
     assert_eq!(status, 201);
     assert_eq!(body, b"made by the guest");
     assert_all_dropped(&store, "construct-and-read");
-    let ((status, body),) = run.construct_and_read.call(&mut store, (Vec::new(), 204)).unwrap();
+    let ((status, body),) = run
+        .construct_and_read
+        .call(&mut store, (Vec::new(), 204))
+        .unwrap();
     assert_eq!((status, body.len()), (204, 0));
     assert_all_dropped(&store, "construct-and-read of an empty body");
 }
@@ -187,10 +257,19 @@ fn the_body_is_copied_only_when_the_guest_asks_for_it() {
 
     // The status of a 64 KiB response: only the URL crosses into the guest.
     let before = store.bytes_copied();
-    assert_eq!(run.status_of.call(&mut store, (BIG.into(),)).unwrap(), (200,));
+    assert_eq!(
+        run.status_of.call(&mut store, (BIG.into(),)).unwrap(),
+        (200,)
+    );
     let status_copied = store.bytes_copied() - before;
-    assert!(status_copied < 1024, "reading only the status copied {status_copied} bytes");
-    assert!(status_copied >= BIG.len() as u64, "the URL is copied in ({status_copied} bytes counted)");
+    assert!(
+        status_copied < 1024,
+        "reading only the status copied {status_copied} bytes"
+    );
+    assert!(
+        status_copied >= BIG.len() as u64,
+        "the URL is copied in ({status_copied} bytes counted)"
+    );
     assert_all_dropped(&store, "status-of the big page");
 
     // Its body: the 64 KiB come into the guest's memory and go back out to the host.
@@ -198,9 +277,18 @@ fn the_body_is_copied_only_when_the_guest_asks_for_it() {
     let (body,) = run.body_of.call(&mut store, (BIG.into(),)).unwrap();
     let body_copied = store.bytes_copied() - before;
     assert_eq!(body.len(), BIG_LEN);
-    assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8), "the body arrives intact");
-    assert!(body_copied >= BIG_LEN as u64, "reading the body copied only {body_copied} bytes");
-    assert!(body_copied > 50 * status_copied, "status: {status_copied} bytes, body: {body_copied} bytes");
+    assert!(
+        body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8),
+        "the body arrives intact"
+    );
+    assert!(
+        body_copied >= BIG_LEN as u64,
+        "reading the body copied only {body_copied} bytes"
+    );
+    assert!(
+        body_copied > 50 * status_copied,
+        "status: {status_copied} bytes, body: {body_copied} bytes"
+    );
     assert_all_dropped(&store, "body-of the big page");
 }
 
@@ -221,7 +309,15 @@ fn dropping_the_store_drops_every_response() {
     assert_eq!(store.host_objects(), 4);
     assert_eq!(drops.load(Ordering::SeqCst), 3);
     drop(kept);
-    assert_eq!(store.host_objects(), 4, "dropping an `Own` handle does not drop the object");
+    assert_eq!(
+        store.host_objects(),
+        4,
+        "dropping an `Own` handle does not drop the object"
+    );
     drop(store);
-    assert_eq!(drops.load(Ordering::SeqCst), 7, "the store's drop dropped the four objects it held");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        7,
+        "the store's drop dropped the four objects it held"
+    );
 }

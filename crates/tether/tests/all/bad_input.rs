@@ -21,7 +21,9 @@ fn call_error(wat: &str, params: &[Val], results: usize) -> String {
     let engine = engine();
     let component = Component::new(&engine, wat).expect("component compiles");
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("component instantiates");
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .expect("component instantiates");
     let f = instance.get_func(&mut store, "f").expect("export `f`");
     let mut out = vec![Val::Bool(false); results];
     match f.call(&mut store, params, &mut out) {
@@ -31,7 +33,10 @@ fn call_error(wat: &str, params: &[Val], results: usize) -> String {
 }
 
 fn assert_contains(msg: &str, want: &str) {
-    assert!(msg.contains(want), "expected the error to contain {want:?}, got: {msg}");
+    assert!(
+        msg.contains(want),
+        "expected the error to contain {want:?}, got: {msg}"
+    );
 }
 
 /// A component exporting `f: func() -> <ty>` whose core function returns a pointer to the
@@ -55,7 +60,10 @@ fn returns_pair(ty: &str, lo: i64, hi: i64, data: &str, encoding: &str) -> Strin
 #[test]
 fn empty_input() {
     assert_contains(&compile_error(b""), "expected");
-    assert_contains(&compile_error(b"\xff\xfe"), "neither a wasm binary nor UTF-8 text");
+    assert_contains(
+        &compile_error(b"\xff\xfe"),
+        "neither a wasm binary nor UTF-8 text",
+    );
 }
 
 #[test]
@@ -68,7 +76,10 @@ fn truncated_binary() {
 #[test]
 fn core_module_is_not_a_component() {
     let module = wat::parse_str("(module)").unwrap();
-    assert_contains(&compile_error(module), "expected a component, found a core module");
+    assert_contains(
+        &compile_error(module),
+        "expected a component, found a core module",
+    );
 }
 
 #[test]
@@ -79,7 +90,10 @@ fn bad_magic_and_version() {
 
 #[test]
 fn malformed_text() {
-    assert_contains(&compile_error("(component (func (export \"f\")"), "expected");
+    assert_contains(
+        &compile_error("(component (func (export \"f\")"),
+        "expected",
+    );
 }
 
 #[test]
@@ -98,7 +112,10 @@ fn missing_import() {
     let engine = engine();
     let component = Component::new(&engine, r#"(component (import "needed" (func)))"#).unwrap();
     let mut store = Store::new(&engine, ());
-    let err = Linker::<()>::new(&engine).instantiate(&mut store, &component).err().unwrap();
+    let err = Linker::<()>::new(&engine)
+        .instantiate(&mut store, &component)
+        .err()
+        .unwrap();
     let msg = format!("{err:#}");
     assert_contains(&msg, "needed");
     assert_contains(&msg, "was not found");
@@ -123,7 +140,11 @@ fn string_out_of_bounds() {
 
 #[test]
 fn misaligned_utf16_string() {
-    let msg = call_error(&returns_pair("string", 65, 2, "", "string-encoding=utf16"), &[], 1);
+    let msg = call_error(
+        &returns_pair("string", 65, 2, "", "string-encoding=utf16"),
+        &[],
+        1,
+    );
     assert_contains(&msg, "not aligned");
 }
 
@@ -256,7 +277,9 @@ fn fuel_runs_out() {
     let component = Component::new(&engine, SPIN).unwrap();
     let mut store = Store::new(&engine, ());
     store.set_fuel(10_000).unwrap();
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
     let err = f.call(&mut store, &[], &mut []).unwrap_err();
     assert_contains(&format!("{err:#}"), "fuel exhausted");
@@ -270,7 +293,9 @@ fn epoch_deadline_interrupts_a_runaway_loop() {
     let component = Component::new(&engine, SPIN).unwrap();
     let mut store = Store::new(&engine, ());
     store.set_epoch_deadline(1);
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
     let ticker = {
         let engine = engine.clone();
@@ -297,8 +322,13 @@ fn memory_growth_past_the_limit() {
     let engine = engine();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    store.set_limits(Limits { memory_size: 1 << 20, ..Limits::default() });
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    store.set_limits(Limits {
+        memory_size: 1 << 20,
+        ..Limits::default()
+    });
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
     let err = f.call(&mut store, &[], &mut [Val::S32(0)]).unwrap_err();
     assert_contains(&format!("{err:#}"), "memory limit exceeded");
@@ -315,8 +345,13 @@ fn table_growth_past_the_limit() {
     let engine = engine();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    store.set_limits(Limits { table_elements: 100, ..Limits::default() });
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    store.set_limits(Limits {
+        table_elements: 100,
+        ..Limits::default()
+    });
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
     let err = f.call(&mut store, &[], &mut [Val::S32(0)]).unwrap_err();
     assert_contains(&format!("{err:#}"), "table limit exceeded");
@@ -345,16 +380,29 @@ fn one_call_copying_past_the_limit() {
     let engine = engine();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    store.set_limits(Limits { copy_bytes_per_call: 100_000, ..Limits::default() });
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    store.set_limits(Limits {
+        copy_bytes_per_call: 100_000,
+        ..Limits::default()
+    });
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
-    let err = f.call(&mut store, &[], &mut [Val::Bool(false)]).unwrap_err();
+    let err = f
+        .call(&mut store, &[], &mut [Val::Bool(false)])
+        .unwrap_err();
     assert_contains(&format!("{err:#}"), "copy limit exceeded");
     // Within the limit, the same call works and is counted.
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     let f = instance.get_func(&mut store, "f").unwrap();
     let mut out = [Val::Bool(false)];
     f.call(&mut store, &[], &mut out).unwrap();
-    assert!(store.bytes_copied() >= 1_000_000, "counted {}", store.bytes_copied());
+    assert!(
+        store.bytes_copied() >= 1_000_000,
+        "counted {}",
+        store.bytes_copied()
+    );
 }

@@ -59,14 +59,28 @@ struct Web {
 impl Web {
     fn new() -> Web {
         let mut pages = HashMap::new();
-        pages.insert("https://kflansburg.com".to_string(), (200, b"<h1>Hello</h1>".to_vec()));
-        pages.insert("https://example.com/teapot".to_string(), (418, b"short and stout".to_vec()));
-        Web { pages, drops: Arc::new(AtomicUsize::new(0)), made: 0 }
+        pages.insert(
+            "https://kflansburg.com".to_string(),
+            (200, b"<h1>Hello</h1>".to_vec()),
+        );
+        pages.insert(
+            "https://example.com/teapot".to_string(),
+            (418, b"short and stout".to_vec()),
+        );
+        Web {
+            pages,
+            drops: Arc::new(AtomicUsize::new(0)),
+            made: 0,
+        }
     }
 
     fn response(&mut self, status: u16, body: Vec<u8>) -> Response {
         self.made += 1;
-        Response { status, body, drops: self.drops.clone() }
+        Response {
+            status,
+            body,
+            drops: self.drops.clone(),
+        }
     }
 }
 
@@ -107,25 +121,59 @@ fn article() -> (Store<Web>, Article) {
 }
 
 fn assert_all_dropped(store: &Store<Web>, what: &str) {
-    assert_eq!(store.host_objects(), 0, "{what}: the store still holds host objects");
-    assert_eq!(store.data().drops.load(Ordering::SeqCst), store.data().made, "{what}: a response was not dropped");
-    assert_eq!(store.handles_alive(), 0, "{what}: the guest still holds handles");
+    assert_eq!(
+        store.host_objects(),
+        0,
+        "{what}: the store still holds host objects"
+    );
+    assert_eq!(
+        store.data().drops.load(Ordering::SeqCst),
+        store.data().made,
+        "{what}: a response was not dropped"
+    );
+    assert_eq!(
+        store.handles_alive(),
+        0,
+        "{what}: the guest still holds handles"
+    );
 }
 
 #[test]
 fn the_article_guest_runs_against_a_generated_host() {
     let (mut store, article) = article();
     let run = article.run();
-    assert_eq!(run.call_status_of(&mut store, "https://kflansburg.com".into()).unwrap(), 200);
-    assert_eq!(run.call_status_of(&mut store, "https://example.com/teapot".into()).unwrap(), 418);
-    assert_eq!(run.call_status_of(&mut store, "https://nowhere.example".into()).unwrap(), 404);
+    assert_eq!(
+        run.call_status_of(&mut store, "https://kflansburg.com".into())
+            .unwrap(),
+        200
+    );
+    assert_eq!(
+        run.call_status_of(&mut store, "https://example.com/teapot".into())
+            .unwrap(),
+        418
+    );
+    assert_eq!(
+        run.call_status_of(&mut store, "https://nowhere.example".into())
+            .unwrap(),
+        404
+    );
     assert_all_dropped(&store, "status-of");
 
-    assert_eq!(run.call_body_of(&mut store, "https://kflansburg.com".into()).unwrap(), b"<h1>Hello</h1>");
-    assert!(run.call_body_of(&mut store, "https://nowhere.example".into()).unwrap().is_empty());
+    assert_eq!(
+        run.call_body_of(&mut store, "https://kflansburg.com".into())
+            .unwrap(),
+        b"<h1>Hello</h1>"
+    );
+    assert!(
+        run.call_body_of(&mut store, "https://nowhere.example".into())
+            .unwrap()
+            .is_empty()
+    );
     assert_all_dropped(&store, "body-of");
 
-    let (status, body) = run.call_construct_and_read(&mut store, b"made by the guest".to_vec(), 201).unwrap();
+    let (status, body) = run
+        .call_construct_and_read(&mut store, b"made by the guest".to_vec(), 201)
+        .unwrap();
     assert_eq!((status, body.as_slice()), (201, &b"made by the guest"[..]));
     assert_all_dropped(&store, "construct-and-read");
 
@@ -158,7 +206,11 @@ impl buckets::Host for Buckets {
         Ok(this.size)
     }
 
-    fn bucket_same(store: StoreContextMut<'_, Self>, this: &mut Bucket, other: Borrow<Bucket>) -> tether::Result<bool> {
+    fn bucket_same(
+        store: StoreContextMut<'_, Self>,
+        this: &mut Bucket,
+        other: Borrow<Bucket>,
+    ) -> tether::Result<bool> {
         // A borrow that is not the first parameter stays a handle: the one lookup this host
         // makes. When `other` is `this`, the object is in use and the lookup is refused.
         let other = store.get(&other)?;
@@ -167,7 +219,9 @@ impl buckets::Host for Buckets {
 
     fn bucket_merge(&mut self, a: Bucket, b: Bucket) -> tether::Result<Bucket> {
         self.made += 1;
-        Ok(Bucket { size: a.size + b.size })
+        Ok(Bucket {
+            size: a.size + b.size,
+        })
     }
 
     fn bucket_close(&mut self, this: Bucket) -> tether::Result<u32> {
@@ -182,7 +236,10 @@ impl buckets::Host for Buckets {
         Ok(Some(Bucket { size }))
     }
 
-    fn count(store: StoreContextMut<'_, Self>, buckets: Vec<Borrow<Bucket>>) -> tether::Result<u32> {
+    fn count(
+        store: StoreContextMut<'_, Self>,
+        buckets: Vec<Borrow<Bucket>>,
+    ) -> tether::Result<u32> {
         buckets.iter().map(|b| store.get(b).map(|b| b.size)).sum()
     }
 }
@@ -333,8 +390,16 @@ fn constructors_methods_and_consuming_functions_move_objects() {
     let run = objects.run();
     assert_eq!(run.call_merged_size(&mut store).unwrap(), 14);
     assert_eq!(store.data().made, 3);
-    assert_eq!(store.host_objects(), 0, "merge consumed two buckets and close the third");
-    assert_eq!(run.call_open_size(&mut store, 5).unwrap(), 5, "an `option<bucket>` result");
+    assert_eq!(
+        store.host_objects(),
+        0,
+        "merge consumed two buckets and close the third"
+    );
+    assert_eq!(
+        run.call_open_size(&mut store, 5).unwrap(),
+        5,
+        "an `option<bucket>` result"
+    );
     assert_eq!(run.call_open_size(&mut store, 0).unwrap(), 0);
     assert_eq!(store.host_objects(), 0);
 }
@@ -344,7 +409,10 @@ fn borrows_in_a_list_reach_the_objects() {
     let (mut store, objects) = objects();
     assert_eq!(objects.run().call_count_three(&mut store).unwrap(), 6);
     assert_eq!(store.host_objects(), 0, "the guest dropped its buckets");
-    assert!(!objects.run().call_same_two(&mut store).unwrap(), "two buckets are not the same");
+    assert!(
+        !objects.run().call_same_two(&mut store).unwrap(),
+        "two buckets are not the same"
+    );
     assert_eq!(store.host_objects(), 0);
 }
 
@@ -352,7 +420,10 @@ fn borrows_in_a_list_reach_the_objects() {
 fn the_same_object_borrowed_twice_through_the_bindings_is_refused() {
     let (mut store, objects) = objects();
     let err = objects.run().call_same_twice(&mut store).unwrap_err();
-    assert!(format!("{err:#}").contains("already borrowed mutably"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("already borrowed mutably"),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -361,14 +432,22 @@ fn a_guest_resource_through_its_typed_handle() {
     let things = objects.things();
     let thing = Thing::new(&mut store, things, 5).unwrap();
     assert_eq!(thing.get(&mut store, things).unwrap(), 5);
-    assert_eq!(things.call_thing_get(&mut store, &thing).unwrap(), 5, "the same call through `Guest`");
+    assert_eq!(
+        things.call_thing_get(&mut store, &thing).unwrap(),
+        5,
+        "the same call through `Guest`"
+    );
     let made = Thing::make(&mut store, things, 4).unwrap();
     assert_eq!(made.get(&mut store, things).unwrap(), 40);
     assert_eq!(store.host_handles(), 2);
 
     // `consume` takes `own<thing>` first: a method taking `self`.
     assert_eq!(thing.consume(&mut store, things).unwrap(), 5);
-    assert_eq!(things.call_dropped(&mut store).unwrap(), 1, "the guest's destructor ran");
+    assert_eq!(
+        things.call_dropped(&mut store).unwrap(),
+        1,
+        "the guest's destructor ran"
+    );
     made.resource_drop(&mut store).unwrap();
     assert_eq!(things.call_dropped(&mut store).unwrap(), 2);
     assert_eq!((store.host_handles(), store.handles_alive()), (0, 0));
@@ -381,6 +460,11 @@ fn a_component_missing_an_export_is_refused_by_name() {
     let mut linker = Linker::new(&engine);
     Objects::add_to_linker(&mut linker).unwrap();
     let mut store = Store::new(&engine, Buckets::default());
-    let err = Objects::instantiate(&mut store, &component, &linker).err().unwrap();
-    assert_eq!(err.to_string(), "the component exports no function `tether:bindgen-test/run#merged-size`");
+    let err = Objects::instantiate(&mut store, &component, &linker)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "the component exports no function `tether:bindgen-test/run#merged-size`"
+    );
 }

@@ -7,7 +7,9 @@ fn instantiate(wat: &str) -> (Store<()>, tether::Instance) {
     let component = Component::new(&engine, wat).expect("component compiles");
     let linker = Linker::<()>::new(&engine);
     let mut store = Store::new(&engine, ());
-    let instance = linker.instantiate(&mut store, &component).expect("component instantiates");
+    let instance = linker
+        .instantiate(&mut store, &component)
+        .expect("component instantiates");
     (store, instance)
 }
 
@@ -24,7 +26,8 @@ fn add_two_numbers() {
     );
     let add = instance.get_func(&mut store, "add").unwrap();
     let mut results = [Val::U32(0)];
-    add.call(&mut store, &[Val::U32(2), Val::U32(40)], &mut results).unwrap();
+    add.call(&mut store, &[Val::U32(2), Val::U32(40)], &mut results)
+        .unwrap();
     assert_eq!(results[0], Val::U32(42));
 }
 
@@ -56,7 +59,8 @@ fn strings_round_trip_between_components_with_different_encodings() {
     );
     let echo = instance.get_func(&mut store, "echo").unwrap();
     let mut results = [Val::Bool(false)];
-    echo.call(&mut store, &[Val::String("héllo ⛳".into())], &mut results).unwrap();
+    echo.call(&mut store, &[Val::String("héllo ⛳".into())], &mut results)
+        .unwrap();
     assert_eq!(results[0], Val::String("héllo ⛳".into()));
 }
 
@@ -76,14 +80,19 @@ fn typed_host_function_and_typed_export() {
     let mut linker = Linker::<u32>::new(&engine);
     linker
         .root()
-        .func_wrap("double", |mut store: tether::StoreContextMut<'_, u32>, (x,): (u32,)| {
-            *store.data_mut() += 1;
-            Ok((x.wrapping_mul(2),))
-        })
+        .func_wrap(
+            "double",
+            |mut store: tether::StoreContextMut<'_, u32>, (x,): (u32,)| {
+                *store.data_mut() += 1;
+                Ok((x.wrapping_mul(2),))
+            },
+        )
         .unwrap();
     let mut store = Store::new(&engine, 0);
     let instance = linker.instantiate(&mut store, &component).unwrap();
-    let run = instance.get_typed_func::<(u32,), (u32,)>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "run")
+        .unwrap();
     assert_eq!(run.call(&mut store, (21,)).unwrap(), (42,));
     assert_eq!(run.call(&mut store, (u32::MAX,)).unwrap(), (u32::MAX - 1,));
     assert_eq!(*store.data(), 2);
@@ -94,11 +103,20 @@ fn typed_function_with_the_wrong_rust_types_is_an_error() {
     let engine = Engine::default();
     let component = Component::new(&engine, DOUBLE_VIA_HOST).unwrap();
     let mut linker = Linker::<()>::new(&engine);
-    linker.root().func_wrap("double", |_store, (x,): (String,)| Ok((x,))).unwrap();
+    linker
+        .root()
+        .func_wrap("double", |_store, (x,): (String,)| Ok((x,)))
+        .unwrap();
     let mut store = Store::new(&engine, ());
-    let err = linker.instantiate(&mut store, &component).err().expect("mistyped host function");
+    let err = linker
+        .instantiate(&mut store, &component)
+        .err()
+        .expect("mistyped host function");
     let msg = format!("{err:#}");
-    assert!(msg.contains("double") && msg.contains("type mismatch"), "{msg}");
+    assert!(
+        msg.contains("double") && msg.contains("type mismatch"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -118,9 +136,19 @@ fn host_function_calling_back_into_its_caller_traps() {
     let run = instance.get_func(&mut store, "run").unwrap();
     *store.data_mut() = Some(run.clone());
     let mut results = [Val::U32(0)];
-    let err = run.call(&mut store, &[Val::U32(1)], &mut results).unwrap_err();
-    assert!(format!("{err:#}").contains("cannot enter component instance"), "{err:#}");
+    let err = run
+        .call(&mut store, &[Val::U32(1)], &mut results)
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("cannot enter component instance"),
+        "{err:#}"
+    );
     // The instance trapped, so it stays closed.
-    let err = run.call(&mut store, &[Val::U32(1)], &mut results).unwrap_err();
-    assert!(format!("{err:#}").contains("cannot enter component instance"), "{err:#}");
+    let err = run
+        .call(&mut store, &[Val::U32(1)], &mut results)
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("cannot enter component instance"),
+        "{err:#}"
+    );
 }

@@ -44,9 +44,13 @@ const ECHOES: &[&str] = &[
     "echo-big",
 ];
 
-const COLORS: &[&str] = &["red", "green", "blue", "cyan", "magenta", "yellow", "black", "white"];
-const PERMS: &[&str] =
-    &["read", "write", "exec", "search", "create", "delete", "rename", "chmod", "chown", "link", "unlink", "admin"];
+const COLORS: &[&str] = &[
+    "red", "green", "blue", "cyan", "magenta", "yellow", "black", "white",
+];
+const PERMS: &[&str] = &[
+    "read", "write", "exec", "search", "create", "delete", "rename", "chmod", "chown", "link",
+    "unlink", "admin",
+];
 
 /// What the host saw: every call of an import, with its arguments, in order.
 #[derive(Default)]
@@ -59,7 +63,8 @@ fn compiled() -> &'static (Engine, Component) {
     static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
     COMPILED.get_or_init(|| {
         let engine = Engine::default();
-        let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
+        let bytes =
+            std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
         let component = Component::new(&engine, bytes).expect("the roundtrip guest compiles");
         (engine, component)
     })
@@ -79,10 +84,18 @@ fn linker(fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
     let (engine, _) = compiled();
     let mut linker = Linker::<Seen>::new(engine);
     let mut host = linker.instance(HOST).unwrap();
-    let record = move |store: &mut tether::StoreContextMut<'_, Seen>, name: &str, params: &[Val]| {
-        store.data_mut().calls.push((name.to_string(), params.to_vec()));
-        if fault == Some((name, Fault::Error)) { Err(anyhow::anyhow!("the host refuses `{name}`")) } else { Ok(()) }
-    };
+    let record =
+        move |store: &mut tether::StoreContextMut<'_, Seen>, name: &str, params: &[Val]| {
+            store
+                .data_mut()
+                .calls
+                .push((name.to_string(), params.to_vec()));
+            if fault == Some((name, Fault::Error)) {
+                Err(anyhow::anyhow!("the host refuses `{name}`"))
+            } else {
+                Ok(())
+            }
+        };
     for &name in ECHOES {
         host.func_new(name, move |mut store, params, results| {
             record(&mut store, name, params)?;
@@ -99,13 +112,20 @@ fn linker(fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
     host.func_new("many-args", move |mut store, params, results| {
         record(&mut store, "many-args", params)?;
         assert_eq!(params.len(), 17);
-        results[0] = Val::Record((1..=17).map(|i| format!("a{i}")).zip(params.iter().cloned()).collect());
+        results[0] = Val::Record(
+            (1..=17)
+                .map(|i| format!("a{i}"))
+                .zip(params.iter().cloned())
+                .collect(),
+        );
         Ok(())
     })
     .unwrap();
     host.func_new("make-big", move |mut store, params, results| {
         record(&mut store, "make-big", params)?;
-        let Val::U32(seed) = params[0] else { panic!("`make-big` was given {:?}", params[0]) };
+        let Val::U32(seed) = params[0] else {
+            panic!("`make-big` was given {:?}", params[0])
+        };
         results[0] = big_from_seed(seed);
         Ok(())
     })
@@ -133,7 +153,9 @@ impl Guest {
     fn with_linker(linker: &Linker<Seen>) -> Guest {
         let (engine, component) = compiled();
         let mut store = Store::new(engine, Seen::default());
-        let instance = linker.instantiate(&mut store, component).expect("the roundtrip guest instantiates");
+        let instance = linker
+            .instantiate(&mut store, component)
+            .expect("the roundtrip guest instantiates");
         Guest { store, instance }
     }
 
@@ -150,7 +172,9 @@ impl Guest {
 
     /// Calls the export `name`, which returns one value.
     fn call(&mut self, name: &str, params: &[Val]) -> Val {
-        let mut results = self.try_call(name, params).unwrap_or_else(|e| panic!("calling `{name}` failed: {e:?}"));
+        let mut results = self
+            .try_call(name, params)
+            .unwrap_or_else(|e| panic!("calling `{name}` failed: {e:?}"));
         assert_eq!(results.len(), 1, "`{name}` returns one value");
         results.pop().unwrap()
     }
@@ -189,7 +213,12 @@ fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> Val) -> Val {
 }
 
 fn record(fields: Vec<(&str, Val)>) -> Val {
-    Val::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+    Val::Record(
+        fields
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect(),
+    )
 }
 
 fn flags(names: &[&str]) -> Val {
@@ -225,15 +254,36 @@ fn mixeds() -> Vec<Val> {
     };
     vec![
         mixed(0, 0, "", 0.0, &[], false, None),
-        mixed(u8::MAX, i64::MIN, "héllo ⛳", -0.0, &[0, 1, u16::MAX], true, Some('🦀')),
+        mixed(
+            u8::MAX,
+            i64::MIN,
+            "héllo ⛳",
+            -0.0,
+            &[0, 1, u16::MAX],
+            true,
+            Some('🦀'),
+        ),
         mixed(7, i64::MAX, "x", f32::NAN, &[42; 100], false, Some('\0')),
-        mixed(1, -1, "infinite", f32::NEG_INFINITY, &[9], true, Some('\u{10ffff}')),
+        mixed(
+            1,
+            -1,
+            "infinite",
+            f32::NEG_INFINITY,
+            &[9],
+            true,
+            Some('\u{10ffff}'),
+        ),
     ]
 }
 
 /// The `big` record the host's `make-big` builds from `seed`.
 fn big_from_seed(seed: u32) -> Val {
-    let set: Vec<&str> = PERMS.iter().enumerate().filter(|(i, _)| seed & (1 << i) != 0).map(|(_, n)| *n).collect();
+    let set: Vec<&str> = PERMS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| seed & (1 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect();
     record(vec![
         ("a1", Val::U8(seed as u8)),
         ("a2", Val::S8((seed as i8).wrapping_neg())),
@@ -245,19 +295,34 @@ fn big_from_seed(seed: u32) -> Val {
         ("a8", Val::S64(-i64::from(seed))),
         ("a9", Val::Float32(seed as f32 / 4.0)),
         ("a10", Val::Float64(-(seed as f64) / 8.0)),
-        ("a11", Val::Char(char::from_u32(0x1f600 + seed % 64).unwrap())),
+        (
+            "a11",
+            Val::Char(char::from_u32(0x1f600 + seed % 64).unwrap()),
+        ),
         ("a12", Val::Bool(seed % 2 == 1)),
         ("a13", string(&format!("big {seed} ⛳"))),
         ("a14", list(0..(seed % 200) as u8, Val::U8)),
-        ("a15", if seed.is_multiple_of(3) { Val::Option(None) } else { some(Val::U32(seed)) }),
-        ("a16", Val::Enum(COLORS[seed as usize % COLORS.len()].to_string())),
+        (
+            "a15",
+            if seed.is_multiple_of(3) {
+                Val::Option(None)
+            } else {
+                some(Val::U32(seed))
+            },
+        ),
+        (
+            "a16",
+            Val::Enum(COLORS[seed as usize % COLORS.len()].to_string()),
+        ),
         ("a17", flags(&set)),
     ])
 }
 
 /// The fields of a `big` record, as the 17 arguments of `many-args`.
 fn fields(big: Val) -> Vec<Val> {
-    let Val::Record(fields) = big else { panic!("not a record: {big:?}") };
+    let Val::Record(fields) = big else {
+        panic!("not a record: {big:?}")
+    };
     fields.into_iter().map(|(_, v)| v).collect()
 }
 
@@ -290,7 +355,10 @@ fn echo_u8() {
 
 #[test]
 fn echo_s16() {
-    Guest::new().roundtrips("echo-s16", [0, 1, -1, 0xff, i16::MIN, i16::MAX].map(Val::S16));
+    Guest::new().roundtrips(
+        "echo-s16",
+        [0, 1, -1, 0xff, i16::MIN, i16::MAX].map(Val::S16),
+    );
 }
 
 #[test]
@@ -300,7 +368,10 @@ fn echo_u16() {
 
 #[test]
 fn echo_s32() {
-    Guest::new().roundtrips("echo-s32", [0, 1, -1, 0xffff, i32::MIN, i32::MAX].map(Val::S32));
+    Guest::new().roundtrips(
+        "echo-s32",
+        [0, 1, -1, 0xffff, i32::MIN, i32::MAX].map(Val::S32),
+    );
 }
 
 #[test]
@@ -310,7 +381,10 @@ fn echo_u32() {
 
 #[test]
 fn echo_s64() {
-    Guest::new().roundtrips("echo-s64", [0, 1, -1, 1 << 32, i64::MIN, i64::MAX].map(Val::S64));
+    Guest::new().roundtrips(
+        "echo-s64",
+        [0, 1, -1, 1 << 32, i64::MIN, i64::MAX].map(Val::S64),
+    );
 }
 
 #[test]
@@ -337,7 +411,9 @@ fn echo_f32() {
     guest.roundtrips("echo-f32", values.map(Val::Float32));
     // Any NaN may come back as any NaN.
     for nan in [f32::NAN, -f32::NAN, f32::from_bits(0x7f80_0001)] {
-        let Val::Float32(back) = guest.through_host("echo-f32", &[Val::Float32(nan)]) else { panic!("not an f32") };
+        let Val::Float32(back) = guest.through_host("echo-f32", &[Val::Float32(nan)]) else {
+            panic!("not an f32")
+        };
         assert!(back.is_nan(), "NaN came back as {back}");
     }
 }
@@ -361,14 +437,27 @@ fn echo_f64() {
     let mut guest = Guest::new();
     guest.roundtrips("echo-f64", values.map(Val::Float64));
     for nan in [f64::NAN, -f64::NAN, f64::from_bits(0x7ff0_0000_0000_0001)] {
-        let Val::Float64(back) = guest.through_host("echo-f64", &[Val::Float64(nan)]) else { panic!("not an f64") };
+        let Val::Float64(back) = guest.through_host("echo-f64", &[Val::Float64(nan)]) else {
+            panic!("not an f64")
+        };
         assert!(back.is_nan(), "NaN came back as {back}");
     }
 }
 
 #[test]
 fn echo_char() {
-    let chars = ['\0', 'a', '\u{7f}', 'é', '⛳', '\u{d7ff}', '\u{e000}', '\u{fffd}', '🦀', char::MAX];
+    let chars = [
+        '\0',
+        'a',
+        '\u{7f}',
+        'é',
+        '⛳',
+        '\u{d7ff}',
+        '\u{e000}',
+        '\u{fffd}',
+        '🦀',
+        char::MAX,
+    ];
     Guest::new().roundtrips("echo-char", chars.map(Val::Char));
 }
 
@@ -379,14 +468,24 @@ fn echo_string() {
 
 #[test]
 fn list_of_u8() {
-    let lists: Vec<Vec<u8>> =
-        vec![vec![], vec![0], vec![0, 1, 0x7f, 0x80, 0xff], (0..=255).collect(), vec![0xab; 100_000]];
+    let lists: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![0, 1, 0x7f, 0x80, 0xff],
+        (0..=255).collect(),
+        vec![0xab; 100_000],
+    ];
     Guest::new().roundtrips("echo-bytes", lists.into_iter().map(|l| list(l, Val::U8)));
 }
 
 #[test]
 fn list_of_strings() {
-    let lists = [vec![], vec![String::new()], vec![String::new(), String::new()], strings()];
+    let lists = [
+        vec![],
+        vec![String::new()],
+        vec![String::new(), String::new()],
+        strings(),
+    ];
     Guest::new().roundtrips("echo-strings", lists.iter().map(|l| list(l, |s| string(s))));
 }
 
@@ -399,7 +498,12 @@ fn list_of_lists() {
         vec![vec![1, 2, 3], vec![], vec![u32::MAX], vec![0; 500]],
         (0..100).map(|i| (0..i).collect()).collect(),
     ];
-    Guest::new().roundtrips("echo-nested", lists.into_iter().map(|l| list(l, |inner| list(inner, Val::U32))));
+    Guest::new().roundtrips(
+        "echo-nested",
+        lists
+            .into_iter()
+            .map(|l| list(l, |inner| list(inner, Val::U32))),
+    );
 }
 
 #[test]
@@ -412,13 +516,18 @@ fn list_of_records() {
     let mut guest = Guest::new();
     guest.roundtrips(
         "echo-mixed-list",
-        [Val::List(vec![]), Val::List(mixeds()), Val::List(std::iter::repeat_n(mixeds(), 50).flatten().collect())],
+        [
+            Val::List(vec![]),
+            Val::List(mixeds()),
+            Val::List(std::iter::repeat_n(mixeds(), 50).flatten().collect()),
+        ],
     );
 }
 
 #[test]
 fn echo_tuple() {
-    let tuple = |a, b: &str, c, d| Val::Tuple(vec![Val::U8(a), string(b), Val::Float64(c), Val::Bool(d)]);
+    let tuple =
+        |a, b: &str, c, d| Val::Tuple(vec![Val::U8(a), string(b), Val::Float64(c), Val::Bool(d)]);
     Guest::new().roundtrips(
         "echo-tuple",
         [
@@ -432,7 +541,8 @@ fn echo_tuple() {
 
 #[test]
 fn variant_every_case() {
-    let case = |name: &str, payload: Option<Val>| Val::Variant(name.to_string(), payload.map(Box::new));
+    let case =
+        |name: &str, payload: Option<Val>| Val::Variant(name.to_string(), payload.map(Box::new));
     let values = vec![
         case("nothing", None),
         case("int", Some(Val::S64(0))),
@@ -446,7 +556,10 @@ fn variant_every_case() {
         case("text", Some(string(""))),
         case("text", Some(string("héllo ⛳"))),
         case("pair", Some(Val::Tuple(vec![Val::U8(0), Val::U16(0)]))),
-        case("pair", Some(Val::Tuple(vec![Val::U8(u8::MAX), Val::U16(u16::MAX)]))),
+        case(
+            "pair",
+            Some(Val::Tuple(vec![Val::U8(u8::MAX), Val::U16(u16::MAX)])),
+        ),
         case("bytes", Some(list([], Val::U8))),
         case("bytes", Some(list([1, 2, 3, 255], Val::U8))),
         case("small", Some(Val::Float32(0.0))),
@@ -461,18 +574,31 @@ fn variant_every_case() {
 
 #[test]
 fn enum_every_case() {
-    Guest::new().roundtrips("echo-color", COLORS.iter().map(|c| Val::Enum(c.to_string())));
+    Guest::new().roundtrips(
+        "echo-color",
+        COLORS.iter().map(|c| Val::Enum(c.to_string())),
+    );
 }
 
 #[test]
 fn echo_option() {
-    let values = [Val::Option(None), some(string("")), some(string("héllo ⛳")), some(string(&"y".repeat(5000)))];
+    let values = [
+        Val::Option(None),
+        some(string("")),
+        some(string("héllo ⛳")),
+        some(string(&"y".repeat(5000))),
+    ];
     Guest::new().roundtrips("echo-option", values);
 }
 
 #[test]
 fn option_of_option() {
-    let values = [Val::Option(None), some(Val::Option(None)), some(some(Val::U32(0))), some(some(Val::U32(u32::MAX)))];
+    let values = [
+        Val::Option(None),
+        some(Val::Option(None)),
+        some(some(Val::U32(0))),
+        some(some(Val::U32(u32::MAX))),
+    ];
     Guest::new().roundtrips("echo-option-option", values);
 }
 
@@ -494,8 +620,12 @@ fn echo_result() {
 fn flags_none_all_and_each() {
     let mut values = vec![flags(&[]), flags(PERMS)];
     values.extend(PERMS.iter().map(|p| flags(&[p])));
-    values.push(flags(&["read", "exec", "create", "rename", "chown", "unlink"]));
-    values.push(flags(&["write", "search", "delete", "chmod", "link", "admin"]));
+    values.push(flags(&[
+        "read", "exec", "create", "rename", "chown", "unlink",
+    ]));
+    values.push(flags(&[
+        "write", "search", "delete", "chmod", "link", "admin",
+    ]));
     // Both bytes: the last flag of the first byte and the first of the second.
     values.push(flags(&["chmod", "chown"]));
     Guest::new().roundtrips("echo-perms", values);
@@ -507,7 +637,10 @@ fn many_arguments_pass_in_memory() {
     for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
         let big = big_from_seed(seed);
         let back = guest.through_host("many-args", &fields(big.clone()));
-        assert_eq!(back, big, "`many-args` builds the record of its arguments (seed {seed})");
+        assert_eq!(
+            back, big,
+            "`many-args` builds the record of its arguments (seed {seed})"
+        );
     }
 }
 
@@ -515,7 +648,11 @@ fn many_arguments_pass_in_memory() {
 fn large_record_result() {
     let mut guest = Guest::new();
     for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
-        assert_eq!(guest.through_host("make-big", &[Val::U32(seed)]), big_from_seed(seed), "seed {seed}");
+        assert_eq!(
+            guest.through_host("make-big", &[Val::U32(seed)]),
+            big_from_seed(seed),
+            "seed {seed}"
+        );
     }
 }
 
@@ -535,7 +672,12 @@ fn no_arguments_and_no_results() {
     assert_eq!(guest.call("pings", &[]), Val::U32(3));
     let calls = &guest.store.data().calls;
     assert_eq!(calls.len(), 3);
-    assert!(calls.iter().all(|(name, params)| name == "ping" && params.is_empty()), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|(name, params)| name == "ping" && params.is_empty()),
+        "{calls:?}"
+    );
 }
 
 #[test]
@@ -544,26 +686,50 @@ fn guest_side_functions() {
     let strs = |ss: &[&str]| list(ss.iter().copied(), string);
     assert_eq!(guest.call("concat", &[strs(&[])]), string(""));
     assert_eq!(guest.call("concat", &[strs(&["", ""])]), string(""));
-    assert_eq!(guest.call("concat", &[strs(&["héllo", ", ", "⛳", "🦀"])]), string("héllo, ⛳🦀"));
     assert_eq!(
-        guest.call("concat", &[Val::List(strings().iter().map(|s| string(s)).collect())]),
+        guest.call("concat", &[strs(&["héllo", ", ", "⛳", "🦀"])]),
+        string("héllo, ⛳🦀")
+    );
+    assert_eq!(
+        guest.call(
+            "concat",
+            &[Val::List(strings().iter().map(|s| string(s)).collect())]
+        ),
         string(&strings().concat())
     );
 
     assert_eq!(guest.call("sum", &[list([], Val::U32)]), Val::U64(0));
     assert_eq!(guest.call("sum", &[list([1, 2, 3], Val::U32)]), Val::U64(6));
-    assert_eq!(guest.call("sum", &[list([u32::MAX; 3], Val::U32)]), Val::U64(3 * u64::from(u32::MAX)));
-    assert_eq!(guest.call("sum", &[list(0..10_000, Val::U32)]), Val::U64(49_995_000));
+    assert_eq!(
+        guest.call("sum", &[list([u32::MAX; 3], Val::U32)]),
+        Val::U64(3 * u64::from(u32::MAX))
+    );
+    assert_eq!(
+        guest.call("sum", &[list(0..10_000, Val::U32)]),
+        Val::U64(49_995_000)
+    );
 
     assert_eq!(guest.call("reverse", &[string("")]), string(""));
     assert_eq!(guest.call("reverse", &[string("abc")]), string("cba"));
-    assert_eq!(guest.call("reverse", &[string("héllo ⛳🦀")]), string("🦀⛳ olléh"));
+    assert_eq!(
+        guest.call("reverse", &[string("héllo ⛳🦀")]),
+        string("🦀⛳ olléh")
+    );
 
     assert_eq!(guest.call("count-perms", &[flags(&[])]), Val::U32(0));
-    assert_eq!(guest.call("count-perms", &[flags(PERMS)]), Val::U32(PERMS.len() as u32));
-    assert_eq!(guest.call("count-perms", &[flags(&["read", "admin"])]), Val::U32(2));
+    assert_eq!(
+        guest.call("count-perms", &[flags(PERMS)]),
+        Val::U32(PERMS.len() as u32)
+    );
+    assert_eq!(
+        guest.call("count-perms", &[flags(&["read", "admin"])]),
+        Val::U32(2)
+    );
 
-    assert!(guest.store.data().calls.is_empty(), "the guest-side functions call no import");
+    assert!(
+        guest.store.data().calls.is_empty(),
+        "the guest-side functions call no import"
+    );
 }
 
 #[test]
@@ -598,7 +764,10 @@ fn many_calls_on_one_instance() {
         let s = format!("call {i} ⛳");
         assert_eq!(guest.call("echo-string", &[string(&s)]), string(&s));
         let l = list(0..i % 50, Val::U32);
-        assert_eq!(guest.call("echo-nested", &[Val::List(vec![l.clone(), l.clone()])]), Val::List(vec![l.clone(), l]));
+        assert_eq!(
+            guest.call("echo-nested", &[Val::List(vec![l.clone(), l.clone()])]),
+            Val::List(vec![l.clone(), l])
+        );
     }
     assert_eq!(guest.store.data().calls.len(), 2000);
 }
@@ -620,8 +789,13 @@ fn instances_are_independent() {
 #[test]
 fn host_error_fails_the_call() {
     let mut guest = Guest::with_linker(&linker(Some(("echo-string", Fault::Error))));
-    let err = guest.try_call("echo-string", &[string("no")]).expect_err("the host's error fails the call");
-    assert!(format!("{err:?}").contains("the host refuses `echo-string`"), "the error names the host's: {err:?}");
+    let err = guest
+        .try_call("echo-string", &[string("no")])
+        .expect_err("the host's error fails the call");
+    assert!(
+        format!("{err:?}").contains("the host refuses `echo-string`"),
+        "the error names the host's: {err:?}"
+    );
     assert_eq!(guest.store.data().calls.len(), 1);
 }
 
@@ -631,20 +805,45 @@ fn wrong_arguments() -> Vec<(&'static str, &'static str, Vec<Val>)> {
         ("a u32 for a u8", "echo-u8", vec![Val::U32(1)]),
         ("no argument", "echo-u8", vec![]),
         ("two arguments", "echo-u8", vec![Val::U8(1), Val::U8(2)]),
-        ("an unknown enum case", "echo-color", vec![Val::Enum("purple".into())]),
+        (
+            "an unknown enum case",
+            "echo-color",
+            vec![Val::Enum("purple".into())],
+        ),
         ("an unknown flag", "echo-perms", vec![flags(&["fly"])]),
-        ("a case without the payload it needs", "echo-value", vec![Val::Variant("int".into(), None)]),
-        ("a record without a field", "echo-mixed", vec![record(vec![("a", Val::U8(1))])]),
-        ("a list of the wrong element type", "echo-bytes", vec![list([1, 2], Val::U32)]),
-        ("a string in a list of the wrong element type", "echo-strings", vec![list([1], Val::U8)]),
+        (
+            "a case without the payload it needs",
+            "echo-value",
+            vec![Val::Variant("int".into(), None)],
+        ),
+        (
+            "a record without a field",
+            "echo-mixed",
+            vec![record(vec![("a", Val::U8(1))])],
+        ),
+        (
+            "a list of the wrong element type",
+            "echo-bytes",
+            vec![list([1, 2], Val::U32)],
+        ),
+        (
+            "a string in a list of the wrong element type",
+            "echo-strings",
+            vec![list([1], Val::U8)],
+        ),
     ]
 }
 
 #[test]
 fn host_result_of_the_wrong_type_fails_the_call() {
     let mut guest = Guest::with_linker(&linker(Some(("echo-u32", Fault::WrongType))));
-    let err = guest.try_call("echo-u32", &[Val::U32(7)]).expect_err("the host's result is refused");
-    assert!(format!("{err:?}").contains("u32"), "the error names the expected type: {err:?}");
+    let err = guest
+        .try_call("echo-u32", &[Val::U32(7)])
+        .expect_err("the host's result is refused");
+    assert!(
+        format!("{err:?}").contains("u32"),
+        "the error names the expected type: {err:?}"
+    );
     assert_eq!(guest.store.data().calls.len(), 1);
 }
 
@@ -655,15 +854,24 @@ fn types_instance_may_be_defined() {
     let mut linker = linker(None);
     linker.instance("tether:roundtrip/types").unwrap();
     let mut guest = Guest::with_linker(&linker);
-    assert_eq!(guest.through_host("echo-s32", &[Val::S32(-5)]), Val::S32(-5));
+    assert_eq!(
+        guest.through_host("echo-s32", &[Val::S32(-5)]),
+        Val::S32(-5)
+    );
 }
 
 #[test]
 fn wrong_arguments_are_refused() {
     for (what, name, params) in wrong_arguments() {
         let mut guest = Guest::new();
-        assert!(guest.try_call(name, &params).is_err(), "`{name}` refuses {what}");
-        assert!(guest.store.data().calls.is_empty(), "the guest never ran with {what}");
+        assert!(
+            guest.try_call(name, &params).is_err(),
+            "`{name}` refuses {what}"
+        );
+        assert!(
+            guest.store.data().calls.is_empty(),
+            "the guest never ran with {what}"
+        );
     }
 }
 
@@ -696,6 +904,12 @@ fn missing_import_is_refused() {
         })
         .unwrap();
     let mut store = Store::new(engine, Seen::default());
-    let err = linker.instantiate(&mut store, component).err().expect("instantiating without every import fails");
-    assert!(format!("{err:?}").contains("echo-"), "the error names a missing import: {err:?}");
+    let err = linker
+        .instantiate(&mut store, component)
+        .err()
+        .expect("instantiating without every import fails");
+    assert!(
+        format!("{err:?}").contains("echo-"),
+        "the error names a missing import: {err:?}"
+    );
 }

@@ -52,7 +52,11 @@ fn guest_in_instance() -> String {
   (export "tether:test/things" (instance $things))
   (alias export $things "dropped" (func $dropped))
   (export "dropped" (func $dropped)))"#,
-        body = GUEST.strip_prefix("(component").unwrap().strip_suffix(')').unwrap()
+        body = GUEST
+            .strip_prefix("(component")
+            .unwrap()
+            .strip_suffix(')')
+            .unwrap()
     )
 }
 
@@ -64,14 +68,23 @@ fn setup_with(wat: &str) -> (Store<()>, Instance) {
     let engine = Engine::default();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::<()>::new(&engine).instantiate(&mut store, &component).unwrap();
+    let instance = Linker::<()>::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
     (store, instance)
 }
 
 /// Calls `path` (a root name, or an instance name then a function name) with `params`,
 /// returning its one result.
-fn call(store: &mut Store<()>, instance: &Instance, path: &[&str], params: &[Val]) -> tether::Result<Val> {
-    let f = instance.get_func_at(&mut *store, path).unwrap_or_else(|| panic!("{path:?} is exported"));
+fn call(
+    store: &mut Store<()>,
+    instance: &Instance,
+    path: &[&str],
+    params: &[Val],
+) -> tether::Result<Val> {
+    let f = instance
+        .get_func_at(&mut *store, path)
+        .unwrap_or_else(|| panic!("{path:?} is exported"));
     let mut results = [Val::Bool(false)];
     f.call(&mut *store, params, &mut results)?;
     Ok(results[0].clone())
@@ -95,8 +108,17 @@ fn dropped(store: &mut Store<()>, instance: &Instance) -> u32 {
 fn names_appear_as_exported() {
     let (_store, instance) = setup();
     let names = instance.export_names();
-    for name in ["thing", "[constructor]thing", "[method]thing.get", "[static]thing.make", "dropped"] {
-        assert!(names.iter().any(|n| n == name), "`{name}` is among the root exports: {names:?}");
+    for name in [
+        "thing",
+        "[constructor]thing",
+        "[method]thing.get",
+        "[static]thing.make",
+        "dropped",
+    ] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "`{name}` is among the root exports: {names:?}"
+        );
     }
     let (_store, instance) = setup_with(&guest_in_instance());
     assert_eq!(instance.export_names(), ["tether:test/things", "dropped"]);
@@ -105,42 +127,112 @@ fn names_appear_as_exported() {
 #[test]
 fn the_host_holds_lends_and_gives_back_a_guest_resource() {
     let (mut store, instance) = setup();
-    let thing = resource(call(&mut store, &instance, &["[constructor]thing"], &[Val::U32(5)]).unwrap());
+    let thing = resource(
+        call(
+            &mut store,
+            &instance,
+            &["[constructor]thing"],
+            &[Val::U32(5)],
+        )
+        .unwrap(),
+    );
     assert!(thing.owned(), "the constructor returns an owned handle");
     assert_eq!(store.host_handles(), 1, "the host holds one handle");
-    assert_eq!(store.handles_alive(), 0, "the guest's table no longer holds it: it moved out");
+    assert_eq!(
+        store.handles_alive(),
+        0,
+        "the guest's table no longer holds it: it moved out"
+    );
 
     // Lent to a method as a borrow, twice: the host keeps ownership.
     for _ in 0..2 {
-        let got = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(thing.borrowed())]).unwrap();
+        let got = call(
+            &mut store,
+            &instance,
+            &["[method]thing.get"],
+            &[Val::Resource(thing.borrowed())],
+        )
+        .unwrap();
         assert_eq!(got, Val::U32(5));
     }
-    assert_eq!(store.host_handles(), 1, "lending does not give the handle away");
+    assert_eq!(
+        store.host_handles(),
+        1,
+        "lending does not give the handle away"
+    );
 
     // Given back as `own` to a static function that consumes it: the destructor runs.
     assert_eq!(dropped(&mut store, &instance), 0);
-    let rep = call(&mut store, &instance, &["[static]thing.consume"], &[Val::Resource(thing)]).unwrap();
+    let rep = call(
+        &mut store,
+        &instance,
+        &["[static]thing.consume"],
+        &[Val::Resource(thing)],
+    )
+    .unwrap();
     assert_eq!(rep, Val::U32(5));
-    assert_eq!(dropped(&mut store, &instance), 1, "the guest's destructor ran");
+    assert_eq!(
+        dropped(&mut store, &instance),
+        1,
+        "the guest's destructor ran"
+    );
     assert_eq!((store.host_handles(), store.handles_alive()), (0, 0));
 
     // The handle was moved: using it again is an error, not another thing.
-    let err = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(thing.borrowed())]).unwrap_err();
+    let err = call(
+        &mut store,
+        &instance,
+        &["[method]thing.get"],
+        &[Val::Resource(thing.borrowed())],
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("stale handle"), "{err:#}");
-    let err = call(&mut store, &instance, &["[static]thing.consume"], &[Val::Resource(thing)]).unwrap_err();
+    let err = call(
+        &mut store,
+        &instance,
+        &["[static]thing.consume"],
+        &[Val::Resource(thing)],
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("stale handle"), "{err:#}");
-    assert_eq!(dropped(&mut store, &instance), 1, "the errors reached no guest code");
+    assert_eq!(
+        dropped(&mut store, &instance),
+        1,
+        "the errors reached no guest code"
+    );
 }
 
 #[test]
 fn the_host_drops_a_guest_resource_and_the_destructor_runs() {
     let (mut store, instance) = setup();
-    let made = resource(call(&mut store, &instance, &["[static]thing.make"], &[Val::U32(4)]).unwrap());
-    let got = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(made.borrowed())]).unwrap();
-    assert_eq!(got, Val::U32(40), "`make` made a thing of ten times its argument");
+    let made = resource(
+        call(
+            &mut store,
+            &instance,
+            &["[static]thing.make"],
+            &[Val::U32(4)],
+        )
+        .unwrap(),
+    );
+    let got = call(
+        &mut store,
+        &instance,
+        &["[method]thing.get"],
+        &[Val::Resource(made.borrowed())],
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        Val::U32(40),
+        "`make` made a thing of ten times its argument"
+    );
     assert_eq!(dropped(&mut store, &instance), 0);
     made.resource_drop(&mut store).unwrap();
-    assert_eq!(dropped(&mut store, &instance), 1, "dropping the host's handle ran the guest's destructor");
+    assert_eq!(
+        dropped(&mut store, &instance),
+        1,
+        "dropping the host's handle ran the guest's destructor"
+    );
     assert_eq!(store.host_handles(), 0);
 
     // Dropping it again is an error; dropping a borrow does nothing.
@@ -153,14 +245,42 @@ fn the_host_drops_a_guest_resource_and_the_destructor_runs() {
 #[test]
 fn a_borrow_that_outlives_its_owner_is_stale() {
     let (mut store, instance) = setup();
-    let thing = resource(call(&mut store, &instance, &["[constructor]thing"], &[Val::U32(1)]).unwrap());
+    let thing = resource(
+        call(
+            &mut store,
+            &instance,
+            &["[constructor]thing"],
+            &[Val::U32(1)],
+        )
+        .unwrap(),
+    );
     let borrow = thing.borrowed();
     thing.resource_drop(&mut store).unwrap();
     // A new thing may take the old one's slot; the old borrow must not reach it.
-    let other = resource(call(&mut store, &instance, &["[constructor]thing"], &[Val::U32(2)]).unwrap());
-    let err = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(borrow)]).unwrap_err();
+    let other = resource(
+        call(
+            &mut store,
+            &instance,
+            &["[constructor]thing"],
+            &[Val::U32(2)],
+        )
+        .unwrap(),
+    );
+    let err = call(
+        &mut store,
+        &instance,
+        &["[method]thing.get"],
+        &[Val::Resource(borrow)],
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("stale handle"), "{err:#}");
-    let got = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(other.borrowed())]).unwrap();
+    let got = call(
+        &mut store,
+        &instance,
+        &["[method]thing.get"],
+        &[Val::Resource(other.borrowed())],
+    )
+    .unwrap();
     assert_eq!(got, Val::U32(2));
 }
 
@@ -168,13 +288,49 @@ fn a_borrow_that_outlives_its_owner_is_stale() {
 fn the_same_functions_inside_an_exported_instance() {
     const THINGS: &str = "tether:test/things";
     let (mut store, instance) = setup_with(&guest_in_instance());
-    assert!(instance.get_func(&mut store, THINGS).is_none(), "an instance is not a function");
-    assert!(instance.get_func(&mut store, "[constructor]thing").is_none(), "not at the root");
-    let thing = resource(call(&mut store, &instance, &[THINGS, "[constructor]thing"], &[Val::U32(9)]).unwrap());
-    let got = call(&mut store, &instance, &[THINGS, "[method]thing.get"], &[Val::Resource(thing.borrowed())]).unwrap();
+    assert!(
+        instance.get_func(&mut store, THINGS).is_none(),
+        "an instance is not a function"
+    );
+    assert!(
+        instance
+            .get_func(&mut store, "[constructor]thing")
+            .is_none(),
+        "not at the root"
+    );
+    let thing = resource(
+        call(
+            &mut store,
+            &instance,
+            &[THINGS, "[constructor]thing"],
+            &[Val::U32(9)],
+        )
+        .unwrap(),
+    );
+    let got = call(
+        &mut store,
+        &instance,
+        &[THINGS, "[method]thing.get"],
+        &[Val::Resource(thing.borrowed())],
+    )
+    .unwrap();
     assert_eq!(got, Val::U32(9));
-    let made = resource(call(&mut store, &instance, &[THINGS, "[static]thing.make"], &[Val::U32(2)]).unwrap());
-    let rep = call(&mut store, &instance, &[THINGS, "[static]thing.consume"], &[Val::Resource(thing)]).unwrap();
+    let made = resource(
+        call(
+            &mut store,
+            &instance,
+            &[THINGS, "[static]thing.make"],
+            &[Val::U32(2)],
+        )
+        .unwrap(),
+    );
+    let rep = call(
+        &mut store,
+        &instance,
+        &[THINGS, "[static]thing.consume"],
+        &[Val::Resource(thing)],
+    )
+    .unwrap();
     assert_eq!(rep, Val::U32(9));
     assert_eq!(dropped(&mut store, &instance), 1);
     made.resource_drop(&mut store).unwrap();
@@ -185,11 +341,31 @@ fn the_same_functions_inside_an_exported_instance() {
 #[test]
 fn a_borrow_given_where_own_is_expected_is_refused() {
     let (mut store, instance) = setup();
-    let thing = resource(call(&mut store, &instance, &["[constructor]thing"], &[Val::U32(3)]).unwrap());
-    let err = call(&mut store, &instance, &["[static]thing.consume"], &[Val::Resource(thing.borrowed())]).unwrap_err();
+    let thing = resource(
+        call(
+            &mut store,
+            &instance,
+            &["[constructor]thing"],
+            &[Val::U32(3)],
+        )
+        .unwrap(),
+    );
+    let err = call(
+        &mut store,
+        &instance,
+        &["[static]thing.consume"],
+        &[Val::Resource(thing.borrowed())],
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("borrowed"), "{err:#}");
     // The host's mistake does not poison the instance, and the host still owns the thing.
-    let got = call(&mut store, &instance, &["[method]thing.get"], &[Val::Resource(thing.borrowed())]).unwrap();
+    let got = call(
+        &mut store,
+        &instance,
+        &["[method]thing.get"],
+        &[Val::Resource(thing.borrowed())],
+    )
+    .unwrap();
     assert_eq!(got, Val::U32(3));
     assert_eq!(dropped(&mut store, &instance), 0);
 }

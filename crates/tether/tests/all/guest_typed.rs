@@ -89,16 +89,22 @@ fn linker(engine: &Engine) -> Linker<u32> {
         "echo-color": Color, "echo-option": Option<String>, "echo-option-option": Option<Option<u32>>,
         "echo-result": Result<String, u32>, "echo-perms": Perms, "echo-big": Big,
     }
-    host.func_wrap("make-big", |_, (seed,): (u32,)| Ok((big(seed),))).unwrap();
-    host.func_wrap("ping", |mut store: tether::StoreContextMut<'_, u32>, (): ()| {
-        *store.data_mut() += 1;
-        Ok(())
-    })
+    host.func_wrap("make-big", |_, (seed,): (u32,)| Ok((big(seed),)))
+        .unwrap();
+    host.func_wrap(
+        "ping",
+        |mut store: tether::StoreContextMut<'_, u32>, (): ()| {
+            *store.data_mut() += 1;
+            Ok(())
+        },
+    )
     .unwrap();
     // Seventeen parameters are more than a Rust tuple list holds here: dynamic, as the
     // typed API's limit of sixteen elements requires.
     host.func_new("many-args", |_, params, results| {
-        let Val::U32(seed) = params[4] else { anyhow::bail!("a5 is a u32") };
+        let Val::U32(seed) = params[4] else {
+            anyhow::bail!("a5 is a u32")
+        };
         results[0] = tether::ComponentType::to_val(&big(seed));
         Ok(())
     })
@@ -136,26 +142,43 @@ struct Guest {
 impl Guest {
     fn new() -> Guest {
         let engine = Engine::default();
-        let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
+        let bytes =
+            std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
         let component = Component::new(&engine, bytes).unwrap();
         let mut store = Store::new(&engine, 0);
         let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
         Guest { store, instance }
     }
 
-    fn func<P: ComponentNamedList, R: ComponentNamedList>(&mut self, name: &str) -> TypedFunc<P, R> {
-        let f = self.instance.get_func_at(&mut self.store, &[GUEST, name]).unwrap_or_else(|| panic!("no `{name}`"));
+    fn func<P: ComponentNamedList, R: ComponentNamedList>(
+        &mut self,
+        name: &str,
+    ) -> TypedFunc<P, R> {
+        let f = self
+            .instance
+            .get_func_at(&mut self.store, &[GUEST, name])
+            .unwrap_or_else(|| panic!("no `{name}`"));
         TypedFunc::new(f).unwrap_or_else(|e| panic!("`{name}`: {e:#}"))
     }
 
     /// Calls `name` with `x` and checks that the value comes back and that the host was
     /// called once.
-    fn echo<X: tether::ComponentType + Clone + PartialEq + std::fmt::Debug>(&mut self, name: &str, x: X) {
+    fn echo<X: tether::ComponentType + Clone + PartialEq + std::fmt::Debug>(
+        &mut self,
+        name: &str,
+        x: X,
+    ) {
         let f = self.func::<(X,), (X,)>(name);
         let before = *self.store.data();
-        let (back,) = f.call(&mut self.store, (x.clone(),)).unwrap_or_else(|e| panic!("`{name}`: {e:#}"));
+        let (back,) = f
+            .call(&mut self.store, (x.clone(),))
+            .unwrap_or_else(|e| panic!("`{name}`: {e:#}"));
         assert_eq!(back, x, "`{name}`");
-        assert_eq!(*self.store.data(), before + 1, "`{name}` called the host once");
+        assert_eq!(
+            *self.store.data(),
+            before + 1,
+            "`{name}` called the host once"
+        );
     }
 }
 
@@ -189,7 +212,14 @@ fn scalars_round_trip_typed() {
     for x in [0u64, u64::MAX] {
         g.echo("echo-u64", x);
     }
-    for x in [0.0f32, -0.0, 1.5, f32::MIN_POSITIVE, f32::INFINITY, f32::NEG_INFINITY] {
+    for x in [
+        0.0f32,
+        -0.0,
+        1.5,
+        f32::MIN_POSITIVE,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ] {
         g.echo("echo-f32", x);
     }
     for x in [0.0f64, -0.0, 1e300, f64::NEG_INFINITY] {
@@ -210,8 +240,14 @@ fn strings_lists_and_options_round_trip_typed() {
     }
     g.echo("echo-bytes", Vec::<u8>::new());
     g.echo("echo-bytes", (0..=255u8).collect::<Vec<_>>());
-    g.echo("echo-strings", vec!["a".to_string(), String::new(), "ü".to_string()]);
-    g.echo("echo-nested", vec![vec![], vec![1u32], vec![2, 3, u32::MAX]]);
+    g.echo(
+        "echo-strings",
+        vec!["a".to_string(), String::new(), "ü".to_string()],
+    );
+    g.echo(
+        "echo-nested",
+        vec![vec![], vec![1u32], vec![2, 3, u32::MAX]],
+    );
     g.echo("echo-option", None::<String>);
     g.echo("echo-option", Some("x".to_string()));
     for x in [None, Some(None), Some(Some(7u32))] {
@@ -225,9 +261,27 @@ fn strings_lists_and_options_round_trip_typed() {
 #[test]
 fn records_variants_enums_and_flags_round_trip_typed() {
     let mut g = Guest::new();
-    let mixed = Mixed { a: 1, b: -2, c: "three".into(), d: 4.5, e: vec![5, 6], f: true, g: Some('7') };
+    let mixed = Mixed {
+        a: 1,
+        b: -2,
+        c: "three".into(),
+        d: 4.5,
+        e: vec![5, 6],
+        f: true,
+        g: Some('7'),
+    };
     g.echo("echo-mixed", mixed.clone());
-    g.echo("echo-mixed-list", vec![mixed.clone(), Mixed { g: None, e: vec![], ..mixed }]);
+    g.echo(
+        "echo-mixed-list",
+        vec![
+            mixed.clone(),
+            Mixed {
+                g: None,
+                e: vec![],
+                ..mixed
+            },
+        ],
+    );
     for v in [
         Value::Nothing,
         Value::Int(i64::MIN),
@@ -239,10 +293,25 @@ fn records_variants_enums_and_flags_round_trip_typed() {
     ] {
         g.echo("echo-value", v);
     }
-    for c in [Color::Red, Color::Green, Color::Blue, Color::Cyan, Color::Magenta, Color::Yellow, Color::Black, Color::White] {
+    for c in [
+        Color::Red,
+        Color::Green,
+        Color::Blue,
+        Color::Cyan,
+        Color::Magenta,
+        Color::Yellow,
+        Color::Black,
+        Color::White,
+    ] {
         g.echo("echo-color", c);
     }
-    for p in [Perms::empty(), Perms::all(), Perms::READ, Perms::ADMIN, Perms::LINK | Perms::EXEC] {
+    for p in [
+        Perms::empty(),
+        Perms::all(),
+        Perms::READ,
+        Perms::ADMIN,
+        Perms::LINK | Perms::EXEC,
+    ] {
         g.echo("echo-perms", p);
     }
     g.echo("echo-big", big(9));
@@ -254,9 +323,20 @@ fn spilled_results_and_guest_side_functions_typed() {
     let make_big = g.func::<(u32,), (Big,)>("make-big");
     assert_eq!(make_big.call(&mut g.store, (3,)).unwrap().0, big(3));
     let concat = g.func::<(Vec<String>,), (String,)>("concat");
-    assert_eq!(concat.call(&mut g.store, (vec!["ab".into(), "cd".into()],)).unwrap().0, "abcd");
+    assert_eq!(
+        concat
+            .call(&mut g.store, (vec!["ab".into(), "cd".into()],))
+            .unwrap()
+            .0,
+        "abcd"
+    );
     let sum = g.func::<(Vec<u32>,), (u64,)>("sum");
-    assert_eq!(sum.call(&mut g.store, (vec![u32::MAX, u32::MAX],)).unwrap().0, 2 * u64::from(u32::MAX));
+    assert_eq!(
+        sum.call(&mut g.store, (vec![u32::MAX, u32::MAX],))
+            .unwrap()
+            .0,
+        2 * u64::from(u32::MAX)
+    );
     let count = g.func::<(Perms,), (u32,)>("count-perms");
     assert_eq!(count.call(&mut g.store, (Perms::all(),)).unwrap().0, 12);
     let ping = g.func::<(), ()>("ping");
@@ -268,7 +348,12 @@ fn spilled_results_and_guest_side_functions_typed() {
 #[test]
 fn mistyped_typed_functions_are_refused() {
     let mut g = Guest::new();
-    let f = g.instance.get_func_at(&mut g.store, &[GUEST, "echo-mixed"]).unwrap();
-    let err = TypedFunc::<(Value,), (Value,)>::new(f).err().expect("a record is not a variant");
+    let f = g
+        .instance
+        .get_func_at(&mut g.store, &[GUEST, "echo-mixed"])
+        .unwrap();
+    let err = TypedFunc::<(Value,), (Value,)>::new(f)
+        .err()
+        .expect("a record is not a variant");
     assert!(format!("{err:#}").contains("type mismatch"), "{err:#}");
 }

@@ -88,9 +88,18 @@ fn setup(n: u32) -> (Store<Counts>, Instance) {
         Ok((store.push(token)?,))
     })
     .unwrap();
-    let mut store = Store::new(&engine, Counts { dropped: Arc::new(AtomicUsize::new(0)) });
+    let mut store = Store::new(
+        &engine,
+        Counts {
+            dropped: Arc::new(AtomicUsize::new(0)),
+        },
+    );
     // Slot 0 of the table is reserved; the other slots hold `n` things and `n` tokens.
-    store.set_limits(Limits { handles_per_instance: 2 * n + 1, host_objects: n as usize, ..Default::default() });
+    store.set_limits(Limits {
+        handles_per_instance: 2 * n + 1,
+        host_objects: n as usize,
+        ..Default::default()
+    });
     let instance = linker.instantiate(&mut store, &component).unwrap();
     (store, instance)
 }
@@ -111,16 +120,28 @@ fn a_million_handles_come_and_go_and_their_slots_are_reused() {
     let first = start.elapsed();
     assert_eq!(store.handles_alive(), 0, "every handle was dropped");
     assert_eq!(store.host_objects(), 0, "every token was dropped");
-    assert_eq!(store.data().dropped.load(Ordering::Relaxed), N as usize, "every token's `Drop` ran");
+    assert_eq!(
+        store.data().dropped.load(Ordering::Relaxed),
+        N as usize,
+        "every token's `Drop` ran"
+    );
     let slots = store.handle_slots();
-    assert_eq!(slots, 2 * N as usize + 1, "the table grew to hold all the handles at once");
+    assert_eq!(
+        slots,
+        2 * N as usize + 1,
+        "the table grew to hold all the handles at once"
+    );
 
     let start = std::time::Instant::now();
     churn.call(&mut store, (N,)).unwrap();
     let second = start.elapsed();
     assert_eq!((store.handles_alive(), store.host_objects()), (0, 0));
     assert_eq!(store.data().dropped.load(Ordering::Relaxed), 2 * N as usize);
-    assert_eq!(store.handle_slots(), slots, "the second round reused the freed slots");
+    assert_eq!(
+        store.handle_slots(),
+        slots,
+        "the second round reused the freed slots"
+    );
     eprintln!("churn({N}): {first:?}, then {second:?}");
 }
 
@@ -131,7 +152,11 @@ fn handles_kept_between_calls_are_counted() {
     let fill = func(&mut store, &instance, "fill");
     let empty = func(&mut store, &instance, "empty");
     fill.call(&mut store, (N,)).unwrap();
-    assert_eq!(store.handles_alive(), 2 * N as usize, "the guest holds its things and tokens");
+    assert_eq!(
+        store.handles_alive(),
+        2 * N as usize,
+        "the guest holds its things and tokens"
+    );
     assert_eq!(store.host_objects(), N as usize);
     assert_eq!(store.data().dropped.load(Ordering::Relaxed), 0);
     empty.call(&mut store, (N,)).unwrap();

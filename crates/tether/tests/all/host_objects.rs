@@ -51,19 +51,32 @@ fn linker(engine: &Engine) -> Linker<()> {
     let mut root = linker.root();
     root.resource_host::<Response>("response").unwrap();
     root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
-        Ok((store.push(Response { status, body: vec![0; 100] })?,))
+        Ok((store.push(Response {
+            status,
+            body: vec![0; 100],
+        })?,))
     })
     .unwrap();
-    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
-    root.method("[method]response.same", |_r: &mut Response, mut store, (other,): (tether::Borrow<Response>,)| {
-        // The object behind `self` is in use: reaching it again through `other` is refused.
-        store.get_mut(&other).map(|_| (false,))
-    })
+    root.method(
+        "[method]response.status",
+        |r: &mut Response, _store, (): ()| Ok((r.status,)),
+    )
     .unwrap();
-    root.func_wrap("[static]response.body-len", |mut store, (this,): (Own<Response>,)| {
-        let response = store.take(this)?;
-        Ok((response.body.len() as u32,))
-    })
+    root.method(
+        "[method]response.same",
+        |_r: &mut Response, mut store, (other,): (tether::Borrow<Response>,)| {
+            // The object behind `self` is in use: reaching it again through `other` is refused.
+            store.get_mut(&other).map(|_| (false,))
+        },
+    )
+    .unwrap();
+    root.func_wrap(
+        "[static]response.body-len",
+        |mut store, (this,): (Own<Response>,)| {
+            let response = store.take(this)?;
+            Ok((response.body.len() as u32,))
+        },
+    )
     .unwrap();
     linker
 }
@@ -74,12 +87,20 @@ fn methods_receive_the_object_and_consuming_functions_move_it_out() {
     let component = Component::new(&engine, GUEST).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
-    let run = instance.get_typed_func::<(), (u32,)>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "run")
+        .unwrap();
     assert_eq!(run.call(&mut store, ()).unwrap(), (504,));
     assert_eq!(store.host_objects(), 0, "the consumed response was dropped");
-    let drop_it = instance.get_typed_func::<(), ()>(&mut store, "leak-then-drop").unwrap();
+    let drop_it = instance
+        .get_typed_func::<(), ()>(&mut store, "leak-then-drop")
+        .unwrap();
     drop_it.call(&mut store, ()).unwrap();
-    assert_eq!(store.host_objects(), 0, "the guest's resource.drop dropped the object");
+    assert_eq!(
+        store.host_objects(),
+        0,
+        "the guest's resource.drop dropped the object"
+    );
 }
 
 #[test]
@@ -88,16 +109,26 @@ fn the_same_object_borrowed_twice_in_one_call_is_refused() {
     let component = Component::new(&engine, GUEST).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
-    let twice = instance.get_typed_func::<(), (bool,)>(&mut store, "twice").unwrap();
+    let twice = instance
+        .get_typed_func::<(), (bool,)>(&mut store, "twice")
+        .unwrap();
     let err = twice.call(&mut store, ()).unwrap_err();
-    assert!(format!("{err:#}").contains("already borrowed mutably"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("already borrowed mutably"),
+        "{err:#}"
+    );
 }
 
 #[test]
 fn a_kept_handle_goes_stale_when_its_object_is_gone() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    let own = store.push(Response { status: 200, body: vec![] }).unwrap();
+    let own = store
+        .push(Response {
+            status: 200,
+            body: vec![],
+        })
+        .unwrap();
     let borrow = own.borrow();
     assert_eq!(store.get(&borrow).unwrap().status, 200);
     let response = store.take(own).unwrap();
@@ -105,7 +136,12 @@ fn a_kept_handle_goes_stale_when_its_object_is_gone() {
     let err = store.get(&borrow).unwrap_err();
     assert!(err.to_string().contains("stale handle"), "{err}");
     // A new object in the same slot does not revive the old handle.
-    let _other = store.push(Response { status: 500, body: vec![] }).unwrap();
+    let _other = store
+        .push(Response {
+            status: 500,
+            body: vec![],
+        })
+        .unwrap();
     assert!(store.get(&borrow).is_err());
 }
 
@@ -114,7 +150,12 @@ fn a_parent_with_children_cannot_be_taken() {
     struct Body;
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    let parent = store.push(Response { status: 200, body: vec![] }).unwrap();
+    let parent = store
+        .push(Response {
+            status: 200,
+            body: vec![],
+        })
+        .unwrap();
     let child = store.push_child(&parent, Body).unwrap();
     let parent_borrow = parent.borrow();
     let err = store.take(parent).unwrap_err();
@@ -149,12 +190,18 @@ fn dropping_the_store_drops_every_object() {
 fn the_host_object_cap_is_a_clear_error() {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    store.set_limits(tether::Limits { host_objects: 3, ..Default::default() });
+    store.set_limits(tether::Limits {
+        host_objects: 3,
+        ..Default::default()
+    });
     for _ in 0..3 {
         store.push(1u32).unwrap();
     }
     let err = store.push(1u32).unwrap_err();
-    assert!(err.to_string().contains("host object limit exceeded"), "{err}");
+    assert!(
+        err.to_string().contains("host object limit exceeded"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -169,19 +216,32 @@ fn a_drop_callback_receives_each_object_the_guest_drops() {
     })
     .unwrap();
     root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
-        Ok((store.push(Response { status, body: vec![] })?,))
+        Ok((store.push(Response {
+            status,
+            body: vec![],
+        })?,))
     })
     .unwrap();
-    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
-    root.method("[method]response.same", |_r: &mut Response, _store, (_other,): (tether::Borrow<Response>,)| Ok((true,)))
-        .unwrap();
-    root.func_wrap("[static]response.body-len", |mut store, (this,): (Own<Response>,)| {
-        Ok((store.take(this)?.body.len() as u32,))
-    })
+    root.method(
+        "[method]response.status",
+        |r: &mut Response, _store, (): ()| Ok((r.status,)),
+    )
+    .unwrap();
+    root.method(
+        "[method]response.same",
+        |_r: &mut Response, _store, (_other,): (tether::Borrow<Response>,)| Ok((true,)),
+    )
+    .unwrap();
+    root.func_wrap(
+        "[static]response.body-len",
+        |mut store, (this,): (Own<Response>,)| Ok((store.take(this)?.body.len() as u32,)),
+    )
     .unwrap();
     let mut store = Store::new(&engine, Vec::new());
     let instance = linker.instantiate(&mut store, &component).unwrap();
-    let f = instance.get_typed_func::<(), ()>(&mut store, "leak-then-drop").unwrap();
+    let f = instance
+        .get_typed_func::<(), ()>(&mut store, "leak-then-drop")
+        .unwrap();
     f.call(&mut store, ()).unwrap();
     assert_eq!(store.data(), &vec![1]);
     assert_eq!(store.host_objects(), 0);
@@ -208,11 +268,24 @@ fn bytes_copied_are_counted_per_instance_and_direction() {
     let engine = Engine::default();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).unwrap();
-    let echo = instance.get_typed_func::<(String,), (String,)>(&mut store, "echo").unwrap();
-    assert_eq!(echo.call(&mut store, ("x".repeat(1000),)).unwrap().0.len(), 1000);
+    let instance = Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let echo = instance
+        .get_typed_func::<(String,), (String,)>(&mut store, "echo")
+        .unwrap();
+    assert_eq!(
+        echo.call(&mut store, ("x".repeat(1000),)).unwrap().0.len(),
+        1000
+    );
     let copied = instance.bytes_copied(&store);
-    assert_eq!(copied, tether::BytesCopied { into_guest: 1000, out_of_guest: 1000 });
+    assert_eq!(
+        copied,
+        tether::BytesCopied {
+            into_guest: 1000,
+            out_of_guest: 1000
+        }
+    );
 }
 
 #[test]

@@ -184,23 +184,38 @@ fn linker(engine: &Engine) -> Linker<Host> {
     let mut root = linker.root();
     root.resource_host::<Response>("response").unwrap();
     root.resource_host::<Stream>("stream").unwrap();
-    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| Ok((store.push(Response { status })?,)))
-        .unwrap();
-    root.method("[method]response.status", |r: &mut Response, _store, (): ()| Ok((r.status,))).unwrap();
-    root.func_wrap("[method]response.body-stream", |mut store, (this,): (Borrow<Response>,)| {
-        Ok((store.push_child(&this, Stream)?,))
+    root.func_wrap("[constructor]response", |mut store, (status,): (u16,)| {
+        Ok((store.push(Response { status })?,))
     })
     .unwrap();
-    root.func_wrap("[static]response.consume", |mut store, (this,): (Own<Response>,)| {
-        Ok((store.take(this)?.status,))
-    })
+    root.method(
+        "[method]response.status",
+        |r: &mut Response, _store, (): ()| Ok((r.status,)),
+    )
     .unwrap();
-    root.func_wrap("[static]response.peek-and-take", |mut store, (_peek, take): (Borrow<Response>, Own<Response>)| {
-        Ok((store.take(take)?.status,))
-    })
+    root.func_wrap(
+        "[method]response.body-stream",
+        |mut store, (this,): (Borrow<Response>,)| Ok((store.push_child(&this, Stream)?,)),
+    )
+    .unwrap();
+    root.func_wrap(
+        "[static]response.consume",
+        |mut store, (this,): (Own<Response>,)| Ok((store.take(this)?.status,)),
+    )
+    .unwrap();
+    root.func_wrap(
+        "[static]response.peek-and-take",
+        |mut store, (_peek, take): (Borrow<Response>, Own<Response>)| {
+            Ok((store.take(take)?.status,))
+        },
+    )
     .unwrap();
     root.func_wrap("keep", |mut store, (r,): (Borrow<Response>,)| {
-        assert_eq!(store.get(&r)?.status, 200, "the borrow is good during the call");
+        assert_eq!(
+            store.get(&r)?.status,
+            200,
+            "the borrow is good during the call"
+        );
         store.data_mut().kept = Some(r);
         Ok(())
     })
@@ -240,16 +255,27 @@ fn failure<T: std::fmt::Debug>(f: impl FnOnce() -> tether::Result<T>) -> String 
 
 /// Calls `name`, which must trap with a message containing `want`, then checks that the
 /// instance is poisoned: calling it again is refused.
-fn assert_traps<P, R>(store: &mut Store<Host>, instance: &Instance, name: &str, params: P, want: &str)
-where
+fn assert_traps<P, R>(
+    store: &mut Store<Host>,
+    instance: &Instance,
+    name: &str,
+    params: P,
+    want: &str,
+) where
     P: tether::ComponentNamedList + Clone + std::fmt::Debug,
     R: tether::ComponentNamedList + std::fmt::Debug,
 {
     let f = func::<P, R>(store, instance, name);
     let err = failure(|| f.call(&mut *store, params.clone()));
-    assert!(err.contains(want), "`{name}`: expected a trap containing {want:?}, got: {err}");
+    assert!(
+        err.contains(want),
+        "`{name}`: expected a trap containing {want:?}, got: {err}"
+    );
     let again = failure(|| f.call(&mut *store, params));
-    assert!(again.contains("cannot enter component instance"), "`{name}` again: {again}");
+    assert!(
+        again.contains("cannot enter component instance"),
+        "`{name}` again: {again}"
+    );
 }
 
 #[test]
@@ -266,43 +292,99 @@ fn the_well_behaved_path_works() {
 #[test]
 fn a_forged_handle_index_traps() {
     let (mut store, instance) = host_guest();
-    assert_traps::<(u32,), (u16,)>(&mut store, &instance, "forged-status", (42,), "unknown handle index 42");
+    assert_traps::<(u32,), (u16,)>(
+        &mut store,
+        &instance,
+        "forged-status",
+        (42,),
+        "unknown handle index 42",
+    );
     let (mut store, instance) = host_guest();
-    assert_traps::<(u32,), ()>(&mut store, &instance, "forged-drop", (7,), "unknown handle index 7");
+    assert_traps::<(u32,), ()>(
+        &mut store,
+        &instance,
+        "forged-drop",
+        (7,),
+        "unknown handle index 7",
+    );
     // Slot 0 is reserved: never a handle.
     let (mut store, instance) = host_guest();
-    assert_traps::<(u32,), ()>(&mut store, &instance, "forged-drop", (0,), "unknown handle index 0");
+    assert_traps::<(u32,), ()>(
+        &mut store,
+        &instance,
+        "forged-drop",
+        (0,),
+        "unknown handle index 0",
+    );
     let (mut store, instance) = host_guest();
-    assert_traps::<(u32,), ()>(&mut store, &instance, "forged-drop", (u32::MAX,), "unknown handle index");
+    assert_traps::<(u32,), ()>(
+        &mut store,
+        &instance,
+        "forged-drop",
+        (u32::MAX,),
+        "unknown handle index",
+    );
 }
 
 #[test]
 fn a_handle_of_another_guest_defined_type_traps() {
     let (mut store, instance) = instantiate(TWO_TYPES_GUEST, Limits::default());
-    func::<(), ()>(&mut store, &instance, "a-as-a").call(&mut store, ()).unwrap();
-    assert_traps::<(), (u32,)>(&mut store, &instance, "rep-as-b", (), "used with the wrong type");
+    func::<(), ()>(&mut store, &instance, "a-as-a")
+        .call(&mut store, ())
+        .unwrap();
+    assert_traps::<(), (u32,)>(
+        &mut store,
+        &instance,
+        "rep-as-b",
+        (),
+        "used with the wrong type",
+    );
     let (mut store, instance) = instantiate(TWO_TYPES_GUEST, Limits::default());
-    assert_traps::<(), ()>(&mut store, &instance, "drop-as-b", (), "used with the wrong type");
+    assert_traps::<(), ()>(
+        &mut store,
+        &instance,
+        "drop-as-b",
+        (),
+        "used with the wrong type",
+    );
 }
 
 #[test]
 fn a_handle_of_another_host_type_traps() {
     // A `stream` handle passed where a `response` is expected.
     let (mut store, instance) = host_guest();
-    assert_traps::<(), (u16,)>(&mut store, &instance, "stream-as-response", (), "used with the wrong type");
+    assert_traps::<(), (u16,)>(
+        &mut store,
+        &instance,
+        "stream-as-response",
+        (),
+        "used with the wrong type",
+    );
 }
 
 #[test]
 fn a_double_drop_traps() {
     let (mut store, instance) = host_guest();
-    assert_traps::<(), ()>(&mut store, &instance, "double-drop", (), "unknown handle index 1");
+    assert_traps::<(), ()>(
+        &mut store,
+        &instance,
+        "double-drop",
+        (),
+        "unknown handle index 1",
+    );
     assert_eq!(store.host_objects(), 0, "the first drop dropped the object");
 }
 
 #[test]
 fn a_use_after_move_traps() {
     let (mut store, instance) = host_guest();
-    assert_traps::<(), (u16,)>(&mut store, &instance, "use-after-move", (), "unknown handle index 1");
+    assert_traps::<(), (u16,)>(
+        &mut store,
+        &instance,
+        "use-after-move",
+        (),
+        "unknown handle index 1",
+    );
     assert_eq!(store.host_objects(), 0, "the host consumed the object");
 }
 
@@ -310,13 +392,25 @@ fn a_use_after_move_traps() {
 fn an_own_handle_cannot_be_moved_while_it_is_lent() {
     // The same handle as `borrow` then `own` in one call: lifting the `own` finds it lent.
     let (mut store, instance) = host_guest();
-    assert_traps::<(), (u16,)>(&mut store, &instance, "move-while-lent", (), "cannot remove owned resource while borrowed");
+    assert_traps::<(), (u16,)>(
+        &mut store,
+        &instance,
+        "move-while-lent",
+        (),
+        "cannot remove owned resource while borrowed",
+    );
 }
 
 #[test]
 fn an_own_handle_cannot_be_dropped_while_it_is_lent() {
     let (mut store, instance) = instantiate(LENT_DROP_GUEST, Limits::default());
-    assert_traps::<(), ()>(&mut store, &instance, "run", (), "cannot remove owned resource while borrowed");
+    assert_traps::<(), ()>(
+        &mut store,
+        &instance,
+        "run",
+        (),
+        "cannot remove owned resource while borrowed",
+    );
 }
 
 #[test]
@@ -329,7 +423,11 @@ fn a_borrow_the_callee_drops_is_fine() {
     // given the borrow's index, it ends the borrow and the call is fine.
     f.call(&mut store, (borrow,)).unwrap();
     assert_eq!(store.handles_alive(), 0);
-    assert_eq!(store.get(&own).unwrap().status, 200, "a borrow's end leaves the object alone");
+    assert_eq!(
+        store.get(&own).unwrap().status,
+        200,
+        "a borrow's end leaves the object alone"
+    );
 }
 
 /// A callee that receives a borrow and never drops it.
@@ -350,7 +448,11 @@ fn a_callee_that_does_not_drop_its_borrow_traps() {
         (own.borrow(),),
         "borrow handles still remain at the end of the call",
     );
-    assert_eq!(store.get(&own).unwrap().status, 200, "the host's object is untouched");
+    assert_eq!(
+        store.get(&own).unwrap().status,
+        200,
+        "the host's object is untouched"
+    );
     store.delete(own).unwrap();
     assert_eq!(store.host_objects(), 0);
 }
@@ -363,30 +465,54 @@ fn a_parent_dropped_while_its_child_lives_traps() {
 
 #[test]
 fn the_handle_table_cap_traps() {
-    let limits = Limits { handles_per_instance: 10, ..Default::default() };
+    let limits = Limits {
+        handles_per_instance: 10,
+        ..Default::default()
+    };
     // The cap counts slots, reserved slot 0 included: nine handles fit.
     let (mut store, instance) = instantiate(HOST_GUEST, limits.clone());
-    func::<(u32,), ()>(&mut store, &instance, "make").call(&mut store, (9,)).unwrap();
+    func::<(u32,), ()>(&mut store, &instance, "make")
+        .call(&mut store, (9,))
+        .unwrap();
     assert_eq!(store.handles_alive(), 9);
     let (mut store, instance) = instantiate(HOST_GUEST, limits);
-    assert_traps::<(u32,), ()>(&mut store, &instance, "make", (11,), "handle table limit exceeded");
+    assert_traps::<(u32,), ()>(
+        &mut store,
+        &instance,
+        "make",
+        (11,),
+        "handle table limit exceeded",
+    );
 }
 
 #[test]
 fn the_host_object_cap_fails_the_call() {
-    let limits = Limits { host_objects: 5, ..Default::default() };
+    let limits = Limits {
+        host_objects: 5,
+        ..Default::default()
+    };
     let (mut store, instance) = instantiate(HOST_GUEST, limits.clone());
-    func::<(u32,), ()>(&mut store, &instance, "make").call(&mut store, (5,)).unwrap();
+    func::<(u32,), ()>(&mut store, &instance, "make")
+        .call(&mut store, (5,))
+        .unwrap();
     assert_eq!(store.host_objects(), 5);
     let (mut store, instance) = instantiate(HOST_GUEST, limits);
-    assert_traps::<(u32,), ()>(&mut store, &instance, "make", (6,), "host object limit exceeded");
+    assert_traps::<(u32,), ()>(
+        &mut store,
+        &instance,
+        "make",
+        (6,),
+        "host object limit exceeded",
+    );
     assert_eq!(store.host_objects(), 5);
 }
 
 #[test]
 fn a_borrow_the_host_kept_goes_stale() {
     let (mut store, instance) = host_guest();
-    func::<(), ()>(&mut store, &instance, "keep-then-drop").call(&mut store, ()).unwrap();
+    func::<(), ()>(&mut store, &instance, "keep-then-drop")
+        .call(&mut store, ())
+        .unwrap();
     let kept = store.data().kept.expect("`keep` ran");
     assert_eq!(store.host_objects(), 0, "the guest dropped the response");
     let err = failure(|| store.get(&kept).map(|r| r.status));

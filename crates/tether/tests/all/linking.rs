@@ -25,7 +25,11 @@ fn run(linker: &Linker<()>, engine: &Engine) -> anyhow::Result<u32> {
 fn newer_compatible_version_satisfies_an_import() {
     let engine = Engine::default();
     let mut linker = Linker::<()>::new(&engine);
-    linker.instance("wasi:io/streams@0.2.12").unwrap().func_wrap("answer", |_, (): ()| Ok((12u32,))).unwrap();
+    linker
+        .instance("wasi:io/streams@0.2.12")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((12u32,)))
+        .unwrap();
     assert_eq!(run(&linker, &engine).unwrap(), 12);
 }
 
@@ -33,13 +37,29 @@ fn newer_compatible_version_satisfies_an_import() {
 fn highest_compatible_version_wins_and_incompatible_ones_do_not_count() {
     let engine = Engine::default();
     let mut linker = Linker::<()>::new(&engine);
-    linker.instance("wasi:io/streams@0.2.3").unwrap().func_wrap("answer", |_, (): ()| Ok((3u32,))).unwrap();
-    linker.instance("wasi:io/streams@0.2.9").unwrap().func_wrap("answer", |_, (): ()| Ok((9u32,))).unwrap();
-    linker.instance("wasi:io/streams@0.3.0").unwrap().func_wrap("answer", |_, (): ()| Ok((30u32,))).unwrap();
+    linker
+        .instance("wasi:io/streams@0.2.3")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((3u32,)))
+        .unwrap();
+    linker
+        .instance("wasi:io/streams@0.2.9")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((9u32,)))
+        .unwrap();
+    linker
+        .instance("wasi:io/streams@0.3.0")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((30u32,)))
+        .unwrap();
     assert_eq!(run(&linker, &engine).unwrap(), 9);
 
     let mut only_incompatible = Linker::<()>::new(&engine);
-    only_incompatible.instance("wasi:io/streams@0.3.0").unwrap().func_wrap("answer", |_, (): ()| Ok((30u32,))).unwrap();
+    only_incompatible
+        .instance("wasi:io/streams@0.3.0")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((30u32,)))
+        .unwrap();
     let err = run(&only_incompatible, &engine).unwrap_err();
     assert!(format!("{err:#}").contains("was not found"), "{err:#}");
 }
@@ -59,7 +79,11 @@ fn defining_a_name_twice_is_an_error_unless_shadowing_is_allowed() {
 fn instance_pre_links_once_and_instantiates_many_times() {
     let engine = Engine::default();
     let mut linker = Linker::<()>::new(&engine);
-    linker.instance("wasi:io/streams@0.2.12").unwrap().func_wrap("answer", |_, (): ()| Ok((7u32,))).unwrap();
+    linker
+        .instance("wasi:io/streams@0.2.12")
+        .unwrap()
+        .func_wrap("answer", |_, (): ()| Ok((7u32,)))
+        .unwrap();
     let component = Component::new(&engine, IMPORTS_VERSIONED).unwrap();
     let pre = linker.instantiate_pre(&component).unwrap();
     for _ in 0..3 {

@@ -1,15 +1,15 @@
 //! Tether's integration tests, in one binary to keep link time down.
 
+mod article;
 mod bad_input;
+mod bindgen;
 mod call;
+mod guest;
+mod guest_resources;
+mod guest_typed;
+mod handle_churn;
 mod host_objects;
+mod hostile;
 mod linking;
 mod serialize;
 mod typed;
-mod guest;
-mod guest_typed;
-mod article;
-mod guest_resources;
-mod handle_churn;
-mod hostile;
-mod bindgen;

@@ -18,7 +18,9 @@ const NESTED: &str = r#"(component
 
 fn call_all(engine: &Engine, component: &Component) -> Vec<Val> {
     let mut store = Store::new(engine, ());
-    let instance = Linker::new(engine).instantiate(&mut store, component).unwrap();
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, component)
+        .unwrap();
     ["one", "two", "three"]
         .iter()
         .map(|name| {
@@ -37,20 +39,34 @@ fn round_trip_keeps_behaviour_and_module_order() {
     let bytes = component.serialize().unwrap();
     // SAFETY: the bytes come from `serialize` with the same engine.
     let again = unsafe { Component::deserialize(&engine, &bytes) }.unwrap();
-    assert_eq!(call_all(&engine, &again), vec![Val::U32(1), Val::U32(2), Val::U32(3)]);
+    assert_eq!(
+        call_all(&engine, &again),
+        vec![Val::U32(1), Val::U32(2), Val::U32(3)]
+    );
 }
 
 #[test]
 fn damaged_framing_is_an_error() {
     let engine = Engine::default();
-    let bytes = Component::new(&engine, NESTED).unwrap().serialize().unwrap();
-    for bad in [&b""[..], &bytes[..4], &bytes[..20], &bytes[..bytes.len() - 1], b"TETHERC1\xff\xff\xff\xff\xff\xff\xff\xff"] {
+    let bytes = Component::new(&engine, NESTED)
+        .unwrap()
+        .serialize()
+        .unwrap();
+    for bad in [
+        &b""[..],
+        &bytes[..4],
+        &bytes[..20],
+        &bytes[..bytes.len() - 1],
+        b"TETHERC1\xff\xff\xff\xff\xff\xff\xff\xff",
+    ] {
         // SAFETY: framing errors are detected before any compiled code is trusted.
         assert!(unsafe { Component::deserialize(&engine, bad) }.is_err());
     }
     let mut extra = bytes.clone();
     extra.push(0);
     // SAFETY: as above.
-    let err = unsafe { Component::deserialize(&engine, &extra) }.err().unwrap();
+    let err = unsafe { Component::deserialize(&engine, &extra) }
+        .err()
+        .unwrap();
     assert!(format!("{err:#}").contains("trailing"), "{err:#}");
 }

@@ -1,0 +1,157 @@
+//! Building the bundled example guest (`examples/http-guest`) from source: `cargo build
+//! --release --target wasm32-unknown-unknown` (installing the target with `rustup` if it is
+//! missing), then `wit-component` to turn the core module into a component. Adapted from
+//! `crates/test-programs/build.rs`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::{env, fs};
+
+use anyhow::{Context, Result, bail};
+
+/// The target the guest is compiled for.
+pub const TARGET: &str = "wasm32-unknown-unknown";
+
+/// The example guest's source, in the repository this binary was built from.
+pub fn source_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/http-guest")
+}
+
+/// Builds the example guest if needed and returns its component, with the path of the core
+/// module it was made from.
+pub fn example_component() -> Result<(Vec<u8>, PathBuf)> {
+    let dir = source_dir();
+    let dir = dir.canonicalize().with_context(|| {
+        format!(
+            "the example guest's source is not at `{}`: `tether demo` builds it from a checkout of the Tether repository",
+            dir.display()
+        )
+    })?;
+    ensure_target()?;
+    let target_dir = target_dir();
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--release", "--locked", "--target", TARGET])
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml"))
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (key, _) in env::vars_os() {
+        if key.to_str().is_some_and(leaks_host_settings) {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("CARGO_TARGET_DIR", &target_dir);
+    let status = cmd
+        .status()
+        .with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
+    if !status.success() {
+        bail!(
+            "building the example guest in `{}` failed ({status}); cargo's output is above",
+            dir.display()
+        );
+    }
+    let core = target_dir
+        .join(TARGET)
+        .join("release")
+        .join("http_guest.wasm");
+    let bytes = fs::read(&core).with_context(|| {
+        format!(
+            "the example guest produced no core module at `{}`",
+            core.display()
+        )
+    })?;
+    let component = wit_component::ComponentEncoder::default()
+        .module(&bytes)?
+        .validate(true)
+        .encode()
+        .context("failed to make a component of the example guest")?;
+    Ok((component, core))
+}
+
+/// Where the guest is built: `guests/` in the cargo target folder this binary lives in (the
+/// folder the tests build their guests in too, so one build serves both), or a folder in
+/// the system's temporary folder when the binary lives elsewhere.
+fn target_dir() -> PathBuf {
+    let exe = env::current_exe().ok().and_then(|e| e.canonicalize().ok());
+    // `<target>/<profile>/tether`, or `<target>/<profile>/deps/tether-<hash>`.
+    let target = exe.as_deref().and_then(|exe| {
+        exe.ancestors()
+            .skip(1)
+            .take(3)
+            .find(|d| d.join("CACHEDIR.TAG").is_file())
+            .map(Path::to_path_buf)
+    });
+    match target {
+        Some(t) => t.join("guests"),
+        None => env::temp_dir().join("tether-demo-guest"),
+    }
+}
+
+/// Installs [`TARGET`]'s standard library with `rustup` if the toolchain lacks it.
+fn ensure_target() -> Result<()> {
+    if target_installed()? {
+        return Ok(());
+    }
+    eprintln!("tether: installing the Rust target `{TARGET}` with `rustup target add {TARGET}`");
+    let status = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .stdout(Stdio::null())
+        .status()
+        .with_context(|| {
+            format!("the Rust target `{TARGET}` is not installed, and `rustup` could not be run to install it")
+        })?;
+    if !status.success() || !target_installed()? {
+        bail!("installing the Rust target `{TARGET}` failed: run `rustup target add {TARGET}`");
+    }
+    Ok(())
+}
+
+fn target_installed() -> Result<bool> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .context("`rustc` could not be run: `tether demo` builds its guest from source and needs a Rust toolchain")?;
+    if !output.status.success() {
+        bail!(
+            "`rustc --print sysroot` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    Ok(sysroot
+        .join("lib/rustlib")
+        .join(TARGET)
+        .join("lib")
+        .is_dir())
+}
+
+/// Whether an environment variable would carry an outer cargo's settings (flags, profile,
+/// target, wrappers, jobserver) into the guest's build; cargo's registry, network, terminal
+/// and job settings are kept.
+fn leaks_host_settings(key: &str) -> bool {
+    const KEEP: &[&str] = &[
+        "CARGO_HOME",
+        "CARGO_NET_",
+        "CARGO_HTTP_",
+        "CARGO_REGISTRIES_",
+        "CARGO_REGISTRY_",
+        "CARGO_TERM_",
+        "CARGO_BUILD_JOBS",
+    ];
+    const DROP: &[&str] = &[
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "__CARGO_FIX_PLZ",
+    ];
+    if key.starts_with("CARGO_") {
+        return !KEEP.iter().any(|k| key.starts_with(k));
+    }
+    DROP.contains(&key)
+}

@@ -1,0 +1,86 @@
+//! What a component's imports need from the host, read with `wasmparser` (so that it works on
+//! any component, WIT-shaped or not): the functions, resource types and instances that must
+//! be defined; plain types and resource types equal to ones already imported need nothing.
+
+use anyhow::{Result, anyhow};
+use std::collections::HashSet;
+
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ResourceId};
+use wasmparser::types::Types;
+use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
+
+/// What an import needs defined.
+pub enum Need {
+    /// A function.
+    Func,
+    /// A resource type.
+    Resource,
+    /// An instance, with what its exports need.
+    Instance(Vec<(String, Need)>),
+    /// A module, a component or a value, which the command never defines.
+    Other(&'static str),
+}
+
+/// The component's root imports that need a definition, in order.
+pub fn needed(bytes: &[u8]) -> Result<Vec<(String, Need)>> {
+    let types = Validator::new_with_features(WasmFeatures::all())
+        .validate_all(bytes)
+        .map_err(|e| anyhow!("invalid component: {e}"))?;
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| anyhow!("invalid component: {e}"))? {
+            Payload::Version { encoding, .. } => {
+                depth += 1;
+                if depth == 1 && encoding != Encoding::Component {
+                    return Err(anyhow!("not a component"));
+                }
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(s) if depth == 1 => {
+                for import in s {
+                    let import = import.map_err(|e| anyhow!("invalid component: {e}"))?;
+                    names.push(import.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let types_ref = types.as_ref();
+    let mut out = Vec::new();
+    let mut bound = HashSet::new();
+    for name in names {
+        let item = types_ref
+            .component_item_for_import(&name)
+            .ok_or_else(|| anyhow!("invalid component: no type for import `{name}`"))?;
+        if let Some(need) = need(&types, item.ty, &mut bound) {
+            out.push((name, need));
+        }
+    }
+    Ok(out)
+}
+
+/// What an import of type `ty` needs; `bound` holds the resource types seen so far, which
+/// later imports may only refer to (`eq`), as the linker binds them.
+fn need(types: &Types, ty: ComponentEntityType, bound: &mut HashSet<ResourceId>) -> Option<Need> {
+    match ty {
+        ComponentEntityType::Func(_) => Some(Need::Func),
+        ComponentEntityType::Type {
+            referenced: ComponentAnyTypeId::Resource(r),
+            ..
+        } => bound.insert(r.resource()).then_some(Need::Resource),
+        ComponentEntityType::Type { .. } => None,
+        ComponentEntityType::Instance(id) => {
+            let mut exports = Vec::new();
+            for (name, item) in types[id].exports.iter() {
+                if let Some(n) = need(types, item.ty, bound) {
+                    exports.push((name.clone(), n));
+                }
+            }
+            (!exports.is_empty()).then_some(Need::Instance(exports))
+        }
+        ComponentEntityType::Module(_) => Some(Need::Other("module")),
+        ComponentEntityType::Component(_) => Some(Need::Other("component")),
+        ComponentEntityType::Value(_) => Some(Need::Other("value")),
+    }
+}

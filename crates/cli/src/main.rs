@@ -1,0 +1,112 @@
+//! `tether`: run WebAssembly components with Tether, print their worlds as WIT, check WIT,
+//! and show the article's HTTP example working (`tether demo`).
+//!
+//! Every failure is one line on stderr (`error: ...`) and a non-zero exit; WIT diagnostics
+//! keep the parser's file, line and snippet.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+mod guest;
+mod imports;
+mod run;
+mod wave;
+mod wit;
+
+/// Runs WebAssembly components with Tether.
+#[derive(Parser)]
+#[command(name = "tether", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a component: calls the function `--invoke` names, or its `run` export.
+    Run(run::RunArgs),
+    /// Prints a component's world as WIT.
+    Wit {
+        /// The component (binary or WAT text).
+        component: PathBuf,
+    },
+    /// Checks a WIT file or folder (a package, with its `deps/`), printing the parser's
+    /// diagnostics.
+    Check {
+        /// A `.wit` file or a folder of them.
+        path: PathBuf,
+    },
+    /// Serves a page on loopback and runs the bundled example guest on it, showing that a
+    /// response's body is read and copied into the guest only when the guest asks for it.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    // Nothing the user gives should panic; if something does, one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error{at}: {msg}");
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Wit { component } => wit::print_wit(&component),
+        Command::Check { path } => wit::check(&path),
+        Command::Demo => demo::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", message(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A WIT diagnostic, printed whole: the parser's message with its file, line and snippet.
+#[derive(Debug)]
+pub struct Diagnostic(pub String);
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// An error as one line: its causes joined with `: `, each cut to its first line (a trap's
+/// wasm backtrace is left out), repeated causes once. A [`Diagnostic`] is printed whole.
+fn message(e: &anyhow::Error) -> String {
+    if let Some(d) = e.downcast_ref::<Diagnostic>() {
+        return d.0.clone();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let line = text.lines().next().unwrap_or("").trim();
+        let line = line
+            .strip_suffix(": error while executing at wasm backtrace:")
+            .unwrap_or(line)
+            .trim();
+        if line.is_empty() || line.starts_with("error while executing at wasm backtrace") {
+            continue;
+        }
+        if !parts.iter().any(|p| p.contains(line)) {
+            parts.push(line.to_string());
+        }
+    }
+    parts.join(": ")
+}

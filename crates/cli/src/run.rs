@@ -1,0 +1,299 @@
+//! `tether run`: instantiate a component with the host interfaces the command provides
+//! (`tether:http/http`, under the `--allow-http` allowlist) and call one of its functions.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use tether::{Component, Engine, Func, Linker, LinkerInstance, Store, Type, Val};
+use tether_host::{HttpClient, HttpPolicy};
+
+use crate::imports::Need;
+use crate::wave;
+use crate::wit::{ensure_component, read_binary};
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The function to call and its arguments, in WAVE: `name(arg, ...)`, such as
+    /// `add(1, 2)` or `greet("world")`; `iface#name(...)` for a function of an exported
+    /// instance. Without it, the component's `run` export is called.
+    #[arg(long, value_name = "CALL")]
+    invoke: Option<String>,
+    /// Lets the guest reach this origin (`scheme://host[:port]`) through `tether:http`.
+    /// Repeatable; no origin is allowed by default.
+    #[arg(long = "allow-http", value_name = "ORIGIN")]
+    allow_http: Vec<String>,
+    /// Maps the host folder HOST to GUEST for WASI programs (WASI is not supported yet: the
+    /// mapping is checked and recorded).
+    #[arg(long, value_name = "HOST::GUEST")]
+    dir: Vec<String>,
+    /// Prints, on stderr, the bytes copied into and out of the guest, the host objects alive
+    /// at exit, and the time taken.
+    #[arg(long)]
+    stats: bool,
+    /// Fills the imports `tether run` cannot provide with functions that trap when called,
+    /// so that exports that do not use them can be invoked.
+    #[arg(long)]
+    trap_unknown_imports: bool,
+    /// The component (binary or WAT text).
+    component: PathBuf,
+    /// Arguments for a WASI program's `main` (WASI is not supported yet).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// A `--dir HOST::GUEST` mapping.
+#[allow(dead_code)] // Recorded for WASI, which is not supported yet.
+struct DirMapping {
+    host: PathBuf,
+    guest: String,
+}
+
+fn parse_dir(text: &str) -> Result<DirMapping> {
+    let (host, guest) = text.split_once("::").unwrap_or((text, text));
+    if host.is_empty() || guest.is_empty() {
+        bail!("`--dir {text}`: expected `HOST::GUEST` or `DIR`");
+    }
+    Ok(DirMapping {
+        host: PathBuf::from(host),
+        guest: guest.to_string(),
+    })
+}
+
+/// Whether the command provides the import `name`.
+fn provided(name: &str) -> bool {
+    name == tether_host::INTERFACE
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let start = Instant::now();
+    let path = &args.component;
+    let mut policy = HttpPolicy::new();
+    for origin in &args.allow_http {
+        policy = policy
+            .allow(origin)
+            .with_context(|| format!("`--allow-http {origin}`"))?;
+    }
+    let dirs = args
+        .dir
+        .iter()
+        .map(|d| parse_dir(d))
+        .collect::<Result<Vec<_>>>()?;
+    let call = args.invoke.as_deref().map(wave::parse_call).transpose()?;
+
+    let bytes = read_binary(path)?;
+    ensure_component(path, &bytes)?;
+    let engine = Engine::default();
+    let component = Component::new(&engine, &bytes)
+        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
+    let needed =
+        crate::imports::needed(&bytes).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
+    if !args.trap_unknown_imports {
+        check_imports(path, &needed, &dirs)?;
+    }
+    let compiled = start.elapsed();
+
+    let mut linker = Linker::<HttpClient>::new(&engine);
+    tether_host::add_to_linker(&mut linker)?;
+    if args.trap_unknown_imports {
+        stub_unknown_imports(&mut linker, &needed)?;
+    }
+    let mut store = Store::new(&engine, HttpClient::new(policy));
+    let t = Instant::now();
+    let instance = linker
+        .instantiate(&mut store, &component)
+        .with_context(|| format!("instantiating `{}` failed", path.display()))?;
+    let instantiated = t.elapsed();
+
+    if !args.args.is_empty() {
+        eprintln!(
+            "tether: note: arguments after the component are for WASI programs, which are not supported yet; ignored"
+        );
+    }
+
+    let (name, call) = match call {
+        Some(call) => (call.name.clone(), Some(call)),
+        None => {
+            if let Some(wasi) = component
+                .export_names()
+                .find(|n| n.starts_with("wasi:cli/run"))
+            {
+                bail!(
+                    "`{}` is a WASI command (it exports `{wasi}`): WASI is not supported yet; call a function with `--invoke`",
+                    path.display()
+                );
+            }
+            ("run".to_string(), None)
+        }
+    };
+    let func = find_func(&instance, &mut store, &name).ok_or_else(|| {
+        let exports: Vec<String> = instance.export_names();
+        let hint = if call.is_none() {
+            "; name a function with `--invoke 'name(args)'`"
+        } else {
+            ""
+        };
+        anyhow!(
+            "`{}` exports no function `{name}` (its exports: {}){hint}",
+            path.display(),
+            if exports.is_empty() {
+                "none".to_string()
+            } else {
+                exports
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )
+    })?;
+    let params = func.params(&store);
+    if params.iter().any(has_handle) {
+        bail!("`{name}` takes a resource handle, which cannot be given on the command line");
+    }
+    let vals = match &call {
+        Some(call) => call.args(&params)?,
+        None if params.is_empty() => Vec::new(),
+        None => bail!(
+            "`run` takes {} argument(s): give them with `--invoke 'run(...)'`",
+            params.len()
+        ),
+    };
+    let mut results = vec![Val::Bool(false); func.results(&store).len()];
+    let t = Instant::now();
+    func.call(&mut store, &vals, &mut results)
+        .with_context(|| format!("calling `{name}` failed"))?;
+    let called = t.elapsed();
+    for r in &results {
+        println!("{}", wave::display(r));
+    }
+
+    if args.stats {
+        let copied = instance.bytes_copied(&store);
+        let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
+        eprintln!("stats: bytes copied into the guest: {}", copied.into_guest);
+        eprintln!(
+            "stats: bytes copied out of the guest: {}",
+            copied.out_of_guest
+        );
+        eprintln!(
+            "stats: host objects alive at exit: {}",
+            store.host_objects()
+        );
+        eprintln!(
+            "stats: HTTP requests: {}, body bytes read: {}",
+            store.data().requests(),
+            store.data().body_bytes_read()
+        );
+        eprintln!(
+            "stats: time: load and compile {}, instantiate {}, call {}, total {}",
+            ms(compiled),
+            ms(instantiated),
+            ms(called),
+            ms(start.elapsed())
+        );
+    }
+    Ok(())
+}
+
+/// Fails, naming the import, unless the command can provide every import of the component
+/// in `bytes` that needs a definition.
+fn check_imports(path: &Path, needed: &[(String, Need)], dirs: &[DirMapping]) -> Result<()> {
+    for (name, _) in needed {
+        if provided(name) {
+            continue;
+        }
+        if name.starts_with("wasi:") {
+            let dirs = if dirs.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (the {} `--dir` mapping(s) given are recorded for it)",
+                    dirs.len()
+                )
+            };
+            bail!(
+                "`{}` needs WASI (it imports `{name}`), which `tether run` does not support yet{dirs}",
+                path.display()
+            );
+        }
+        bail!(
+            "`{}` imports `{name}`, which `tether run` cannot provide (it provides `{}`; \
+             `--trap-unknown-imports` fills the others with functions that trap)",
+            path.display(),
+            tether_host::INTERFACE
+        );
+    }
+    Ok(())
+}
+
+/// A resource type of an import `tether run` does not provide.
+struct Unprovided;
+
+/// Defines every import in `needed` that the command does not provide: functions that trap
+/// when called, and resource types no guest can make.
+fn stub_unknown_imports(linker: &mut Linker<HttpClient>, needed: &[(String, Need)]) -> Result<()> {
+    fn define(
+        inst: &mut LinkerInstance<'_, HttpClient>,
+        path: &str,
+        name: &str,
+        need: &Need,
+    ) -> Result<()> {
+        let path = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}#{name}")
+        };
+        match need {
+            Need::Func => inst.func_new(name, move |_store, _params, _results| {
+                bail!("`{path}` was called, an import `tether run` does not provide (`--trap-unknown-imports`)")
+            }),
+            Need::Resource => inst.resource_host::<Unprovided>(name),
+            Need::Instance(exports) => {
+                let mut nested = inst.instance(name)?;
+                for (ename, n) in exports {
+                    define(&mut nested, &path, ename, n)?;
+                }
+                Ok(())
+            }
+            Need::Other(kind) => bail!("the import `{path}` is a {kind}, which `tether run` cannot provide"),
+        }
+    }
+    for (name, need) in needed {
+        if !provided(name) {
+            define(&mut linker.root(), "", name, need)?;
+        }
+    }
+    Ok(())
+}
+
+/// The function `name` at the root, or `instance#name` in an exported instance.
+fn find_func(
+    instance: &tether::Instance,
+    store: &mut Store<HttpClient>,
+    name: &str,
+) -> Option<Func> {
+    match name.rsplit_once('#') {
+        Some((iface, func)) => instance.get_func_at(&mut *store, &[iface, func]),
+        None => instance.get_func(&mut *store, name),
+    }
+}
+
+fn has_handle(ty: &Type) -> bool {
+    match ty {
+        Type::Own(_) | Type::Borrow(_) => true,
+        Type::List(l) => has_handle(l.elem()),
+        Type::FixedList(l) => has_handle(l.elem()),
+        Type::Map(m) => has_handle(m.key()) || has_handle(m.value()),
+        Type::Record(r) => r.fields().iter().any(|(_, t)| has_handle(t)),
+        Type::Tuple(t) => t.types().iter().any(has_handle),
+        Type::Variant(v) => v
+            .cases()
+            .iter()
+            .any(|(_, t)| t.as_ref().is_some_and(has_handle)),
+        Type::Option(o) => has_handle(o.some()),
+        Type::Result(r) => r.ok().is_some_and(has_handle) || r.err().is_some_and(has_handle),
+        _ => false,
+    }
+}

@@ -1,0 +1,109 @@
+//! `tether wit` (a component's world as WIT) and `tether check` (validate WIT).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use wit_component::WitPrinter;
+use wit_parser::Resolve;
+
+/// Reads a component file as a binary, converting WAT text.
+pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        anyhow!(
+            "`{}` is neither a WebAssembly binary nor WAT text",
+            path.display()
+        )
+    })?;
+    wat::parse_str(text).map_err(|mut e| {
+        e.set_path(path);
+        anyhow!(
+            "`{}` is neither a WebAssembly binary nor valid WAT text: {}",
+            path.display(),
+            one_line(&e.to_string())
+        )
+    })
+}
+
+/// Fails unless `bytes` is a component (rather than a core module or something else).
+pub fn ensure_component(path: &Path, bytes: &[u8]) -> Result<()> {
+    match bytes.get(4..8) {
+        Some([_, _, 1, 0]) => Ok(()),
+        Some([1, 0, 0, 0]) => Err(anyhow!(
+            "`{}` is a core WebAssembly module, not a component (make one with `wasm-tools component new`)",
+            path.display()
+        )),
+        _ => Err(anyhow!(
+            "`{}` is not a WebAssembly component",
+            path.display()
+        )),
+    }
+}
+
+/// A multi-line message on one line.
+pub fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Prints the world of the component at `path` as WIT, with the packages it uses nested.
+pub fn print_wit(path: &Path) -> Result<()> {
+    let bytes = read_binary(path)?;
+    ensure_component(path, &bytes)?;
+    let decoded = wit_component::decode(&bytes).map_err(|e| {
+        anyhow!(
+            "cannot print the WIT of `{}`: {}",
+            path.display(),
+            one_line(&format!("{e:#}"))
+        )
+    })?;
+    let resolve = decoded.resolve();
+    let main = decoded.package();
+    let nested: Vec<_> = resolve
+        .packages
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| *id != main)
+        .collect();
+    let mut printer = WitPrinter::default();
+    printer
+        .print(resolve, main, &nested)
+        .context("printing the component's WIT")?;
+    // Nested packages after a blank line.
+    let text = printer
+        .output
+        .to_string()
+        .replace("}\npackage ", "}\n\npackage ");
+    println!("{}", text.trim_end());
+    Ok(())
+}
+
+/// Checks the WIT file or folder at `path`, printing the package it defines; an error is
+/// wit-parser's diagnostic, with the file, line and column and the line marked.
+pub fn check(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Err(anyhow!(
+            "cannot read `{}`: no such file or folder",
+            path.display()
+        ));
+    }
+    let mut resolve = Resolve::default();
+    let (pkg, _sources) = resolve
+        .push_path(path)
+        .map_err(|e| anyhow::Error::new(crate::Diagnostic(resolve.render_error(&e))))?;
+    let package = &resolve.packages[pkg];
+    let worlds = package.worlds.len();
+    let interfaces = package.interfaces.len();
+    println!(
+        "{}: ok: package `{}` ({interfaces} interface(s), {worlds} world(s))",
+        path.display(),
+        package.name
+    );
+    Ok(())
+}

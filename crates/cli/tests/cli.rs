@@ -1,0 +1,519 @@
+//! The `tether` binary, run as a user runs it: on WAT components written to a temporary
+//! folder, on the guests built from source, and the demo (loopback only).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// A component exporting functions over numbers, strings, lists, records and an enum, plus a
+/// `run` and a function that traps. Its named types are imported, as `wit-component` writes
+/// a world's types, so that `tether wit` can print its world.
+const VALUES: &str = r#"
+(component
+  (type $rect' (record (field "width" u32) (field "height" u32)))
+  (import "rect" (type $rect (eq $rect')))
+  (type $person' (record (field "name" string) (field "age" u8)))
+  (import "person" (type $person (eq $person')))
+  (type $color' (enum "red" "green" "blue"))
+  (import "color" (type $color (eq $color')))
+  (core module $m
+    (memory (export "memory") 1)
+    (global $bump (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $ptr i32)
+      (local.set $ptr
+        (i32.and (i32.add (global.get $bump) (i32.sub (local.get 2) (i32.const 1)))
+                 (i32.sub (i32.const 0) (local.get 2))))
+      (global.set $bump (i32.add (local.get $ptr) (local.get 3)))
+      (local.get $ptr))
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func (export "neg") (param i64) (result i64) (i64.sub (i64.const 0) (local.get 0)))
+    (func (export "half") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 0.5)))
+    ;; (ptr, len) -> a pointer to (ptr, len): the same string or list back.
+    (func (export "echo") (param i32 i32) (result i32)
+      (i32.store (i32.const 8) (local.get 0))
+      (i32.store (i32.const 12) (local.get 1))
+      (i32.const 8))
+    (func (export "sum") (param $p i32) (param $n i32) (result i64)
+      (local $acc i64)
+      (block $done
+        (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (i32.load (local.get $p)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+      (local.get $acc))
+    (func (export "area") (param i32 i32) (result i32) (i32.mul (local.get 0) (local.get 1)))
+    (func (export "swap") (param i32 i32) (result i32)
+      (i32.store (i32.const 16) (local.get 1))
+      (i32.store (i32.const 20) (local.get 0))
+      (i32.const 16))
+    ;; person (name ptr, name len, age) -> its name
+    (func (export "name-of") (param i32 i32 i32) (result i32)
+      (i32.store (i32.const 24) (local.get 0))
+      (i32.store (i32.const 28) (local.get 1))
+      (i32.const 24))
+    (func (export "id") (param i32) (result i32) (local.get 0))
+    (func (export "seven") (result i32) (i32.const 7))
+    (func (export "boom") unreachable))
+  (core instance $i (instantiate $m))
+  (func (export "add") (param "a" u32) (param "b" u32) (result u32) (canon lift (core func $i "add")))
+  (func (export "neg") (param "x" s64) (result s64) (canon lift (core func $i "neg")))
+  (func (export "half") (param "x" f64) (result f64) (canon lift (core func $i "half")))
+  (func (export "echo-string") (param "s" string) (result string)
+    (canon lift (core func $i "echo") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (func (export "echo-list") (param "xs" (list u32)) (result (list u32))
+    (canon lift (core func $i "echo") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (func (export "sum") (param "xs" (list u32)) (result u64)
+    (canon lift (core func $i "sum") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (func (export "area") (param "r" $rect) (result u32) (canon lift (core func $i "area")))
+  (func (export "swap") (param "r" $rect) (result $rect)
+    (canon lift (core func $i "swap") (memory (core memory $i "memory"))))
+  (func (export "name-of") (param "p" $person) (result string)
+    (canon lift (core func $i "name-of") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+  (func (export "echo-color") (param "c" $color) (result $color) (canon lift (core func $i "id")))
+  (func (export "run") (result u32) (canon lift (core func $i "seven")))
+  (func (export "boom") (canon lift (core func $i "boom"))))
+"#;
+
+/// A temporary folder of this test's own, removed at the end.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("tether-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tether(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tether"))
+        .args(args)
+        .env("CARGO_BUILD_JOBS", "1")
+        .output()
+        .expect("run `tether`")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Runs `tether` and expects success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let o = tether(args);
+    assert!(
+        o.status.success(),
+        "`tether {}` failed: {}{}",
+        args.join(" "),
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Runs `tether` and expects a failure reported as one line on stderr, with no panic and
+/// no backtrace; returns that line.
+fn fails(args: &[&str]) -> String {
+    let o = tether(args);
+    let err = stderr(&o);
+    assert!(
+        !o.status.success(),
+        "`tether {}` succeeded: {}",
+        args.join(" "),
+        stdout(&o)
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "`tether {}`: {err}",
+        args.join(" ")
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("internal error"),
+        "{err}"
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "`tether {}` printed more than one line: {err}",
+        args.join(" ")
+    );
+    assert!(lines[0].starts_with("error: "), "{err}");
+    lines[0].to_string()
+}
+
+#[test]
+fn invoke_with_numbers_strings_lists_records_and_enums() {
+    let dir = TempDir::new("invoke");
+    let c = dir.write("values.wat", VALUES);
+    let c = p(&c);
+    let invoke = |call: &str| ok(&["run", "--invoke", call, c]);
+    assert_eq!(invoke("add(1, 2)"), "3\n");
+    assert_eq!(invoke("neg(5)"), "-5\n");
+    assert_eq!(invoke("half(3)"), "1.5\n");
+    assert_eq!(
+        invoke(r#"echo-string("héllo, \"wave\"")"#),
+        "\"héllo, \\\"wave\\\"\"\n"
+    );
+    assert_eq!(invoke("echo-list([1, 2, 3])"), "[1, 2, 3]\n");
+    assert_eq!(invoke("echo-list([])"), "[]\n");
+    assert_eq!(invoke("sum([1, 2, 3, 4000000000])"), "4000000006\n");
+    assert_eq!(invoke("area({width: 6, height: 7})"), "42\n");
+    assert_eq!(
+        invoke("swap({width: 1, height: 2})"),
+        "{width: 2, height: 1}\n"
+    );
+    assert_eq!(invoke(r#"name-of({name: "ada", age: 36})"#), "\"ada\"\n");
+    assert_eq!(invoke("echo-color(blue)"), "blue\n");
+    // Without `--invoke`, `run` is called.
+    assert_eq!(ok(&["run", c]), "7\n");
+}
+
+#[test]
+fn stats_report_bytes_objects_and_time() {
+    let dir = TempDir::new("stats");
+    let c = dir.write("values.wat", VALUES);
+    let o = tether(&[
+        "run",
+        "--stats",
+        "--invoke",
+        r#"echo-string("abcd")"#,
+        p(&c),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("stats: bytes copied into the guest: 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stats: bytes copied out of the guest: 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stats: host objects alive at exit: 0"),
+        "{err}"
+    );
+    assert!(err.contains("stats: time:"), "{err}");
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let dir = TempDir::new("bad");
+    let c = dir.write("values.wat", VALUES);
+    let c = p(&c);
+    let missing = dir.0.join("missing.wasm");
+    assert!(fails(&["run", p(&missing)]).contains("cannot read"));
+    assert!(fails(&["wit", p(&missing)]).contains("cannot read"));
+    let core = dir.write("core.wat", "(module (func (export \"f\")))");
+    assert!(fails(&["run", p(&core)]).contains("is a core WebAssembly module, not a component"));
+    let garbage = dir.write("garbage.wasm", b"\0asm\x0d\0\x01\0garbage");
+    assert!(fails(&["run", p(&garbage)]).contains("is not a valid component"));
+    let text = dir.write("notes.txt", "hello");
+    assert!(fails(&["run", p(&text)]).contains("neither a WebAssembly binary nor valid WAT text"));
+
+    let e = fails(&["run", "--invoke", "add(1,", c]);
+    assert!(e.contains("bad `--invoke` value `add(1,`"), "{e}");
+    let e = fails(&["run", "--invoke", "add", c]);
+    assert!(e.contains("expected `name(arg, ...)`"), "{e}");
+    let e = fails(&["run", "--invoke", "add(\"one\", 2)", c]);
+    assert!(e.contains("invalid value type, at `\"one\"`"), "{e}");
+    let e = fails(&["run", "--invoke", "add(1)", c]);
+    assert!(e.contains("missing required param"), "{e}");
+    let e = fails(&["run", "--invoke", "area({width: 6})", c]);
+    assert!(e.contains("height"), "{e}");
+    let e = fails(&["run", "--invoke", "echo-color(purple)", c]);
+    assert!(e.contains("purple"), "{e}");
+    let e = fails(&["run", "--invoke", "nope()", c]);
+    assert!(
+        e.contains("exports no function `nope`") && e.contains("`add`"),
+        "{e}"
+    );
+    let e = fails(&["run", "--invoke", "boom()", c]);
+    assert!(
+        e.contains("calling `boom` failed") && e.contains("unreachable"),
+        "{e}"
+    );
+    let e = fails(&["run", "--allow-http", "example.com", c]);
+    assert!(e.contains("`--allow-http example.com`"), "{e}");
+    let e = fails(&["run", "--dir", "::", c]);
+    assert!(e.contains("HOST::GUEST"), "{e}");
+}
+
+#[test]
+fn imports_the_command_cannot_satisfy() {
+    let dir = TempDir::new("imports");
+    let unknown = dir.write(
+        "unknown.wat",
+        r#"(component
+             (import "acme:tools/magic" (instance (export "wave" (func (result u32)))))
+             (core module $m (func (export "f") (result i32) (i32.const 1)))
+             (core instance $i (instantiate $m))
+             (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
+    );
+    let e = fails(&["run", "--invoke", "f()", p(&unknown)]);
+    assert!(
+        e.contains("imports `acme:tools/magic`, which `tether run` cannot provide"),
+        "{e}"
+    );
+    // Filled with functions that trap, exports that do not call them run.
+    assert_eq!(
+        ok(&[
+            "run",
+            "--trap-unknown-imports",
+            "--invoke",
+            "f()",
+            p(&unknown)
+        ]),
+        "1\n"
+    );
+
+    let wasi = dir.write(
+        "wasi.wat",
+        r#"(component
+             (import "wasi:cli/environment@0.2.0" (instance (export "get-arguments" (func (result (list string))))))
+             (core module $m (func (export "f") (result i32) (i32.const 1)))
+             (core instance $i (instantiate $m))
+             (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
+    );
+    let e = fails(&["run", "--dir", "/tmp::/data", "--invoke", "f()", p(&wasi)]);
+    assert!(
+        e.contains("needs WASI (it imports `wasi:cli/environment@0.2.0`)")
+            && e.contains("not support yet"),
+        "{e}"
+    );
+    assert!(e.contains("--dir"), "the `--dir` mapping is recorded: {e}");
+}
+
+#[test]
+fn invoke_on_the_roundtrip_guest() {
+    let guest = tether_test_programs::ROUNDTRIP;
+    let e = fails(&[
+        "run",
+        "--invoke",
+        "tether:roundtrip/guest#sum([1, 2])",
+        guest,
+    ]);
+    assert!(e.contains("imports `tether:roundtrip/host`"), "{e}");
+    let run = |call: &str| ok(&["run", "--trap-unknown-imports", "--invoke", call, guest]);
+    assert_eq!(run("tether:roundtrip/guest#sum([1, 2, 3])"), "6\n");
+    assert_eq!(
+        run(r#"tether:roundtrip/guest#concat(["a", "b", "c"])"#),
+        "\"abc\"\n"
+    );
+    assert_eq!(
+        run(r#"tether:roundtrip/guest#reverse("héllo")"#),
+        "\"olléh\"\n"
+    );
+    assert_eq!(
+        run("tether:roundtrip/guest#count-perms({read, write, admin})"),
+        "3\n"
+    );
+    // A guest function that calls a host import the command does not provide traps.
+    let e = fails(&[
+        "run",
+        "--trap-unknown-imports",
+        "--invoke",
+        "tether:roundtrip/guest#echo-u8(1)",
+        guest,
+    ]);
+    assert!(
+        e.contains("`tether:roundtrip/host#echo-u8` was called"),
+        "{e}"
+    );
+}
+
+#[test]
+fn wit_prints_a_world_that_check_accepts() {
+    let dir = TempDir::new("wit");
+    let c = dir.write("values.wat", VALUES);
+    let wit = ok(&["wit", p(&c)]);
+    for line in [
+        "record rect {",
+        "enum color {",
+        "export add: func(a: u32, b: u32) -> u32;",
+        "export echo-list: func(xs: list<u32>) -> list<u32>;",
+        "export swap: func(r: rect) -> rect;",
+    ] {
+        assert!(wit.contains(line), "`{line}` is missing from:\n{wit}");
+    }
+    let file = dir.write("values.wit", &wit);
+    assert!(ok(&["check", p(&file)]).contains("ok"));
+
+    for (name, guest) in [
+        ("roundtrip", tether_test_programs::ROUNDTRIP),
+        ("http", tether_test_programs::HTTP_GUEST),
+    ] {
+        let wit = ok(&["wit", guest]);
+        let file = dir.write(&format!("{name}.wit"), &wit);
+        assert!(ok(&["check", p(&file)]).contains("ok"), "{wit}");
+    }
+    let http = ok(&["wit", tether_test_programs::HTTP_GUEST]);
+    assert!(
+        http.contains("import tether:http/http;") && http.contains("resource body-stream {"),
+        "{http}"
+    );
+}
+
+#[test]
+fn check_reports_the_file_and_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    assert!(ok(&["check", p(&root.join("wit/http"))]).contains("package `tether:http`"));
+    assert!(ok(&["check", p(&root.join("wit/http/http.wit"))]).contains("ok"));
+    assert!(ok(&["check", p(&root.join("wit/article"))]).contains("package `tether:article`"));
+
+    let dir = TempDir::new("check");
+    let bad = dir.write(
+        "bad.wit",
+        "package a:b;\n\ninterface i {\n  f: func() -> nope;\n}\n",
+    );
+    let o = tether(&["check", p(&bad)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("name `nope` does not exist"), "{err}");
+    assert!(
+        err.contains(&format!("{}:4:16", p(&bad))),
+        "no file and line in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let syntax = dir.write(
+        "syntax.wit",
+        "package a:b;\n\ninterface i {\n  f: func( -> u32;\n}\n",
+    );
+    let err = stderr(&tether(&["check", p(&syntax)]));
+    assert!(
+        err.contains(&format!("{}:4:12", p(&syntax))),
+        "no file and line in: {err}"
+    );
+
+    // A folder: the file inside is named.
+    let pkg = TempDir::new("check-dir");
+    let inner = pkg.write(
+        "x.wit",
+        "package a:b;\n\ninterface i {\n  f: func() -> nope;\n}\n",
+    );
+    let err = stderr(&tether(&["check", p(&pkg.0)]));
+    assert!(
+        err.contains(&format!("{}:4:16", p(&inner))),
+        "no file and line in: {err}"
+    );
+    assert!(fails(&["check", p(&dir.0.join("missing.wit"))]).contains("cannot read"));
+}
+
+/// A server on loopback answering every request with `hi`, for a bounded time.
+fn serve_hi() -> (String, std::thread::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut served = 0;
+        while Instant::now() < deadline && served < 1 {
+            let Ok((mut conn, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            conn.set_nonblocking(false).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 512];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi");
+            served += 1;
+        }
+        served
+    });
+    (origin, thread)
+}
+
+#[test]
+fn run_the_http_guest_with_an_allowed_origin() {
+    let guest = tether_test_programs::HTTP_GUEST;
+    let (origin, server) = serve_hi();
+    let call = format!("fetch-body(\"{origin}/page\")");
+    // Not allowed: an error code, and no request.
+    let denied = ok(&["run", "--invoke", &call, guest]);
+    assert_eq!(
+        denied,
+        format!("err(denied(\"the origin `{origin}` is not allowed\"))\n")
+    );
+    let o = tether(&[
+        "run",
+        "--allow-http",
+        &origin,
+        "--stats",
+        "--invoke",
+        &call,
+        guest,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "ok((200, [104, 105]))\n");
+    let err = stderr(&o);
+    assert!(
+        err.contains("stats: host objects alive at exit: 0"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stats: HTTP requests: 1, body bytes read: 2"),
+        "{err}"
+    );
+    assert_eq!(server.join().unwrap(), 1, "one request reached the server");
+}
+
+#[test]
+fn the_demo_runs_end_to_end() {
+    let out = ok(&["demo"]);
+    assert!(
+        out.contains("1. `let response = fetch(url)?; response.status()`"),
+        "{out}"
+    );
+    let reads: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("body bytes read from the network by the host"))
+        .collect();
+    assert_eq!(reads.len(), 2, "{out}");
+    assert!(
+        reads[0].ends_with(": 0"),
+        "reading the status read no body: {out}"
+    );
+    assert!(
+        reads[1].ends_with(": 1048576"),
+        "reading the body read all of it: {out}"
+    );
+    assert!(out.contains("error-code: denied"), "{out}");
+    assert!(out.contains("Host objects alive now: 0."), "{out}");
+}
