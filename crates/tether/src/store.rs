@@ -329,6 +329,9 @@ impl<T> Store<T> {
         data.rt.handle_cap = limits.handles_per_instance;
         data.rt.objects.cap = limits.host_objects;
         data.limiter.limits = limits;
+        // The core engine reads the instance, memory and table counts once, when the limiter
+        // is installed: install it again so the new ones apply.
+        self.inner.limiter(|d| &mut d.limiter);
     }
 
     /// How many host objects the store holds (see [`Own`](crate::Own)).

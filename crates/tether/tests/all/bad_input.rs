@@ -406,3 +406,19 @@ fn one_call_copying_past_the_limit() {
         store.bytes_copied()
     );
 }
+
+#[test]
+fn too_many_core_instances() {
+    let wat = r#"(component
+      (core module $m)
+      (core instance (instantiate $m))
+      (core instance (instantiate $m))
+      (core instance (instantiate $m)))"#;
+    let engine = engine();
+    let component = Component::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(Limits { instances: 2, ..Limits::default() });
+    let err = Linker::<()>::new(&engine).instantiate(&mut store, &component).err().expect("the third instance is refused");
+    assert_contains(&format!("{err:#}"), "instance");
+    assert_contains(&format!("{err:#}"), "limit");
+}
