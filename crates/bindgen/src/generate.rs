@@ -107,6 +107,8 @@ enum Mode {
 enum Conv {
     Take,
     Push,
+    /// Moves objects in as children of the object `parent_` borrows.
+    PushChild,
 }
 
 /// A module of the output, with its items and submodules in order.
@@ -156,6 +158,11 @@ struct Gen<'a> {
     world: WorldId,
     imported: HashSet<InterfaceId>,
     with: HashMap<TypeId, syn::Path>,
+    /// `with` entries as given, with the resource's WIT location, for the checks that the
+    /// Rust types fit.
+    with_checks: RefCell<Vec<(String, syn::Path, String)>>,
+    /// Methods (interface, WIT function name) whose returned objects are children of `self`.
+    children: HashSet<(Option<InterfaceId>, String)>,
     qualify_std: bool,
     params: RefCell<HashMap<(TypeId, Dir), Vec<TypeId>>>,
     fresh: Cell<usize>,
@@ -179,11 +186,14 @@ pub fn generate(
         world,
         imported,
         with: HashMap::new(),
+        with_checks: RefCell::new(Vec::new()),
+        children: HashSet::new(),
         qualify_std: false,
         params: RefCell::new(HashMap::new()),
         fresh: Cell::new(0),
     };
     g.with = g.check_with(&opts.with)?;
+    g.children = g.check_children(&opts.children)?;
     g.qualify_std = g.names_shadow_std();
     g.world_items()
 }
@@ -536,9 +546,113 @@ impl<'a> Gen<'a> {
                     "`with` value for `{key}` is not a Rust path: `{path}`: {e}"
                 ))
             })?;
+            self.with_checks.borrow_mut().push((
+                key.clone(),
+                p.clone(),
+                self.r.render_location(self.r.types[*tid].span),
+            ));
             out.insert(*tid, p);
         }
         Ok(out)
+    }
+
+    /// Maps each `children` key (`ns:pkg/iface/resource.method`, the interface possibly with
+    /// its version) to the imported method it names, which must return a resource.
+    fn check_children(
+        &self,
+        children: &[String],
+    ) -> Result<HashSet<(Option<InterfaceId>, String)>, Error> {
+        let mut methods: Vec<(String, Option<InterfaceId>, &Function)> = Vec::new();
+        let w = &self.r.worlds[self.world];
+        for item in w.imports.values() {
+            let (iface, funcs, base): (Option<InterfaceId>, Vec<&Function>, Vec<String>) =
+                match item {
+                    WorldItem::Interface { id, .. } => {
+                        let i = &self.r.interfaces[*id];
+                        let bases = match (i.package, &i.name) {
+                            (Some(p), Some(n)) => {
+                                let pk = &self.r.packages[p].name;
+                                let mut b = vec![format!("{}:{}/{n}", pk.namespace, pk.name)];
+                                if let Some(v) = &pk.version {
+                                    b.push(format!("{}:{}/{n}@{v}", pk.namespace, pk.name));
+                                }
+                                b
+                            }
+                            _ => vec![self.key_name_of(*id)],
+                        };
+                        (Some(*id), i.functions.values().collect(), bases)
+                    }
+                    WorldItem::Function(f) => (None, vec![f], vec![String::new()]),
+                    _ => continue,
+                };
+            for f in funcs {
+                let FunctionKind::Method(r) = f.kind else {
+                    continue;
+                };
+                let short = format!("{}.{}", self.resource_name(r), f.item_name());
+                for b in &base {
+                    let key = if b.is_empty() {
+                        short.clone()
+                    } else {
+                        format!("{b}/{short}")
+                    };
+                    methods.push((key, iface, f));
+                }
+            }
+        }
+        let mut out = HashSet::new();
+        for key in children {
+            let Some((_, iface, f)) = methods.iter().find(|(k, _, _)| k == key) else {
+                let mut known: Vec<String> = methods
+                    .iter()
+                    .filter(|(k, _, f)| {
+                        !k.contains('@') && f.result.as_ref().is_some_and(|t| self.has_own(t))
+                    })
+                    .map(|(k, _, _)| format!("`{k}`"))
+                    .collect();
+                known.dedup();
+                let known = if known.is_empty() {
+                    "it imports no method that returns a resource".to_string()
+                } else {
+                    format!(
+                        "its imported methods that return resources are {}",
+                        known.join(", ")
+                    )
+                };
+                return Err(Error::new(format!(
+                    "`children` key `{key}` names no method that the world `{}` ({}) imports: {known}",
+                    w.name,
+                    self.r.render_location(w.span)
+                )));
+            };
+            if !f.result.as_ref().is_some_and(|t| self.has_own(t)) {
+                return Err(Error::new(format!(
+                    "`children` key `{key}`: the method `{}` ({}) returns no resource, so it has no child to make",
+                    f.name,
+                    self.r.render_location(f.span)
+                )));
+            }
+            out.insert((*iface, f.name.clone()));
+        }
+        Ok(out)
+    }
+
+    /// Whether `t` holds an owned handle (which the glue pushes into the store).
+    fn has_own(&self, t: &Type) -> bool {
+        let Type::Id(id) = t else { return false };
+        match &self.r.types[*id].kind {
+            TypeDefKind::Type(t) => self.has_own(t),
+            TypeDefKind::Resource | TypeDefKind::Handle(Handle::Own(_)) => true,
+            TypeDefKind::Option(t) | TypeDefKind::List(t) | TypeDefKind::FixedLengthList(t, _) => {
+                self.has_own(t)
+            }
+            TypeDefKind::Result(r) => {
+                r.ok.as_ref().is_some_and(|t| self.has_own(t))
+                    || r.err.as_ref().is_some_and(|t| self.has_own(t))
+            }
+            TypeDefKind::Tuple(t) => t.types.iter().any(|t| self.has_own(t)),
+            _ => false,
+        }
     }
 
     // ----- Walking types -----
@@ -782,6 +896,7 @@ impl<'a> Gen<'a> {
             TypeDefKind::Resource | TypeDefKind::Handle(Handle::Own(_)) => Some(match d {
                 Conv::Take => quote!(store.take(#e)?),
                 Conv::Push => quote!(store.push(#e)?),
+                Conv::PushChild => quote!(store.push_child(&parent_, #e)?),
             }),
             TypeDefKind::Option(t) => {
                 let x = self.fresh("x");
@@ -1135,6 +1250,29 @@ impl<'a> Gen<'a> {
         })
     }
 
+    /// Fails when two functions of one interface (or of the world) get the same Rust name:
+    /// a method `new` next to the constructor, or `r-f` next to the method `f` of `r`.
+    fn check_unique_names<'f>(
+        &self,
+        funcs: impl IntoIterator<Item = &'f Function>,
+    ) -> Result<(), Error> {
+        let mut seen: HashMap<String, &Function> = HashMap::new();
+        for f in funcs {
+            let Ok(name) = self.fn_name(f) else { continue };
+            if let Some(g) = seen.get(&name) {
+                return Err(Error::new(format!(
+                    "the functions `{}` ({}) and `{}` ({}) would both be the Rust method `{name}`: rename one of them in the WIT",
+                    g.name,
+                    self.r.render_location(g.span),
+                    f.name,
+                    self.r.render_location(f.span)
+                )));
+            }
+            seen.insert(name, f);
+        }
+        Ok(())
+    }
+
     fn param_name(name: &str) -> Ident {
         match name {
             "self" => ident("this"),
@@ -1214,9 +1352,24 @@ impl<'a> Gen<'a> {
         let host = self.trait_path(owner, gcx);
         let call = quote!(<T as #host>::#name(#(#call_args),*));
         let ok = self.ok();
+        let iface = match owner {
+            Owner::Iface(i) => Some(i),
+            Owner::World => None,
+        };
+        let child = this.is_some() && self.children.contains(&(iface, f.name.clone()));
+        let push = if child { Conv::PushChild } else { Conv::Push };
         let body = match &f.result {
+            Some(t) if child => {
+                let (id, r) = this.as_ref().expect("a method has `self`");
+                let out = self.conv(t, quote!(ret), push).unwrap_or(quote!(ret));
+                quote! {
+                    #(#convs)*
+                    let ret = store.lend(&parent_, |#id: &mut #r, mut store: ::tether::StoreContextMut<'_, T>| #call)?;
+                    #ok((#out,))
+                }
+            }
             Some(t) => {
-                let out = self.conv(t, quote!(ret), Conv::Push).unwrap_or(quote!(ret));
+                let out = self.conv(t, quote!(ret), push).unwrap_or(quote!(ret));
                 quote! {
                     #(#convs)*
                     let ret = #call?;
@@ -1231,6 +1384,11 @@ impl<'a> Gen<'a> {
         };
         let wit_name = &f.name;
         let glue = match this {
+            Some((_, r)) if child => quote! {
+                inst.func_wrap(#wit_name, |mut store: ::tether::StoreContextMut<'_, T>, (parent_, #(#pats,)*): (::tether::Borrow<#r>, #(#abi_tys,)*)| {
+                    #body
+                })?;
+            },
             Some((id, r)) => quote! {
                 inst.method(#wit_name, |#id: &mut #r, mut store: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
                     #body
@@ -1320,6 +1478,7 @@ impl<'a> Gen<'a> {
                 assoc.push(quote!(#d #sep #head type #name: Send + 'static;));
             }
         }
+        self.check_unique_names(funcs.iter().copied())?;
         let mut methods = Vec::new();
         let mut glue = Vec::new();
         for f in funcs {
@@ -1586,6 +1745,7 @@ impl<'a> Gen<'a> {
         let mut inits = Vec::new();
         let mut methods = Vec::new();
         let mut handle_methods: Vec<(TypeId, Vec<TokenStream>)> = Vec::new();
+        self.check_unique_names(int.functions.values())?;
         for f in int.functions.values() {
             let e = self
                 .export_fn(f, Some(i), &module)
@@ -1711,6 +1871,10 @@ impl<'a> Gen<'a> {
             };
             accessors.push((ident(&name), path));
         }
+        self.check_unique_names(w.exports.values().filter_map(|item| match item {
+            WorldItem::Function(f) => Some(f),
+            _ => None,
+        }))?;
         let mut fields = Vec::new();
         let mut inits = Vec::new();
         let mut methods = Vec::new();
@@ -1735,6 +1899,9 @@ impl<'a> Gen<'a> {
         }
         let mut root_items = Vec::new();
         self.define_types(None, Dir::Export, &exported_types, &mut root_items)?;
+        for (key, path, location) in self.with_checks.borrow().iter() {
+            root_items.push(fits_check(key, path, location));
+        }
 
         let name = ident(&self.world_name());
         let wname = &w.name;
@@ -1817,6 +1984,30 @@ impl<'a> Gen<'a> {
         });
         tree.items.extend(root_items);
         Ok(tree.emit())
+    }
+}
+
+/// A constant whose evaluation fails, with a message naming the WIT resource and its location,
+/// when the Rust type a `with` option maps it to is not `Send + 'static`. (An inherent
+/// associated constant, present only when the bounds hold, shadows the failing one of a
+/// trait implemented for every type.)
+fn fits_check(key: &str, path: &syn::Path, location: &str) -> TokenStream {
+    let message = format!(
+        "bindgen!: the Rust type `{}` that `with` maps the WIT resource `{key}` ({location}) to must be `Send + 'static`",
+        quote!(#path).to_string().replace(' ', "")
+    );
+    quote! {
+        const _: () = {
+            struct Probe<R>(::core::marker::PhantomData<R>);
+            impl<R: Send + 'static> Probe<R> {
+                const FITS: () = ();
+            }
+            trait Unfit {
+                const FITS: () = ::core::panic!(#message);
+            }
+            impl<R> Unfit for Probe<R> {}
+            Probe::<#path>::FITS
+        };
     }
 }
 

@@ -45,6 +45,11 @@ pub struct Opts {
     /// A relative path is taken from the scope of the macro invocation; `crate::` and `::`
     /// paths as they are.
     pub with: Vec<(String, String)>,
+    /// Methods of imported resources whose returned objects are children of `self`:
+    /// `"ns:pkg/iface/resource.method"` (the interface may carry its version). The glue moves
+    /// such an object in with `push_child`, so the parent cannot be dropped or consumed while
+    /// the child lives.
+    pub children: Vec<String>,
     /// Features of `@unstable` items to include.
     pub features: Vec<String>,
     /// Include every `@unstable` item.

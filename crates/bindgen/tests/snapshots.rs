@@ -2,8 +2,8 @@
 //! with `tests/snapshots/<name>.rs`; each `tests/wit/errors/*.wit` must fail with the message
 //! in `tests/snapshots/errors/<name>.txt`. `BLESS=1 cargo test` rewrites the snapshots.
 //!
-//! A WIT file may start with option comments: `// world: name` and
-//! `// with: ns:pkg/iface/resource = path::Type`.
+//! A WIT file may start with option comments: `// world: name`,
+//! `// with: ns:pkg/iface/resource = path::Type` and `// children: ns:pkg/iface/resource.method`.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,8 @@ fn opts(wit: &Path) -> tether_bindgen::Opts {
         let line = line.trim_start_matches("//").trim();
         if let Some(world) = line.strip_prefix("world:") {
             opts.world = Some(world.trim().to_string());
+        } else if let Some(child) = line.strip_prefix("children:") {
+            opts.children.push(child.trim().to_string());
         } else if let Some(with) = line.strip_prefix("with:") {
             let (key, path) = with.split_once('=').expect("`with: key = path`");
             opts.with

@@ -2,37 +2,40 @@
 //! objects [`Response`] and [`BodyStream`], and [`add_to_linker`].
 
 use std::io::{self, Read};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::{Result, bail};
-use tether::{Borrow, ComponentType, Linker, Own};
+use tether::Linker;
 use url::Url;
 
 use crate::policy::{HttpPolicy, Origin};
+
+/// The bindings `bindgen!` generates from `wit/http/http.wit`.
+mod bindings {
+    ::tether::bindgen!({
+        path: "../../wit/http",
+        world: "demo",
+        with: {
+            "tether:http/http/response": crate::Response,
+            "tether:http/http/body-stream": crate::BodyStream,
+        },
+        // A stream reads its response's body: the response cannot go while it lives.
+        children: ["tether:http/http/response.body-stream"],
+    });
+}
+
+/// The world `demo`, the bundled example guest's: its exports as typed functions.
+pub use bindings::Demo;
+/// `error-code`: why a fetch failed (generated from the WIT).
+pub use bindings::tether::http::http::ErrorCode;
+use bindings::tether::http::http::Host;
 
 /// The interface's name, as a guest imports it.
 pub const INTERFACE: &str = "tether:http/http";
 
 /// The most bytes one `body-stream.read` returns, whatever the guest asks for.
 pub const MAX_CHUNK: u32 = 1 << 20;
-
-/// `error-code`: why a fetch failed.
-#[derive(ComponentType, Clone, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// The policy does not allow this origin; no connection was made.
-    Denied(String),
-    /// The URL could not be parsed, or its scheme is not `http` or `https`.
-    InvalidUrl(String),
-    /// The connection failed.
-    Connection(String),
-    /// The server did not answer in time.
-    Timeout,
-    /// The server's answer was not valid HTTP.
-    Protocol(String),
-    /// Redirects went on beyond the policy's limit.
-    TooManyRedirects,
-}
 
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -194,11 +197,11 @@ impl Body {
 }
 
 /// `response`: a status, header fields and a body that stays unread (on the network, or in
-/// memory) until the guest asks for it.
+/// memory) until the guest asks for it. The body is shared with the response's body streams.
 pub struct Response {
     status: u16,
     headers: Vec<(String, String)>,
-    body: Body,
+    body: Arc<Mutex<Body>>,
 }
 
 impl Response {
@@ -211,11 +214,11 @@ impl Response {
         Response {
             status,
             headers,
-            body: Body {
+            body: Arc::new(Mutex::new(Body {
                 reader: Box::new(body),
                 counters: None,
                 done: false,
-            },
+            })),
         }
     }
 
@@ -239,11 +242,11 @@ impl Response {
         Response {
             status: parts.status.as_u16(),
             headers,
-            body: Body {
+            body: Arc::new(Mutex::new(Body {
                 reader: Box::new(body.into_reader()),
                 counters: Some(counters.clone()),
                 done: false,
-            },
+            })),
         }
     }
 
@@ -259,43 +262,66 @@ impl Response {
 
     /// Reads up to `max` bytes (fewer only at the end of the body), or `None` at its end.
     pub fn read_chunk(&mut self, max: u32) -> Result<Option<Vec<u8>>> {
-        let mut buf = vec![0; max.min(MAX_CHUNK) as usize];
-        let n = self
-            .body
-            .fill(&mut buf)
-            .map_err(|e| anyhow::anyhow!("reading the response body failed: {e}"))?;
-        if n == 0 && !buf.is_empty() {
-            return Ok(None);
-        }
-        buf.truncate(n);
-        Ok(Some(buf))
+        read_chunk(&self.body, max)
     }
 
     /// Reads the rest of the body, failing if it is longer than `limit` bytes.
     pub fn read_to_end(&mut self, limit: u64) -> Result<Vec<u8>> {
-        let mut body = Vec::new();
+        let mut body = lock(&self.body)?;
+        let mut out = Vec::new();
         let mut chunk = vec![0; 64 << 10];
         loop {
-            let n = self
-                .body
+            let n = body
                 .fill(&mut chunk)
                 .map_err(|e| anyhow::anyhow!("reading the response body failed: {e}"))?;
             if n == 0 {
-                return Ok(body);
+                return Ok(out);
             }
-            if body.len() as u64 + n as u64 > limit {
+            if out.len() as u64 + n as u64 > limit {
                 bail!(
                     "the response body is larger than the host's limit of {limit} bytes for `response.body`; read it with `body-stream`"
                 );
             }
-            body.extend_from_slice(&chunk[..n]);
+            out.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// A stream over the body, which it shares with this response.
+    pub fn body_stream(&self) -> BodyStream {
+        BodyStream {
+            body: self.body.clone(),
         }
     }
 }
 
-/// `body-stream`: a reader of its response's body, a child of the response.
+fn lock(body: &Mutex<Body>) -> Result<MutexGuard<'_, Body>> {
+    body.lock()
+        .map_err(|_| anyhow::anyhow!("a response body is unusable: a read of it panicked"))
+}
+
+fn read_chunk(body: &Mutex<Body>, max: u32) -> Result<Option<Vec<u8>>> {
+    let mut buf = vec![0; max.min(MAX_CHUNK) as usize];
+    let n = lock(body)?
+        .fill(&mut buf)
+        .map_err(|e| anyhow::anyhow!("reading the response body failed: {e}"))?;
+    if n == 0 && !buf.is_empty() {
+        return Ok(None);
+    }
+    buf.truncate(n);
+    Ok(Some(buf))
+}
+
+/// `body-stream`: a reader of its response's body, a child of the response (the guest cannot
+/// drop or consume the response while a stream of it lives).
 pub struct BodyStream {
-    response: Borrow<Response>,
+    body: Arc<Mutex<Body>>,
+}
+
+impl BodyStream {
+    /// Reads up to `max` bytes (at most [`MAX_CHUNK`]), or `None` at the end of the body.
+    pub fn read(&mut self, max: u32) -> Result<Option<Vec<u8>>> {
+        read_chunk(&self.body, max)
+    }
 }
 
 /// A store's data that holds an [`HttpClient`], for [`add_to_linker`].
@@ -310,56 +336,45 @@ impl HttpView for HttpClient {
     }
 }
 
+/// `tether:http/http` for every store data type that has an [`HttpClient`]: the generated
+/// glue moves objects in and out of the store; these methods see only the objects.
+impl<T: HttpView> Host for T {
+    fn response_new(&mut self, body: Vec<u8>, status: u16) -> Result<Response> {
+        Ok(Response::from_bytes(status, body))
+    }
+
+    fn response_status(&mut self, this: &mut Response) -> Result<u16> {
+        Ok(this.status)
+    }
+
+    fn response_body(&mut self, mut this: Response) -> Result<Vec<u8>> {
+        let limit = self.http().policy.body_limit();
+        this.read_to_end(limit)
+    }
+
+    fn response_not_found(&mut self) -> Result<Response> {
+        Ok(Response::from_bytes(404, Vec::new()))
+    }
+
+    fn response_headers(&mut self, this: &mut Response) -> Result<Vec<(String, String)>> {
+        Ok(this.headers.clone())
+    }
+
+    fn response_body_stream(&mut self, this: &mut Response) -> Result<BodyStream> {
+        Ok(this.body_stream())
+    }
+
+    fn body_stream_read(&mut self, this: &mut BodyStream, max: u32) -> Result<Option<Vec<u8>>> {
+        this.read(max)
+    }
+
+    fn fetch(&mut self, url: String) -> Result<Result<Response, ErrorCode>> {
+        Ok(HttpClient::fetch(self.http(), &url))
+    }
+}
+
 /// Defines `tether:http/http` in `linker`: `response` and `body-stream` as host objects,
 /// their methods, and `fetch` through the store's [`HttpClient`].
 pub fn add_to_linker<T: HttpView>(linker: &mut Linker<T>) -> Result<()> {
-    let mut http = linker.instance(INTERFACE)?;
-    http.resource_host::<Response>("response")?;
-    http.resource_host::<BodyStream>("body-stream")?;
-    http.func_wrap(
-        "[constructor]response",
-        |mut store, (body, status): (Vec<u8>, u16)| {
-            Ok((store.push(Response::from_bytes(status, body))?,))
-        },
-    )?;
-    http.method(
-        "[method]response.status",
-        |r: &mut Response, _store, (): ()| Ok((r.status,)),
-    )?;
-    http.method(
-        "[method]response.headers",
-        |r: &mut Response, _store, (): ()| Ok((r.headers.clone(),)),
-    )?;
-    http.func_wrap(
-        "[static]response.body",
-        |mut store, (this,): (Own<Response>,)| {
-            let limit = store.data_mut().http().policy.body_limit();
-            let mut response = store.take(this)?;
-            Ok((response.read_to_end(limit)?,))
-        },
-    )?;
-    http.func_wrap("[static]response.not-found", |mut store, (): ()| {
-        Ok((store.push(Response::from_bytes(404, Vec::new()))?,))
-    })?;
-    http.func_wrap(
-        "[method]response.body-stream",
-        |mut store, (this,): (Borrow<Response>,)| {
-            Ok((store.push_child(&this, BodyStream { response: this })?,))
-        },
-    )?;
-    http.method(
-        "[method]body-stream.read",
-        |s: &mut BodyStream, mut store, (max,): (u32,)| {
-            Ok((store.get_mut(&s.response)?.read_chunk(max)?,))
-        },
-    )?;
-    http.func_wrap("fetch", |mut store, (url,): (String,)| {
-        let fetched = store.data_mut().http().fetch(&url);
-        let result: Result<Own<Response>, ErrorCode> = match fetched {
-            Ok(response) => Ok(store.push(response)?),
-            Err(e) => Err(e),
-        };
-        Ok((result,))
-    })?;
-    Ok(())
+    bindings::tether::http::http::add_to_linker(linker)
 }

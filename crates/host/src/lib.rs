@@ -23,14 +23,16 @@
 //! # anyhow::Ok(())
 //! ```
 //!
-//! The interface is defined by hand with `LinkerInstance::resource_host`, `method` and
-//! `func_wrap`.
+//! The interface is implemented through `tether::bindgen!`: [`Response`] and [`BodyStream`]
+//! are plain Rust objects, and the methods of the generated `Host` trait receive them
+//! (`&mut Response`, or `Response` by value for the consuming `body`), never a handle.
 #![deny(missing_docs)]
 
 mod http;
 mod policy;
 
 pub use http::{
-    BodyStream, ErrorCode, HttpClient, HttpView, INTERFACE, MAX_CHUNK, Response, add_to_linker,
+    BodyStream, Demo, ErrorCode, HttpClient, HttpView, INTERFACE, MAX_CHUNK, Response,
+    add_to_linker,
 };
 pub use policy::{HttpPolicy, Origin};

@@ -7,8 +7,8 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{LitBool, LitStr, Token, braced, bracketed};
 
-/// The options: `"world"`, or `{ path: "...", world: "...", with: { "key": path }, deps: [...],
-/// features: [...], all_features: true }`.
+/// The options: `"world"`, or `{ path: "...", world: "...", with: { "key": path },
+/// children: [...], deps: [...], features: [...], all_features: true }`.
 pub struct Input {
     opts: tether_bindgen::Opts,
     path: Option<LitStr>,
@@ -57,13 +57,15 @@ impl Parse for Input {
                         map.parse::<Token![,]>()?;
                     }
                 }
-                "deps" | "features" => {
+                "deps" | "features" | "children" => {
                     let list;
                     bracketed!(list in body);
                     let items = list.parse_terminated(|p| p.parse::<LitStr>(), Token![,])?;
                     for item in items {
                         if name == "deps" {
                             opts.deps.push(PathBuf::from(item.value()));
+                        } else if name == "children" {
+                            opts.children.push(item.value());
                         } else {
                             opts.features.push(item.value());
                         }
@@ -74,8 +76,8 @@ impl Parse for Input {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown option `{name}`: expected `path`, `world`, `with`, `deps`, `features` or \
-                             `all_features`"
+                            "unknown option `{name}`: expected `path`, `world`, `with`, `children`, `deps`, \
+                             `features` or `all_features`"
                         ),
                     ));
                 }

@@ -79,3 +79,31 @@
 //! }
 //! assert_eq!(Enough::all().bits(), u32::MAX);
 //! ```
+//!
+//! A `with` option that maps a resource to a type that is not `Send` fails to compile with
+//! an error of the bindings' own (E0080, a failed constant) whose message names the WIT
+//! resource and its file, line and column:
+//!
+//! ```compile_fail,E0080
+//! pub struct Response(std::rc::Rc<Vec<u8>>);
+//! mod bindings {
+//!     ::tether::bindgen!({
+//!         path: "../../wit/article",
+//!         with: { "tether:article/http/response": crate::Response },
+//!     });
+//! }
+//! fn main() {}
+//! ```
+//!
+//! The same with a `Send` type compiles:
+//!
+//! ```
+//! pub struct Response(std::sync::Arc<Vec<u8>>);
+//! mod bindings {
+//!     ::tether::bindgen!({
+//!         path: "../../wit/article",
+//!         with: { "tether:article/http/response": crate::Response },
+//!     });
+//! }
+//! fn main() {}
+//! ```

@@ -160,7 +160,11 @@ pub fn flags(input: TokenStream) -> TokenStream {
 /// - `world`: the world's name, or `ns:pkg/world`; optional when the package has one world.
 ///   `bindgen!("name")` is short for `bindgen!({ world: "name" })`.
 /// - `with`: imported resources mapped to Rust types, by `ns:pkg/iface/resource`. A resource
-///   not mapped is an associated type of its interface's `Host` trait.
+///   not mapped is an associated type of its interface's `Host` trait. A mapped type must be
+///   `Send + 'static`; one that is not fails to compile with a message naming the resource
+///   and its WIT location.
+/// - `children`: methods, by `ns:pkg/iface/resource.method`, whose returned objects are
+///   children of `self`: the guest cannot drop or consume `self` while they live.
 /// - `deps`: more WIT packages, relative to `Cargo.toml`: files, or directories whose `.wit`
 ///   files are each one package.
 /// - `features`, `all_features`: which `@unstable` items to include.
@@ -169,8 +173,9 @@ pub fn flags(input: TokenStream) -> TokenStream {
 /// packages' namespaces (such as `tether` or `wasi`), which would otherwise sit beside the
 /// crates of the same name. Name the macro as `::tether::bindgen!` for the same reason.
 ///
-/// Bad WIT, an unknown world or a `with` key that names no imported resource is a compile
-/// error whose message gives the WIT file, line and column. `docs/bindgen.md` in the
+/// Bad WIT, an unknown world, a `with` or `children` key that names nothing the world
+/// imports, or two functions that would get one Rust name is a compile error whose message
+/// gives the WIT file, line and column. `docs/bindgen.md` in the
 /// repository shows what is generated for each kind of item.
 #[proc_macro]
 pub fn bindgen(input: TokenStream) -> TokenStream {

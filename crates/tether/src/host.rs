@@ -531,3 +531,44 @@ object_methods! {
     StoreContextMut<'_, T> => |s| (&s.0.data().rt, &mut s.0.data_mut().rt);
     crate::store::Store<T> => |s| (&s.inner.data().rt, &mut s.inner.data_mut().rt);
 }
+
+impl<T> StoreContextMut<'_, T> {
+    /// Calls `f` with the object behind `h` and the store, both mutable: the object is moved
+    /// out of its slot for the call (as [`LinkerInstance::method`](crate::LinkerInstance::method)
+    /// does), so a nested `lend` or `get` of the same object is refused instead of aliasing.
+    ///
+    /// ```
+    /// # use tether::{AsContextMut, Engine, Store};
+    /// struct Counter(u32);
+    /// let mut store = Store::new(&Engine::default(), 10u32);
+    /// let c = store.push(Counter(1))?;
+    /// let mut cx = store.as_context_mut();
+    /// let sum = cx.lend(&c, |counter: &mut Counter, mut cx| {
+    ///     counter.0 += *cx.data();
+    ///     assert!(cx.get(&c).is_err(), "the object is out of its slot");
+    ///     Ok(counter.0)
+    /// })?;
+    /// assert_eq!(sum, 11);
+    /// assert_eq!(store.get(&c)?.0, 11);
+    /// # Ok::<(), tether::Error>(())
+    /// ```
+    pub fn lend<R: 'static, X>(
+        &mut self,
+        h: &impl AsHandle<R>,
+        f: impl FnOnce(&mut R, StoreContextMut<'_, T>) -> Result<X>,
+    ) -> Result<X> {
+        let (store, index, generation) = h.slot();
+        let rt = &mut self.0.data_mut().rt;
+        same_store(rt, store)?;
+        if !rt.objects.get(index, generation)?.is::<R>() {
+            return Err(wrong_rust_type::<R>(index));
+        }
+        let mut object = rt.objects.lend(index, generation)?;
+        let r = match object.downcast_mut::<R>() {
+            Some(obj) => f(obj, crate::AsContextMut::as_context_mut(self)),
+            None => Err(wrong_rust_type::<R>(index)),
+        };
+        self.0.data_mut().rt.objects.give_back(index, object);
+        r
+    }
+}

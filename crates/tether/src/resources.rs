@@ -255,7 +255,11 @@ impl ResourceAnyExt for ResourceAny {
             return Ok(());
         }
         let mut v = tether_abi::Val::Resource(self);
-        from_embedder(&mut store.0.data_mut().rt, &mut v, &tether_abi::Type::Own(tether_abi::ResourceIndex(0)))?;
+        from_embedder(
+            &mut store.0.data_mut().rt,
+            &mut v,
+            &tether_abi::Type::Own(tether_abi::ResourceIndex(0)),
+        )?;
         let tether_abi::Val::Resource(r) = v else {
             unreachable!("still a resource")
         };
@@ -378,13 +382,20 @@ pub(crate) fn to_embedder(
 /// Rewrites handles in values coming from the embedder back to representations, following
 /// the values' type `ty`: a handle passed where `own` is expected leaves the host handle
 /// table; one passed where `borrow` is expected stays the embedder's, even if it is owned.
-pub(crate) fn from_embedder(rt: &mut crate::store::Runtime, v: &mut tether_abi::Val, ty: &tether_abi::Type) -> Result<()> {
+pub(crate) fn from_embedder(
+    rt: &mut crate::store::Runtime,
+    v: &mut tether_abi::Val,
+    ty: &tether_abi::Type,
+) -> Result<()> {
     use tether_abi::{Type, Val};
     match (v, ty) {
         (Val::Resource(r), Type::Own(_) | Type::Borrow(_)) if guest_defined(rt, r.ty) => {
             let moves = matches!(ty, Type::Own(_)) && r.own;
-            let (ty_id, rep) =
-                if moves { rt.host_handles.remove(r.index, r.generation)? } else { rt.host_handles.get(r.index, r.generation)? };
+            let (ty_id, rep) = if moves {
+                rt.host_handles.remove(r.index, r.generation)?
+            } else {
+                rt.host_handles.get(r.index, r.generation)?
+            };
             if ty_id != r.ty {
                 bail!("mismatched resource types");
             }

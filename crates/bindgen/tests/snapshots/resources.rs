@@ -77,6 +77,10 @@ pub mod test {
                 ///
                 /// The Rust type of the resource `bucket`: its objects live in the store.
                 type Bucket: Send + 'static;
+                /// Reads the keys of a bucket.
+                ///
+                /// The Rust type of the resource `cursor`: its objects live in the store.
+                type Cursor: Send + 'static;
                 /// A new empty bucket.
                 fn bucket_new(&mut self, name: String) -> ::tether::Result<Self::Bucket>;
                 /// Reads a key; borrows the bucket.
@@ -113,6 +117,17 @@ pub mod test {
                     &mut self,
                     name: String,
                 ) -> ::tether::Result<Result<Self::Bucket, Error>>;
+                /// A cursor over the keys: a child of the bucket (the `children` option), which cannot
+                /// be dropped or consumed while the cursor lives.
+                fn bucket_keys(
+                    &mut self,
+                    this: &mut Self::Bucket,
+                    prefix: String,
+                ) -> ::tether::Result<Result<Self::Cursor, Error>>;
+                fn cursor_next(
+                    &mut self,
+                    this: &mut Self::Cursor,
+                ) -> ::tether::Result<Option<String>>;
                 /// Handles in a list of borrows, a tuple, an option and a result.
                 fn count(
                     store: ::tether::StoreContextMut<'_, Self>,
@@ -142,6 +157,7 @@ pub mod test {
             ) -> ::tether::Result<()> {
                 let mut inst = linker.instance("test:resources/store")?;
                 inst.resource_host::<<T as Host>::Bucket>("bucket")?;
+                inst.resource_host::<<T as Host>::Cursor>("cursor")?;
                 inst.func_wrap(
                     "[constructor]bucket",
                     |mut store: ::tether::StoreContextMut<'_, T>, (name,): (String,)| {
@@ -225,6 +241,42 @@ pub mod test {
                                 Err(x0) => Err(x0),
                             },
                         ))
+                    },
+                )?;
+                inst.func_wrap(
+                    "[method]bucket.keys",
+                    |
+                        mut store: ::tether::StoreContextMut<'_, T>,
+                        (
+                            parent_,
+                            prefix,
+                        ): (::tether::Borrow<<T as Host>::Bucket>, String)|
+                    {
+                        let ret = store
+                            .lend(
+                                &parent_,
+                                |
+                                    this: &mut <T as Host>::Bucket,
+                                    mut store: ::tether::StoreContextMut<'_, T>|
+                                <T as Host>::bucket_keys(store.data_mut(), this, prefix),
+                            )?;
+                        Ok((
+                            match ret {
+                                Ok(x0) => Ok(store.push_child(&parent_, x0)?),
+                                Err(x0) => Err(x0),
+                            },
+                        ))
+                    },
+                )?;
+                inst.method(
+                    "[method]cursor.next",
+                    |
+                        this: &mut <T as Host>::Cursor,
+                        mut store: ::tether::StoreContextMut<'_, T>,
+                        (): ()|
+                    {
+                        let ret = <T as Host>::cursor_next(store.data_mut(), this)?;
+                        Ok((ret,))
                     },
                 )?;
                 inst.func_wrap(

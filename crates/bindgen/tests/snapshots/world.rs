@@ -22,6 +22,19 @@ pub fn add_app_imports_to_linker<T: AppImports + Send + 'static>(
     )?;
     Ok(())
 }
+const _: () = {
+    struct Probe<R>(::core::marker::PhantomData<R>);
+    impl<R: Send + 'static> Probe<R> {
+        const FITS: () = ();
+    }
+    trait Unfit {
+        const FITS: () = ::core::panic!(
+            "bindgen!: the Rust type `crate::Logger` that `with` maps the WIT resource `test:app/logs/logger` (tests/wit/world.wit:6:12) to must be `Send + 'static`"
+        );
+    }
+    impl<R> Unfit for Probe<R> {}
+    Probe::<crate::Logger>::FITS
+};
 /// The world `app`: its exports, called through typed functions.
 #[derive(Clone)]
 #[allow(clippy::type_complexity)]

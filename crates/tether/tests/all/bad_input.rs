@@ -417,8 +417,14 @@ fn too_many_core_instances() {
     let engine = engine();
     let component = Component::new(&engine, wat).unwrap();
     let mut store = Store::new(&engine, ());
-    store.set_limits(Limits { instances: 2, ..Limits::default() });
-    let err = Linker::<()>::new(&engine).instantiate(&mut store, &component).err().expect("the third instance is refused");
+    store.set_limits(Limits {
+        instances: 2,
+        ..Limits::default()
+    });
+    let err = Linker::<()>::new(&engine)
+        .instantiate(&mut store, &component)
+        .err()
+        .expect("the third instance is refused");
     assert_contains(&format!("{err:#}"), "instance");
     assert_contains(&format!("{err:#}"), "limit");
 }
