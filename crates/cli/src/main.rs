@@ -62,12 +62,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Wit { component } => wit::print_wit(&component),
-        Command::Check { path } => wit::check(&path),
-        Command::Demo => demo::run(),
+        Command::Wit { component } => wit::print_wit(&component).map(|()| 0),
+        Command::Check { path } => wit::check(&path).map(|()| 0),
+        Command::Demo => demo::run().map(|()| 0),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // Exit statuses are bytes; a WASI guest's `exit-with-code` gives one.
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(e) => {
             eprintln!("error: {}", message(&e));
             ExitCode::FAILURE

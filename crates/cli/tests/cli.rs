@@ -294,6 +294,7 @@ fn imports_the_command_cannot_satisfy() {
         "1\n"
     );
 
+    // A WASI import of any 0.2.x version links; `wasi:http` is not provided.
     let wasi = dir.write(
         "wasi.wat",
         r#"(component
@@ -302,13 +303,35 @@ fn imports_the_command_cannot_satisfy() {
              (core instance $i (instantiate $m))
              (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
     );
-    let e = fails(&["run", "--dir", "/tmp::/data", "--invoke", "f()", p(&wasi)]);
+    assert_eq!(
+        ok(&["run", "--dir", "/tmp::/data", "--invoke", "f()", p(&wasi)]),
+        "1\n"
+    );
+    let e = fails(&[
+        "run",
+        "--dir",
+        "/no/such/dir::/data",
+        "--invoke",
+        "f()",
+        p(&wasi),
+    ]);
     assert!(
-        e.contains("needs WASI (it imports `wasi:cli/environment@0.2.0`)")
-            && e.contains("not support yet"),
+        e.contains("cannot open the directory `/no/such/dir`"),
         "{e}"
     );
-    assert!(e.contains("--dir"), "the `--dir` mapping is recorded: {e}");
+    let http = dir.write(
+        "wasi-http.wat",
+        r#"(component
+             (import "wasi:http/outgoing-handler@0.2.0" (instance (export "handle" (func))))
+             (core module $m (func (export "f") (result i32) (i32.const 1)))
+             (core instance $i (instantiate $m))
+             (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
+    );
+    let e = fails(&["run", "--invoke", "f()", p(&http)]);
+    assert!(
+        e.contains("imports `wasi:http/outgoing-handler@0.2.0`, which `tether run` cannot provide"),
+        "{e}"
+    );
 }
 
 #[test]

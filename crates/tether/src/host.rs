@@ -207,10 +207,34 @@ fn stale(index: u32) -> anyhow::Error {
 
 #[cold]
 fn in_use(index: u32) -> anyhow::Error {
-    anyhow::anyhow!(
-        "resource {index} is already borrowed mutably in this call: two `&mut` to one object are not allowed"
-    )
+    anyhow::Error::new(ObjectInUse { index })
 }
+
+/// The error of [`get`](crate::StoreContextMut::get), [`get_mut`](crate::StoreContextMut::get_mut)
+/// and [`lend`](crate::StoreContextMut::lend) for an object that is out of its slot, lent to
+/// a method call under way.
+///
+/// A method receives its `self` as `&mut R`, moved out of the table; when the same object
+/// also arrives as another parameter (`rename-at(new-descriptor: borrow<descriptor>)` with
+/// the descriptor itself), looking that handle up fails with this error, which the method can
+/// recognise (`err.is::<ObjectInUse>()`) and take as "the object is `self`".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectInUse {
+    /// The object's slot.
+    pub index: u32,
+}
+
+impl std::fmt::Display for ObjectInUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "resource {} is already borrowed mutably in this call: two `&mut` to one object are not allowed",
+            self.index
+        )
+    }
+}
+
+impl std::error::Error for ObjectInUse {}
 
 #[cold]
 fn wrong_rust_type<R>(index: u32) -> anyhow::Error {

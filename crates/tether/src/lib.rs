@@ -44,7 +44,7 @@ pub use anyhow::{Error, Result};
 pub use component::{Component, Module};
 pub use engine::{Config, Engine};
 pub use func::Func;
-pub use host::{AsHandle, Borrow, Own};
+pub use host::{AsHandle, Borrow, ObjectInUse, Own};
 pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};

@@ -1,0 +1,394 @@
+//! `wasi:io`: errors, pollables and streams.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use tether::{Borrow, StoreContextMut};
+
+use crate::WasiView;
+use crate::bindings::wasi::filesystem::types::ErrorCode as FsError;
+use crate::bindings::wasi::io::streams::StreamError;
+use crate::bindings::wasi::io::{error, poll, streams};
+use crate::stdio::{Input, MAX_READ, Output};
+
+/// `wasi:io/error.error`: what went wrong in a stream operation.
+pub struct IoError {
+    pub(crate) message: String,
+    /// The filesystem's error code, when the stream is a file's.
+    pub(crate) fs: Option<FsError>,
+}
+
+/// `wasi:io/poll.pollable`: something a guest can wait for.
+pub struct Pollable(pub(crate) Ready);
+
+/// What a pollable waits for.
+#[derive(Clone)]
+pub(crate) enum Ready {
+    /// Ready now, and always.
+    Always,
+    /// A point on the monotonic clock; `None` is a time too far to reach.
+    At(Option<Instant>),
+    /// Data (or the end) on stdin.
+    Input(Input),
+}
+
+impl Ready {
+    fn is_ready(&self) -> bool {
+        match self {
+            Ready::Always => true,
+            Ready::At(t) => t.is_some_and(|t| Instant::now() >= t),
+            Ready::Input(i) => i.ready(),
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Ready::At(t) => *t,
+            _ => None,
+        }
+    }
+}
+
+/// Waits until one of `sources` is ready; returns the indices of those that are.
+fn wait_any(sources: &[Ready]) -> Vec<u32> {
+    loop {
+        let ready: Vec<u32> = (0..sources.len() as u32)
+            .filter(|i| sources[*i as usize].is_ready())
+            .collect();
+        if !ready.is_empty() {
+            return ready;
+        }
+        let deadline = sources.iter().filter_map(Ready::deadline).min();
+        match sources.iter().find_map(|s| match s {
+            Ready::Input(i) => Some(i),
+            _ => None,
+        }) {
+            Some(input) => input.wait(deadline),
+            None => match deadline {
+                Some(d) => std::thread::sleep(d.saturating_duration_since(Instant::now())),
+                // Nothing can ever become ready: a guest waiting on it waits forever, as
+                // it asked; a store's epoch deadline or fuel does not interrupt host code,
+                // so sleep in long steps rather than spin.
+                None => std::thread::sleep(Duration::from_secs(3600)),
+            },
+        }
+    }
+}
+
+/// `wasi:io/streams.input-stream`: stdin, or a file being read.
+pub struct InputStream(pub(crate) In);
+
+pub(crate) enum In {
+    /// The guest's stdin.
+    Stdin(Input),
+    /// A file being read from `position`.
+    File {
+        /// The file, shared with its descriptor.
+        file: Arc<File>,
+        /// Where the next read starts.
+        position: u64,
+    },
+}
+
+/// `wasi:io/streams.output-stream`: stdout, stderr, or a file being written.
+pub struct OutputStream(pub(crate) Out);
+
+pub(crate) enum Out {
+    /// The guest's stdout or stderr.
+    Stdio(Output),
+    /// A file being written at `position`, or at its end when `position` is `None`.
+    File {
+        /// The file, shared with its descriptor.
+        file: Arc<File>,
+        /// Where the next write goes; `None` for appending.
+        position: Option<u64>,
+    },
+}
+
+/// How many bytes `check-write` allows at a time.
+const WRITE_BUDGET: u64 = 1 << 20;
+
+type StreamResult<T> = Result<Result<T, StreamError>>;
+
+/// The error `last-operation-failed` for `e`; `file` says whether it was a file's, which
+/// `wasi:filesystem/types.filesystem-error-code` then describes.
+fn failed<T, D>(store: &mut StoreContextMut<'_, D>, e: io::Error, file: bool) -> StreamResult<T> {
+    let fs = file.then(|| crate::filesystem::error_code(&e));
+    let own = store.push(IoError {
+        message: e.to_string(),
+        fs,
+    })?;
+    Ok(Err(StreamError::LastOperationFailed(own)))
+}
+
+impl InputStream {
+    fn read<D>(
+        &mut self,
+        store: &mut StoreContextMut<'_, D>,
+        len: u64,
+        block: bool,
+    ) -> StreamResult<Vec<u8>> {
+        match &mut self.0 {
+            In::Stdin(input) => match input.read(len, block) {
+                Ok(bytes) => Ok(Ok(bytes)),
+                Err(None) => Ok(Err(StreamError::Closed)),
+                Err(Some(message)) => {
+                    let own = store.push(IoError { message, fs: None })?;
+                    Ok(Err(StreamError::LastOperationFailed(own)))
+                }
+            },
+            In::File { file, position } => {
+                let mut buf = vec![0; len.min(MAX_READ) as usize];
+                if buf.is_empty() {
+                    return Ok(Ok(buf));
+                }
+                match file.read_at(&mut buf, *position) {
+                    Ok(0) => Ok(Err(StreamError::Closed)),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        *position += n as u64;
+                        Ok(Ok(buf))
+                    }
+                    Err(e) => failed(store, e, true),
+                }
+            }
+        }
+    }
+
+    fn ready(&self) -> Ready {
+        match &self.0 {
+            In::Stdin(i) => Ready::Input(i.clone()),
+            In::File { .. } => Ready::Always,
+        }
+    }
+}
+
+impl OutputStream {
+    fn write<D>(&mut self, store: &mut StoreContextMut<'_, D>, bytes: &[u8]) -> StreamResult<()> {
+        let file = matches!(self.0, Out::File { .. });
+        let r = match &mut self.0 {
+            Out::Stdio(out) => out.write_all(bytes),
+            Out::File { file, position } => match position {
+                Some(p) => file
+                    .write_all_at(bytes, *p)
+                    .map(|()| *p += bytes.len() as u64),
+                None => (&**file)
+                    .seek(SeekFrom::End(0))
+                    .and_then(|_| (&**file).write_all(bytes)),
+            },
+        };
+        match r {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => failed(store, e, file),
+        }
+    }
+
+    fn flush<D>(&mut self, store: &mut StoreContextMut<'_, D>) -> StreamResult<()> {
+        let r = match &self.0 {
+            Out::Stdio(out) => out.flush(),
+            Out::File { .. } => Ok(()),
+        };
+        match r {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => failed(store, e, false),
+        }
+    }
+
+    fn check_len(len: usize) -> Result<()> {
+        if len as u64 > WRITE_BUDGET {
+            bail!(
+                "output-stream: a write of {len} bytes is more than `check-write` allowed ({WRITE_BUDGET})"
+            );
+        }
+        Ok(())
+    }
+
+    fn write_zeroes<D>(
+        &mut self,
+        store: &mut StoreContextMut<'_, D>,
+        len: u64,
+    ) -> StreamResult<()> {
+        let zeroes = vec![0u8; len.min(64 << 10) as usize];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeroes.len() as u64) as usize;
+            if let Err(e) = self.write(store, &zeroes[..n])? {
+                return Ok(Err(e));
+            }
+            left -= n as u64;
+        }
+        Ok(Ok(()))
+    }
+}
+
+impl<T: WasiView> error::Host for T {
+    fn error_to_debug_string(&mut self, this: &mut IoError) -> Result<String> {
+        Ok(this.message.clone())
+    }
+}
+
+impl<T: WasiView> poll::Host for T {
+    fn pollable_ready(&mut self, this: &mut Pollable) -> Result<bool> {
+        Ok(this.0.is_ready())
+    }
+
+    fn pollable_block(&mut self, this: &mut Pollable) -> Result<()> {
+        wait_any(std::slice::from_ref(&this.0));
+        Ok(())
+    }
+
+    fn poll(store: StoreContextMut<'_, Self>, in_: Vec<Borrow<Pollable>>) -> Result<Vec<u32>> {
+        if in_.is_empty() {
+            bail!("poll: the list of pollables is empty");
+        }
+        let sources = in_
+            .iter()
+            .map(|p| Ok(store.get(p)?.0.clone()))
+            .collect::<Result<Vec<Ready>>>()?;
+        Ok(wait_any(&sources))
+    }
+}
+
+impl<T: WasiView> streams::Host for T {
+    fn input_stream_read(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut InputStream,
+        len: u64,
+    ) -> StreamResult<Vec<u8>> {
+        this.read(&mut store, len, false)
+    }
+
+    fn input_stream_blocking_read(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut InputStream,
+        len: u64,
+    ) -> StreamResult<Vec<u8>> {
+        this.read(&mut store, len, true)
+    }
+
+    fn input_stream_skip(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut InputStream,
+        len: u64,
+    ) -> StreamResult<u64> {
+        Ok(this.read(&mut store, len, false)?.map(|b| b.len() as u64))
+    }
+
+    fn input_stream_blocking_skip(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut InputStream,
+        len: u64,
+    ) -> StreamResult<u64> {
+        Ok(this.read(&mut store, len, true)?.map(|b| b.len() as u64))
+    }
+
+    fn input_stream_subscribe(&mut self, this: &mut InputStream) -> Result<Pollable> {
+        Ok(Pollable(this.ready()))
+    }
+
+    fn output_stream_check_write(
+        _store: StoreContextMut<'_, Self>,
+        _this: &mut OutputStream,
+    ) -> StreamResult<u64> {
+        Ok(Ok(WRITE_BUDGET))
+    }
+
+    fn output_stream_write(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        contents: Vec<u8>,
+    ) -> StreamResult<()> {
+        OutputStream::check_len(contents.len())?;
+        this.write(&mut store, &contents)
+    }
+
+    fn output_stream_blocking_write_and_flush(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        contents: Vec<u8>,
+    ) -> StreamResult<()> {
+        // The blocking form takes at most 4096 bytes in the interface's words; more is
+        // accepted here, within the same budget as `write`.
+        OutputStream::check_len(contents.len())?;
+        if let Err(e) = this.write(&mut store, &contents)? {
+            return Ok(Err(e));
+        }
+        this.flush(&mut store)
+    }
+
+    fn output_stream_flush(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+    ) -> StreamResult<()> {
+        this.flush(&mut store)
+    }
+
+    fn output_stream_blocking_flush(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+    ) -> StreamResult<()> {
+        this.flush(&mut store)
+    }
+
+    fn output_stream_subscribe(&mut self, _this: &mut OutputStream) -> Result<Pollable> {
+        Ok(Pollable(Ready::Always))
+    }
+
+    fn output_stream_write_zeroes(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        len: u64,
+    ) -> StreamResult<()> {
+        OutputStream::check_len(len.min(usize::MAX as u64) as usize)?;
+        this.write_zeroes(&mut store, len)
+    }
+
+    fn output_stream_blocking_write_zeroes_and_flush(
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        len: u64,
+    ) -> StreamResult<()> {
+        OutputStream::check_len(len.min(usize::MAX as u64) as usize)?;
+        if let Err(e) = this.write_zeroes(&mut store, len)? {
+            return Ok(Err(e));
+        }
+        this.flush(&mut store)
+    }
+
+    fn output_stream_splice(
+        store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        src: Borrow<InputStream>,
+        len: u64,
+    ) -> StreamResult<u64> {
+        splice(store, this, src, len, false)
+    }
+
+    fn output_stream_blocking_splice(
+        store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
+        src: Borrow<InputStream>,
+        len: u64,
+    ) -> StreamResult<u64> {
+        splice(store, this, src, len, true)
+    }
+}
+
+fn splice<D>(
+    mut store: StoreContextMut<'_, D>,
+    this: &mut OutputStream,
+    src: Borrow<InputStream>,
+    len: u64,
+    block: bool,
+) -> StreamResult<u64> {
+    let len = len.min(WRITE_BUDGET);
+    let bytes = store.lend(&src, |input, mut store| input.read(&mut store, len, block))?;
+    match bytes {
+        Ok(bytes) => Ok(this.write(&mut store, &bytes)?.map(|()| bytes.len() as u64)),
+        Err(e) => Ok(Err(e)),
+    }
+}
