@@ -4,36 +4,13 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use support::{Route, Server, StreamSummary, assert_clean, instantiate, pattern_fnv1a, typed};
 use tether::TypedFunc;
 use tether_host::{ErrorCode, HttpPolicy};
-
-/// The system allocator, counting the bytes allocated now and at the most.
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
-    }
-}
+use tether_test_programs::heap;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 const LEN: u64 = 64 << 20;
 
@@ -46,10 +23,9 @@ fn a_64_mib_body_in_chunks_keeps_the_host_heap_small() {
     let expected = pattern_fnv1a(LEN);
     let url = server.url("/big");
 
-    let baseline = CURRENT.load(Ordering::SeqCst);
-    PEAK.store(baseline, Ordering::SeqCst);
+    let baseline = heap::start();
     let (summary,) = stream_body.call(&mut store, (url, 64 << 10)).unwrap();
-    let peak = PEAK.load(Ordering::SeqCst) - baseline;
+    let peak = heap::peak_above(baseline);
 
     assert_eq!(
         summary.unwrap(),

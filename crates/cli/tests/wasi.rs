@@ -1,0 +1,315 @@
+//! WASI programs built from source by four toolchains (`guests/wasi-README.md`), each run
+//! with `tether run` as a user runs it, and their output, files and exit status checked.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tether_test_programs::{WASI_C, WASI_JS, WASI_PYTHON, WASI_RUST};
+
+/// A folder that is removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "tether-wasi-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `tether run ARGS` with `FOO=bar` in its environment and no stdin.
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tether"))
+        .arg("run")
+        .args(args)
+        .env("FOO", "bar")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Checks the exit status and stdout; returns stderr.
+fn expect(o: &Output, status: i32, out: &str) -> String {
+    let (stdout, stderr) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(status),
+        "exit status; stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(stdout, out, "stdout; stderr:\n{stderr}");
+    stderr
+}
+
+fn dir_arg(host: &Path, guest: &str) -> String {
+    format!("{}::{guest}", host.display())
+}
+
+#[test]
+fn rust_program_args_env_files_time_and_stderr() {
+    let t = TempDir::new("rust");
+    let data = t.path("data");
+    std::fs::create_dir(&data).unwrap();
+    let o = run(&[
+        "--dir",
+        &dir_arg(&data, "/data"),
+        "--env",
+        "FOO",
+        WASI_RUST,
+        "env",
+        "FOO",
+        "env",
+        "NOPE",
+        "time",
+        "fs",
+        "/data",
+        "stderr",
+        "to stderr",
+    ]);
+    let err = expect(
+        &o,
+        0,
+        r#"args: ["env", "FOO", "env", "NOPE", "time", "fs", "/data", "stderr", "to stderr"]
+env FOO=bar
+env NOPE unset
+time: monotonic ok, wall ok
+fs: wrote 11 bytes, read back "hello world"
+list: [a.txt, sub]
+metadata: a.txt file=true len=11, sub dir=true
+renamed: a.txt -> sub/b.txt, read back "hello world", list [sub], sub [b.txt]
+removed: list []
+"#,
+    );
+    assert_eq!(err, "to stderr\n");
+    assert_eq!(
+        std::fs::read_dir(&data).unwrap().count(),
+        0,
+        "the guest removed what it made"
+    );
+}
+
+#[test]
+fn rust_program_sees_only_the_environment_it_was_given() {
+    let o = run(&["--env", "A=1", "--env", "B=two words", WASI_RUST, "environ"]);
+    expect(&o, 0, "args: [\"environ\"]\nenviron: [A=1, B=two words]\n");
+}
+
+#[test]
+fn rust_program_exit_status() {
+    // WASI 0.2's `exit` takes a `result`: any non-zero status is `err`, which is 1.
+    let o = run(&[WASI_RUST, "exit", "3", "env", "FOO"]);
+    expect(&o, 1, "args: [\"exit\", \"3\", \"env\", \"FOO\"]\n");
+    let o = run(&[WASI_RUST, "exit", "0", "env", "FOO"]);
+    expect(&o, 0, "args: [\"exit\", \"0\", \"env\", \"FOO\"]\n");
+}
+
+#[test]
+fn rust_program_reads_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tether"))
+        .args(["run", WASI_RUST, "stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"piped in").unwrap();
+    let o = child.wait_with_output().unwrap();
+    expect(&o, 0, "args: [\"stdin\"]\nstdin: \"piped in\"\n");
+}
+
+#[test]
+fn escapes_from_a_preopen_are_refused() {
+    let t = TempDir::new("escape");
+    let data = t.path("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(t.path("outside.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink("../outside.txt", data.join("link-out")).unwrap();
+    let o = run(&[
+        "--dir",
+        &dir_arg(&data, "/data"),
+        WASI_RUST,
+        "escape",
+        "/data",
+    ]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], r#"args: ["escape", "/data"]"#);
+    for (line, what) in lines[1..]
+        .iter()
+        .zip(["..", ".. create", "absolute", "symlink"])
+    {
+        assert!(
+            line.starts_with(&format!("escape {what}: refused (")),
+            "escape through {what} was not refused: {line}"
+        );
+    }
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(
+        !t.path("created-outside.txt").exists(),
+        "a file was created outside the preopen"
+    );
+}
+
+#[test]
+fn a_read_only_preopen_refuses_changes() {
+    let t = TempDir::new("readonly");
+    let data = t.path("data");
+    std::fs::create_dir(&data).unwrap();
+    let o = run(&[
+        "--dir-readonly",
+        &dir_arg(&data, "/data"),
+        WASI_RUST,
+        "fs",
+        "/data",
+    ]);
+    let err = expect(&o, 1, "args: [\"fs\", \"/data\"]\n");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("Read-only file system"), "{err}");
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+
+    // Reading is allowed.
+    let c = TempDir::new("readonly-c");
+    std::fs::write(c.path("in.txt"), "hello from a file\n").unwrap();
+    let o = run(&[
+        "--dir-readonly",
+        &dir_arg(&c.0, "/data"),
+        "--env",
+        "FOO",
+        WASI_PYTHON,
+        "/data/in.txt",
+    ]);
+    expect(
+        &o,
+        0,
+        "hello from python\nargs: ['/data/in.txt']\nenv FOO=bar\nfile: 'hello from a file\\n'\n",
+    );
+}
+
+#[test]
+fn rust_program_sleeps_on_a_clock_pollable() {
+    let o = run(&[WASI_RUST, "sleep", "50"]);
+    expect(&o, 0, "args: [\"sleep\", \"50\"]\nslept: ok\n");
+}
+
+#[test]
+fn nonblocking_reads_and_polls_over_stdin_and_a_timer() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tether"))
+        .args(["run", WASI_RUST, "poll"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Nothing is written to stdin until the guest has seen its timer fire first.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let timer = line == "poll: timer";
+        seen.push(line);
+        if timer {
+            break;
+        }
+    }
+    stdin.write_all(b"late\n").unwrap();
+    drop(stdin);
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    assert_eq!(
+        seen,
+        [
+            "args: [\"poll\"]",
+            "nonblocking read: 0 bytes",
+            "poll: timer",
+            "poll: stdin",
+            "read: \"late\\n\"",
+        ]
+    );
+    assert!(status.success());
+}
+
+#[test]
+fn c_program_through_the_preview1_adapter() {
+    let t = TempDir::new("c");
+    let o = run(&[
+        "--dir",
+        &dir_arg(&t.0, "/data"),
+        "--env",
+        "FOO",
+        WASI_C,
+        "/data/c.txt",
+    ]);
+    let err = expect(
+        &o,
+        0,
+        "hello from c\nargs: /data/c.txt\nenv FOO=bar\nfile: wrote 12 bytes, read back \"hello from c\"\n",
+    );
+    assert_eq!(err, "c guest done\n");
+    assert_eq!(
+        std::fs::read_to_string(t.path("c.txt")).unwrap(),
+        "hello from c"
+    );
+    let o = run(&["--dir", &dir_arg(&t.0, "/data"), WASI_C, "/data/c.txt", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+}
+
+#[test]
+fn python_program_from_componentize_py() {
+    let t = TempDir::new("python");
+    std::fs::write(t.path("in.txt"), "hello from a file\n").unwrap();
+    let dir = dir_arg(&t.0, "/data");
+    let head =
+        "hello from python\nargs: ['/data/in.txt']\nenv FOO=bar\nfile: 'hello from a file\\n'\n";
+    let o = run(&["--dir", &dir, "--env", "FOO", WASI_PYTHON, "/data/in.txt"]);
+    let err = expect(&o, 0, head);
+    assert_eq!(err, "");
+    let o = run(&[
+        "--dir",
+        &dir,
+        "--env",
+        "FOO",
+        WASI_PYTHON,
+        "/data/in.txt",
+        "fail",
+    ]);
+    let err = expect(
+        &o,
+        1,
+        "hello from python\nargs: ['/data/in.txt', 'fail']\nenv FOO=bar\nfile: 'hello from a file\\n'\n",
+    );
+    assert!(err.contains("failing as asked"), "{err}");
+}
+
+#[test]
+fn javascript_program_from_componentize_qjs() {
+    let o = run(&["--env", "FOO", WASI_JS, "a", "b c"]);
+    expect(
+        &o,
+        0,
+        "hello from js\nargs: [\"a\",\"b c\"]\nenv FOO=bar\ntime: wall ok\n",
+    );
+    let o = run(&[WASI_JS, "fail"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("failing as asked"));
+}
