@@ -313,3 +313,54 @@ fn javascript_program_from_componentize_qjs() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("failing as asked"));
 }
+
+/// A command written in WAT whose `run` calls `wasi:cli/exit` as `how` says, importing the
+/// 0.2.12 interface while exporting `wasi:cli/run@0.2.0`.
+fn exit_command(dir: &TempDir, name: &str, body: &str) -> PathBuf {
+    let path = dir.path(name);
+    std::fs::write(
+        &path,
+        format!(
+            r#"(component
+  (import "wasi:cli/exit@0.2.12" (instance $exit
+    (export "exit" (func (param "status" (result))))
+    (export "exit-with-code" (func (param "status-code" u8)))))
+  (alias export $exit "exit" (func $exit-f))
+  (alias export $exit "exit-with-code" (func $exit-with-code))
+  (core func $exit-f (canon lower (func $exit-f)))
+  (core func $exit-with-code (canon lower (func $exit-with-code)))
+  (core module $m
+    (import "" "exit" (func $exit (param i32)))
+    (import "" "exit-with-code" (func $exit-with-code (param i32)))
+    (func (export "run") (result i32) {body}))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "exit" (func $exit-f))
+    (export "exit-with-code" (func $exit-with-code))))))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $run-i (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $run-i)))"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn exit_statuses_pass_through() {
+    let t = TempDir::new("exit");
+    let cases = [
+        ("(call $exit-with-code (i32.const 5)) (i32.const 0)", 5),
+        ("(call $exit-with-code (i32.const 0)) (i32.const 1)", 0),
+        ("(call $exit (i32.const 1)) (i32.const 0)", 1),
+        ("(call $exit (i32.const 0)) (i32.const 1)", 0),
+        // `run` returning `err` without calling `exit`.
+        ("(i32.const 1)", 1),
+        ("(i32.const 0)", 0),
+    ];
+    for (i, (body, status)) in cases.into_iter().enumerate() {
+        let path = exit_command(&t, &format!("exit{i}.wat"), body);
+        let o = run(&[path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(status), "{body}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stderr), "", "{body}");
+    }
+}
