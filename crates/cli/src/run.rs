@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// host's value on. Repeatable; the guest sees no other variable.
     #[arg(long, value_name = "NAME[=VALUE]")]
     env: Vec<String>,
+    /// Lets a WASI guest use the host's network: resolve names and connect TCP sockets.
+    /// Without it, `wasi:sockets` denies every socket and lookup (`access-denied`).
+    #[arg(long)]
+    inherit_network: bool,
     /// Prints, on stderr, the bytes copied into and out of the guest, the host objects alive
     /// at exit, and the time taken.
     #[arg(long)]
@@ -154,6 +158,9 @@ fn wasi_ctx(args: &RunArgs, dirs: &[DirMapping]) -> Result<WasiCtx> {
                 Err(_) => b,
             },
         };
+    }
+    if args.inherit_network {
+        b = b.inherit_network();
     }
     for d in dirs {
         b = b

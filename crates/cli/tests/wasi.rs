@@ -364,3 +364,36 @@ fn exit_statuses_pass_through() {
         assert_eq!(text(&o.stderr), "", "{body}");
     }
 }
+
+#[test]
+fn sockets_are_denied_unless_the_network_is_inherited() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // One connection, answered; the test ends the thread by closing nothing else.
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut got = [0u8; 5];
+        conn.read_exact(&mut got).unwrap();
+        conn.write_all(b"pong to ").unwrap();
+        conn.write_all(&got).unwrap();
+        1
+    });
+
+    let o = run(&[WASI_RUST, "tcp", &addr]);
+    let err = expect(&o, 1, &format!("args: [\"tcp\", \"{addr}\"]\n"));
+    assert!(err.contains("Permission denied"), "{err}");
+
+    let o = run(&["--inherit-network", WASI_RUST, "tcp", &addr]);
+    expect(
+        &o,
+        0,
+        &format!("args: [\"tcp\", \"{addr}\"]\ntcp: \"pong to ping\\n\"\n"),
+    );
+    assert_eq!(server.join().unwrap(), 1);
+
+    // A name is resolved; nothing listens on port 1.
+    let o = run(&["--inherit-network", WASI_RUST, "tcp", "localhost:1"]);
+    let err = expect(&o, 1, "args: [\"tcp\", \"localhost:1\"]\n");
+    assert!(err.contains("Connection refused"), "{err}");
+}

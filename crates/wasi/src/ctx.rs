@@ -47,6 +47,8 @@ pub struct WasiCtx {
     pub(crate) epoch: Instant,
     pub(crate) insecure_state: u64,
     pub(crate) insecure_seed: (u64, u64),
+    /// Whether the guest may resolve names and connect TCP sockets.
+    pub(crate) network: bool,
 }
 
 impl WasiCtx {
@@ -127,6 +129,7 @@ impl WasiCtxBuilder {
                 epoch: Instant::now(),
                 insecure_state: word(0) ^ clock | 1,
                 insecure_seed: (word(1), word(2)),
+                network: false,
             },
         }
     }
@@ -190,6 +193,14 @@ impl WasiCtxBuilder {
     /// The guest's stderr writes to `writer`.
     pub fn stderr(mut self, writer: impl Write + Send + 'static) -> Self {
         self.ctx.stderr = Output::new(writer);
+        self
+    }
+
+    /// Lets the guest use the host's network through `wasi:sockets`: resolve names and
+    /// connect TCP sockets to any address the host can reach. Without it (the default),
+    /// creating a socket and resolving a name return `access-denied`.
+    pub fn inherit_network(mut self) -> Self {
+        self.ctx.network = true;
         self
     }
 

@@ -1,7 +1,8 @@
 //! `wasi:io`: errors, pollables and streams.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::net::TcpStream;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +35,34 @@ pub(crate) enum Ready {
     At(Option<Instant>),
     /// Data (or the end) on stdin.
     Input(Input),
+    /// A socket readable (`write` false) or writable (`write` true).
+    Socket(Arc<TcpStream>, bool),
+}
+
+/// Whether `socket` is readable (or writable), waiting at most `timeout` (`None`: forever).
+fn socket_ready(sockets: &[(&TcpStream, bool)], timeout: Option<Duration>) -> Vec<bool> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut fds: Vec<PollFd<'_>> = sockets
+        .iter()
+        .map(|(s, write)| {
+            let flags = if *write {
+                PollFlags::OUT
+            } else {
+                PollFlags::IN
+            };
+            PollFd::new(*s, flags)
+        })
+        .collect();
+    let timeout = timeout.map(|d| Timespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(d.subsec_nanos()),
+    });
+    // An error of `poll` itself (an interrupted wait) reports nothing ready; the caller asks
+    // again.
+    if poll(&mut fds, timeout.as_ref()).is_err() {
+        return vec![false; fds.len()];
+    }
+    fds.iter().map(|f| !f.revents().is_empty()).collect()
 }
 
 impl Ready {
@@ -42,6 +71,7 @@ impl Ready {
             Ready::Always => true,
             Ready::At(t) => t.is_some_and(|t| Instant::now() >= t),
             Ready::Input(i) => i.ready(),
+            Ready::Socket(s, write) => socket_ready(&[(s, *write)], Some(Duration::ZERO))[0],
         }
     }
 
@@ -63,13 +93,32 @@ fn wait_any(sources: &[Ready]) -> Vec<u32> {
             return ready;
         }
         let deadline = sources.iter().filter_map(Ready::deadline).min();
-        match sources.iter().find_map(|s| match s {
+        let input = sources.iter().find_map(|s| match s {
             Ready::Input(i) => Some(i),
             _ => None,
-        }) {
+        });
+        let sockets: Vec<(&TcpStream, bool)> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Ready::Socket(s, write) => Some((&**s, *write)),
+                _ => None,
+            })
+            .collect();
+        let until_deadline = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if !sockets.is_empty() {
+            // With stdin to watch too, look at it again every 10 ms.
+            let step = match (until_deadline, input.is_some()) {
+                (Some(d), true) => Some(d.min(Duration::from_millis(10))),
+                (None, true) => Some(Duration::from_millis(10)),
+                (d, false) => d,
+            };
+            socket_ready(&sockets, step);
+            continue;
+        }
+        match input {
             Some(input) => input.wait(deadline),
-            None => match deadline {
-                Some(d) => std::thread::sleep(d.saturating_duration_since(Instant::now())),
+            None => match until_deadline {
+                Some(d) => std::thread::sleep(d),
                 // Nothing can ever become ready: a guest waiting on it waits forever, as
                 // it asked; a store's epoch deadline or fuel does not interrupt host code,
                 // so sleep in long steps rather than spin.
@@ -92,6 +141,8 @@ pub(crate) enum In {
         /// Where the next read starts.
         position: u64,
     },
+    /// A connected TCP socket (non-blocking), shared with its output stream.
+    Tcp(Arc<TcpStream>),
 }
 
 /// `wasi:io/streams.output-stream`: stdout, stderr, or a file being written.
@@ -107,6 +158,8 @@ pub(crate) enum Out {
         /// Where the next write goes; `None` for appending.
         position: Option<u64>,
     },
+    /// A connected TCP socket (non-blocking), shared with its input stream.
+    Tcp(Arc<TcpStream>),
 }
 
 /// How many bytes `check-write` allows at a time.
@@ -156,6 +209,29 @@ impl InputStream {
                     Err(e) => failed(store, e, true),
                 }
             }
+            In::Tcp(socket) => {
+                let mut buf = vec![0; len.min(MAX_READ) as usize];
+                if buf.is_empty() {
+                    return Ok(Ok(buf));
+                }
+                loop {
+                    match (&**socket).read(&mut buf) {
+                        Ok(0) => return Ok(Err(StreamError::Closed)),
+                        Ok(n) => {
+                            buf.truncate(n);
+                            return Ok(Ok(buf));
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            if !block {
+                                return Ok(Ok(Vec::new()));
+                            }
+                            socket_ready(&[(socket, false)], None);
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return failed(store, e, false),
+                    }
+                }
+            }
         }
     }
 
@@ -163,6 +239,7 @@ impl InputStream {
         match &self.0 {
             In::Stdin(i) => Ready::Input(i.clone()),
             In::File { .. } => Ready::Always,
+            In::Tcp(s) => Ready::Socket(s.clone(), false),
         }
     }
 }
@@ -180,6 +257,7 @@ impl OutputStream {
                     .seek(SeekFrom::End(0))
                     .and_then(|_| (&**file).write_all(bytes)),
             },
+            Out::Tcp(socket) => write_socket(socket, bytes),
         };
         match r {
             Ok(()) => Ok(Ok(())),
@@ -190,7 +268,7 @@ impl OutputStream {
     fn flush<D>(&mut self, store: &mut StoreContextMut<'_, D>) -> StreamResult<()> {
         let r = match &self.0 {
             Out::Stdio(out) => out.flush(),
-            Out::File { .. } => Ok(()),
+            Out::File { .. } | Out::Tcp(_) => Ok(()),
         };
         match r {
             Ok(()) => Ok(Ok(())),
@@ -223,6 +301,22 @@ impl OutputStream {
         }
         Ok(Ok(()))
     }
+}
+
+/// Writes all of `bytes` to a non-blocking socket, waiting while it is full.
+fn write_socket(socket: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match (&*socket).write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                socket_ready(&[(socket, true)], None);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl<T: WasiView> error::Host for T {
@@ -334,8 +428,11 @@ impl<T: WasiView> streams::Host for T {
         this.flush(&mut store)
     }
 
-    fn output_stream_subscribe(&mut self, _this: &mut OutputStream) -> Result<Pollable> {
-        Ok(Pollable(Ready::Always))
+    fn output_stream_subscribe(&mut self, this: &mut OutputStream) -> Result<Pollable> {
+        Ok(Pollable(match &this.0 {
+            Out::Tcp(s) => Ready::Socket(s.clone(), true),
+            _ => Ready::Always,
+        }))
     }
 
     fn output_stream_write_zeroes(

@@ -14,6 +14,7 @@
 //! | `stdin` | `stdin: "..."`, all of standard input |
 //! | `stderr TEXT` | TEXT on stderr |
 //! | `exit N` | nothing: exits with status N at once |
+//! | `tcp ADDR` | connects to ADDR (`host:port`), sends `ping\n`, and prints `tcp: "..."`, the reply up to the end |
 //! | `spam MIB` | MIB mebibytes of `x` on stdout, 64 KiB at a time |
 //! | `sleep MS` | `slept: ok` once at least MS milliseconds have passed (a pollable on the clock) |
 //! | `poll` | through `wasi:io` itself: a non-blocking read of stdin (`nonblocking read: 0 bytes` when nothing is there yet), a poll of stdin and a 50 ms timer (`poll: timer`), a poll of stdin alone (`poll: stdin`), then a blocking read (`read: "..."`) |
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
             "time" => time(),
             "stdin" => stdin(),
             "stderr" => operand("a text").map(|text| eprintln!("{text}")),
+            "tcp" => operand("an address").and_then(tcp),
             "spam" => operand("a size in MiB").and_then(spam),
             "sleep" => operand("milliseconds").and_then(sleep),
             "poll" => poll(),
@@ -244,5 +246,21 @@ fn poll() -> Result<(), String> {
         }
     }
     say(format!("read: {:?}", String::from_utf8_lossy(&text)));
+    Ok(())
+}
+
+/// Connects to `addr` over TCP (`wasi:sockets`), sends `ping\n` and prints the reply.
+fn tcp(addr: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stream =
+        std::net::TcpStream::connect(addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
+    stream
+        .write_all(b"ping\n")
+        .map_err(|e| format!("writing to {addr}: {e}"))?;
+    let mut reply = String::new();
+    stream
+        .read_to_string(&mut reply)
+        .map_err(|e| format!("reading from {addr}: {e}"))?;
+    println!("tcp: {reply:?}");
     Ok(())
 }
