@@ -272,8 +272,8 @@ impl Layout {
 }
 
 /// Where a variant keeps its discriminant and its payload.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct VariantShape {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VariantShape {
     /// The byte size of the discriminant: 1, 2 or 4.
     pub disc_size: u8,
     /// The byte offset of the payload from the start of the variant.

@@ -87,6 +87,7 @@
 //!   (the spec's deterministic profile).
 #![deny(missing_docs)]
 
+pub mod direct;
 mod layout;
 mod lift;
 mod lower;
@@ -97,7 +98,7 @@ mod val;
 
 pub use layout::{
     CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,
-    MAX_STRING_BYTE_LENGTH, flatten, flatten_all, flatten_func,
+    MAX_STRING_BYTE_LENGTH, VariantShape, flatten, flatten_all, flatten_func,
 };
 pub use lift::{lift_flat, lift_flat_values, load};
 pub use lower::{lower_flat, lower_flat_values, store};
@@ -115,10 +116,25 @@ use std::fmt;
 ///
 /// The message names the fault in wasmtime's wording where wasmtime has one
 /// (for example "invalid `char` bit pattern" or "string content out-of-bounds").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trap {
+///
+/// A `Trap` is one pointer wide, so that the `Result`s of lifting and lowering stay small
+/// on the paths that do not fail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Trap(Box<TrapInner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct TrapInner {
     message: Box<str>,
     kind: TrapKind,
+}
+
+impl fmt::Debug for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trap")
+            .field("message", &self.0.message)
+            .field("kind", &self.0.kind)
+            .finish()
+    }
 }
 
 /// Who caused a [`Trap`].
@@ -134,35 +150,35 @@ impl Trap {
     /// A trap caused by the guest.
     #[cold]
     pub fn guest(message: impl Into<String>) -> Trap {
-        Trap {
+        Trap(Box::new(TrapInner {
             message: message.into().into_boxed_str(),
             kind: TrapKind::Guest,
-        }
+        }))
     }
 
     /// An error caused by a host value that does not match its type.
     #[cold]
     pub fn host_type(message: impl Into<String>) -> Trap {
-        Trap {
+        Trap(Box::new(TrapInner {
             message: message.into().into_boxed_str(),
             kind: TrapKind::HostType,
-        }
+        }))
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Who caused it.
     pub fn kind(&self) -> TrapKind {
-        self.kind
+        self.0.kind
     }
 }
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 

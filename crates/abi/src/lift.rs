@@ -342,7 +342,13 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
 
 /// Checks the range of a list of `len` elements of `size` bytes aligned to `align` at `ptr`
 /// (the checks of the spec's `load_list_from_range`).
-fn check_list(mem_len: usize, ptr: u32, len: u32, size: u32, align: u32) -> Result<(), Trap> {
+pub(crate) fn check_list(
+    mem_len: usize,
+    ptr: u32,
+    len: u32,
+    size: u32,
+    align: u32,
+) -> Result<(), Trap> {
     // Elements of no size (not valid in a component) count as one byte, to bound the length.
     let byte_len = u64::from(len) * u64::from(size.max(1));
     if byte_len > u64::from(MAX_LIST_BYTE_LENGTH) {

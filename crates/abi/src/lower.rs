@@ -54,7 +54,7 @@ pub(crate) trait Dst {
 }
 
 /// Lowering into the guest behind a [`Context`].
-struct CxDst<'a, C: ?Sized>(&'a mut C);
+pub(crate) struct CxDst<'a, C: ?Sized>(pub(crate) &'a mut C);
 
 impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     const SLICE: bool = false;
@@ -396,7 +396,12 @@ fn store_elems<D: Dst>(d: &mut D, elem: &Type, vals: &[Val], base: usize) -> Res
 
 /// Allocates a block for `count` elements of `size` bytes aligned to `align` and checks it
 /// (the first half of the spec's `store_list_into_range`).
-fn alloc_list<D: Dst>(d: &mut D, count: usize, size: u32, align: u32) -> Result<u32, Trap> {
+pub(crate) fn alloc_list<D: Dst>(
+    d: &mut D,
+    count: usize,
+    size: u32,
+    align: u32,
+) -> Result<u32, Trap> {
     let byte_len = (count as u64)
         .checked_mul(u64::from(size))
         .and_then(|n| u32::try_from(n).ok())

@@ -389,7 +389,7 @@ impl RecordType {
     }
 
     /// The byte offset of each field from the start of the record.
-    pub(crate) fn offsets(&self) -> &[u32] {
+    pub fn offsets(&self) -> &[u32] {
         &self.offsets
     }
 }
@@ -417,7 +417,7 @@ impl TupleType {
     }
 
     /// The byte offset of each element from the start of the tuple.
-    pub(crate) fn offsets(&self) -> &[u32] {
+    pub fn offsets(&self) -> &[u32] {
         &self.offsets
     }
 
@@ -452,7 +452,8 @@ impl VariantType {
             .find(name, self.cases.iter().map(|(n, _)| n.as_str()))
     }
 
-    pub(crate) fn shape(&self) -> VariantShape {
+    /// Where the discriminant and the payload are.
+    pub fn shape(&self) -> VariantShape {
         self.shape
     }
 }
@@ -476,7 +477,8 @@ impl EnumType {
         self.index.find(name, self.names.iter().map(String::as_str))
     }
 
-    pub(crate) fn shape(&self) -> VariantShape {
+    /// Where the discriminant and the payload are.
+    pub fn shape(&self) -> VariantShape {
         self.shape
     }
 }
@@ -494,7 +496,8 @@ impl OptionType {
         &self.some
     }
 
-    pub(crate) fn shape(&self) -> VariantShape {
+    /// Where the discriminant and the payload are.
+    pub fn shape(&self) -> VariantShape {
         self.shape
     }
 }
@@ -518,7 +521,8 @@ impl ResultType {
         self.err.as_ref()
     }
 
-    pub(crate) fn shape(&self) -> VariantShape {
+    /// Where the discriminant and the payload are.
+    pub fn shape(&self) -> VariantShape {
         self.shape
     }
 }
@@ -536,7 +540,7 @@ impl FlagsType {
     }
 
     /// The byte size of the bit vector: 0, 1, 2 or 4.
-    pub(crate) fn size(&self) -> u32 {
+    pub fn size(&self) -> u32 {
         self.layout.size
     }
 }

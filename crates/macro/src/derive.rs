@@ -165,7 +165,112 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
                 .map_err(|e| __nested("record field", #label, #rust, e))?,
         }
     });
+    let tys: Vec<&Type> = members.iter().filter_map(|m| m.ty).collect();
+    let idents: Vec<&Ident> = members.iter().map(|m| m.ident).collect();
+    // Locals named after no field, so that no field shadows the generated code's names.
+    let locals: Vec<Ident> = (0..members.len())
+        .map(|i| quote::format_ident!("__field{i}"))
+        .collect();
+    let indices: Vec<usize> = (0..members.len()).collect();
+    let direct = quote! {
+        const DIRECT: bool = true #(&& <#tys as #krate::ComponentType>::DIRECT)*;
+
+        fn lift_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            flat: &[u64],
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let #krate::Type::Record(record) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let fields = record.fields();
+            let mut at = 0usize;
+            #(
+                let #locals = {
+                    let fty = match fields.get(#indices) {
+                        ::core::option::Option::Some((_, fty)) => fty,
+                        ::core::option::Option::None => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
+                    };
+                    let n = fty.flat().len();
+                    let value = <#tys as #krate::ComponentType>::lift_direct(cx, fty, #krate::abi::direct::slots(flat, at, n)?)?;
+                    at += n;
+                    value
+                };
+            )*
+            let _ = at;
+            ::core::result::Result::Ok(Self { #(#idents: #locals),* })
+        }
+
+        fn load_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let #krate::Type::Record(record) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let fields = record.fields();
+            let offsets = record.offsets();
+            #(
+                let #locals = match (fields.get(#indices), offsets.get(#indices)) {
+                    (::core::option::Option::Some((_, fty)), ::core::option::Option::Some(o)) => {
+                        <#tys as #krate::ComponentType>::load_direct(cx, fty, off + *o as usize)?
+                    }
+                    _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
+                };
+            )*
+            ::core::result::Result::Ok(Self { #(#idents: #locals),* })
+        }
+
+        fn lower_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            out: &mut [u64],
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let #krate::Type::Record(record) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let fields = record.fields();
+            let mut at = 0usize;
+            #(
+                let fty = match fields.get(#indices) {
+                    ::core::option::Option::Some((_, fty)) => fty,
+                    ::core::option::Option::None => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
+                };
+                let n = fty.flat().len();
+                #krate::ComponentType::lower_direct(&self.#idents, cx, fty, #krate::abi::direct::slots_mut(out, at, n)?)?;
+                at += n;
+            )*
+            let _ = at;
+            ::core::result::Result::Ok(())
+        }
+
+        fn store_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let #krate::Type::Record(record) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let fields = record.fields();
+            let offsets = record.offsets();
+            #(
+                match (fields.get(#indices), offsets.get(#indices)) {
+                    (::core::option::Option::Some((_, fty)), ::core::option::Option::Some(o)) => {
+                        #krate::ComponentType::store_direct(&self.#idents, cx, fty, off + *o as usize)?
+                    }
+                    _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
+                }
+            )*
+            ::core::result::Result::Ok(())
+        }
+    };
     Ok(quote! {
+        #direct
+
         fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {
             match ty {
                 #krate::Type::Record(record) => {
@@ -240,7 +345,69 @@ fn enumeration(
     let members = cases(data, input, "enum")?;
     let labels = labels(&members, "cases")?;
     let idents: Vec<&Ident> = members.iter().map(|m| m.ident).collect();
+    let discs: Vec<u32> = (0..members.len() as u32).collect();
+    let count = members.len();
     Ok(quote! {
+        const DIRECT: bool = true;
+
+        fn lift_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            _cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            flat: &[u64],
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let disc = #krate::abi::direct::slots(flat, 0, 1)?[0] as u32;
+            match disc {
+                #(#discs => ::core::result::Result::Ok(Self::#idents),)*
+                _ => {
+                    let _ = ty;
+                    ::core::result::Result::Err(#krate::abi::direct::bad_discriminant(disc, #count))
+                }
+            }
+        }
+
+        fn load_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let #krate::Type::Enum(e) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let disc = #krate::abi::direct::read_disc(cx.memory()?, off, e.shape())?;
+            match disc {
+                #(#discs => ::core::result::Result::Ok(Self::#idents),)*
+                _ => ::core::result::Result::Err(#krate::abi::direct::bad_discriminant(disc, #count)),
+            }
+        }
+
+        fn lower_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            _cx: &mut __TetherCx,
+            _ty: &#krate::Type,
+            out: &mut [u64],
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let disc: u32 = match self {
+                #(Self::#idents => #discs,)*
+            };
+            #krate::abi::direct::slots_mut(out, 0, 1)?[0] = u64::from(disc);
+            ::core::result::Result::Ok(())
+        }
+
+        fn store_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            cx: &mut __TetherCx,
+            ty: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let #krate::Type::Enum(e) = ty else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+            };
+            let disc: u32 = match self {
+                #(Self::#idents => #discs,)*
+            };
+            #krate::abi::direct::write_disc(cx.memory_mut()?, off, e.shape(), disc)
+        }
+
         fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {
             match ty {
                 #krate::Type::Enum(e) => {
@@ -342,7 +509,159 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             },
         }
     });
+    let count = members.len();
+    let payload_tys: Vec<&Type> = members.iter().filter_map(|m| m.ty).collect();
+    let lifts = members.iter().enumerate().map(|(i, m)| {
+        let (ident, disc) = (m.ident, i as u32);
+        match m.ty {
+            Some(ty) => quote! {
+                #disc => {
+                    let pty = match cases.get(#i) {
+                        ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
+                        _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
+                    };
+                    let n = pty.flat().len();
+                    ::core::result::Result::Ok(Self::#ident(
+                        <#ty as #krate::ComponentType>::lift_direct(cx, pty, #krate::abi::direct::slots(flat, 1, n)?)?,
+                    ))
+                }
+            },
+            None => quote! { #disc => ::core::result::Result::Ok(Self::#ident), },
+        }
+    });
+    let loads = members.iter().enumerate().map(|(i, m)| {
+        let (ident, disc) = (m.ident, i as u32);
+        match m.ty {
+            Some(ty) => quote! {
+                #disc => {
+                    let pty = match cases.get(#i) {
+                        ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
+                        _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
+                    };
+                    ::core::result::Result::Ok(Self::#ident(
+                        <#ty as #krate::ComponentType>::load_direct(cx, pty, off + shape.payload_offset as usize)?,
+                    ))
+                }
+            },
+            None => quote! { #disc => ::core::result::Result::Ok(Self::#ident), },
+        }
+    });
+    let lowers = members.iter().enumerate().map(|(i, m)| {
+        let (ident, disc) = (m.ident, i as u32);
+        match m.ty {
+            Some(_) => quote! {
+                Self::#ident(payload) => {
+                    let pty = match cases.get(#i) {
+                        ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
+                        _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
+                    };
+                    let n = pty.flat().len();
+                    #krate::abi::direct::slots_mut(out, 0, 1 + n)?[0] = u64::from(#disc);
+                    #krate::ComponentType::lower_direct(payload, cx, pty, #krate::abi::direct::slots_mut(out, 1, n)?)?;
+                    1 + n
+                }
+            },
+            None => quote! {
+                Self::#ident => {
+                    #krate::abi::direct::slots_mut(out, 0, 1)?[0] = u64::from(#disc);
+                    1
+                }
+            },
+        }
+    });
+    let stores = members.iter().enumerate().map(|(i, m)| {
+        let (ident, disc) = (m.ident, i as u32);
+        match m.ty {
+            Some(_) => quote! {
+                Self::#ident(payload) => {
+                    let pty = match cases.get(#i) {
+                        ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
+                        _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
+                    };
+                    #krate::abi::direct::write_disc(cx.memory_mut()?, off, shape, #disc)?;
+                    #krate::ComponentType::store_direct(payload, cx, pty, off + shape.payload_offset as usize)
+                }
+            },
+            None => quote! {
+                Self::#ident => #krate::abi::direct::write_disc(cx.memory_mut()?, off, shape, #disc),
+            },
+        }
+    });
     Ok(quote! {
+        const DIRECT: bool = true #(&& <#payload_tys as #krate::ComponentType>::DIRECT)*;
+
+        fn lift_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            cx: &mut __TetherCx,
+            ty_: &#krate::Type,
+            flat: &[u64],
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let #krate::Type::Variant(variant) = ty_ else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
+            };
+            let cases = variant.cases();
+            let _ = &cases;
+            let disc = #krate::abi::direct::slots(flat, 0, 1)?[0] as u32;
+            match disc {
+                #(#lifts)*
+                _ => ::core::result::Result::Err(#krate::abi::direct::bad_discriminant(disc, #count)),
+            }
+        }
+
+        fn load_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            cx: &mut __TetherCx,
+            ty_: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+            let #krate::Type::Variant(variant) = ty_ else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
+            };
+            let cases = variant.cases();
+            let _ = &cases;
+            let shape = variant.shape();
+            let disc = #krate::abi::direct::read_disc(cx.memory()?, off, shape)?;
+            match disc {
+                #(#loads)*
+                _ => ::core::result::Result::Err(#krate::abi::direct::bad_discriminant(disc, #count)),
+            }
+        }
+
+        fn lower_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            cx: &mut __TetherCx,
+            ty_: &#krate::Type,
+            out: &mut [u64],
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let #krate::Type::Variant(variant) = ty_ else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
+            };
+            let cases = variant.cases();
+            let _ = &cases;
+            let used: usize = match self {
+                #(#lowers)*
+            };
+            if let ::core::option::Option::Some(rest) = out.get_mut(used..) {
+                rest.fill(0);
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn store_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+            &self,
+            cx: &mut __TetherCx,
+            ty_: &#krate::Type,
+            off: usize,
+        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+            let #krate::Type::Variant(variant) = ty_ else {
+                return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
+            };
+            let cases = variant.cases();
+            let _ = &cases;
+            let shape = variant.shape();
+            match self {
+                #(#stores)*
+            }
+        }
+
         fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {
             match ty {
                 #krate::Type::Variant(variant) => {

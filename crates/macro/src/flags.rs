@@ -405,6 +405,56 @@ fn expand_one(def: Def) -> syn::Result<TokenStream> {
 
             #[automatically_derived]
             impl #krate::ComponentType for #ident {
+                const DIRECT: bool = true;
+
+                fn lift_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+                    _cx: &mut __TetherCx,
+                    _ty: &#krate::Type,
+                    flat: &[u64],
+                ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+                    if #count == 0 {
+                        return ::core::result::Result::Ok(Self::empty());
+                    }
+                    let bits = #krate::abi::direct::slots(flat, 0, 1)?[0] as u32;
+                    ::core::result::Result::Ok(Self::from_bits_truncate(bits))
+                }
+
+                fn load_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+                    cx: &mut __TetherCx,
+                    ty: &#krate::Type,
+                    off: usize,
+                ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+                    let #krate::Type::Flags(flags) = ty else {
+                        return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+                    };
+                    let bits = #krate::abi::direct::read_flags(cx.memory()?, off, flags.size())?;
+                    ::core::result::Result::Ok(Self::from_bits_truncate(bits))
+                }
+
+                fn lower_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+                    &self,
+                    _cx: &mut __TetherCx,
+                    _ty: &#krate::Type,
+                    out: &mut [u64],
+                ) -> ::core::result::Result<(), #krate::abi::Trap> {
+                    if #count != 0 {
+                        #krate::abi::direct::slots_mut(out, 0, 1)?[0] = u64::from(self.bits);
+                    }
+                    ::core::result::Result::Ok(())
+                }
+
+                fn store_direct<__TetherCx: #krate::abi::Context + ?::core::marker::Sized>(
+                    &self,
+                    cx: &mut __TetherCx,
+                    ty: &#krate::Type,
+                    off: usize,
+                ) -> ::core::result::Result<(), #krate::abi::Trap> {
+                    let #krate::Type::Flags(flags) = ty else {
+                        return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
+                    };
+                    #krate::abi::direct::write_flags(cx.memory_mut()?, off, flags.size(), self.bits)
+                }
+
                 fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {
                     match ty {
                         #krate::Type::Flags(flags) => {

@@ -12,7 +12,10 @@ use tether_abi::{
 use wasmtime::{AsContextMut as _, ValRaw};
 
 use crate::resources::{Dtor, Slot};
-use crate::store::{AsContext, AsContextMut, InstanceId, Scope, StoreContextMut, StoreData};
+use crate::store::{
+    AsContext, AsContextMut, DirectHostFn, InstanceId, RawHostFn, RawMethodFn, Scope,
+    StoreContextMut, StoreData,
+};
 use crate::types::FuncSig;
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
@@ -98,6 +101,9 @@ pub(crate) struct LiftedFunc {
     pub instance: InstanceId,
     /// The store-level resource type of each of `sig.resources`.
     pub resources: Vec<u32>,
+    /// Whether one of `resources` is defined by a guest: its handles reach the embedder
+    /// through the store's host handle table, which only the `Val` path translates.
+    pub guest_resources: bool,
 }
 
 /// What a `canon lower`ed core function calls, and how.
@@ -107,6 +113,35 @@ pub(crate) struct Lowered {
     pub opts: Opts,
     pub instance: InstanceId,
     pub resources: Vec<u32>,
+    /// As [`LiftedFunc::guest_resources`].
+    pub guest_resources: bool,
+}
+
+/// Whether a value of type `ty` can hold a `borrow` handle.
+fn has_borrow(ty: &tether_abi::Type) -> bool {
+    use tether_abi::Type as Ty;
+    match ty {
+        Ty::Borrow(_) => true,
+        Ty::List(l) => has_borrow(l.elem()),
+        Ty::FixedList(l) => has_borrow(l.elem()),
+        Ty::Map(m) => has_borrow(m.key()) || has_borrow(m.value()),
+        Ty::Record(r) => r.fields().iter().any(|(_, t)| has_borrow(t)),
+        Ty::Tuple(t) => t.types().iter().any(has_borrow),
+        Ty::Variant(v) => v
+            .cases()
+            .iter()
+            .any(|(_, t)| t.as_ref().is_some_and(has_borrow)),
+        Ty::Option(o) => has_borrow(o.some()),
+        Ty::Result(r) => r.ok().is_some_and(has_borrow) || r.err().is_some_and(has_borrow),
+        _ => false,
+    }
+}
+
+/// Whether one of the store-level resource types `resources` is defined by a guest.
+pub(crate) fn any_guest_resource(rt: &crate::store::Runtime, resources: &[u32]) -> bool {
+    resources
+        .iter()
+        .any(|&r| rt.resource_types[r as usize].implementer.is_some())
 }
 
 /// An error that a guest caused, carried through the core engine unchanged.
@@ -130,6 +165,9 @@ pub(crate) struct Cx<'a, 'b, T: 'static> {
     /// The scope that borrows lowered into this instance, or lent from it, belong to.
     pub scope: usize,
     pub source: SourceEncoding,
+    /// The bytes copied for the call, when the call counts them itself rather than in its
+    /// scope (a typed host function's call that pushes no scope).
+    pub copied: Option<&'a std::cell::Cell<u64>>,
 }
 
 #[cold]
@@ -196,13 +234,26 @@ impl<T> Context for Cx<'_, '_, T> {
 
     fn copy_budget(&self) -> u64 {
         let rt = &self.store.data().rt;
-        rt.copy_limit.saturating_sub(rt.scopes[self.scope].copied)
+        let copied = match self.copied {
+            Some(c) => c.get(),
+            None => rt.scopes[self.scope].copied,
+        };
+        rt.copy_limit.saturating_sub(copied)
     }
 
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
         let rt = &mut self.store.data_mut().rt;
-        let scope = &mut rt.scopes[self.scope];
-        scope.copied += bytes;
+        let copied = match self.copied {
+            Some(c) => {
+                c.set(c.get() + bytes);
+                c.get()
+            }
+            None => {
+                let scope = &mut rt.scopes[self.scope];
+                scope.copied += bytes;
+                scope.copied
+            }
+        };
         rt.bytes_copied += bytes;
         let inst = &mut rt.instances[self.instance as usize];
         if into_guest {
@@ -210,7 +261,7 @@ impl<T> Context for Cx<'_, '_, T> {
         } else {
             inst.copied_out += bytes;
         }
-        if scope.copied > rt.copy_limit {
+        if copied > rt.copy_limit {
             return Err(Trap::guest(format!(
                 "copy limit exceeded: the call would copy more than {} bytes between host and guest",
                 rt.copy_limit
@@ -450,21 +501,28 @@ fn trap(t: Trap) -> anyhow::Error {
     anyhow::Error::new(GuestTrap(t))
 }
 
+/// The raw bits of a core value of type `ty`: 32-bit values in the low half, zero-extended.
+///
+/// Every core type is stored little-endian from the start of the slot, so this is one load
+/// and a mask, with no branch on the type (a jump on the type per parameter cost more than
+/// the rest of a small host call).
+#[inline]
 fn raw_to_u64(raw: ValRaw, ty: CoreType) -> u64 {
-    match ty {
-        CoreType::I32 => raw.get_u32() as u64,
-        CoreType::I64 => raw.get_u64(),
-        CoreType::F32 => raw.get_f32() as u64,
-        CoreType::F64 => raw.get_f64(),
+    let v = raw.get_u64();
+    if matches!(ty, CoreType::I32 | CoreType::F32) {
+        v & 0xffff_ffff
+    } else {
+        v
     }
 }
 
+/// The core value of type `ty` with raw bits `v` (see [`raw_to_u64`]).
+#[inline]
 fn u64_to_raw(v: u64, ty: CoreType) -> ValRaw {
-    match ty {
-        CoreType::I32 => ValRaw::u32(v as u32),
-        CoreType::I64 => ValRaw::u64(v),
-        CoreType::F32 => ValRaw::f32(v as u32),
-        CoreType::F64 => ValRaw::f64(v),
+    if matches!(ty, CoreType::I32 | CoreType::F32) {
+        ValRaw::u64(v & 0xffff_ffff)
+    } else {
+        ValRaw::u64(v)
     }
 }
 
@@ -543,6 +601,324 @@ pub(crate) fn call_lifted_scalar<T, R>(
     r
 }
 
+/// Calls a lifted function whose parameter and result types all move without [`Val`]
+/// (`ComponentNamedList::ALL_DIRECT`, and no handle to a guest-defined resource): the same
+/// steps as [`call_lifted`], with the values lowered from and lifted into Rust directly.
+pub(crate) fn call_lifted_direct<T, P, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    params: &P,
+) -> Result<R>
+where
+    P: crate::typed::ComponentNamedList,
+    R: crate::typed::ComponentNamedList,
+{
+    store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
+    let scope = {
+        let rt = &mut store.data_mut().rt;
+        rt.scopes.push(Scope::default());
+        rt.scopes.len() - 1
+    };
+    let r = call_lifted_direct_inner(store, f, scope, params);
+    let rt = &mut store.data_mut().rt;
+    rt.scopes.truncate(scope);
+    let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
+    rt.leave(f.instance, None, fault);
+    r
+}
+
+fn call_lifted_direct_inner<T, P, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    scope: usize,
+    params: &P,
+) -> Result<R>
+where
+    P: crate::typed::ComponentNamedList,
+    R: crate::typed::ComponentNamedList,
+{
+    let sig = &*f.sig;
+    let mut flat = [0u64; MAX_FLAT_PARAMS];
+    let n_params = {
+        let mut cx = Cx {
+            store,
+            opts: &f.opts,
+            instance: f.instance,
+            resources: &f.resources,
+            scope,
+            source: SourceEncoding::Utf8,
+            copied: None,
+        };
+        if sig.params_spill {
+            let ptr =
+                tether_abi::direct::alloc_spilled(&mut cx, &sig.params).map_err(lower_error)?;
+            params
+                .store_direct_fields(&mut cx, &sig.params, ptr as usize, 0)
+                .map_err(lower_error)?;
+            flat[0] = u64::from(ptr);
+            1
+        } else {
+            let n = sig.flat_params.len();
+            params
+                .lower_direct_flat(&mut cx, &sig.params, &mut flat[..n])
+                .map_err(lower_error)?;
+            n
+        }
+    };
+    let n_results = if sig.results_spill {
+        1
+    } else {
+        sig.flat_results.len()
+    };
+    let mut buf = [ValRaw::i32(0); MAX_FLAT_PARAMS];
+    for i in 0..n_params {
+        let ty = if sig.params_spill {
+            CoreType::I32
+        } else {
+            sig.flat_params[i]
+        };
+        buf[i] = u64_to_raw(flat[i], ty);
+    }
+    // SAFETY: the validator checked that the lifted core function has the type that
+    // `lift_core_type` computes: `n_params` parameters (the flat ones, or one pointer when
+    // they spill) and `n_results` results, both at most `MAX_FLAT_PARAMS`; the buffer holds the
+    // parameters in order and has room for the results; the function belongs to this store.
+    unsafe {
+        f.core
+            .call_unchecked(&mut *store, &mut buf[..n_params.max(n_results)])
+    }
+    .map_err(from_core)?;
+    let mut raw = [0u64; MAX_FLAT_RESULTS];
+    for i in 0..n_results {
+        let ty = if sig.results_spill {
+            CoreType::I32
+        } else {
+            sig.flat_results[i]
+        };
+        raw[i] = raw_to_u64(buf[i], ty);
+    }
+    let results = {
+        let mut cx = Cx {
+            store,
+            opts: &f.opts,
+            instance: f.instance,
+            resources: &f.resources,
+            scope,
+            source: SourceEncoding::Utf8,
+            copied: None,
+        };
+        if sig.results_spill {
+            let ptr = raw[0] as u32;
+            tether_abi::direct::check_spilled(&mut cx, &sig.results, ptr)
+                .and_then(|()| R::load_direct_fields(&mut cx, &sig.results, ptr as usize, 0))
+        } else {
+            R::lift_direct_flat(&mut cx, &sig.results, &raw[..n_results])
+        }
+        .map_err(trap)?
+    };
+    if let Some(post) = f.opts.post_return {
+        let inst = f.instance as usize;
+        store.data_mut().rt.instances[inst].may_leave = false;
+        // SAFETY: `post-return` takes the lifted function's core results, which the buffer's
+        // first `n_results` slots hold, and returns nothing; it belongs to this store.
+        let res = unsafe { post.call_unchecked(&mut *store, &mut buf[..n_results]) };
+        store.data_mut().rt.instances[inst].may_leave = true;
+        res.map_err(from_core)?;
+    }
+    if store.data().rt.scopes[scope].borrows != 0 {
+        return Err(trap(Trap::guest(
+            "borrow handles still remain at the end of the call",
+        )));
+    }
+    Ok(results)
+}
+
+/// One guest call of a typed host function on the direct path: what the function needs to
+/// lift its parameters and lower its results itself.
+pub(crate) struct DirectCall<'a> {
+    lowered: &'a Lowered,
+    /// The call's scope, when it has one (see `call_lowered_direct`).
+    scope: usize,
+    /// The bytes copied for the call.
+    copied: std::cell::Cell<u64>,
+    /// The parameters' core values: the flat values, or one pointer when they spill.
+    args: &'a [u64],
+    /// Where the results go when they spill: the caller's return area.
+    out_ptr: Option<u32>,
+}
+
+impl DirectCall<'_> {
+    fn cx<'s, 'b, T>(&'s self, store: &'s mut Wt<'b, T>) -> Cx<'s, 'b, T> {
+        Cx {
+            store,
+            opts: &self.lowered.opts,
+            instance: self.lowered.instance,
+            resources: &self.lowered.resources,
+            scope: self.scope,
+            source: SourceEncoding::Utf8,
+            copied: Some(&self.copied),
+        }
+    }
+
+    /// Lifts the parameters after the first `skip` (a method's `self`) as `P`.
+    #[inline]
+    pub(crate) fn params<T, P: crate::typed::ComponentNamedList>(
+        &self,
+        store: &mut Wt<'_, T>,
+        skip: usize,
+    ) -> Result<P> {
+        let sig = &*self.lowered.sig;
+        let tys = sig.params.get(skip..).unwrap_or(&[]);
+        let mut cx = self.cx(store);
+        if sig.params_spill {
+            // The caller checked the pointer against the whole parameter tuple.
+            let mut end = 0;
+            for ty in &sig.params[..skip.min(sig.params.len())] {
+                end = tether_abi::direct::field_offset(end, ty) + u64::from(ty.size());
+            }
+            let base = self.args.first().copied().unwrap_or(0) as u32 as usize;
+            P::load_direct_fields(&mut cx, tys, base, end)
+        } else {
+            let at: usize = sig.params[..skip.min(sig.params.len())]
+                .iter()
+                .map(|t| t.flat().len())
+                .sum();
+            P::lift_direct_flat(&mut cx, tys, self.args.get(at..).unwrap_or(&[]))
+        }
+        .map_err(trap)
+    }
+
+    /// Lifts a method's `self`, the first parameter, a `borrow<R>`: the object's slot and
+    /// generation.
+    #[inline]
+    pub(crate) fn self_handle<T>(&self, store: &mut Wt<'_, T>) -> Result<ResourceAny> {
+        let sig = &*self.lowered.sig;
+        let Some(tether_abi::Type::Borrow(r)) = sig.params.first() else {
+            return Err(anyhow!(
+                "a method's first parameter must be `self: borrow<...>`"
+            ));
+        };
+        let arg = self.args.first().copied().unwrap_or(0) as u32;
+        let mut cx = self.cx(store);
+        let index = if sig.params_spill {
+            let mem = cx.memory().map_err(trap)?;
+            u32::from_le_bytes(tether_abi::direct::read(mem, arg as usize).map_err(trap)?)
+        } else {
+            arg
+        };
+        cx.lift_borrow(*r, index).map_err(trap)
+    }
+
+    /// Lowers the results, into `out` (the flat result, if any) or the caller's return area.
+    #[inline]
+    pub(crate) fn results<T, R: crate::typed::ComponentNamedList>(
+        &self,
+        store: &mut Wt<'_, T>,
+        results: &R,
+        out: &mut [u64],
+    ) -> Result<()> {
+        let sig = &*self.lowered.sig;
+        let mut cx = self.cx(store);
+        let r = match self.out_ptr {
+            Some(ptr) => tether_abi::direct::check_spilled(&mut cx, &sig.results, ptr)
+                .and_then(|()| results.store_direct_fields(&mut cx, &sig.results, ptr as usize, 0)),
+            None => {
+                let n = sig.flat_results.len();
+                match out.get_mut(..n) {
+                    Some(out) => results.lower_direct_flat(&mut cx, &sig.results, out),
+                    None => Err(Trap::guest("internal error: no room for the results")),
+                }
+            }
+        };
+        r.map_err(|t| match t.kind() {
+            tether_abi::TrapKind::Guest => trap(t),
+            tether_abi::TrapKind::HostType => anyhow!(
+                "host function returned a value of the wrong type: {}",
+                t.message()
+            ),
+        })
+    }
+}
+
+/// A guest's call of a typed host function on the direct path: the frame of
+/// [`call_lowered`] (the `may_leave` check, the call's scope, the handles lent for it)
+/// around `f`. A call whose parameters hold no `borrow` lends no handle and needs no scope:
+/// it counts the bytes it copies itself.
+///
+/// `N` is at least the number of core parameters `params` (those of the lowered core
+/// function, the return area's pointer included), so that the common small signatures get a
+/// loop unrolled over an array of their size.
+fn call_lowered_direct<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    params: &[CoreType; N],
+    n: usize,
+    slots: &mut [MaybeUninit<ValRaw>],
+    f: &DirectHostFn<T>,
+    scoped: bool,
+) -> Result<()> {
+    if !store.data().rt.instances[l.instance as usize].may_leave {
+        return Err(trap(Trap::guest("cannot leave component instance")));
+    }
+    let mut args = [0u64; N];
+    for i in 0..N {
+        if i >= n {
+            break;
+        }
+        let Some(slot) = slots.get(i) else {
+            break;
+        };
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        args[i] = raw_to_u64(unsafe { slot.assume_init() }, params[i]);
+    }
+    let (args, out_ptr) = if l.sig.results_spill {
+        let n = n.saturating_sub(1);
+        (&args[..n], Some(args[n] as u32))
+    } else {
+        (&args[..n], None)
+    };
+    let scope = if scoped {
+        let rt = &mut store.data_mut().rt;
+        rt.scopes.push(Scope::default());
+        rt.scopes.len() - 1
+    } else {
+        usize::MAX
+    };
+    let mut out = [0u64; MAX_FLAT_RESULTS];
+    let call = DirectCall {
+        lowered: l,
+        scope,
+        copied: std::cell::Cell::new(0),
+        args,
+        out_ptr,
+    };
+    let r = if l.sig.params_spill {
+        let ptr = args.first().copied().unwrap_or(0) as u32;
+        let mut cx = call.cx(store);
+        tether_abi::direct::check_spilled(&mut cx, &l.sig.params, ptr).map_err(trap)
+    } else {
+        Ok(())
+    };
+    let r = r.and_then(|()| f(store, &call, &mut out));
+    if scoped {
+        let rt = &mut store.data_mut().rt;
+        let lenders = std::mem::take(&mut rt.scopes[scope].lenders);
+        for (inst, i) in lenders {
+            if let Ok(Slot::Own { lends, .. }) = rt.instances[inst as usize].handles.get_mut(i) {
+                *lends -= 1;
+            }
+        }
+        rt.scopes.truncate(scope);
+    }
+    r?;
+    if !l.sig.results_spill {
+        for ((slot, v), ty) in slots.iter_mut().zip(out).zip(&l.sig.flat_results) {
+            *slot = MaybeUninit::new(u64_to_raw(v, *ty));
+        }
+    }
+    Ok(())
+}
+
 fn call_lifted_inner<T, R>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
@@ -562,12 +938,13 @@ fn call_lifted_inner<T, R>(
             resources: &f.resources,
             scope,
             source,
+            copied: None,
         };
         tether_abi::lower_flat_values(&mut cx, MAX_FLAT_PARAMS, args, &sig.params, None, &mut flat)
             .map_err(lower_error)?;
     }
     let mut buf: Vec<ValRaw> = Vec::with_capacity(core_params.len().max(core_results.len()));
-    for (v, ty) in flat.iter().zip(&core_params) {
+    for (v, ty) in flat.iter().zip(core_params) {
         buf.push(u64_to_raw(*v, *ty));
     }
     buf.resize(core_params.len().max(core_results.len()), ValRaw::i32(0));
@@ -577,7 +954,7 @@ fn call_lifted_inner<T, R>(
     unsafe { f.core.call_unchecked(&mut *store, buf.as_mut_slice()) }.map_err(from_core)?;
     let raw_results: Vec<u64> = buf
         .iter()
-        .zip(&core_results)
+        .zip(core_results)
         .map(|(r, ty)| raw_to_u64(*r, *ty))
         .collect();
     let results = {
@@ -588,6 +965,7 @@ fn call_lifted_inner<T, R>(
             resources: &f.resources,
             scope,
             source: SourceEncoding::Utf8,
+            copied: None,
         };
         tether_abi::lift_flat_values(&mut cx, MAX_FLAT_RESULTS, &raw_results, &sig.results)
             .map_err(trap)?
@@ -640,93 +1018,91 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
     }
 }
 
-/// Creates the core function that a `canon lower` produces.
-pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) -> wasmtime::Func {
-    let (params, results) = lowered.sig.lower_core_type();
-    let ty = wasmtime::FuncType::new(
-        store.engine(),
+/// The core function type of a `canon lower` of a function of signature `sig`.
+pub(crate) fn lowered_core_type(engine: &wasmtime::Engine, sig: &FuncSig) -> wasmtime::FuncType {
+    let (params, results) = sig.lower_core_type();
+    wasmtime::FuncType::new(
+        engine,
         params.iter().map(|t| core_val_type(*t)),
         results.iter().map(|t| core_val_type(*t)),
-    );
+    )
+}
+
+/// Creates the core function that a `canon lower` produces; `ty` is its core type
+/// ([`lowered_core_type`]).
+pub(crate) fn make_lowered<T: 'static>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    lowered: Lowered,
+) -> wasmtime::Func {
+    let params = lowered.sig.lower_params.clone();
     // A typed host function over scalars and handles to host objects: raw core values in
     // and out, with handles translated between the guest's table and the objects' slots.
+    // A method of a host object on the raw path, whose other parameters are scalars: the
+    // `self` handle goes straight to the object's slot.
     if let FuncDef::Host(i) = lowered.callee
-        && let Some(raw) = store.data().host_raw[i as usize].clone()
+        && let Some(method) = store.data().host_funcs[i as usize].raw_method.clone()
+        && let Some(plan) = raw_plan(&store.data().rt, &lowered)
+        && let Some(RawValue::Handle {
+            rt: self_ty,
+            own: false,
+        }) = plan.params.first().copied()
+        && plan.params[1..]
+            .iter()
+            .all(|h| matches!(h, RawValue::Scalar))
+    {
+        let m = RawMethod {
+            method,
+            self_ty,
+            instance: lowered.instance,
+            params: params.clone(),
+            result: match (lowered.sig.flat_results.first(), plan.results.first()) {
+                (Some(ty), Some(how)) => Some((*ty, *how)),
+                _ => None,
+            },
+        };
+        return match params.len() {
+            0 | 1 => raw_method_func::<T, 0>(store, ty, m),
+            2 => raw_method_func::<T, 1>(store, ty, m),
+            3 => raw_method_func::<T, 2>(store, ty, m),
+            4 => raw_method_func::<T, 3>(store, ty, m),
+            _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, ty, m),
+        };
+    }
+    if let FuncDef::Host(i) = lowered.callee
+        && let Some(raw) = store.data().host_funcs[i as usize].raw.clone()
         && let Some(plan) = raw_plan(&store.data().rt, &lowered)
     {
-        let instance = lowered.instance;
-        let flat_results = lowered.sig.flat_results.clone();
-        let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
-                         slots: &mut [MaybeUninit<ValRaw>]|
-              -> wasmtime::Result<()> {
-            let rt = &mut caller.data_mut().rt;
-            if !rt.instances[instance as usize].may_leave {
-                return Err(to_core(trap(Trap::guest(
-                    "cannot leave component instance",
-                ))));
-            }
-            let mut args = [0u64; MAX_FLAT_PARAMS];
-            // Own handles lent as borrows for this call, as `lift_borrow` records them.
-            let mut lent = [0u32; MAX_FLAT_PARAMS];
-            let mut n_lent = 0;
-            let mut lifted = Ok(());
-            for (i, (ty, how)) in params.iter().zip(&plan.params).enumerate() {
-                // SAFETY: the core engine initialised every parameter slot before calling.
-                let v = raw_to_u64(unsafe { slots[i].assume_init() }, *ty);
-                args[i] = match *how {
-                    RawValue::Scalar => v,
-                    RawValue::Handle { rt: ty, own } => match raw_lift_handle(
-                        rt,
-                        instance,
-                        ty,
-                        own,
-                        v as u32,
-                        &mut lent,
-                        &mut n_lent,
-                    ) {
-                        Ok(packed) => packed,
-                        Err(t) => {
-                            lifted = Err(t);
-                            break;
-                        }
-                    },
-                };
-            }
-            let r = match lifted {
-                Ok(()) => {
-                    let mut out = [0u64; MAX_FLAT_RESULTS];
-                    raw(
-                        StoreContextMut(caller.as_context_mut()),
-                        &args[..params.len()],
-                        &mut out[..flat_results.len()],
-                    )
-                    .map(|()| out)
-                }
-                Err(t) => Err(trap(t)),
-            };
-            let rt = &mut caller.data_mut().rt;
-            for &index in &lent[..n_lent] {
-                if let Ok(Slot::Own { lends, .. }) =
-                    rt.instances[instance as usize].handles.get_mut(index)
-                {
-                    *lends -= 1;
-                }
-            }
-            let out = r.map_err(to_core)?;
-            for (i, ty) in flat_results.iter().enumerate() {
-                let v = match plan.results[i] {
-                    RawValue::Scalar => out[i],
-                    RawValue::Handle { rt: ty, .. } => u64::from(
-                        raw_lower_own(rt, instance, ty, out[i]).map_err(|t| to_core(trap(t)))?,
-                    ),
-                };
-                slots[i] = MaybeUninit::new(u64_to_raw(v, *ty));
-            }
-            Ok(())
+        let raw = RawFunc {
+            raw,
+            plan,
+            instance: lowered.instance,
+            params: params.clone(),
+            results: lowered.sig.flat_results.clone(),
         };
-        // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
-        // results, with the types `lower_core_type` gave both.
-        return unsafe { wasmtime::Func::new_unchecked(store, ty, host) };
+        // Monomorphic for the common parameter counts, so that the per-parameter loop is
+        // unrolled and its arrays are as small as the signature.
+        return match params.len() {
+            0 => raw_host_func::<T, 0>(store, ty, raw),
+            1 => raw_host_func::<T, 1>(store, ty, raw),
+            2 => raw_host_func::<T, 2>(store, ty, raw),
+            3 => raw_host_func::<T, 3>(store, ty, raw),
+            4 => raw_host_func::<T, 4>(store, ty, raw),
+            _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, ty, raw),
+        };
+    }
+    // A typed host function whose types all move without `Val`.
+    if let FuncDef::Host(i) = lowered.callee
+        && !lowered.guest_resources
+        && let Some(direct) = store.data().host_funcs[i as usize].direct.clone()
+    {
+        return match params.len() {
+            0..=1 => direct_host_func::<T, 1>(store, ty, lowered, direct),
+            2 => direct_host_func::<T, 2>(store, ty, lowered, direct),
+            3 => direct_host_func::<T, 3>(store, ty, lowered, direct),
+            4 => direct_host_func::<T, 4>(store, ty, lowered, direct),
+            _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(store, ty, lowered, direct),
+        };
     }
     let lowered = Arc::new(lowered);
     let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
@@ -737,6 +1113,30 @@ pub(crate) fn make_lowered<T: 'static>(store: &mut Wt<'_, T>, lowered: Lowered) 
     };
     // SAFETY: `call_lowered` reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// Creates the core function of a typed host function on the direct path, with at most `N`
+/// core parameters.
+fn direct_host_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    lowered: Lowered,
+    direct: Arc<DirectHostFn<T>>,
+) -> wasmtime::Func {
+    let scoped = lowered.sig.params.iter().any(has_borrow);
+    let n = lowered.sig.lower_params.len().min(N);
+    let mut params = [CoreType::I32; N];
+    params[..n].copy_from_slice(&lowered.sig.lower_params[..n]);
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let mut store = caller.as_context_mut();
+        call_lowered_direct(&mut store, &lowered, &params, n, slots, &*direct, scoped)
+            .map_err(to_core)
+    };
+    // SAFETY: `call_lowered_direct` reads exactly the parameters of `ty` and writes exactly
+    // its results, with the types `lower_core_type` gave both.
     unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
 }
 
@@ -754,6 +1154,213 @@ enum RawValue {
 struct RawPlan {
     params: Vec<RawValue>,
     results: Vec<RawValue>,
+}
+
+/// A host function on the raw path, with what its core function needs.
+struct RawFunc<T: 'static> {
+    raw: Arc<RawHostFn<T>>,
+    plan: RawPlan,
+    instance: InstanceId,
+    /// The core types of the parameters and results.
+    params: Arc<[CoreType]>,
+    results: Vec<CoreType>,
+}
+
+/// A method of a host object on the raw path (see `make_lowered`).
+struct RawMethod<T: 'static> {
+    method: Arc<RawMethodFn<T>>,
+    /// The store-level resource type of `self`.
+    self_ty: u32,
+    instance: InstanceId,
+    /// The core types of the parameters, `self` first.
+    params: Arc<[CoreType]>,
+    result: Option<(CoreType, RawValue)>,
+}
+
+/// Writes the one result of a raw host function or method, `value` as the host returned it,
+/// into the core result slot: a scalar as it is, an own handle lowered into the calling
+/// instance's table.
+fn write_raw_result(
+    rt: &mut crate::store::Runtime,
+    instance: InstanceId,
+    result: Option<(CoreType, RawValue)>,
+    slots: &mut [MaybeUninit<ValRaw>],
+    value: u64,
+) -> wasmtime::Result<()> {
+    if let Some((ty, how)) = result
+        && let Some(slot) = slots.first_mut()
+    {
+        let v = match how {
+            RawValue::Scalar => value,
+            RawValue::Handle { rt: rty, .. } => {
+                u64::from(raw_lower_own(rt, instance, rty, value).map_err(|t| to_core(trap(t)))?)
+            }
+        };
+        *slot = MaybeUninit::new(u64_to_raw(v, ty));
+    }
+    Ok(())
+}
+
+/// Creates the core function of a raw method with at most `N` flat parameters after `self`.
+fn raw_method_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    m: RawMethod<T>,
+) -> wasmtime::Func {
+    let n = m.params.len().saturating_sub(1).min(N);
+    let mut tys = [CoreType::I32; N];
+    tys[..n].copy_from_slice(&m.params[1..1 + n]);
+    let RawMethod {
+        method,
+        self_ty,
+        instance,
+        result,
+        ..
+    } = m;
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let rt = &mut caller.data_mut().rt;
+        let inst = &rt.instances[instance as usize];
+        if !inst.may_leave {
+            return Err(to_core(trap(Trap::guest(
+                "cannot leave component instance",
+            ))));
+        }
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        let index = match slots.first() {
+            Some(slot) => raw_to_u64(unsafe { slot.assume_init() }, CoreType::I32) as u32,
+            None => 0,
+        };
+        // Borrowing `self` lends nothing: no later parameter is a handle (see
+        // `raw_lift_handle`).
+        let object = match inst.handles.get(index) {
+            Ok(Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. })
+                if have == self_ty =>
+            {
+                rep
+            }
+            Ok(_) => return Err(to_core(trap(wrong_type(index)))),
+            Err(t) => return Err(to_core(trap(t))),
+        };
+        let mut args = [0u64; N];
+        for i in 0..N {
+            if i >= n {
+                break;
+            }
+            let Some(slot) = slots.get(i + 1) else {
+                break;
+            };
+            // SAFETY: the core engine initialised every parameter slot before calling.
+            args[i] = raw_to_u64(unsafe { slot.assume_init() }, tys[i]);
+        }
+        let mut out = [0u64; MAX_FLAT_RESULTS];
+        method(
+            &mut caller.as_context_mut(),
+            object,
+            &args[..n],
+            &mut out[..usize::from(result.is_some())],
+        )
+        .map_err(to_core)?;
+        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+    };
+    // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// Creates the core function of a raw host function with at most `N` flat parameters.
+fn raw_host_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    f: RawFunc<T>,
+) -> wasmtime::Func {
+    let n = f.params.len().min(N);
+    let mut how = [RawValue::Scalar; N];
+    let mut tys = [CoreType::I32; N];
+    for i in 0..n {
+        how[i] = f.plan.params[i];
+        tys[i] = f.params[i];
+    }
+    let result = match (f.results.first(), f.plan.results.first()) {
+        (Some(ty), Some(how)) => Some((*ty, *how)),
+        _ => None,
+    };
+    // Whether an `own` handle follows a `borrow`: only then can a lend be seen.
+    let lend = how.iter().enumerate().any(|(i, h)| {
+        matches!(h, RawValue::Handle { own: false, .. })
+            && how[i + 1..]
+                .iter()
+                .any(|h| matches!(h, RawValue::Handle { own: true, .. }))
+    });
+    let RawFunc { raw, instance, .. } = f;
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let rt = &mut caller.data_mut().rt;
+        if !rt.instances[instance as usize].may_leave {
+            return Err(to_core(trap(Trap::guest(
+                "cannot leave component instance",
+            ))));
+        }
+        let mut args = [0u64; N];
+        // Own handles lent as borrows for this call, as `lift_borrow` records them.
+        let mut lent = [0u32; N];
+        let mut n_lent = 0;
+        let mut lifted = Ok(());
+        for i in 0..N {
+            if i >= n {
+                break;
+            }
+            let Some(slot) = slots.get(i) else {
+                break;
+            };
+            // SAFETY: the core engine initialised every parameter slot before calling.
+            let v = raw_to_u64(unsafe { slot.assume_init() }, tys[i]);
+            args[i] = match how[i] {
+                RawValue::Scalar => v,
+                RawValue::Handle { rt: ty, own } => {
+                    match raw_lift_handle(rt, instance, ty, own, lend, v as u32) {
+                        Ok((packed, lends)) => {
+                            if lends {
+                                lent[n_lent] = v as u32;
+                                n_lent += 1;
+                            }
+                            packed
+                        }
+                        Err(t) => {
+                            lifted = Err(t);
+                            break;
+                        }
+                    }
+                }
+            };
+        }
+        let mut out = [0u64; MAX_FLAT_RESULTS];
+        let r = match lifted {
+            Ok(()) => raw(
+                StoreContextMut(caller.as_context_mut()),
+                &args[..n],
+                &mut out[..usize::from(result.is_some())],
+            ),
+            Err(t) => Err(trap(t)),
+        };
+        if n_lent != 0 {
+            let rt = &mut caller.data_mut().rt;
+            for &index in &lent[..n_lent] {
+                if let Ok(Slot::Own { lends, .. }) =
+                    rt.instances[instance as usize].handles.get_mut(index)
+                {
+                    *lends -= 1;
+                }
+            }
+        }
+        r.map_err(to_core)?;
+        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+    };
+    // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
 }
 
 /// Whether a lowered function can take the raw path, and how: every parameter and result is a
@@ -802,26 +1409,34 @@ fn raw_plan(rt: &crate::store::Runtime, l: &Lowered) -> Option<RawPlan> {
 }
 
 /// Lifts a handle to a host object for the raw path: the guest's index becomes the object's
-/// slot and generation, packed. An `own` handle leaves the guest's table; borrowing an own
-/// handle lends it for the call (recorded in `lent`), as `lift_borrow` does.
+/// slot and generation, packed. An `own` handle leaves the guest's table; with `lend`,
+/// borrowing an own handle lends it for the call, as `lift_borrow` does (the second value
+/// says so: the caller gives the lend back when the call ends).
+///
+/// A lend only keeps the handle from being dropped or moved during the call. While a host
+/// function runs, no code of the calling instance can do that (the instance cannot be entered
+/// again, and only its own code reaches its table); only a later parameter of the same call
+/// can, an `own` of the same handle. So the raw path counts lends only for signatures with an
+/// `own` handle after a `borrow`.
+#[inline]
 fn raw_lift_handle(
     rt: &mut crate::store::Runtime,
     instance: InstanceId,
     ty: u32,
     own: bool,
+    lend: bool,
     index: u32,
-    lent: &mut [u32; MAX_FLAT_PARAMS],
-    n_lent: &mut usize,
-) -> Result<u64, Trap> {
+) -> Result<(u64, bool), Trap> {
     let table = &mut rt.instances[instance as usize].handles;
-    let rep = match table.get(index)? {
+    let (rep, lent) = match table.get_mut(index)? {
         Slot::Own {
             rt: have,
             rep,
             lends,
-        } if have == ty => {
+        } if *have == ty => {
+            let rep = *rep;
             if own {
-                if lends != 0 {
+                if *lends != 0 {
                     return Err(Trap::guest("cannot remove owned resource while borrowed"));
                 }
                 let children = rt.objects.children(rep);
@@ -830,28 +1445,27 @@ fn raw_lift_handle(
                         "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
                     )));
                 }
-                rt.instances[instance as usize].handles.remove(index)?;
-            } else if let Ok(Slot::Own { lends, .. }) =
-                rt.instances[instance as usize].handles.get_mut(index)
-            {
+                table.remove(index)?;
+                (rep, false)
+            } else if lend {
                 *lends += 1;
-                lent[*n_lent] = index;
-                *n_lent += 1;
+                (rep, true)
+            } else {
+                (rep, false)
             }
-            rep
         }
-        Slot::Borrow { rt: have, rep, .. } if have == ty => {
+        Slot::Borrow { rt: have, rep, .. } if *have == ty => {
             if own {
                 return Err(Trap::guest(format!(
                     "cannot lift own handle from borrowed handle index {index}"
                 )));
             }
-            rep
+            (*rep, false)
         }
         _ => return Err(wrong_type(index)),
     };
     let generation = rt.objects.generation(rep).unwrap_or(u32::MAX);
-    Ok(u64::from(rep) | (u64::from(generation) << 32))
+    Ok((u64::from(rep) | (u64::from(generation) << 32), lent))
 }
 
 /// Lowers an owned handle to a host object for the raw path: the packed slot and generation
@@ -947,6 +1561,7 @@ fn call_lowered_inner<T: 'static>(
             resources: &l.resources,
             scope,
             source: SourceEncoding::Utf8,
+            copied: None,
         };
         let param_args = if out_ptr.is_some() {
             &args[..args.len() - 1]
@@ -965,6 +1580,7 @@ fn call_lowered_inner<T: 'static>(
             resources: &l.resources,
             scope,
             source: SourceEncoding::Utf8,
+            copied: None,
         };
         tether_abi::lower_flat_values(
             &mut cx,
@@ -979,7 +1595,7 @@ fn call_lowered_inner<T: 'static>(
     };
     match &l.callee {
         FuncDef::Host(i) => {
-            let f = store.data().host_funcs[*i as usize].clone();
+            let f = store.data().host_funcs[*i as usize].dynamic.clone();
             let mut results = vec![Val::Bool(false); l.sig.results.len()];
             if l.sig.has_resources() {
                 let mut params = params;
@@ -1041,24 +1657,32 @@ pub(crate) fn run_dtor<T>(
     let info = &store.data().rt.resource_types[rt as usize];
     let (dtor, implementer) = (info.dtor.clone(), info.implementer);
     if info.objects {
-        // The object leaves the store here and is dropped once the store is released, so
-        // its `Drop` cannot observe a half-updated table.
+        // The object leaves the table, which is consistent again before the object is
+        // dropped in place (keeping its allocation for the next object) or moved out for the
+        // destructor callback, which runs with the store released.
+        let callback = match dtor {
+            Some(Dtor::Object(i)) => Some(i),
+            _ => None,
+        };
         let objects = &mut store.data_mut().rt.objects;
         let generation = objects
             .generation(rep)
             .ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
         let object = objects
-            .remove(rep, generation)
+            .remove(rep, generation, |o| match callback {
+                Some(_) => o.take_boxed(),
+                None => {
+                    o.clear();
+                    None
+                }
+            })
             .map_err(|e| trap(Trap::guest(e.to_string())))?;
-        return match dtor {
-            Some(Dtor::Object(i)) => {
+        return match (callback, object) {
+            (Some(i), Some(object)) => {
                 let f = store.data().object_dtors[i as usize].clone();
                 f(StoreContextMut(store.as_context_mut()), object)
             }
-            _ => {
-                drop(object);
-                Ok(())
-            }
+            _ => Ok(()),
         };
     }
     match dtor {
@@ -1087,20 +1711,49 @@ pub(crate) fn run_dtor<T>(
     }
 }
 
-/// Creates the core function of a `canon resource.new`, `resource.drop` or `resource.rep`.
+/// The core function type of a resource built-in: `(i32) -> i32` for `resource.new` and
+/// `resource.rep`, `(i32)` for `resource.drop`.
+pub(crate) fn resource_intrinsic_type(
+    engine: &wasmtime::Engine,
+    op: crate::translate::ResourceOp,
+) -> wasmtime::FuncType {
+    let results = match op {
+        crate::translate::ResourceOp::Drop => &[][..],
+        _ => &[wasmtime::ValType::I32][..],
+    };
+    wasmtime::FuncType::new(engine, [wasmtime::ValType::I32], results.iter().cloned())
+}
+
+/// Creates the core function of a `canon resource.new`, `resource.drop` or `resource.rep`;
+/// `ty` is its core type ([`resource_intrinsic_type`]).
 pub(crate) fn make_resource_intrinsic<T: 'static>(
     store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
     op: crate::translate::ResourceOp,
     rt: u32,
     instance: InstanceId,
 ) -> wasmtime::Func {
     use crate::translate::ResourceOp;
+    /// The one `i32` parameter.
+    fn arg(slots: &[MaybeUninit<ValRaw>]) -> u32 {
+        match slots.first() {
+            // SAFETY: the core engine initialised the parameter slot before calling.
+            Some(slot) => unsafe { slot.assume_init() }.get_u32(),
+            None => 0,
+        }
+    }
+    /// Writes the one `i32` result.
+    fn ret(slots: &mut [MaybeUninit<ValRaw>], v: u32) {
+        if let Some(slot) = slots.first_mut() {
+            *slot = MaybeUninit::new(ValRaw::u32(v));
+        }
+    }
     match op {
-        ResourceOp::New => wasmtime::Func::wrap(
-            store,
-            move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
-                  rep: u32|
-                  -> wasmtime::Result<u32> {
+        ResourceOp::New => {
+            let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                             slots: &mut [MaybeUninit<ValRaw>]|
+                  -> wasmtime::Result<()> {
+                let rep = arg(slots);
                 let data = caller.data_mut();
                 let cap = data.rt.handle_cap;
                 let inst = &mut data.rt.instances[instance as usize];
@@ -1109,31 +1762,48 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
                         "cannot leave component instance",
                     ))));
                 }
-                inst.handles
+                let i = inst
+                    .handles
                     .add(Slot::Own { rt, rep, lends: 0 }, cap)
-                    .map_err(|t| to_core(trap(t)))
-            },
-        ),
-        ResourceOp::Rep => wasmtime::Func::wrap(
-            store,
-            move |caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<u32> {
+                    .map_err(|t| to_core(trap(t)))?;
+                ret(slots, i);
+                Ok(())
+            };
+            // SAFETY: the closure reads the one `i32` parameter and writes the one `i32`
+            // result of `ty`.
+            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+        }
+        ResourceOp::Rep => {
+            let host = move |caller: wasmtime::Caller<'_, StoreData<T>>,
+                             slots: &mut [MaybeUninit<ValRaw>]|
+                  -> wasmtime::Result<()> {
+                let i = arg(slots);
                 let inst = &caller.data().rt.instances[instance as usize];
                 match inst.handles.get(i).map_err(|t| to_core(trap(t)))? {
                     Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. }
                         if have == rt =>
                     {
-                        Ok(rep)
+                        ret(slots, rep);
+                        Ok(())
                     }
                     _ => Err(to_core(trap(wrong_type(i)))),
                 }
-            },
-        ),
-        ResourceOp::Drop => wasmtime::Func::wrap(
-            store,
-            move |mut caller: wasmtime::Caller<'_, StoreData<T>>, i: u32| -> wasmtime::Result<()> {
+            };
+            // SAFETY: the closure reads the one `i32` parameter and writes the one `i32`
+            // result of `ty`.
+            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+        }
+        ResourceOp::Drop => {
+            let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                             slots: &mut [MaybeUninit<ValRaw>]|
+                  -> wasmtime::Result<()> {
+                let i = arg(slots);
                 resource_drop(caller.as_context_mut(), instance, rt, i).map_err(to_core)
-            },
-        ),
+            };
+            // SAFETY: the closure reads the one `i32` parameter of `ty` and writes nothing,
+            // as `ty` has no result.
+            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+        }
     }
 }
 
@@ -1158,7 +1828,17 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
     inst.handles.remove(i).map_err(trap)?;
     match slot {
         Slot::Own { rep, .. } => {
-            if data.rt.resource_types[rt as usize].implementer == Some(instance) {
+            let info = &data.rt.resource_types[rt as usize];
+            if info.objects && info.dtor.is_none() {
+                // A host object without a destructor callback: dropped in place, as
+                // `run_dtor` does, without its detour.
+                return match data.rt.objects.remove_live(rep, |o| o.clear()) {
+                    Ok(Some(())) => Ok(()),
+                    Ok(None) => Err(trap(Trap::guest(format!("unknown host object {rep}")))),
+                    Err(e) => Err(trap(Trap::guest(e.to_string()))),
+                };
+            }
+            if info.implementer == Some(instance) {
                 // The instance drops its own resource: the destructor runs inside it.
                 let dtor = data.rt.resource_types[rt as usize].dtor.clone();
                 if let Some(Dtor::Guest(func)) = dtor {
@@ -1282,7 +1962,7 @@ impl Func {
                 )
             }
             FuncDef::Host(i) => {
-                let f = store.0.data().host_funcs[*i as usize].clone();
+                let f = store.0.data().host_funcs[*i as usize].dynamic.clone();
                 f(store.as_context_mut(), params, results)
             }
             FuncDef::Unsupported(what) => Err(unsupported_call(what)),

@@ -28,11 +28,51 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{ResourceAny, Type, Val};
+use tether_abi::{Context, ResourceAny, Trap, Type, Val, direct};
 
 use crate::resources::ResourceType;
 use crate::store::{Runtime, StoreContextMut};
 use crate::typed::ComponentType;
+
+/// A host object as its slot holds it: the value inside an `Option`, so that the allocation
+/// can outlive the value and serve the next object of the same type that takes the slot
+/// (creating and dropping objects in a loop then allocates nothing).
+pub(crate) trait Object: Any + Send {
+    /// Drops the value, leaving the allocation empty.
+    fn clear(&mut self);
+    /// Moves the value out into a box of its own (for destructor callbacks).
+    fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>>;
+}
+
+impl<R: Send + 'static> Object for Option<R> {
+    fn clear(&mut self) {
+        *self = None;
+    }
+
+    fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>> {
+        self.take().map(|r| Box::new(r) as Box<dyn Any + Send>)
+    }
+}
+
+/// The value of type `R` of a host object, if it is one.
+#[inline]
+pub(crate) fn object_ref<R: 'static>(o: &dyn Object) -> Option<&R> {
+    let any: &dyn Any = o;
+    any.downcast_ref::<Option<R>>()?.as_ref()
+}
+
+/// The value of type `R` of a host object, mutably, if it is one.
+#[inline]
+pub(crate) fn object_mut<R: 'static>(o: &mut dyn Object) -> Option<&mut R> {
+    let any: &mut dyn Any = o;
+    any.downcast_mut::<Option<R>>()?.as_mut()
+}
+
+/// Whether a host object's value is of type `R`.
+#[inline]
+fn object_is<R: 'static>(o: &dyn Object) -> bool {
+    object_ref::<R>(o).is_some()
+}
 
 /// The store's table of host objects.
 pub(crate) struct HostObjects {
@@ -52,10 +92,17 @@ struct ObjSlot {
 }
 
 enum ObjState {
-    Free,
-    Present(Box<dyn Any + Send>),
+    /// Free, with the emptied allocation of the object that lived here last, if any.
+    Free(Option<Box<dyn Object>>),
+    Present(Box<dyn Object>),
     /// Moved out for a method call under way.
     InUse,
+}
+
+impl ObjState {
+    fn is_free(&self) -> bool {
+        matches!(self, ObjState::Free(_))
+    }
 }
 
 impl HostObjects {
@@ -73,10 +120,10 @@ impl HostObjects {
         self.live
     }
 
-    fn insert(
+    fn insert<R: Send + 'static>(
         &mut self,
         rt: u32,
-        value: Box<dyn Any + Send>,
+        value: R,
         parent: Option<u32>,
     ) -> Result<(u32, u32)> {
         if self.live >= self.cap {
@@ -91,7 +138,20 @@ impl HostObjects {
         self.live += 1;
         if let Some(i) = self.free.pop() {
             let s = &mut self.slots[i as usize];
-            s.state = ObjState::Present(value);
+            let boxed: Box<dyn Object> = match std::mem::replace(&mut s.state, ObjState::InUse) {
+                ObjState::Free(Some(mut spare)) => {
+                    let any: &mut dyn Any = &mut *spare;
+                    match any.downcast_mut::<Option<R>>() {
+                        Some(empty) => {
+                            *empty = Some(value);
+                            spare
+                        }
+                        None => Box::new(Some(value)),
+                    }
+                }
+                _ => Box::new(Some(value)),
+            };
+            s.state = ObjState::Present(boxed);
             s.rt = rt;
             s.parent = parent;
             s.children = 0;
@@ -101,7 +161,7 @@ impl HostObjects {
             .map_err(|_| anyhow::anyhow!("host object table full"))?;
         self.slots.push(ObjSlot {
             generation: 0,
-            state: ObjState::Present(value),
+            state: ObjState::Present(Box::new(Some(value))),
             rt,
             parent,
             children: 0,
@@ -109,22 +169,25 @@ impl HostObjects {
         Ok((i, 0))
     }
 
+    #[inline]
     fn slot(&self, index: u32, generation: u32) -> Result<&ObjSlot> {
         match self.slots.get(index as usize) {
-            Some(s) if s.generation == generation && !matches!(s.state, ObjState::Free) => Ok(s),
+            Some(s) if s.generation == generation && !s.state.is_free() => Ok(s),
             _ => Err(stale(index)),
         }
     }
 
     /// The current generation of a live slot (guests' handles carry no generation).
+    #[inline]
     pub fn generation(&self, index: u32) -> Option<u32> {
         match self.slots.get(index as usize) {
-            Some(s) if !matches!(s.state, ObjState::Free) => Some(s.generation),
+            Some(s) if !s.state.is_free() => Some(s.generation),
             _ => None,
         }
     }
 
     /// Checks that `index` holds a live object of resource type `rt` at `generation`.
+    #[inline]
     pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<()> {
         let s = self.slot(index, generation)?;
         if s.rt != rt {
@@ -134,13 +197,34 @@ impl HostObjects {
     }
 
     /// How many children the object at `index` has.
+    #[inline]
     pub fn children(&self, index: u32) -> u32 {
         self.slots.get(index as usize).map_or(0, |s| s.children)
     }
 
-    /// Removes the object at `index`, which must have no children.
-    pub fn remove(&mut self, index: u32, generation: u32) -> Result<Box<dyn Any + Send>> {
-        let s = self.slot(index, generation)?;
+    /// Removes the object at `index`, which must have no children, and hands it to `f`,
+    /// which takes its value out or drops it; the emptied allocation stays in the freed slot.
+    pub fn remove<X>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        f: impl FnOnce(&mut dyn Object) -> X,
+    ) -> Result<X> {
+        self.slot(index, generation)?;
+        self.remove_live(index, f)?.ok_or_else(|| stale(index))
+    }
+
+    /// [`remove`](Self::remove) for the object in slot `index` whatever its generation (a
+    /// slot that a guest's handle names); `None` if the slot is free.
+    pub fn remove_live<X>(
+        &mut self,
+        index: u32,
+        f: impl FnOnce(&mut dyn Object) -> X,
+    ) -> Result<Option<X>> {
+        let s = match self.slots.get(index as usize) {
+            Some(s) if !s.state.is_free() => s,
+            _ => return Ok(None),
+        };
         if s.children != 0 {
             bail!(
                 "cannot drop or move a resource while it has {} child resource(s) alive (host object {index})",
@@ -148,13 +232,13 @@ impl HostObjects {
             );
         }
         let s = &mut self.slots[index as usize];
-        let value = match std::mem::replace(&mut s.state, ObjState::Free) {
+        let mut value = match std::mem::replace(&mut s.state, ObjState::Free(None)) {
             ObjState::Present(v) => v,
             ObjState::InUse => {
                 s.state = ObjState::InUse;
                 bail!("cannot drop resource {index} while a method is using it");
             }
-            ObjState::Free => unreachable!("checked live above"),
+            ObjState::Free(_) => unreachable!("checked live above"),
         };
         s.generation = s.generation.wrapping_add(1);
         let parent = s.parent.take();
@@ -164,17 +248,23 @@ impl HostObjects {
             let p = &mut self.slots[p as usize];
             p.children = p.children.saturating_sub(1);
         }
-        Ok(value)
+        // The table is consistent before the value leaves or is dropped (its `Drop` has no
+        // way to reach the table, but may panic).
+        let x = f(&mut *value);
+        if let ObjState::Free(spare) = &mut self.slots[index as usize].state {
+            *spare = Some(value);
+        }
+        Ok(Some(x))
     }
 
-    fn get(&self, index: u32, generation: u32) -> Result<&(dyn Any + Send)> {
+    fn get(&self, index: u32, generation: u32) -> Result<&dyn Object> {
         match &self.slot(index, generation)?.state {
             ObjState::Present(v) => Ok(&**v),
             _ => Err(in_use(index)),
         }
     }
 
-    fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut (dyn Any + Send)> {
+    fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object> {
         self.slot(index, generation)?;
         match &mut self.slots[index as usize].state {
             ObjState::Present(v) => Ok(&mut **v),
@@ -183,7 +273,8 @@ impl HostObjects {
     }
 
     /// Moves an object out for a method call, leaving its slot in use.
-    pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Any + Send>> {
+    #[inline]
+    pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Object>> {
         self.slot(index, generation)?;
         match std::mem::replace(&mut self.slots[index as usize].state, ObjState::InUse) {
             ObjState::Present(v) => Ok(v),
@@ -194,9 +285,30 @@ impl HostObjects {
         }
     }
 
+    /// Moves the object in slot `index` out for a method call, whatever its generation: for
+    /// a slot that a guest's handle names, which holds the current object or none.
+    #[inline]
+    pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>> {
+        let Some(s) = self.slots.get_mut(index as usize) else {
+            return Err(stale(index));
+        };
+        match std::mem::replace(&mut s.state, ObjState::InUse) {
+            ObjState::Present(v) => Ok(v),
+            other => {
+                let free = other.is_free();
+                s.state = other;
+                Err(if free { stale(index) } else { in_use(index) })
+            }
+        }
+    }
+
     /// Puts back an object moved out by [`lend`](Self::lend).
-    pub fn give_back(&mut self, index: u32, value: Box<dyn Any + Send>) {
-        self.slots[index as usize].state = ObjState::Present(value);
+    #[inline]
+    pub fn give_back(&mut self, index: u32, value: Box<dyn Object>) {
+        if let Some(s) = self.slots.get_mut(index as usize) {
+            // The slot is `InUse`, which owns nothing: skip its drop.
+            std::mem::forget(std::mem::replace(&mut s.state, ObjState::Present(value)));
+        }
     }
 }
 
@@ -355,9 +467,69 @@ fn handle_from_val(v: Val, own: bool) -> Result<(u32, u32, u32)> {
     }
 }
 
+/// The direct lifting and lowering of a typed handle (`Own` or `Borrow`): the component
+/// type's variant, and the `Context` methods that lift and lower it.
+macro_rules! handle_direct_methods {
+    ($variant:ident, $lift:ident, $lower:ident) => {
+        fn lift_direct<C: Context + ?Sized>(
+            cx: &mut C,
+            ty: &Type,
+            flat: &[u64],
+        ) -> Result<Self, Trap> {
+            match (ty, flat) {
+                (Type::$variant(r), [index]) => Ok(Self::from_any(cx.$lift(*r, *index as u32)?)),
+                _ => Err(handle_mismatch(ty)),
+            }
+        }
+
+        fn load_direct<C: Context + ?Sized>(
+            cx: &mut C,
+            ty: &Type,
+            off: usize,
+        ) -> Result<Self, Trap> {
+            let Type::$variant(r) = ty else {
+                return Err(handle_mismatch(ty));
+            };
+            let index = u32::from_le_bytes(direct::read(cx.memory()?, off)?);
+            Ok(Self::from_any(cx.$lift(*r, index)?))
+        }
+
+        fn lower_direct<C: Context + ?Sized>(
+            &self,
+            cx: &mut C,
+            ty: &Type,
+            out: &mut [u64],
+        ) -> Result<(), Trap> {
+            match (ty, out) {
+                (Type::$variant(r), [slot]) => {
+                    *slot = u64::from(cx.$lower(*r, self.as_resource())?);
+                    Ok(())
+                }
+                _ => Err(handle_mismatch(ty)),
+            }
+        }
+
+        fn store_direct<C: Context + ?Sized>(
+            &self,
+            cx: &mut C,
+            ty: &Type,
+            off: usize,
+        ) -> Result<(), Trap> {
+            let Type::$variant(r) = ty else {
+                return Err(handle_mismatch(ty));
+            };
+            let index = cx.$lower(*r, self.as_resource())?;
+            direct::write(cx.memory_mut()?, off, index.to_le_bytes())
+        }
+    };
+}
+
 impl<R: Send + 'static> ComponentType for Own<R> {
     const SCALAR: Option<tether_abi::CoreType> = Some(tether_abi::CoreType::I32);
     const HANDLE: bool = true;
+    const DIRECT: bool = true;
+
+    handle_direct_methods!(Own, lift_own, lower_own);
 
     fn to_flat(&self) -> u64 {
         u64::from(self.index) | (u64::from(self.generation) << 32)
@@ -405,6 +577,9 @@ impl<R: Send + 'static> ComponentType for Own<R> {
 impl<R: Send + 'static> ComponentType for Borrow<R> {
     const SCALAR: Option<tether_abi::CoreType> = Some(tether_abi::CoreType::I32);
     const HANDLE: bool = true;
+    const DIRECT: bool = true;
+
+    handle_direct_methods!(Borrow, lift_borrow, lower_borrow);
 
     fn to_flat(&self) -> u64 {
         u64::from(self.index) | (u64::from(self.generation) << 32)
@@ -449,10 +624,73 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
     }
 }
 
+impl<R> Own<R> {
+    /// The handle that a guest's handle lifted as (`rt`, the object's slot and generation).
+    fn from_any(a: ResourceAny) -> Self {
+        Own {
+            store: UNKNOWN_STORE,
+            rt: a.ty,
+            index: a.index,
+            generation: a.generation,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The handle as the canonical ABI lowers it.
+    fn as_resource(&self) -> ResourceAny {
+        ResourceAny {
+            ty: self.rt,
+            index: self.index,
+            generation: self.generation,
+            own: true,
+        }
+    }
+}
+
+impl<R> Borrow<R> {
+    /// The handle that a guest's handle lifted as (`rt`, the object's slot and generation).
+    fn from_any(a: ResourceAny) -> Self {
+        Borrow {
+            store: UNKNOWN_STORE,
+            rt: a.ty,
+            index: a.index,
+            generation: a.generation,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The handle as the canonical ABI lowers it.
+    fn as_resource(&self) -> ResourceAny {
+        ResourceAny {
+            ty: self.rt,
+            index: self.index,
+            generation: self.generation,
+            own: false,
+        }
+    }
+}
+
+/// A handle type met a component type other than a handle: the typed path's checks keep
+/// this from happening.
+#[cold]
+fn handle_mismatch(ty: &Type) -> Trap {
+    Trap::guest(format!(
+        "internal error: a typed handle met the component type `{ty}` it was not checked against"
+    ))
+}
+
 /// The store-level resource type of host objects of type `R`, marking it object-backed.
 pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
+    let key = std::any::TypeId::of::<R>();
+    // Most hosts create objects of one or two types in a row: remember the last one.
+    if let Some((last, id)) = rt.last_object_type
+        && last == key
+    {
+        return id;
+    }
     let id = crate::resources::host_resource_type(rt, ResourceType::host::<R>());
     rt.resource_types[id as usize].objects = true;
+    rt.last_object_type = Some((key, id));
     id
 }
 
@@ -466,9 +704,7 @@ fn push_in<R: Send + 'static>(
         rt.objects.slot(index, generation)?;
     }
     let ty = object_type::<R>(rt);
-    let (index, generation) = rt
-        .objects
-        .insert(ty, Box::new(value), parent.map(|p| p.1))?;
+    let (index, generation) = rt.objects.insert(ty, value, parent.map(|p| p.1))?;
     Ok(Own {
         store: rt.store_id,
         rt: ty,
@@ -481,30 +717,27 @@ fn push_in<R: Send + 'static>(
 fn get_in<'a, R: 'static>(rt: &'a Runtime, h: &impl AsHandle<R>) -> Result<&'a R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
-    rt.objects
-        .get(index, generation)?
-        .downcast_ref::<R>()
-        .ok_or_else(|| wrong_rust_type::<R>(index))
+    object_ref::<R>(rt.objects.get(index, generation)?).ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn get_mut_in<'a, R: 'static>(rt: &'a mut Runtime, h: &impl AsHandle<R>) -> Result<&'a mut R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
-    rt.objects
-        .get_mut(index, generation)?
-        .downcast_mut::<R>()
+    object_mut::<R>(rt.objects.get_mut(index, generation)?)
         .ok_or_else(|| wrong_rust_type::<R>(index))
 }
 
 fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
     same_store(rt, h.store)?;
-    if !rt.objects.get(h.index, h.generation)?.is::<R>() {
+    if !object_is::<R>(rt.objects.get(h.index, h.generation)?) {
         return Err(wrong_rust_type::<R>(h.index));
     }
-    let boxed = rt.objects.remove(h.index, h.generation)?;
-    Ok(*boxed
-        .downcast::<R>()
-        .map_err(|_| wrong_rust_type::<R>(h.index))?)
+    rt.objects
+        .remove(h.index, h.generation, |o| {
+            let any: &mut dyn Any = o;
+            any.downcast_mut::<Option<R>>().and_then(Option::take)
+        })?
+        .ok_or_else(|| wrong_rust_type::<R>(h.index))
 }
 
 macro_rules! object_methods {
@@ -584,11 +817,11 @@ impl<T> StoreContextMut<'_, T> {
         let (store, index, generation) = h.slot();
         let rt = &mut self.0.data_mut().rt;
         same_store(rt, store)?;
-        if !rt.objects.get(index, generation)?.is::<R>() {
+        if !object_is::<R>(rt.objects.get(index, generation)?) {
             return Err(wrong_rust_type::<R>(index));
         }
         let mut object = rt.objects.lend(index, generation)?;
-        let r = match object.downcast_mut::<R>() {
+        let r = match object_mut::<R>(&mut *object) {
             Some(obj) => f(obj, crate::AsContextMut::as_context_mut(self)),
             None => Err(wrong_rust_type::<R>(index)),
         };

@@ -13,7 +13,7 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 use crate::func::{FuncDef, LiftedFunc, Lowered, Opts};
 use crate::resources::{Dtor, ResourceTypeInfo};
 use crate::store::{AsContextMut, InstanceId, StoreData};
-use crate::translate::{CanonOpts, ComponentDef, Item, Sort};
+use crate::translate::{CanonOpts, ComponentDef, ExportCache, Item, Sort};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
@@ -88,7 +88,7 @@ struct Frame<'d> {
     funcs: Vec<FuncDef>,
     instances: Vec<Arc<Exports>>,
     components: Vec<ComponentClosure>,
-    bindings: HashMap<ResourceId, u32>,
+    bindings: crate::resources::FastMap<ResourceId, u32>,
     exports: Exports,
 }
 
@@ -101,22 +101,25 @@ pub(crate) fn instantiate<T: 'static>(
 ) -> Result<(Arc<Exports>, InstanceId)> {
     let def = &*closure.def;
     let instance = store.data_mut().rt.new_instance(parent);
+    let n = def.space_sizes();
     let mut f = Frame {
         def,
         outer: closure.outer.clone(),
         instance,
-        core_funcs: Vec::new(),
-        core_tables: Vec::new(),
-        core_memories: Vec::new(),
-        core_globals: Vec::new(),
-        core_tags: Vec::new(),
-        core_modules: Vec::new(),
-        core_instances: Vec::new(),
-        funcs: Vec::new(),
-        instances: Vec::new(),
-        components: Vec::new(),
-        bindings: HashMap::new(),
-        exports: Exports::default(),
+        core_funcs: Vec::with_capacity(n.core_funcs),
+        core_tables: Vec::with_capacity(n.core_tables),
+        core_memories: Vec::with_capacity(n.core_memories),
+        core_globals: Vec::with_capacity(n.core_globals),
+        core_tags: Vec::with_capacity(n.core_tags),
+        core_modules: Vec::with_capacity(n.core_modules),
+        core_instances: Vec::with_capacity(n.core_instances),
+        funcs: Vec::with_capacity(n.funcs),
+        instances: Vec::with_capacity(n.instances),
+        components: Vec::with_capacity(n.components),
+        bindings: Default::default(),
+        exports: Exports {
+            items: Vec::with_capacity(n.exports),
+        },
     };
     for item in &def.items {
         step(store, &mut f, item, args)?;
@@ -137,10 +140,16 @@ fn step<T: 'static>(
         Item::CoreInstantiate {
             module,
             args: margs,
+            imports: cache,
         } => {
             let module = f.core_modules[*module as usize].clone();
-            let mut imports = Vec::new();
-            for import in module.imports() {
+            let cache = cache.get_or_init(|| {
+                (0..module.imports().len())
+                    .map(|_| ExportCache::new())
+                    .collect()
+            });
+            let mut imports = Vec::with_capacity(module.imports().len());
+            for (i, import) in module.imports().enumerate() {
                 let Some((_, inst)) = margs.iter().find(|(n, _)| n == import.module()) else {
                     bail!(
                         "module import `{}::{}` not defined",
@@ -148,14 +157,15 @@ fn step<T: 'static>(
                         import.name()
                     );
                 };
-                let inst = f.core_instances[*inst as usize].clone();
-                let ext = core_export(store, &inst, import.name()).ok_or_else(|| {
-                    anyhow!(
-                        "module import `{}::{}` not defined",
-                        import.module(),
-                        import.name()
-                    )
-                })?;
+                let inst = &f.core_instances[*inst as usize];
+                let ext =
+                    core_export(store, inst, import.name(), cache.get(i)).ok_or_else(|| {
+                        anyhow!(
+                            "module import `{}::{}` not defined",
+                            import.module(),
+                            import.name()
+                        )
+                    })?;
                 imports.push(ext);
             }
             let inst = wasmtime::Instance::new(&mut *store, &module, &imports)
@@ -227,9 +237,10 @@ fn step<T: 'static>(
             kind,
             instance,
             name,
+            export,
         } => {
-            let inst = f.core_instances[*instance as usize].clone();
-            let ext = core_export(store, &inst, name)
+            let inst = &f.core_instances[*instance as usize];
+            let ext = core_export(store, inst, name, Some(export))
                 .ok_or_else(|| anyhow!("core instance has no export `{name}`"))?;
             match (kind, ext) {
                 (ExternalKind::Func | ExternalKind::FuncExact, wasmtime::Extern::Func(x)) => {
@@ -311,31 +322,53 @@ fn step<T: 'static>(
             let core = f.core_funcs[*core_func as usize];
             let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
+            let guest_resources = crate::func::any_guest_resource(&store.data().rt, &resources);
             f.funcs.push(FuncDef::Lifted(Arc::new(LiftedFunc {
                 core,
                 sig: sig.clone(),
                 opts,
                 instance: f.instance,
                 resources,
+                guest_resources,
             })));
         }
-        Item::Lower { func, sig, opts } => {
+        Item::Lower {
+            func,
+            sig,
+            opts,
+            core_ty,
+        } => {
             let callee = f.funcs[*func as usize].clone();
             let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
+            let guest_resources = crate::func::any_guest_resource(&store.data().rt, &resources);
+            let ty = match core_ty.get() {
+                Some(ty) if wasmtime::Engine::same(ty.engine(), store.engine()) => ty.clone(),
+                _ => {
+                    let ty = crate::func::lowered_core_type(store.engine(), sig);
+                    let _ = core_ty.set(ty.clone());
+                    ty
+                }
+            };
             let core = crate::func::make_lowered(
                 store,
+                ty,
                 Lowered {
                     callee,
                     sig: sig.clone(),
                     opts,
                     instance: f.instance,
                     resources,
+                    guest_resources,
                 },
             );
             f.core_funcs.push(core);
         }
-        Item::ResourceIntrinsic { op, type_index } => {
+        Item::ResourceIntrinsic {
+            op,
+            type_index,
+            core_ty,
+        } => {
             let id = match def.types.component_any_type_at(*type_index) {
                 ComponentAnyTypeId::Resource(r) => r.resource(),
                 _ => bail!("internal error: type {type_index} is not a resource"),
@@ -344,7 +377,15 @@ fn step<T: 'static>(
                 .bindings
                 .get(&id)
                 .ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
-            let core = crate::func::make_resource_intrinsic(store, *op, rt, f.instance);
+            let ty = match core_ty.get() {
+                Some(ty) if wasmtime::Engine::same(ty.engine(), store.engine()) => ty.clone(),
+                _ => {
+                    let ty = crate::func::resource_intrinsic_type(store.engine(), *op);
+                    let _ = core_ty.set(ty.clone());
+                    ty
+                }
+            };
+            let core = crate::func::make_resource_intrinsic(store, ty, *op, rt, f.instance);
             f.core_funcs.push(core);
         }
         Item::Unsupported {
@@ -363,13 +404,26 @@ fn step<T: 'static>(
     Ok(())
 }
 
+/// The export `name` of a core instance; `cache` remembers where it is in the module.
 fn core_export<T>(
     store: &mut Wt<'_, T>,
     inst: &CoreInstance,
     name: &str,
+    cache: Option<&ExportCache>,
 ) -> Option<wasmtime::Extern> {
     match inst {
-        CoreInstance::Wasm(i) => i.get_export(&mut *store, name),
+        CoreInstance::Wasm(i) => {
+            if let Some(e) = cache.and_then(|c| c.get())
+                && let Some(ext) = i.get_module_export(&mut *store, e)
+            {
+                return Some(ext);
+            }
+            let index = i.module(&*store).get_export_index(name)?;
+            if let Some(c) = cache {
+                let _ = c.set(index);
+            }
+            i.get_module_export(&mut *store, &index)
+        }
         CoreInstance::Bag(b) => b.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()),
     }
 }
@@ -424,7 +478,7 @@ pub(crate) fn bind_entity(
     types: &Types,
     ty: ComponentEntityType,
     e: &Export,
-    bindings: &mut HashMap<ResourceId, u32>,
+    bindings: &mut crate::resources::FastMap<ResourceId, u32>,
 ) {
     match (ty, e) {
         (
@@ -451,7 +505,7 @@ fn bind_instance(
     types: &Types,
     id: wasmparser::component_types::ComponentInstanceTypeId,
     exports: &Exports,
-    bindings: &mut HashMap<ResourceId, u32>,
+    bindings: &mut crate::resources::FastMap<ResourceId, u32>,
 ) {
     for (name, item) in types[id].exports.iter() {
         if let Some(e) = exports.get(name) {

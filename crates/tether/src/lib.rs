@@ -49,6 +49,10 @@ pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
 pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
+/// The canonical ABI crate (`tether-abi`): [`ComponentType`]'s methods that lift and lower a
+/// value without [`Val`] are written against its [`Context`](abi::Context) and
+/// [`direct`](abi::direct) building blocks.
+pub use tether_abi as abi;
 pub use tether_abi::{ResourceAny, Type, Val};
 pub use tether_macro::{ComponentType, bindgen, flags};
 pub use typed::{ComponentNamedList, ComponentType, TypedFunc};

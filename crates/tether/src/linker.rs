@@ -14,15 +14,40 @@ use crate::engine::Engine;
 use crate::func::FuncDef;
 use crate::instance::{ComponentClosure, Export, Exports, Instance};
 use crate::resources::{Dtor, ResourceType};
-use crate::store::{AsContextMut, HostDtor, HostFn, RawHostFn, StoreContextMut, StoreData};
+use crate::store::{
+    AsContextMut, DirectHostFn, HostDtor, HostFn, RawHostFn, RawMethodFn, StoreContextMut,
+    StoreData,
+};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
 /// Checks a typed host function's Rust types against the signature of the import it fills.
 type SigCheck = fn(&crate::types::FuncSig) -> Result<()>;
 
+/// A host function: the `Val` form, the check of its Rust types, and its raw and direct
+/// forms when its types allow them.
+struct HostFuncDef<T: 'static> {
+    dynamic: Arc<HostFn<T>>,
+    check: Option<SigCheck>,
+    raw: Option<Arc<RawHostFn<T>>>,
+    raw_method: Option<Arc<RawMethodFn<T>>>,
+    direct: Option<Arc<DirectHostFn<T>>>,
+}
+
+impl<T> Clone for HostFuncDef<T> {
+    fn clone(&self) -> Self {
+        HostFuncDef {
+            dynamic: self.dynamic.clone(),
+            check: self.check,
+            raw: self.raw.clone(),
+            raw_method: self.raw_method.clone(),
+            direct: self.direct.clone(),
+        }
+    }
+}
+
 enum Definition<T: 'static> {
-    Func(Arc<HostFn<T>>, Option<SigCheck>, Option<Arc<RawHostFn<T>>>),
+    Func(HostFuncDef<T>),
     Instance(Map<T>),
     Module(wasmtime::Module),
     Resource(ResourceType, Arc<HostDtor<T>>),
@@ -39,7 +64,7 @@ enum Definition<T: 'static> {
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
-            Definition::Func(f, c, r) => Definition::Func(f.clone(), *c, r.clone()),
+            Definition::Func(f) => Definition::Func(f.clone()),
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
@@ -50,9 +75,18 @@ impl<T> Clone for Definition<T> {
 }
 
 impl<T> Definition<T> {
+    /// How many host functions the definition holds.
+    fn funcs(&self) -> usize {
+        match self {
+            Definition::Func(_) => 1,
+            Definition::Instance(m) => m.items.iter().map(|(_, d)| d.funcs()).sum(),
+            _ => 0,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
-            Definition::Func(..) => "func",
+            Definition::Func(_) => "func",
             Definition::Instance(_) => "instance",
             Definition::Module(_) => "module",
             Definition::Resource(..) | Definition::Objects(..) => "resource",
@@ -220,59 +254,127 @@ impl<T: 'static> Linker<T> {
         mut store: impl AsContextMut<Data = T>,
         component: &Component,
     ) -> Result<Instance> {
-        let mut store = store.as_context_mut();
         let def = component.def();
-        let mut args = HashMap::new();
-        let mut bound = Bound::new();
-        for (name, ty) in &def.imports {
-            let e = link_import(
-                &mut store.0,
-                &def.types,
-                name,
-                *ty,
-                self.root.get(name),
-                &mut bound,
-            )
-            .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
-            args.insert(name.clone(), e);
-        }
-        let closure = ComponentClosure {
-            def: def.clone(),
-            outer: None,
-        };
-        let (exports, id) = crate::instance::instantiate(&mut store.0, &closure, &args, None)?;
-        Ok(Instance { exports, id })
+        let found: Vec<Option<&Definition<T>>> = def
+            .imports
+            .iter()
+            .map(|(name, _)| self.root.get(name))
+            .collect();
+        link_and_instantiate(&mut store.as_context_mut().0, component, &found, false)
     }
 
-    /// Checks `component`'s imports against this linker once, for instantiating it many times.
+    /// Checks `component`'s imports against this linker once, for instantiating it many times:
+    /// the definitions are looked up and the typed host functions' Rust types checked here,
+    /// so that [`InstancePre::instantiate`] only does the work of each instance.
     pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
         let def = component.def();
+        let mut found = Vec::with_capacity(def.imports.len());
         for (name, ty) in &def.imports {
-            if self.root.get(name).is_none() && needs_definition(&def.types, *ty, &Bound::new()) {
-                bail!("import `{name}` has the wrong type: `{name}` was not found");
+            let d = self.root.get(name);
+            match d {
+                Some(d) => precheck(&def.types, name, *ty, d)
+                    .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?,
+                None if needs_definition(&def.types, *ty, &Bound::default()) => {
+                    bail!("import `{name}` has the wrong type: `{name}` was not found")
+                }
+                None => {}
             }
+            found.push(d.cloned());
         }
         Ok(InstancePre {
-            linker: Linker {
-                engine: self.engine.clone(),
-                root: self.root.clone(),
-                shadowing: self.shadowing,
-            },
+            found,
             component: component.clone(),
         })
     }
 }
 
+/// Links `component`'s imports to the definitions `found` for them (in order), then
+/// instantiates it. With `checked`, the typed host functions' Rust types were already
+/// checked against the imports' types.
+fn link_and_instantiate<T: 'static>(
+    store: &mut Wt<'_, T>,
+    component: &Component,
+    found: &[Option<&Definition<T>>],
+    checked: bool,
+) -> Result<Instance> {
+    let def = component.def();
+    let mut args = HashMap::with_capacity(def.imports.len());
+    let mut bound = Bound::default();
+    // Room for the host functions the imports bring into a new store, at once.
+    let funcs: usize = found.iter().flatten().map(|d| d.funcs()).sum();
+    let data = store.data_mut();
+    if data.host_funcs.is_empty() {
+        data.host_funcs.reserve(funcs);
+        data.host_func_ids.reserve(funcs);
+    }
+    for ((name, ty), d) in def.imports.iter().zip(found) {
+        let e = link_import(store, &def.types, name, *ty, *d, &mut bound, checked)
+            .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
+        args.insert(name.clone(), e);
+    }
+    let closure = ComponentClosure {
+        def: def.clone(),
+        outer: None,
+    };
+    let (exports, id) = crate::instance::instantiate(store, &closure, &args, None)?;
+    Ok(Instance { exports, id })
+}
+
+/// Checks what can be checked of definition `d` against an import of type `ty` without a
+/// store: the Rust types of typed host functions, in nested instances too.
+fn precheck<T>(
+    types: &Types,
+    name: &str,
+    ty: ComponentEntityType,
+    d: &Definition<T>,
+) -> Result<()> {
+    match (ty, d) {
+        (ComponentEntityType::Func(id), Definition::Func(f)) => check_func(types, name, id, f),
+        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
+            for (ename, item) in types[id].exports.iter() {
+                if let Some(d) = map.get(ename) {
+                    precheck(types, ename, item.ty, d)
+                        .map_err(|e| e.context(format!("instance export `{ename}`")))?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a typed host function's Rust types against the function type `id`.
+fn check_func<T>(
+    types: &Types,
+    name: &str,
+    id: wasmparser::component_types::ComponentFuncTypeId,
+    f: &HostFuncDef<T>,
+) -> Result<()> {
+    if let Some(check) = f.check {
+        let types_ref = types.as_ref();
+        let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
+        check(&sig).map_err(|e| {
+            e.context(format!(
+                "function `{name}` has the wrong type: expected `{}`",
+                sig.describe()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// A component whose imports were checked against a linker, ready to instantiate many times.
 pub struct InstancePre<T: 'static> {
-    linker: Linker<T>,
+    /// The definition found for each of the component's imports, in order.
+    found: Vec<Option<Definition<T>>>,
     component: Component,
 }
 
 impl<T: 'static> InstancePre<T> {
     /// Instantiates the component in `store`.
-    pub fn instantiate(&self, store: impl AsContextMut<Data = T>) -> Result<Instance> {
-        self.linker.instantiate(store, &self.component)
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        let found: Vec<Option<&Definition<T>>> = self.found.iter().map(Option::as_ref).collect();
+        link_and_instantiate(&mut store.as_context_mut().0, &self.component, &found, true)
     }
 }
 
@@ -291,7 +393,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
     ) -> Result<()> {
         self.map.insert(
             name,
-            Definition::Func(Arc::new(f), None, None),
+            Definition::Func(HostFuncDef {
+                dynamic: Arc::new(f),
+                check: None,
+                raw: None,
+                raw_method: None,
+                direct: None,
+            }),
             self.shadowing,
         )
     }
@@ -329,6 +437,24 @@ impl<T: 'static> LinkerInstance<'_, T> {
         } else {
             None
         };
+        let direct: Option<Arc<DirectHostFn<T>>> = if P::ALL_DIRECT && R::ALL_DIRECT {
+            let f = f.clone();
+            Some(Arc::new(
+                move |store: &mut Wt<'_, T>,
+                      call: &crate::func::DirectCall<'_>,
+                      out: &mut [u64]|
+                      -> Result<()> {
+                    let p = call.params::<T, P>(store, 0)?;
+                    let r = f(
+                        StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
+                        p,
+                    )?;
+                    call.results(store, &r, out)
+                },
+            ))
+        } else {
+            None
+        };
         let dynamic = move |store: StoreContextMut<'_, T>,
                             params: &[crate::Val],
                             results: &mut [crate::Val]|
@@ -346,7 +472,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
         };
         self.map.insert(
             name,
-            Definition::Func(Arc::new(dynamic), Some(check), raw),
+            Definition::Func(HostFuncDef {
+                dynamic: Arc::new(dynamic),
+                check: Some(check),
+                raw,
+                raw_method: None,
+                direct,
+            }),
             self.shadowing,
         )
     }
@@ -449,7 +581,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       -> Result<()> {
                     let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
                     let mut object = store.0.data_mut().rt.objects.lend(index, generation)?;
-                    let r = match object.downcast_mut::<R>() {
+                    let r = match crate::host::object_mut::<R>(&mut *object) {
                         Some(obj) => P::from_flat(&args[1..])
                             .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
                             .and_then(|p| f(obj, store.as_context_mut(), p)),
@@ -461,6 +593,68 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     store.0.data_mut().rt.objects.give_back(index, object);
                     r?.to_flat(out);
                     Ok(())
+                },
+            ))
+        } else {
+            None
+        };
+        let raw_method: Option<Arc<RawMethodFn<T>>> = if P::ALL_RAW && Res::ALL_RAW {
+            let f = f.clone();
+            Some(Arc::new(
+                move |store: &mut Wt<'_, T>,
+                      slot: u32,
+                      args: &[u64],
+                      out: &mut [u64]|
+                      -> Result<()> {
+                    let mut object = store.data_mut().rt.objects.lend_live(slot)?;
+                    let r = match crate::host::object_mut::<R>(&mut *object) {
+                        Some(obj) => P::from_flat(args)
+                            .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
+                            .and_then(|p| {
+                                f(
+                                    obj,
+                                    StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
+                                    p,
+                                )
+                            }),
+                        None => Err(anyhow!(
+                            "host object {slot} is not a `{}`",
+                            std::any::type_name::<R>()
+                        )),
+                    };
+                    store.data_mut().rt.objects.give_back(slot, object);
+                    r?.to_flat(out);
+                    Ok(())
+                },
+            ))
+        } else {
+            None
+        };
+        let direct: Option<Arc<DirectHostFn<T>>> = if P::ALL_DIRECT && Res::ALL_DIRECT {
+            let f = f.clone();
+            Some(Arc::new(
+                move |store: &mut Wt<'_, T>,
+                      call: &crate::func::DirectCall<'_>,
+                      out: &mut [u64]|
+                      -> Result<()> {
+                    let this = call.self_handle(store)?;
+                    let p = call.params::<T, P>(store, 1)?;
+                    let objects = &mut store.data_mut().rt.objects;
+                    let mut object = objects.lend(this.index, this.generation)?;
+                    let r = match crate::host::object_mut::<R>(&mut *object) {
+                        Some(obj) => f(
+                            obj,
+                            StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
+                            p,
+                        ),
+                        None => Err(anyhow!(
+                            "host object {} is not a `{}`",
+                            this.index,
+                            std::any::type_name::<R>()
+                        )),
+                    };
+                    store.data_mut().rt.objects.give_back(this.index, object);
+                    call.results(store, &r?, out)
                 },
             ))
         } else {
@@ -481,7 +675,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
             };
             let objects = &mut store.0.data_mut().rt.objects;
             let mut object = objects.lend(handle.index, handle.generation)?;
-            let r = match object.downcast_mut::<R>() {
+            let r = match crate::host::object_mut::<R>(&mut *object) {
                 Some(obj) => {
                     P::from_vals(rest.to_vec()).and_then(|p| f(obj, store.as_context_mut(), p))
                 }
@@ -512,7 +706,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
         };
         self.map.insert(
             name,
-            Definition::Func(Arc::new(dynamic), Some(check), raw),
+            Definition::Func(HostFuncDef {
+                dynamic: Arc::new(dynamic),
+                check: Some(check),
+                raw,
+                raw_method,
+                direct,
+            }),
             self.shadowing,
         )
     }
@@ -544,7 +744,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
 
 /// Resource types bound while linking one component, by `wasmparser` resource id, so that
 /// `eq` constraints between imports can be checked.
-type Bound = HashMap<ResourceId, u32>;
+type Bound = crate::resources::FastMap<ResourceId, u32>;
 
 /// The resource an imported type declares: `referenced` is an earlier resource for an `eq`
 /// bound, or a fresh abstract one for `sub resource`.
@@ -628,9 +828,10 @@ fn link_import<T: 'static>(
     ty: ComponentEntityType,
     d: Option<&Definition<T>>,
     bound: &mut Bound,
+    checked: bool,
 ) -> Result<Export> {
     match d {
-        Some(d) => resolve(store, types, name, ty, d, bound),
+        Some(d) => resolve(store, types, name, ty, d, bound, checked),
         None if !needs_definition(types, ty, bound) => Ok(synthesize(types, ty, bound)),
         None => bail!("`{name}` was not found"),
     }
@@ -644,28 +845,24 @@ fn resolve<T: 'static>(
     ty: ComponentEntityType,
     d: &Definition<T>,
     bound: &mut Bound,
+    checked: bool,
 ) -> Result<Export> {
     if let Definition::Item(e) = d {
         return check_item(types, name, ty, e, bound);
     }
     match (ty, d) {
-        (ComponentEntityType::Func(id), Definition::Func(f, check, raw)) => {
-            if let Some(check) = check {
-                let types_ref = types.as_ref();
-                let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
-                check(&sig).map_err(|e| {
-                    e.context(format!(
-                        "function `{name}` has the wrong type: expected `{}`",
-                        sig.describe()
-                    ))
-                })?;
+        (ComponentEntityType::Func(id), Definition::Func(f)) => {
+            if !checked {
+                check_func(types, name, id, f)?;
             }
-            Ok(Export::Func(FuncDef::Host(host_func_index(store, f, raw))))
+            Ok(Export::Func(FuncDef::Host(host_func_index(store, f))))
         }
         (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
-            let mut exports = Exports::default();
+            let mut exports = Exports {
+                items: Vec::with_capacity(types[id].exports.len()),
+            };
             for (ename, item) in types[id].exports.iter() {
-                let e = link_import(store, types, ename, item.ty, map.get(ename), bound)
+                let e = link_import(store, types, ename, item.ty, map.get(ename), bound, checked)
                     .map_err(|e| e.context(format!("instance export `{ename}`")))?;
                 exports.items.push((ename.clone(), e));
             }
@@ -707,18 +904,18 @@ fn resolve<T: 'static>(
     }
 }
 
-fn host_func_index<T>(
-    store: &mut Wt<'_, T>,
-    f: &Arc<HostFn<T>>,
-    raw: &Option<Arc<RawHostFn<T>>>,
-) -> u32 {
-    let key = Arc::as_ptr(f) as *const () as usize;
+fn host_func_index<T>(store: &mut Wt<'_, T>, f: &HostFuncDef<T>) -> u32 {
+    let key = Arc::as_ptr(&f.dynamic) as *const () as usize;
     let data = store.data_mut();
     if let Some(&i) = data.host_func_ids.get(&key) {
         return i;
     }
-    data.host_funcs.push(f.clone());
-    data.host_raw.push(raw.clone());
+    data.host_funcs.push(crate::store::HostFuncForms {
+        dynamic: f.dynamic.clone(),
+        raw: f.raw.clone(),
+        raw_method: f.raw_method.clone(),
+        direct: f.direct.clone(),
+    });
     let i = (data.host_funcs.len() - 1) as u32;
     data.host_func_ids.insert(key, i);
     i

@@ -62,6 +62,7 @@ impl HandleTable {
     }
 
     /// Adds a handle; `cap` is the most slots the table may have.
+    #[inline]
     pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Trap> {
         if self.free != 0 {
             let i = self.free;
@@ -74,21 +75,15 @@ impl HandleTable {
             return Ok(i);
         }
         let i = self.slots.len() as u32;
-        if i > MAX_HANDLES {
-            return Err(Trap::guest(format!(
-                "handle table full: more than {MAX_HANDLES} handles"
-            )));
-        }
-        if i >= cap {
-            return Err(Trap::guest(format!(
-                "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
-            )));
+        if i > MAX_HANDLES || i >= cap {
+            return Err(table_full(cap));
         }
         self.slots.push(slot);
         self.live += 1;
         Ok(i)
     }
 
+    #[inline]
     pub fn get(&self, i: u32) -> Result<Slot, Trap> {
         match self.slots.get(i as usize) {
             Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(*s),
@@ -96,6 +91,7 @@ impl HandleTable {
         }
     }
 
+    #[inline]
     pub fn get_mut(&mut self, i: u32) -> Result<&mut Slot, Trap> {
         match self.slots.get_mut(i as usize) {
             Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(s),
@@ -103,6 +99,7 @@ impl HandleTable {
         }
     }
 
+    #[inline]
     pub fn remove(&mut self, i: u32) -> Result<Slot, Trap> {
         let slot = self.get(i)?;
         self.slots[i as usize] = Slot::Free { next: self.free };
@@ -123,6 +120,19 @@ impl HandleTable {
 }
 
 #[cold]
+fn table_full(cap: u32) -> Trap {
+    if cap > MAX_HANDLES {
+        Trap::guest(format!(
+            "handle table full: more than {MAX_HANDLES} handles"
+        ))
+    } else {
+        Trap::guest(format!(
+            "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
+        ))
+    }
+}
+
+#[cold]
 fn unknown_handle(i: u32) -> Trap {
     Trap::guest(format!("unknown handle index {i}"))
 }
@@ -131,11 +141,62 @@ fn unknown_handle(i: u32) -> Trap {
 /// [`Linker`](crate::Linker).
 ///
 /// Two `ResourceType`s are equal when they name the same host type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug)]
 pub struct ResourceType {
     id: TypeId,
     name: &'static str,
 }
+
+// The name follows from the type: equality and hashing look at the type's identity only.
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ResourceType {}
+
+impl std::hash::Hash for ResourceType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// A fast hash for small keys that no guest chooses (type ids, resource ids, addresses): it
+/// folds the key's words together with a multiplication, as FxHash does. The maps it serves
+/// are looked up on every instantiation and on every object a host function creates.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`].
+pub(crate) type FastMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 
 impl ResourceType {
     /// The resource type backed by the host type `T`.

@@ -1,6 +1,5 @@
 //! [`Store`]: everything one embedding's guests and host objects live in.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::engine::Engine;
@@ -18,6 +17,38 @@ pub(crate) type HostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [
 /// with no `Val` and no allocation.
 pub(crate) type RawHostFn<T> =
     dyn Fn(StoreContextMut<'_, T>, &[u64], &mut [u64]) -> anyhow::Result<()> + Send + Sync;
+
+/// A typed host function whose parameter and result types all move without `Val`: it lifts
+/// its parameters from the guest, runs, and lowers its results into the guest itself,
+/// through the call's [`DirectCall`](crate::func::DirectCall).
+pub(crate) type DirectHostFn<T> = dyn Fn(
+        &mut wasmtime::StoreContextMut<'_, StoreData<T>>,
+        &crate::func::DirectCall<'_>,
+        &mut [u64],
+    ) -> anyhow::Result<()>
+    + Send
+    + Sync;
+
+/// The raw form of a method of a host object (`LinkerInstance::method`): it receives the
+/// object's slot, which the guest's `self` handle carries, and the other parameters' raw core
+/// values.
+pub(crate) type RawMethodFn<T> = dyn Fn(
+        &mut wasmtime::StoreContextMut<'_, StoreData<T>>,
+        u32,
+        &[u64],
+        &mut [u64],
+    ) -> anyhow::Result<()>
+    + Send
+    + Sync;
+
+/// A host function as a store keeps it: the `Val` form, and the raw and direct forms when its
+/// types allow them.
+pub(crate) struct HostFuncForms<T: 'static> {
+    pub dynamic: Arc<HostFn<T>>,
+    pub raw: Option<Arc<RawHostFn<T>>>,
+    pub raw_method: Option<Arc<RawMethodFn<T>>>,
+    pub direct: Option<Arc<DirectHostFn<T>>>,
+}
 
 /// A destructor callback of an object-backed resource type: receives the object.
 pub(crate) type ObjectDtor<T> = dyn Fn(StoreContextMut<'_, T>, Box<dyn std::any::Any + Send>) -> anyhow::Result<()>
@@ -41,12 +72,10 @@ pub(crate) struct StoreData<T: 'static> {
     pub data: T,
     pub rt: Runtime,
     /// Host functions reachable from this store's instances; `FuncDef::Host` indexes this.
-    pub host_funcs: Vec<Arc<HostFn<T>>>,
-    /// The raw form of each host function, when it has one (scalar signatures).
-    pub host_raw: Vec<Option<Arc<RawHostFn<T>>>>,
+    pub host_funcs: Vec<HostFuncForms<T>>,
     /// Index of each host function by the address of its shared allocation, so linking the
     /// same definition twice reuses its slot.
-    pub host_func_ids: HashMap<usize, u32>,
+    pub host_func_ids: crate::resources::FastMap<usize, u32>,
     /// Host resource destructors; `Dtor::Host` indexes this.
     pub host_dtors: Vec<Arc<HostDtor<T>>>,
     /// Destructor callbacks of object-backed resource types; `Dtor::Object` indexes this.
@@ -147,7 +176,9 @@ pub(crate) struct Runtime {
     pub instances: Vec<InstanceState>,
     pub resource_types: Vec<ResourceTypeInfo>,
     /// The store-level resource type of each host resource type seen so far.
-    pub host_resource_types: HashMap<crate::resources::ResourceType, u32>,
+    pub host_resource_types: crate::resources::FastMap<crate::resources::ResourceType, u32>,
+    /// The Rust type and store-level resource type of the host objects created last.
+    pub last_object_type: Option<(std::any::TypeId, u32)>,
     /// The calls under way, innermost last: borrows lent and borrowed per call.
     pub scopes: Vec<Scope>,
     /// Bytes copied between the host and guests so far.
@@ -198,7 +229,8 @@ impl Runtime {
         Runtime {
             instances: Vec::new(),
             resource_types: Vec::new(),
-            host_resource_types: HashMap::new(),
+            host_resource_types: Default::default(),
+            last_object_type: None,
             scopes: Vec::new(),
             bytes_copied: 0,
             copy_limit: Limits::default().copy_bytes_per_call,
@@ -309,8 +341,7 @@ impl<T> Store<T> {
             data,
             rt: Runtime::new(),
             host_funcs: Vec::new(),
-            host_raw: Vec::new(),
-            host_func_ids: HashMap::new(),
+            host_func_ids: Default::default(),
             host_dtors: Vec::new(),
             object_dtors: Vec::new(),
             limiter: Limiter {

@@ -35,7 +35,87 @@ pub(crate) struct ComponentDef {
     pub imports: Vec<(String, ComponentEntityType)>,
     /// The exports, in order.
     pub exports: Vec<(String, ComponentEntityType)>,
+    /// How many entries each index space of an instance of this level ends up with, at
+    /// most, so that instantiation allocates each space once.
+    pub sizes: std::sync::OnceLock<SpaceSizes>,
 }
+
+/// Upper bounds on the sizes of one instance's index spaces (see `instance::Frame`).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct SpaceSizes {
+    pub core_funcs: usize,
+    pub core_tables: usize,
+    pub core_memories: usize,
+    pub core_globals: usize,
+    pub core_tags: usize,
+    pub core_modules: usize,
+    pub core_instances: usize,
+    pub funcs: usize,
+    pub instances: usize,
+    pub components: usize,
+    pub exports: usize,
+}
+
+impl ComponentDef {
+    /// The sizes of an instance's index spaces, counted once from the initializers.
+    pub fn space_sizes(&self) -> SpaceSizes {
+        *self.sizes.get_or_init(|| {
+            let mut n = SpaceSizes::default();
+            let sort = |n: &mut SpaceSizes, kind: ComponentExternalKind| match kind {
+                ComponentExternalKind::Func => n.funcs += 1,
+                ComponentExternalKind::Instance => n.instances += 1,
+                ComponentExternalKind::Module => n.core_modules += 1,
+                ComponentExternalKind::Component => n.components += 1,
+                ComponentExternalKind::Type | ComponentExternalKind::Value => {}
+            };
+            for item in &self.items {
+                match item {
+                    Item::CoreModule(_) => n.core_modules += 1,
+                    Item::CoreInstantiate { .. } | Item::CoreInstanceFromExports(_) => {
+                        n.core_instances += 1
+                    }
+                    Item::Component(_) => n.components += 1,
+                    Item::Instantiate { .. } | Item::InstanceFromExports { .. } => n.instances += 1,
+                    Item::AliasExport { kind, .. } | Item::Import { kind, .. } => {
+                        sort(&mut n, *kind)
+                    }
+                    Item::Export { kind, .. } => {
+                        n.exports += 1;
+                        sort(&mut n, *kind)
+                    }
+                    Item::AliasCoreExport { kind, .. } => match kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => n.core_funcs += 1,
+                        ExternalKind::Table => n.core_tables += 1,
+                        ExternalKind::Memory => n.core_memories += 1,
+                        ExternalKind::Global => n.core_globals += 1,
+                        ExternalKind::Tag => n.core_tags += 1,
+                    },
+                    Item::AliasOuter { kind, .. } => match kind {
+                        ComponentOuterAliasKind::CoreModule => n.core_modules += 1,
+                        ComponentOuterAliasKind::Component => n.components += 1,
+                        _ => {}
+                    },
+                    Item::Lift { .. } => n.funcs += 1,
+                    Item::Lower { .. } | Item::ResourceIntrinsic { .. } => n.core_funcs += 1,
+                    Item::Unsupported {
+                        sort: Sort::Func, ..
+                    } => n.funcs += 1,
+                    Item::Unsupported {
+                        sort: Sort::CoreFunc,
+                        ..
+                    } => n.core_funcs += 1,
+                    Item::ResourceType(_) => {}
+                }
+            }
+            n
+        })
+    }
+}
+
+/// The position of a core export in its module's export list, found by name once: later
+/// instantiations read the export by position. Only a hint: the core engine checks that an
+/// instance was made from the same module, and a miss falls back to the name.
+pub(crate) type ExportCache = std::sync::OnceLock<wasmtime::ModuleExport>;
 
 /// The string encoding and other options of a `canon lift` or `canon lower`.
 #[derive(Debug, Clone)]
@@ -54,6 +134,9 @@ pub(crate) enum Item {
     CoreInstantiate {
         module: u32,
         args: Vec<(String, u32)>,
+        /// Where each of the module's imports is found in the core instance that provides
+        /// it, remembered from the first instantiation (see `ExportCache`).
+        imports: std::sync::OnceLock<Box<[ExportCache]>>,
     },
     /// Bundles core items into a core instance.
     CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
@@ -80,6 +163,8 @@ pub(crate) enum Item {
         kind: ExternalKind,
         instance: u32,
         name: String,
+        /// Where the export is in its module, remembered from the first instantiation.
+        export: ExportCache,
     },
     /// `alias outer`: a module or component of an enclosing component.
     AliasOuter {
@@ -112,9 +197,17 @@ pub(crate) enum Item {
         func: u32,
         sig: Arc<FuncSig>,
         opts: CanonOpts,
+        /// The core function type, registered with the engine the first time an instance
+        /// needs it rather than once per instance.
+        core_ty: std::sync::OnceLock<wasmtime::FuncType>,
     },
     /// `canon resource.new`, `resource.drop`, `resource.rep`: pushes a core function.
-    ResourceIntrinsic { op: ResourceOp, type_index: u32 },
+    ResourceIntrinsic {
+        op: ResourceOp,
+        type_index: u32,
+        /// The core function type, registered once (see `Lower::core_ty`).
+        core_ty: std::sync::OnceLock<wasmtime::FuncType>,
+    },
     /// A construct that validates but that Tether does not run (component-model async, ...);
     /// instantiating a component that contains it is an error naming it.
     Unsupported { what: String, sort: Sort },
@@ -167,6 +260,7 @@ impl Builder {
 
     fn finish(self, types: Types) -> ComponentDef {
         ComponentDef {
+            sizes: std::sync::OnceLock::new(),
             types,
             items: self.items,
             modules: self.modules,
@@ -314,6 +408,7 @@ fn translate_section(
                         Item::CoreInstantiate {
                             module: module_index,
                             args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
+                            imports: std::sync::OnceLock::new(),
                         }
                     }
                     wasmparser::Instance::FromExports(exports) => Item::CoreInstanceFromExports(
@@ -378,6 +473,7 @@ fn translate_section(
                             kind,
                             instance: instance_index,
                             name: name.to_string(),
+                            export: ExportCache::default(),
                         });
                     }
                     ComponentAlias::Outer { kind, count, index } => {
@@ -519,6 +615,7 @@ fn translate_canon(
                     func: func_index,
                     sig: Arc::new(sig),
                     opts,
+                    core_ty: std::sync::OnceLock::new(),
                 },
                 (Ok(_), Ok(_)) => unsupported(
                     "lowering async functions (component-model async)".into(),
@@ -531,14 +628,17 @@ fn translate_canon(
         CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::New,
             type_index: resource,
+            core_ty: std::sync::OnceLock::new(),
         },
         CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Drop,
             type_index: resource,
+            core_ty: std::sync::OnceLock::new(),
         },
         CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Rep,
             type_index: resource,
+            core_ty: std::sync::OnceLock::new(),
         },
         other => {
             let name = format!("{other:?}");

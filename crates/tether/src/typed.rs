@@ -90,12 +90,19 @@
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{CoreType, Trap, Type, Val};
+use tether_abi::{Context, CoreType, Trap, Type, Val, direct};
 
 use crate::func::{Func, FuncDef};
 use crate::store::AsContextMut;
 
 /// A Rust type that stands for a component value type.
+///
+/// Besides the conversions to and from [`Val`] that every implementation provides, a type can
+/// move straight between a guest's memory and Rust (`DIRECT` and the `*_direct` methods,
+/// hidden from the documentation): the runtime then lifts and lowers it with no [`Val`] in
+/// between, following the same canonical-ABI rules. Scalars, `String`, `Vec<T>`, `Option<T>`,
+/// `Result<T, E>`, tuples, [`Own`](crate::Own), [`Borrow`](crate::Borrow) and the derived
+/// records, variants, enums and flags do; the defaults go through [`Val`].
 pub trait ComponentType: Sized + Send + Sync + 'static {
     /// For scalar types, the one core value type they flatten to.
     const SCALAR: Option<CoreType> = None;
@@ -105,6 +112,11 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     /// bits), which the runtime translates to and from the guest's handle index.
     #[doc(hidden)]
     const HANDLE: bool = false;
+
+    /// Whether the `*_direct` methods move values without [`Val`] (and without any handle to
+    /// a guest-defined resource, which only [`ResourceAny`](crate::ResourceAny) carries).
+    #[doc(hidden)]
+    const DIRECT: bool = false;
 
     /// Checks that this Rust type fits the component type `ty`.
     fn typecheck(ty: &Type) -> Result<()>;
@@ -125,6 +137,183 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     fn from_flat(_v: u64) -> Result<Self, Trap> {
         unreachable!("only scalars have a single flat value")
     }
+
+    /// Lifts a value of type `ty` (which passed [`typecheck`](Self::typecheck)) from its
+    /// core values `flat`, exactly `ty.flat().len()` of them, as [`tether_abi::lift_flat`]
+    /// does.
+    #[doc(hidden)]
+    fn lift_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        let v = tether_abi::lift_flat(cx, ty, flat)?;
+        Self::from_val(v).map_err(host_type)
+    }
+
+    /// Loads a value of type `ty` from the guest's memory at `off`, as [`tether_abi::load`]
+    /// does; the caller checked that the value lies inside memory.
+    #[doc(hidden)]
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        let v = tether_abi::load(cx, ty, off as u32)?;
+        Self::from_val(v).map_err(host_type)
+    }
+
+    /// Lowers the value as type `ty` into its core values, writing all `ty.flat().len()`
+    /// slots of `out`, as [`tether_abi::lower_flat`] does.
+    #[doc(hidden)]
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        let mut flat = Vec::with_capacity(out.len());
+        tether_abi::lower_flat(cx, ty, &self.to_val(), &mut flat)?;
+        if flat.len() != out.len() {
+            return Err(direct::core_count(out.len(), flat.len()));
+        }
+        out.copy_from_slice(&flat);
+        Ok(())
+    }
+
+    /// Stores the value as type `ty` into the guest's memory at `off`, as
+    /// [`tether_abi::store`] does.
+    #[doc(hidden)]
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        tether_abi::store(cx, ty, &self.to_val(), off as u32)
+    }
+
+    /// Loads `len` consecutive values of type `elem` from `base`, whose range the caller
+    /// checked (the contents of a list).
+    #[doc(hidden)]
+    fn load_list_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        elem: &Type,
+        base: usize,
+        len: usize,
+    ) -> Result<Vec<Self>, Trap> {
+        let size = elem.size() as usize;
+        let mut out = Vec::with_capacity(len);
+        for i in 0..len {
+            out.push(Self::load_direct(cx, elem, base + i * size)?);
+        }
+        Ok(out)
+    }
+
+    /// Stores `items` as consecutive values of type `elem` from `base` (the contents of a
+    /// list, in a block the caller allocated).
+    #[doc(hidden)]
+    fn store_list_direct<Ctx: Context + ?Sized>(
+        items: &[Self],
+        cx: &mut Ctx,
+        elem: &Type,
+        base: usize,
+    ) -> Result<(), Trap> {
+        let size = elem.size() as usize;
+        for (i, x) in items.iter().enumerate() {
+            x.store_direct(cx, elem, base + i * size)?;
+        }
+        Ok(())
+    }
+
+    /// Lifts the `len` values of a `list<elem>` at `ptr`: checks and charges the range, then
+    /// loads the values.
+    #[doc(hidden)]
+    #[inline]
+    fn lift_list_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        elem: &Type,
+        ptr: u32,
+        len: u32,
+    ) -> Result<Vec<Self>, Trap> {
+        direct::check_list(cx, elem, ptr, len)?;
+        Self::load_list_direct(cx, elem, ptr as usize, len as usize)
+    }
+
+    /// Lowers `items` as a `list<elem>`: allocates its block in the guest and stores the
+    /// values; returns the block's pointer.
+    #[doc(hidden)]
+    #[inline]
+    fn lower_list_direct<Ctx: Context + ?Sized>(
+        items: &[Self],
+        cx: &mut Ctx,
+        elem: &Type,
+    ) -> Result<u32, Trap> {
+        let ptr = direct::alloc_list(cx, elem, items.len())?;
+        Self::store_list_direct(items, cx, elem, ptr as usize)?;
+        Ok(ptr)
+    }
+}
+
+/// A [`Val`] that does not convert to the Rust type: the host's fault.
+#[cold]
+fn host_type(e: anyhow::Error) -> Trap {
+    Trap::host_type(format!("{e:#}"))
+}
+
+use tether_abi::direct::{slots as sub, slots_mut as sub_mut, unexpected};
+
+/// The one core value of a scalar.
+#[inline]
+fn one(flat: &[u64]) -> Result<u64, Trap> {
+    match flat {
+        [x] => Ok(*x),
+        _ => Err(direct::core_count(1, flat.len())),
+    }
+}
+
+/// The pointer and length of a string or list.
+#[inline]
+fn pair(flat: &[u64]) -> Result<(u32, u32), Trap> {
+    match flat {
+        [p, n] => Ok((*p as u32, *n as u32)),
+        _ => Err(direct::core_count(2, flat.len())),
+    }
+}
+
+/// Writes the pointer and length of a string or list into its two core value slots.
+#[inline]
+fn put_pair(out: &mut [u64], (ptr, len): (u32, u32)) -> Result<(), Trap> {
+    match out {
+        [p, n] => {
+            *p = u64::from(ptr);
+            *n = u64::from(len);
+            Ok(())
+        }
+        _ => Err(direct::core_count(2, out.len())),
+    }
+}
+
+/// Reads the pointer and length of a string or list at `off`.
+#[inline]
+fn load_pair<Ctx: Context + ?Sized>(cx: &mut Ctx, off: usize) -> Result<(u32, u32), Trap> {
+    let mem = cx.memory()?;
+    Ok((
+        u32::from_le_bytes(direct::read(mem, off)?),
+        u32::from_le_bytes(direct::read(mem, off + 4)?),
+    ))
+}
+
+/// Writes the pointer and length of a string or list at `off`.
+#[inline]
+fn store_pair<Ctx: Context + ?Sized>(
+    cx: &mut Ctx,
+    off: usize,
+    (ptr, len): (u32, u32),
+) -> Result<(), Trap> {
+    let mem = cx.memory_mut()?;
+    direct::write(mem, off, ptr.to_le_bytes())?;
+    direct::write(mem, off + 4, len.to_le_bytes())
 }
 
 #[cold]
@@ -138,9 +327,10 @@ fn val_mismatch(want: &str, v: &Val) -> anyhow::Error {
 }
 
 macro_rules! int_types {
-    ($($rust:ty => $variant:ident, $ty:ident, $core:ident, $to:expr, $from:expr;)*) => {$(
+    ($($rust:ty => $variant:ident, $ty:ident, $core:ident, $size:literal, $to:expr, $from:expr, $to_bytes:expr, $from_bytes:expr;)*) => {$(
         impl ComponentType for $rust {
             const SCALAR: Option<CoreType> = Some(CoreType::$core);
+            const DIRECT: bool = true;
             fn typecheck(ty: &Type) -> Result<()> {
                 if let Type::$ty = ty { Ok(()) } else { Err(mismatch(stringify!($rust), ty)) }
             }
@@ -160,42 +350,186 @@ macro_rules! int_types {
                 let f: fn(u64) -> Result<$rust, Trap> = $from;
                 f(v)
             }
+            #[inline]
+            fn lift_direct<Ctx: Context + ?Sized>(_cx: &mut Ctx, _ty: &Type, flat: &[u64]) -> Result<Self, Trap> {
+                Self::from_flat(one(flat)?)
+            }
+            #[inline]
+            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, _ty: &Type, off: usize) -> Result<Self, Trap> {
+                let f: fn([u8; $size]) -> Result<$rust, Trap> = $from_bytes;
+                f(direct::read(cx.memory()?, off)?)
+            }
+            #[inline]
+            fn lower_direct<Ctx: Context + ?Sized>(&self, _cx: &mut Ctx, _ty: &Type, out: &mut [u64]) -> Result<(), Trap> {
+                match out {
+                    [slot] => {
+                        *slot = self.to_flat();
+                        Ok(())
+                    }
+                    _ => Err(direct::core_count(out.len(), 1)),
+                }
+            }
+            #[inline]
+            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, _ty: &Type, off: usize) -> Result<(), Trap> {
+                let f: fn($rust) -> [u8; $size] = $to_bytes;
+                direct::write(cx.memory_mut()?, off, f(*self))
+            }
+            fn load_list_direct<Ctx: Context + ?Sized>(
+                cx: &mut Ctx,
+                _elem: &Type,
+                base: usize,
+                len: usize,
+            ) -> Result<Vec<Self>, Trap> {
+                let f: fn([u8; $size]) -> Result<$rust, Trap> = $from_bytes;
+                let bytes = direct::range(cx.memory()?, base, len * $size)?;
+                bytes
+                    .chunks_exact($size)
+                    .map(|c| f(c.try_into().unwrap_or([0; $size])))
+                    .collect()
+            }
+            fn store_list_direct<Ctx: Context + ?Sized>(
+                items: &[Self],
+                cx: &mut Ctx,
+                _elem: &Type,
+                base: usize,
+            ) -> Result<(), Trap> {
+                let f: fn($rust) -> [u8; $size] = $to_bytes;
+                let dst = direct::range_mut(cx.memory_mut()?, base, items.len() * $size)?;
+                for (out, x) in dst.chunks_exact_mut($size).zip(items) {
+                    out.copy_from_slice(&f(*x));
+                }
+                Ok(())
+            }
         }
     )*};
 }
 
 int_types! {
-    bool => Bool, Bool, I32, |x| x as u64, |v| Ok(v as u32 != 0);
-    u8 => U8, U8, I32, |x| x as u64, |v| Ok(v as u8);
-    i8 => S8, S8, I32, |x| x as i32 as u32 as u64, |v| Ok(v as u8 as i8);
-    u16 => U16, U16, I32, |x| x as u64, |v| Ok(v as u16);
-    i16 => S16, S16, I32, |x| x as i32 as u32 as u64, |v| Ok(v as u16 as i16);
-    u32 => U32, U32, I32, |x| x as u64, |v| Ok(v as u32);
-    i32 => S32, S32, I32, |x| x as u32 as u64, |v| Ok(v as u32 as i32);
-    u64 => U64, U64, I64, |x| x, Ok;
-    i64 => S64, S64, I64, |x| x as u64, |v| Ok(v as i64);
-    f32 => Float32, F32, F32, |x| canon_f32(x).to_bits() as u64, |v| Ok(canon_f32(f32::from_bits(v as u32)));
-    f64 => Float64, F64, F64, |x| canon_f64(x).to_bits(), |v| Ok(canon_f64(f64::from_bits(v)));
-    char => Char, Char, I32, |x| x as u64, |v| char::from_u32(v as u32).ok_or_else(|| Trap::guest("invalid `char` bit pattern"));
+    bool => Bool, Bool, I32, 1, |x| x as u64, |v| Ok(v as u32 != 0), |x| [u8::from(x)], |b| Ok(b[0] != 0);
+    i8 => S8, S8, I32, 1, |x| x as i32 as u32 as u64, |v| Ok(v as u8 as i8), |x| x.to_le_bytes(), |b| Ok(i8::from_le_bytes(b));
+    u16 => U16, U16, I32, 2, |x| x as u64, |v| Ok(v as u16), |x| x.to_le_bytes(), |b| Ok(u16::from_le_bytes(b));
+    i16 => S16, S16, I32, 2, |x| x as i32 as u32 as u64, |v| Ok(v as u16 as i16), |x| x.to_le_bytes(), |b| Ok(i16::from_le_bytes(b));
+    u32 => U32, U32, I32, 4, |x| x as u64, |v| Ok(v as u32), |x| x.to_le_bytes(), |b| Ok(u32::from_le_bytes(b));
+    i32 => S32, S32, I32, 4, |x| x as u32 as u64, |v| Ok(v as u32 as i32), |x| x.to_le_bytes(), |b| Ok(i32::from_le_bytes(b));
+    u64 => U64, U64, I64, 8, |x| x, Ok, |x| x.to_le_bytes(), |b| Ok(u64::from_le_bytes(b));
+    i64 => S64, S64, I64, 8, |x| x as u64, |v| Ok(v as i64), |x| x.to_le_bytes(), |b| Ok(i64::from_le_bytes(b));
+    f32 => Float32, F32, F32, 4, |x| direct::canonical_f32(x).to_bits() as u64, |v| Ok(direct::canonical_f32(f32::from_bits(v as u32))),
+        |x| direct::canonical_f32(x).to_bits().to_le_bytes(), |b| Ok(direct::canonical_f32(f32::from_le_bytes(b)));
+    f64 => Float64, F64, F64, 8, |x| direct::canonical_f64(x).to_bits(), |v| Ok(direct::canonical_f64(f64::from_bits(v))),
+        |x| direct::canonical_f64(x).to_bits().to_le_bytes(), |b| Ok(direct::canonical_f64(f64::from_le_bytes(b)));
+    char => Char, Char, I32, 4, |x| x as u64, |v| direct::char_from_bits(v as u32), |x| u32::from(x).to_le_bytes(),
+        |b| direct::char_from_bits(u32::from_le_bytes(b));
 }
 
-fn canon_f32(x: f32) -> f32 {
-    if x.is_nan() {
-        f32::from_bits(0x7fc0_0000)
-    } else {
-        x
+/// `u8` is `int_types!` but for lists, whose contents are one copy of the bytes.
+impl ComponentType for u8 {
+    const SCALAR: Option<CoreType> = Some(CoreType::I32);
+    const DIRECT: bool = true;
+    fn typecheck(ty: &Type) -> Result<()> {
+        if let Type::U8 = ty {
+            Ok(())
+        } else {
+            Err(mismatch("u8", ty))
+        }
     }
-}
-
-fn canon_f64(x: f64) -> f64 {
-    if x.is_nan() {
-        f64::from_bits(0x7ff8_0000_0000_0000)
-    } else {
-        x
+    fn to_val(&self) -> Val {
+        Val::U8(*self)
+    }
+    fn from_val(v: Val) -> Result<Self> {
+        if let Val::U8(x) = v {
+            Ok(x)
+        } else {
+            Err(val_mismatch("u8", &v))
+        }
+    }
+    #[inline]
+    fn to_flat(&self) -> u64 {
+        u64::from(*self)
+    }
+    #[inline]
+    fn from_flat(v: u64) -> Result<Self, Trap> {
+        Ok(v as u8)
+    }
+    #[inline]
+    fn lift_direct<Ctx: Context + ?Sized>(
+        _cx: &mut Ctx,
+        _ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        Ok(one(flat)? as u8)
+    }
+    #[inline]
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        _ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        Ok(direct::read::<1>(cx.memory()?, off)?[0])
+    }
+    #[inline]
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        _cx: &mut Ctx,
+        _ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        match out {
+            [slot] => {
+                *slot = u64::from(*self);
+                Ok(())
+            }
+            _ => Err(direct::core_count(out.len(), 1)),
+        }
+    }
+    #[inline]
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        _ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        direct::write(cx.memory_mut()?, off, [*self])
+    }
+    #[inline]
+    fn load_list_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        _elem: &Type,
+        base: usize,
+        len: usize,
+    ) -> Result<Vec<Self>, Trap> {
+        Ok(direct::range(cx.memory()?, base, len)?.to_vec())
+    }
+    #[inline]
+    fn store_list_direct<Ctx: Context + ?Sized>(
+        items: &[Self],
+        cx: &mut Ctx,
+        _elem: &Type,
+        base: usize,
+    ) -> Result<(), Trap> {
+        direct::range_mut(cx.memory_mut()?, base, items.len())?.copy_from_slice(items);
+        Ok(())
+    }
+    #[inline]
+    fn lift_list_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        _elem: &Type,
+        ptr: u32,
+        len: u32,
+    ) -> Result<Vec<Self>, Trap> {
+        direct::lift_bytes(cx, ptr, len)
+    }
+    #[inline]
+    fn lower_list_direct<Ctx: Context + ?Sized>(
+        items: &[Self],
+        cx: &mut Ctx,
+        _elem: &Type,
+    ) -> Result<u32, Trap> {
+        direct::lower_bytes(cx, items)
     }
 }
 
 impl ComponentType for String {
+    const DIRECT: bool = true;
     fn typecheck(ty: &Type) -> Result<()> {
         if let Type::String = ty {
             Ok(())
@@ -213,9 +547,44 @@ impl ComponentType for String {
             Err(val_mismatch("string", &v))
         }
     }
+    fn lift_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        _ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        let (ptr, len) = pair(flat)?;
+        direct::lift_string(cx, ptr, len)
+    }
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        _ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        let (ptr, len) = load_pair(cx, off)?;
+        direct::lift_string(cx, ptr, len)
+    }
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        _ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        let p = direct::lower_string(cx, self)?;
+        put_pair(out, p)
+    }
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        _ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        let p = direct::lower_string(cx, self)?;
+        store_pair(cx, off, p)
+    }
 }
 
 impl<T: ComponentType> ComponentType for Vec<T> {
+    const DIRECT: bool = T::DIRECT;
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::List(l) => T::typecheck(l.elem()),
@@ -232,9 +601,89 @@ impl<T: ComponentType> ComponentType for Vec<T> {
             v => Err(val_mismatch("list", &v)),
         }
     }
+    fn lift_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        match ty {
+            Type::List(l) => {
+                let (ptr, len) = pair(flat)?;
+                T::lift_list_direct(cx, l.elem(), ptr, len)
+            }
+            Type::FixedList(l) => {
+                let n = l.elem().flat().len();
+                let mut out = Vec::with_capacity(l.len() as usize);
+                for i in 0..l.len() as usize {
+                    out.push(T::lift_direct(cx, l.elem(), sub(flat, i * n, n)?)?);
+                }
+                Ok(out)
+            }
+            _ => Err(unexpected(ty)),
+        }
+    }
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        match ty {
+            Type::List(l) => {
+                let (ptr, len) = load_pair(cx, off)?;
+                T::lift_list_direct(cx, l.elem(), ptr, len)
+            }
+            Type::FixedList(l) => T::load_list_direct(cx, l.elem(), off, l.len() as usize),
+            _ => Err(unexpected(ty)),
+        }
+    }
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        match ty {
+            Type::List(l) => {
+                let ptr = T::lower_list_direct(self, cx, l.elem())?;
+                put_pair(out, (ptr, self.len() as u32))
+            }
+            Type::FixedList(l) => {
+                if self.len() != l.len() as usize {
+                    return Err(direct::mismatch(ty, &self.to_val()));
+                }
+                let n = l.elem().flat().len();
+                for (i, x) in self.iter().enumerate() {
+                    x.lower_direct(cx, l.elem(), sub_mut(out, i * n, n)?)?;
+                }
+                Ok(())
+            }
+            _ => Err(unexpected(ty)),
+        }
+    }
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        match ty {
+            Type::List(l) => {
+                let ptr = T::lower_list_direct(self, cx, l.elem())?;
+                store_pair(cx, off, (ptr, self.len() as u32))
+            }
+            Type::FixedList(l) => {
+                if self.len() != l.len() as usize {
+                    return Err(direct::mismatch(ty, &self.to_val()));
+                }
+                T::store_list_direct(self, cx, l.elem(), off)
+            }
+            _ => Err(unexpected(ty)),
+        }
+    }
 }
 
 impl<T: ComponentType> ComponentType for Option<T> {
+    const DIRECT: bool = T::DIRECT;
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Option(o) => T::typecheck(o.some()),
@@ -250,6 +699,106 @@ impl<T: ComponentType> ComponentType for Option<T> {
             v => Err(val_mismatch("option", &v)),
         }
     }
+    fn lift_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        let Type::Option(o) = ty else {
+            return Err(unexpected(ty));
+        };
+        let disc = disc_of(flat, ty)?;
+        match disc {
+            0 => Ok(None),
+            1 => {
+                let some = o.some();
+                Ok(Some(T::lift_direct(
+                    cx,
+                    some,
+                    sub(flat, 1, some.flat().len())?,
+                )?))
+            }
+            _ => Err(direct::bad_discriminant(disc, 2)),
+        }
+    }
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        let Type::Option(o) = ty else {
+            return Err(unexpected(ty));
+        };
+        let shape = o.shape();
+        match direct::read_disc(cx.memory()?, off, shape)? {
+            0 => Ok(None),
+            1 => Ok(Some(T::load_direct(
+                cx,
+                o.some(),
+                off + shape.payload_offset as usize,
+            )?)),
+            disc => Err(direct::bad_discriminant(disc, 2)),
+        }
+    }
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        let Type::Option(o) = ty else {
+            return Err(unexpected(ty));
+        };
+        let used = match self {
+            None => lower_case(out, 0, 0)?,
+            Some(x) => {
+                let n = o.some().flat().len();
+                lower_case(out, 1, n)?;
+                x.lower_direct(cx, o.some(), sub_mut(out, 1, n)?)?;
+                n
+            }
+        };
+        out[1 + used..].fill(0);
+        Ok(())
+    }
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        let Type::Option(o) = ty else {
+            return Err(unexpected(ty));
+        };
+        let shape = o.shape();
+        match self {
+            None => direct::write_disc(cx.memory_mut()?, off, shape, 0),
+            Some(x) => {
+                direct::write_disc(cx.memory_mut()?, off, shape, 1)?;
+                x.store_direct(cx, o.some(), off + shape.payload_offset as usize)
+            }
+        }
+    }
+}
+
+/// The discriminant of a variant-like value from its first core value.
+#[inline]
+fn disc_of(flat: &[u64], ty: &Type) -> Result<u32, Trap> {
+    match flat.first() {
+        Some(&d) => Ok(d as u32),
+        None => Err(direct::core_count(ty.flat().len(), 0)),
+    }
+}
+
+/// Writes discriminant `disc` of a variant-like value into its first core value and checks
+/// that `payload` more slots follow; returns `payload`.
+#[inline]
+fn lower_case(out: &mut [u64], disc: u32, payload: usize) -> Result<usize, Trap> {
+    if out.len() <= payload {
+        return Err(direct::core_count(payload + 1, out.len()));
+    }
+    out[0] = u64::from(disc);
+    Ok(payload)
 }
 
 /// A payload that may be absent: `()` stands for a `result` case without a payload.
@@ -280,6 +829,7 @@ fn payload_from_val<T: ComponentType>(v: Option<Box<Val>>) -> Result<T> {
 }
 
 impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
+    const DIRECT: bool = T::DIRECT && E::DIRECT;
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Result(r) => {
@@ -301,6 +851,121 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
             Val::Result(Err(e)) => Ok(Err(payload_from_val(e)?)),
             v => Err(val_mismatch("result", &v)),
         }
+    }
+    fn lift_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        flat: &[u64],
+    ) -> Result<Self, Trap> {
+        let Type::Result(r) = ty else {
+            return Err(unexpected(ty));
+        };
+        match disc_of(flat, ty)? {
+            0 => Ok(Ok(payload_lift(cx, r.ok(), flat)?)),
+            1 => Ok(Err(payload_lift(cx, r.err(), flat)?)),
+            disc => Err(direct::bad_discriminant(disc, 2)),
+        }
+    }
+    fn load_direct<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<Self, Trap> {
+        let Type::Result(r) = ty else {
+            return Err(unexpected(ty));
+        };
+        let shape = r.shape();
+        let at = off + shape.payload_offset as usize;
+        match direct::read_disc(cx.memory()?, off, shape)? {
+            0 => Ok(Ok(payload_load(cx, r.ok(), at)?)),
+            1 => Ok(Err(payload_load(cx, r.err(), at)?)),
+            disc => Err(direct::bad_discriminant(disc, 2)),
+        }
+    }
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        out: &mut [u64],
+    ) -> Result<(), Trap> {
+        let Type::Result(r) = ty else {
+            return Err(unexpected(ty));
+        };
+        let used = match self {
+            Ok(x) => payload_lower(x, cx, r.ok(), 0, out)?,
+            Err(e) => payload_lower(e, cx, r.err(), 1, out)?,
+        };
+        out[1 + used..].fill(0);
+        Ok(())
+    }
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        ty: &Type,
+        off: usize,
+    ) -> Result<(), Trap> {
+        let Type::Result(r) = ty else {
+            return Err(unexpected(ty));
+        };
+        let shape = r.shape();
+        let at = off + shape.payload_offset as usize;
+        let (disc, pty) = match self {
+            Ok(_) => (0, r.ok()),
+            Err(_) => (1, r.err()),
+        };
+        direct::write_disc(cx.memory_mut()?, off, shape, disc)?;
+        match (self, pty) {
+            (Ok(x), Some(pty)) => x.store_direct(cx, pty, at),
+            (Err(e), Some(pty)) => e.store_direct(cx, pty, at),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+/// Lifts a `result` case's payload of type `ty` (none: `()`) from the variant's core values.
+#[inline]
+fn payload_lift<T: ComponentType, Ctx: Context + ?Sized>(
+    cx: &mut Ctx,
+    ty: Option<&Type>,
+    flat: &[u64],
+) -> Result<T, Trap> {
+    match ty {
+        Some(t) => T::lift_direct(cx, t, sub(flat, 1, t.flat().len())?),
+        None => T::from_val(Val::Tuple(Vec::new())).map_err(host_type),
+    }
+}
+
+/// Loads a `result` case's payload of type `ty` (none: `()`) at `at`.
+#[inline]
+fn payload_load<T: ComponentType, Ctx: Context + ?Sized>(
+    cx: &mut Ctx,
+    ty: Option<&Type>,
+    at: usize,
+) -> Result<T, Trap> {
+    match ty {
+        Some(t) => T::load_direct(cx, t, at),
+        None => T::from_val(Val::Tuple(Vec::new())).map_err(host_type),
+    }
+}
+
+/// Lowers a `result` case: its discriminant and its payload of type `ty`, if any; returns
+/// how many payload slots it used.
+#[inline]
+fn payload_lower<T: ComponentType, Ctx: Context + ?Sized>(
+    x: &T,
+    cx: &mut Ctx,
+    ty: Option<&Type>,
+    disc: u32,
+    out: &mut [u64],
+) -> Result<usize, Trap> {
+    match ty {
+        Some(t) => {
+            let n = t.flat().len();
+            lower_case(out, disc, n)?;
+            x.lower_direct(cx, t, sub_mut(out, 1, n)?)?;
+            Ok(n)
+        }
+        None => lower_case(out, disc, 0),
     }
 }
 
@@ -343,9 +1008,61 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
     fn to_flat(&self, out: &mut [u64]);
     /// Reads each scalar element from its flat value (only when `ALL_SCALAR`).
     fn from_flat(flat: &[u64]) -> Result<Self, Trap>;
+
+    /// Whether every element moves without [`Val`] (`ComponentType::DIRECT`).
+    #[doc(hidden)]
+    const ALL_DIRECT: bool;
+
+    /// Lifts the elements, of types `tys`, from their core values `flat` in order.
+    #[doc(hidden)]
+    fn lift_direct_flat<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        tys: &[Type],
+        flat: &[u64],
+    ) -> Result<Self, Trap>;
+
+    /// Loads the elements, of types `tys`, laid out as a tuple in memory from `base`, whose
+    /// first element follows a previous one ending at byte `start` of the tuple (0 for none).
+    #[doc(hidden)]
+    fn load_direct_fields<Ctx: Context + ?Sized>(
+        cx: &mut Ctx,
+        tys: &[Type],
+        base: usize,
+        start: u64,
+    ) -> Result<Self, Trap>;
+
+    /// Lowers the elements, of types `tys`, into their core values in order, filling `out`.
+    #[doc(hidden)]
+    fn lower_direct_flat<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        tys: &[Type],
+        out: &mut [u64],
+    ) -> Result<(), Trap>;
+
+    /// Stores the elements, of types `tys`, as a tuple in memory from `base` (see
+    /// [`load_direct_fields`](Self::load_direct_fields) for `start`).
+    #[doc(hidden)]
+    fn store_direct_fields<Ctx: Context + ?Sized>(
+        &self,
+        cx: &mut Ctx,
+        tys: &[Type],
+        base: usize,
+        start: u64,
+    ) -> Result<(), Trap>;
+}
+
+/// Element `i` of a list of types that passed a tuple's check.
+#[inline]
+fn elem_ty(tys: &[Type], i: usize) -> Result<&Type, Trap> {
+    match tys.get(i) {
+        Some(t) => Ok(t),
+        None => Err(direct::core_count(i + 1, tys.len())),
+    }
 }
 
 impl ComponentType for () {
+    const DIRECT: bool = true;
     fn typecheck(ty: &Type) -> Result<()> {
         match ty {
             Type::Tuple(t) if t.types().is_empty() => Ok(()),
@@ -356,6 +1073,36 @@ impl ComponentType for () {
         Val::Tuple(Vec::new())
     }
     fn from_val(_v: Val) -> Result<Self> {
+        Ok(())
+    }
+    fn lift_direct<Ctx: Context + ?Sized>(
+        _cx: &mut Ctx,
+        _ty: &Type,
+        _flat: &[u64],
+    ) -> Result<Self, Trap> {
+        Ok(())
+    }
+    fn load_direct<Ctx: Context + ?Sized>(
+        _cx: &mut Ctx,
+        _ty: &Type,
+        _off: usize,
+    ) -> Result<Self, Trap> {
+        Ok(())
+    }
+    fn lower_direct<Ctx: Context + ?Sized>(
+        &self,
+        _cx: &mut Ctx,
+        _ty: &Type,
+        _out: &mut [u64],
+    ) -> Result<(), Trap> {
+        Ok(())
+    }
+    fn store_direct<Ctx: Context + ?Sized>(
+        &self,
+        _cx: &mut Ctx,
+        _ty: &Type,
+        _off: usize,
+    ) -> Result<(), Trap> {
         Ok(())
     }
 }
@@ -392,6 +1139,70 @@ macro_rules! tuples {
             fn from_flat(flat: &[u64]) -> Result<Self, Trap> {
                 Ok(($($t::from_flat(flat[$n])?,)*))
             }
+
+            const ALL_DIRECT: bool = true $(&& $t::DIRECT)*;
+
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            #[inline]
+            fn lift_direct_flat<Ctx: Context + ?Sized>(cx: &mut Ctx, tys: &[Type], flat: &[u64]) -> Result<Self, Trap> {
+                let mut at = 0;
+                Ok(($({
+                    let ty = elem_ty(tys, $n)?;
+                    let n = ty.flat().len();
+                    let v = $t::lift_direct(cx, ty, sub(flat, at, n)?)?;
+                    at += n;
+                    v
+                },)*))
+            }
+
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            #[inline]
+            fn load_direct_fields<Ctx: Context + ?Sized>(
+                cx: &mut Ctx,
+                tys: &[Type],
+                base: usize,
+                start: u64,
+            ) -> Result<Self, Trap> {
+                let mut end = start;
+                Ok(($({
+                    let ty = elem_ty(tys, $n)?;
+                    let off = direct::field_offset(end, ty);
+                    end = off + u64::from(ty.size());
+                    $t::load_direct(cx, ty, base + off as usize)?
+                },)*))
+            }
+
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            #[inline]
+            fn lower_direct_flat<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, tys: &[Type], out: &mut [u64]) -> Result<(), Trap> {
+                let mut at = 0;
+                $({
+                    let ty = elem_ty(tys, $n)?;
+                    let n = ty.flat().len();
+                    self.$n.lower_direct(cx, ty, sub_mut(out, at, n)?)?;
+                    at += n;
+                })*
+                Ok(())
+            }
+
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            #[inline]
+            fn store_direct_fields<Ctx: Context + ?Sized>(
+                &self,
+                cx: &mut Ctx,
+                tys: &[Type],
+                base: usize,
+                start: u64,
+            ) -> Result<(), Trap> {
+                let mut end = start;
+                $({
+                    let ty = elem_ty(tys, $n)?;
+                    let off = direct::field_offset(end, ty);
+                    end = off + u64::from(ty.size());
+                    self.$n.store_direct(cx, ty, base + off as usize)?;
+                })*
+                Ok(())
+            }
         }
     )*};
 }
@@ -412,6 +1223,36 @@ macro_rules! tuple_types {
                 match v {
                     Val::Tuple(items) => Self::from_vals(items),
                     v => Err(val_mismatch("tuple", &v)),
+                }
+            }
+
+            const DIRECT: bool = <Self as ComponentNamedList>::ALL_DIRECT;
+
+            fn lift_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, flat: &[u64]) -> Result<Self, Trap> {
+                match ty {
+                    Type::Tuple(t) => Self::lift_direct_flat(cx, t.types(), flat),
+                    _ => Err(unexpected(ty)),
+                }
+            }
+
+            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, off: usize) -> Result<Self, Trap> {
+                match ty {
+                    Type::Tuple(t) => Self::load_direct_fields(cx, t.types(), off, 0),
+                    _ => Err(unexpected(ty)),
+                }
+            }
+
+            fn lower_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, out: &mut [u64]) -> Result<(), Trap> {
+                match ty {
+                    Type::Tuple(t) => self.lower_direct_flat(cx, t.types(), out),
+                    _ => Err(unexpected(ty)),
+                }
+            }
+
+            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, off: usize) -> Result<(), Trap> {
+                match ty {
+                    Type::Tuple(t) => self.store_direct_fields(cx, t.types(), off, 0),
+                    _ => Err(unexpected(ty)),
                 }
             }
         }
@@ -513,7 +1354,9 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
     /// Calls the function.
     ///
     /// When every parameter and result is a scalar, the call moves raw core values and
-    /// allocates nothing.
+    /// allocates nothing; when every one is a type that moves without [`Val`] (strings,
+    /// lists, options, results, tuples, derived types and host-object handles of those), it
+    /// is lowered from and lifted into Rust directly.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
         let mut store = store.as_context_mut();
         let FuncDef::Lifted(f) = &self.func.def else {
@@ -530,6 +1373,10 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
                 R::from_flat,
             )
             .map_err(|e| self.func.name_error(e));
+        }
+        if P::ALL_DIRECT && R::ALL_DIRECT && !f.guest_resources {
+            return crate::func::call_lifted_direct(&mut store.0, f, &params)
+                .map_err(|e| self.func.name_error(e));
         }
         let args = params.to_vals();
         let mut results = vec![Val::Bool(false); R::LEN];

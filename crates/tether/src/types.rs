@@ -6,6 +6,8 @@
 //! run-time resource type when it creates the function. A call therefore resolves a handle's
 //! expected type with one array index.
 
+use std::sync::Arc;
+
 use anyhow::{Result, bail};
 use tether_abi::{CoreType, ResourceIndex, Type};
 use wasmparser::PrimitiveValType;
@@ -28,6 +30,12 @@ pub(crate) struct FuncSig {
     /// The flattened parameters, as the core function that lifts or lowers them sees them.
     pub flat_params: Vec<CoreType>,
     pub flat_results: Vec<CoreType>,
+    /// The core function types of a `canon lift` and a `canon lower` of this signature,
+    /// with spilled parameters and results (see `lift_core_type`, `lower_core_type`).
+    lift_params: Arc<[CoreType]>,
+    lift_results: Arc<[CoreType]>,
+    pub lower_params: Arc<[CoreType]>,
+    lower_results: Arc<[CoreType]>,
 }
 
 impl FuncSig {
@@ -39,34 +47,13 @@ impl FuncSig {
 
 impl FuncSig {
     /// The core function type of a `canon lift`ed function (what the guest exports).
-    pub fn lift_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
-        let params = if self.params_spill {
-            vec![CoreType::I32]
-        } else {
-            self.flat_params.clone()
-        };
-        let results = if self.results_spill {
-            vec![CoreType::I32]
-        } else {
-            self.flat_results.clone()
-        };
-        (params, results)
+    pub fn lift_core_type(&self) -> (&[CoreType], &[CoreType]) {
+        (&self.lift_params, &self.lift_results)
     }
 
     /// The core function type of a `canon lower`ed function (what the guest imports).
-    pub fn lower_core_type(&self) -> (Vec<CoreType>, Vec<CoreType>) {
-        let mut params = if self.params_spill {
-            vec![CoreType::I32]
-        } else {
-            self.flat_params.clone()
-        };
-        let results = if self.results_spill {
-            params.push(CoreType::I32);
-            Vec::new()
-        } else {
-            self.flat_results.clone()
-        };
-        (params, results)
+    pub fn lower_core_type(&self) -> (&[CoreType], &[CoreType]) {
+        (&self.lower_params, &self.lower_results)
     }
 
     /// The signature in WIT syntax, for messages.
@@ -111,6 +98,10 @@ impl<'a> TypeCx<'a> {
         };
         let flat_params = tether_abi::flatten_all(&params);
         let flat_results = tether_abi::flatten_all(&results);
+        let (lift_params, lift_results) =
+            tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lift);
+        let (lower_params, lower_results) =
+            tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lower);
         Ok(FuncSig {
             param_names,
             params_spill: flat_params.len() > tether_abi::MAX_FLAT_PARAMS,
@@ -120,6 +111,10 @@ impl<'a> TypeCx<'a> {
             resources: self.resources,
             flat_params,
             flat_results,
+            lift_params: lift_params.into(),
+            lift_results: lift_results.into(),
+            lower_params: lower_params.into(),
+            lower_results: lower_results.into(),
         })
     }
 

@@ -4,6 +4,7 @@ mod article;
 mod bad_input;
 mod bindgen;
 mod call;
+mod direct;
 mod guest;
 mod guest_resources;
 mod guest_typed;
