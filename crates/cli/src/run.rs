@@ -96,46 +96,12 @@ impl WasiView for Host {
     }
 }
 
-/// The WASI interfaces `tether run` provides (any 0.2.x version of them).
-const WASI: &[&str] = &[
-    "wasi:io/error",
-    "wasi:io/poll",
-    "wasi:io/streams",
-    "wasi:clocks/monotonic-clock",
-    "wasi:clocks/wall-clock",
-    "wasi:random/random",
-    "wasi:random/insecure",
-    "wasi:random/insecure-seed",
-    "wasi:filesystem/types",
-    "wasi:filesystem/preopens",
-    "wasi:sockets/network",
-    "wasi:sockets/instance-network",
-    "wasi:sockets/ip-name-lookup",
-    "wasi:sockets/tcp",
-    "wasi:sockets/tcp-create-socket",
-    "wasi:sockets/udp",
-    "wasi:sockets/udp-create-socket",
-    "wasi:cli/environment",
-    "wasi:cli/exit",
-    "wasi:cli/stdin",
-    "wasi:cli/stdout",
-    "wasi:cli/stderr",
-    "wasi:cli/terminal-input",
-    "wasi:cli/terminal-output",
-    "wasi:cli/terminal-stdin",
-    "wasi:cli/terminal-stdout",
-    "wasi:cli/terminal-stderr",
-];
-
 /// Whether the command provides the import `name`.
 fn provided(name: &str) -> bool {
     if name == tether_host::INTERFACE {
         return true;
     }
-    match name.split_once('@') {
-        Some((base, version)) => WASI.contains(&base) && version.starts_with("0.2."),
-        None => false,
-    }
+    tether_wasi::provides(name)
 }
 
 /// The WASI context for the command line's arguments, environment and directories.

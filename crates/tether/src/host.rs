@@ -817,9 +817,6 @@ impl<T> StoreContextMut<'_, T> {
         let (store, index, generation) = h.slot();
         let rt = &mut self.0.data_mut().rt;
         same_store(rt, store)?;
-        if !object_is::<R>(rt.objects.get(index, generation)?) {
-            return Err(wrong_rust_type::<R>(index));
-        }
         let mut object = rt.objects.lend(index, generation)?;
         let r = match object_mut::<R>(&mut *object) {
             Some(obj) => f(obj, crate::AsContextMut::as_context_mut(self)),

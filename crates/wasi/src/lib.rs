@@ -86,6 +86,53 @@ pub mod bindings {
     });
 }
 
+/// The WASI interfaces [`add_to_linker`] defines, without their version: the imports of the
+/// world in `wit/command.wit` (a test holds the two together).
+pub const INTERFACES: &[&str] = &[
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/wall-clock",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/ip-name-lookup",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+];
+
+/// Whether [`add_to_linker`] satisfies an import named `name`: one of [`INTERFACES`] at any
+/// 0.2.x version, which the linker matches semver-compatibly.
+///
+/// ```
+/// assert!(tether_wasi::provides("wasi:cli/stdout@0.2.0"));
+/// assert!(!tether_wasi::provides("wasi:http/types@0.2.0"));
+/// assert!(!tether_wasi::provides("wasi:cli/stdout@0.3.0"));
+/// ```
+pub fn provides(name: &str) -> bool {
+    match name.split_once('@') {
+        Some((base, version)) => INTERFACES.contains(&base) && version.starts_with("0.2."),
+        None => false,
+    }
+}
+
 /// Defines every WASI 0.2 interface this crate provides in `linker`, for a store whose data
 /// has a [`WasiCtx`].
 pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> Result<()> {
@@ -132,5 +179,19 @@ pub fn run_command(mut store: impl AsContextMut, instance: &Instance) -> Result<
             Some(exit) => Ok(exit.0),
             None => Err(e),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn interfaces_are_the_worlds_imports() {
+        let wit = include_str!("../wit/command.wit");
+        let imports: Vec<&str> = wit
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("import "))
+            .map(|l| l.trim_end_matches(';').split('@').next().unwrap_or(l))
+            .collect();
+        assert_eq!(imports, super::INTERFACES);
     }
 }
