@@ -1,7 +1,6 @@
 //! Instantiation: walking a component's initializers in order and filling the index spaces
 //! of one instance, then [`Instance`], the host's view of the result.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
@@ -13,7 +12,7 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 use crate::func::{FuncDef, LiftedFunc, Lowered, Opts};
 use crate::resources::{Dtor, ResourceTypeInfo};
 use crate::store::{AsContextMut, InstanceId, StoreData};
-use crate::translate::{CanonOpts, ComponentDef, ExportCache, Item, Sort};
+use crate::translate::{CanonOpts, ComponentDef, ExportCache, ImportSource, Item, Sort};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
@@ -43,12 +42,15 @@ impl Export {
 /// A component instance's exports, by name, in order.
 #[derive(Default)]
 pub(crate) struct Exports {
-    pub items: Vec<(String, Export)>,
+    pub items: Vec<(Arc<str>, Export)>,
 }
 
 impl Exports {
     pub fn get(&self, name: &str) -> Option<&Export> {
-        self.items.iter().find(|(n, _)| n == name).map(|(_, e)| e)
+        self.items
+            .iter()
+            .find(|(n, _)| **n == *name)
+            .map(|(_, e)| e)
     }
 }
 
@@ -67,10 +69,11 @@ pub(crate) struct Env {
     parent: Option<Arc<Env>>,
 }
 
-#[derive(Clone)]
-enum CoreInstance {
+/// A core instance: a module's, or a bundle of core items (`CoreInstanceFromExports`) with
+/// the names its definition gives them.
+enum CoreInstance<'d> {
     Wasm(wasmtime::Instance),
-    Bag(Arc<Vec<(String, wasmtime::Extern)>>),
+    Bag(&'d [(String, ExternalKind, u32)], Vec<wasmtime::Extern>),
 }
 
 /// The index spaces of one component instance under construction.
@@ -84,7 +87,7 @@ struct Frame<'d> {
     core_globals: Vec<wasmtime::Global>,
     core_tags: Vec<wasmtime::Tag>,
     core_modules: Vec<wasmtime::Module>,
-    core_instances: Vec<CoreInstance>,
+    core_instances: Vec<CoreInstance<'d>>,
     funcs: Vec<FuncDef>,
     instances: Vec<Arc<Exports>>,
     components: Vec<ComponentClosure>,
@@ -92,11 +95,28 @@ struct Frame<'d> {
     exports: Exports,
 }
 
+/// The items that fill a component's imports.
+pub(crate) enum Args<'a> {
+    /// One per import, in the order of [`ComponentDef::imports`].
+    Ordered(Vec<Export>),
+    /// By name, as an `instantiate` of a nested component gives them.
+    Named(Vec<(&'a str, Export)>),
+}
+
+impl Args<'_> {
+    fn get(&self, name: &str, index: u32) -> Option<&Export> {
+        match self {
+            Args::Ordered(items) => items.get(index as usize),
+            Args::Named(items) => items.iter().find(|(n, _)| *n == name).map(|(_, e)| e),
+        }
+    }
+}
+
 /// Instantiates `closure` with `args` as its imports, inside `parent`.
 pub(crate) fn instantiate<T: 'static>(
     store: &mut Wt<'_, T>,
     closure: &ComponentClosure,
-    args: &HashMap<String, Export>,
+    args: &Args<'_>,
     parent: Option<InstanceId>,
 ) -> Result<(Arc<Exports>, InstanceId)> {
     let def = &*closure.def;
@@ -128,11 +148,11 @@ pub(crate) fn instantiate<T: 'static>(
     Ok((Arc::new(f.exports), instance))
 }
 
-fn step<T: 'static>(
+fn step<'d, T: 'static>(
     store: &mut Wt<'_, T>,
-    f: &mut Frame<'_>,
-    item: &Item,
-    args: &HashMap<String, Export>,
+    f: &mut Frame<'d>,
+    item: &'d Item,
+    args: &Args<'_>,
 ) -> Result<()> {
     let def = f.def;
     match item {
@@ -140,32 +160,55 @@ fn step<T: 'static>(
         Item::CoreInstantiate {
             module,
             args: margs,
-            imports: cache,
+            imports: plan,
         } => {
             let module = f.core_modules[*module as usize].clone();
-            let cache = cache.get_or_init(|| {
-                (0..module.imports().len())
-                    .map(|_| ExportCache::new())
-                    .collect()
-            });
-            let mut imports = Vec::with_capacity(module.imports().len());
-            for (i, import) in module.imports().enumerate() {
-                let Some((_, inst)) = margs.iter().find(|(n, _)| n == import.module()) else {
-                    bail!(
-                        "module import `{}::{}` not defined",
-                        import.module(),
-                        import.name()
-                    );
+            let plan = match plan.get() {
+                Some(plan) => plan,
+                None => {
+                    let mut sources = Vec::with_capacity(module.imports().len());
+                    for import in module.imports() {
+                        let Some((_, inst)) = margs.iter().find(|(n, _)| n == import.module())
+                        else {
+                            bail!(
+                                "module import `{}::{}` not defined",
+                                import.module(),
+                                import.name()
+                            );
+                        };
+                        sources.push(ImportSource {
+                            instance: *inst,
+                            name: import.name().into(),
+                            export: ExportCache::new(),
+                            bag_position: std::sync::OnceLock::new(),
+                        });
+                    }
+                    plan.get_or_init(|| sources.into_boxed_slice())
+                }
+            };
+            let mut imports = Vec::with_capacity(plan.len());
+            for source in plan.iter() {
+                let inst = &f.core_instances[source.instance as usize];
+                let ext = match inst {
+                    CoreInstance::Bag(names, externs) => {
+                        let pos = match source.bag_position.get() {
+                            Some(&pos) => Some(pos as usize),
+                            None => names
+                                .iter()
+                                .position(|(n, _, _)| **n == *source.name)
+                                .inspect(|&pos| {
+                                    let _ = source.bag_position.set(pos as u32);
+                                }),
+                        };
+                        pos.map(|pos| externs[pos].clone())
+                    }
+                    CoreInstance::Wasm(_) => {
+                        core_export(store, inst, &source.name, Some(&source.export))
+                    }
                 };
-                let inst = &f.core_instances[*inst as usize];
-                let ext =
-                    core_export(store, inst, import.name(), cache.get(i)).ok_or_else(|| {
-                        anyhow!(
-                            "module import `{}::{}` not defined",
-                            import.module(),
-                            import.name()
-                        )
-                    })?;
+                let Some(ext) = ext else {
+                    bail!("module import `{}` not defined", source.name);
+                };
                 imports.push(ext);
             }
             let inst = wasmtime::Instance::new(&mut *store, &module, &imports)
@@ -174,7 +217,7 @@ fn step<T: 'static>(
         }
         Item::CoreInstanceFromExports(exports) => {
             let mut bag = Vec::with_capacity(exports.len());
-            for (name, kind, index) in exports {
+            for (_, kind, index) in exports {
                 let i = *index as usize;
                 let ext: wasmtime::Extern = match kind {
                     ExternalKind::Func | ExternalKind::FuncExact => f.core_funcs[i].into(),
@@ -183,9 +226,9 @@ fn step<T: 'static>(
                     ExternalKind::Global => f.core_globals[i].into(),
                     ExternalKind::Tag => f.core_tags[i].into(),
                 };
-                bag.push((name.clone(), ext));
+                bag.push(ext);
             }
-            f.core_instances.push(CoreInstance::Bag(Arc::new(bag)));
+            f.core_instances.push(CoreInstance::Bag(exports, bag));
         }
         Item::Component(i) => {
             let env = Arc::new(Env {
@@ -204,11 +247,12 @@ fn step<T: 'static>(
             instance_index,
         } => {
             let closure = f.components[*component as usize].clone();
-            let mut child_args = HashMap::new();
+            let mut child_args = Vec::with_capacity(cargs.len());
             for (name, kind, index) in cargs {
-                child_args.insert(name.clone(), item_of(f, *kind, *index)?);
+                child_args.push((name.as_str(), item_of(f, *kind, *index)?));
             }
-            let (exports, _) = instantiate(store, &closure, &child_args, Some(f.instance))?;
+            let (exports, _) =
+                instantiate(store, &closure, &Args::Named(child_args), Some(f.instance))?;
             // Bind the resource types the parent's view of this instance mentions.
             let ty = def.types.component_instance_at(*instance_index);
             bind_instance(&def.types, ty, &exports, &mut f.bindings);
@@ -301,9 +345,14 @@ fn step<T: 'static>(
             f.bindings
                 .insert(r.id, (rt.resource_types.len() - 1) as u32);
         }
-        Item::Import { name, kind, ty } => {
+        Item::Import {
+            name,
+            index,
+            kind,
+            ty,
+        } => {
             let e = args
-                .get(name)
+                .get(name, *index)
                 .ok_or_else(|| anyhow!("import `{name}` was not supplied"))?
                 .clone();
             bind_entity(&def.types, *ty, &e, &mut f.bindings);
@@ -407,7 +456,7 @@ fn step<T: 'static>(
 /// The export `name` of a core instance; `cache` remembers where it is in the module.
 fn core_export<T>(
     store: &mut Wt<'_, T>,
-    inst: &CoreInstance,
+    inst: &CoreInstance<'_>,
     name: &str,
     cache: Option<&ExportCache>,
 ) -> Option<wasmtime::Extern> {
@@ -424,7 +473,10 @@ fn core_export<T>(
             }
             i.get_module_export(&mut *store, &index)
         }
-        CoreInstance::Bag(b) => b.iter().find(|(n, _)| n == name).map(|(_, e)| e.clone()),
+        CoreInstance::Bag(names, externs) => names
+            .iter()
+            .position(|(n, _, _)| n == name)
+            .map(|pos| externs[pos].clone()),
     }
 }
 
@@ -632,6 +684,10 @@ impl Instance {
 
     /// The names of the instance's root exports, in order.
     pub fn export_names(&self) -> Vec<String> {
-        self.exports.items.iter().map(|(n, _)| n.clone()).collect()
+        self.exports
+            .items
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect()
     }
 }

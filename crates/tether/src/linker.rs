@@ -1,6 +1,5 @@
 //! [`Linker`]: the embedder's definitions, by name, that satisfy a component's imports.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
@@ -251,16 +250,10 @@ impl<T: 'static> Linker<T> {
     /// Instantiates `component` in `store`, linking its imports against this linker.
     pub fn instantiate(
         &self,
-        mut store: impl AsContextMut<Data = T>,
+        store: impl AsContextMut<Data = T>,
         component: &Component,
     ) -> Result<Instance> {
-        let def = component.def();
-        let found: Vec<Option<&Definition<T>>> = def
-            .imports
-            .iter()
-            .map(|(name, _)| self.root.get(name))
-            .collect();
-        link_and_instantiate(&mut store.as_context_mut().0, component, &found, false)
+        self.instantiate_pre(component)?.instantiate(store)
     }
 
     /// Checks `component`'s imports against this linker once, for instantiating it many times:
@@ -268,7 +261,7 @@ impl<T: 'static> Linker<T> {
     /// so that [`InstancePre::instantiate`] only does the work of each instance.
     pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
         let def = component.def();
-        let mut found = Vec::with_capacity(def.imports.len());
+        let mut imports = Vec::with_capacity(def.imports.len());
         for (name, ty) in &def.imports {
             let d = self.root.get(name);
             match d {
@@ -279,43 +272,94 @@ impl<T: 'static> Linker<T> {
                 }
                 None => {}
             }
-            found.push(d.cloned());
+            imports.push(Linked::new(&def.types, name, *ty, d));
         }
+        let funcs = imports.iter().map(Linked::funcs).sum();
         Ok(InstancePre {
-            found,
+            imports,
+            funcs,
             component: component.clone(),
         })
     }
 }
 
-/// Links `component`'s imports to the definitions `found` for them (in order), then
-/// instantiates it. With `checked`, the typed host functions' Rust types were already
-/// checked against the imports' types.
+/// What one import (or one export of an imported instance) is linked to, worked out once by
+/// [`Linker::instantiate_pre`]: the definition, and for an instance the same for each export
+/// its type lists, in the type's order.
+struct Linked<T: 'static> {
+    name: Arc<str>,
+    ty: ComponentEntityType,
+    to: LinkedTo<T>,
+}
+
+enum LinkedTo<T: 'static> {
+    /// No definition: the import needs none (it is synthesized) or linking fails.
+    Nothing,
+    Definition(Definition<T>),
+    /// A linker instance, one entry per export of the instance type.
+    Instance(Vec<Linked<T>>),
+}
+
+impl<T: 'static> Linked<T> {
+    fn new(types: &Types, name: &str, ty: ComponentEntityType, d: Option<&Definition<T>>) -> Self {
+        let to = match (ty, d) {
+            (ComponentEntityType::Instance(id), Some(Definition::Instance(map))) => {
+                LinkedTo::Instance(
+                    types[id]
+                        .exports
+                        .iter()
+                        .map(|(ename, item)| Linked::new(types, ename, item.ty, map.get(ename)))
+                        .collect(),
+                )
+            }
+            (_, Some(d)) => LinkedTo::Definition(d.clone()),
+            (_, None) => LinkedTo::Nothing,
+        };
+        Linked {
+            name: name.into(),
+            ty,
+            to,
+        }
+    }
+
+    /// How many host functions the definitions hold.
+    fn funcs(&self) -> usize {
+        match &self.to {
+            LinkedTo::Nothing => 0,
+            LinkedTo::Definition(d) => d.funcs(),
+            LinkedTo::Instance(items) => items.iter().map(Linked::funcs).sum(),
+        }
+    }
+}
+
+/// Links a component's imports (`imports`, in order) in `store`, then instantiates it.
 fn link_and_instantiate<T: 'static>(
     store: &mut Wt<'_, T>,
     component: &Component,
-    found: &[Option<&Definition<T>>],
-    checked: bool,
+    imports: &[Linked<T>],
+    funcs: usize,
 ) -> Result<Instance> {
     let def = component.def();
-    let mut args = HashMap::with_capacity(def.imports.len());
+    let mut args = Vec::with_capacity(imports.len());
     let mut bound = Bound::default();
     // Room for the host functions the imports bring into a new store, at once.
-    let funcs: usize = found.iter().flatten().map(|d| d.funcs()).sum();
     let data = store.data_mut();
     if data.host_funcs.is_empty() {
         data.host_funcs.reserve(funcs);
         data.host_func_ids.reserve(funcs);
     }
-    for ((name, ty), d) in def.imports.iter().zip(found) {
-        let e = link_import(store, &def.types, name, *ty, *d, &mut bound, checked)
-            .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?;
-        args.insert(name.clone(), e);
+    for l in imports {
+        let e = link_import(store, &def.types, l, &mut bound).map_err(|e| {
+            let name = &l.name;
+            e.context(format!("import `{name}` has the wrong type"))
+        })?;
+        args.push(e);
     }
     let closure = ComponentClosure {
         def: def.clone(),
         outer: None,
     };
+    let args = crate::instance::Args::Ordered(args);
     let (exports, id) = crate::instance::instantiate(store, &closure, &args, None)?;
     Ok(Instance { exports, id })
 }
@@ -365,16 +409,22 @@ fn check_func<T>(
 
 /// A component whose imports were checked against a linker, ready to instantiate many times.
 pub struct InstancePre<T: 'static> {
-    /// The definition found for each of the component's imports, in order.
-    found: Vec<Option<Definition<T>>>,
+    /// What each of the component's imports is linked to, in order.
+    imports: Vec<Linked<T>>,
+    /// How many host functions those definitions hold.
+    funcs: usize,
     component: Component,
 }
 
 impl<T: 'static> InstancePre<T> {
     /// Instantiates the component in `store`.
     pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
-        let found: Vec<Option<&Definition<T>>> = self.found.iter().map(Option::as_ref).collect();
-        link_and_instantiate(&mut store.as_context_mut().0, &self.component, &found, true)
+        link_and_instantiate(
+            &mut store.as_context_mut().0,
+            &self.component,
+            &self.imports,
+            self.funcs,
+        )
     }
 }
 
@@ -788,7 +838,7 @@ fn synthesize(types: &Types, ty: ComponentEntityType, bound: &mut Bound) -> Expo
             for (name, item) in types[id].exports.iter() {
                 exports
                     .items
-                    .push((name.clone(), synthesize(types, item.ty, bound)));
+                    .push((name.as_str().into(), synthesize(types, item.ty, bound)));
             }
             Export::Instance(Arc::new(exports))
         }
@@ -820,24 +870,37 @@ fn bind_resource(ty: ComponentEntityType, rt: u32, bound: &mut Bound) -> Result<
     Ok(())
 }
 
-/// Finds the definition for an import and turns it into the item that fills it.
+/// Turns what an import was linked to into the item that fills it.
 fn link_import<T: 'static>(
     store: &mut Wt<'_, T>,
     types: &Types,
-    name: &str,
-    ty: ComponentEntityType,
-    d: Option<&Definition<T>>,
+    l: &Linked<T>,
     bound: &mut Bound,
-    checked: bool,
 ) -> Result<Export> {
-    match d {
-        Some(d) => resolve(store, types, name, ty, d, bound, checked),
-        None if !needs_definition(types, ty, bound) => Ok(synthesize(types, ty, bound)),
-        None => bail!("`{name}` was not found"),
+    match &l.to {
+        LinkedTo::Definition(d) => resolve(store, types, &l.name, l.ty, d, bound),
+        LinkedTo::Instance(items) => {
+            let mut exports = Exports {
+                items: Vec::with_capacity(items.len()),
+            };
+            for item in items {
+                let e = link_import(store, types, item, bound).map_err(|e| {
+                    let name = &item.name;
+                    e.context(format!("instance export `{name}`"))
+                })?;
+                exports.items.push((item.name.clone(), e));
+            }
+            Ok(Export::Instance(Arc::new(exports)))
+        }
+        LinkedTo::Nothing if !needs_definition(types, l.ty, bound) => {
+            Ok(synthesize(types, l.ty, bound))
+        }
+        LinkedTo::Nothing => bail!("`{}` was not found", l.name),
     }
 }
 
 /// Turns a definition into the item that fills an import of type `ty`, checking its kind.
+/// The Rust types of typed host functions were checked by [`precheck`].
 fn resolve<T: 'static>(
     store: &mut Wt<'_, T>,
     types: &Types,
@@ -845,28 +908,13 @@ fn resolve<T: 'static>(
     ty: ComponentEntityType,
     d: &Definition<T>,
     bound: &mut Bound,
-    checked: bool,
 ) -> Result<Export> {
     if let Definition::Item(e) = d {
         return check_item(types, name, ty, e, bound);
     }
     match (ty, d) {
-        (ComponentEntityType::Func(id), Definition::Func(f)) => {
-            if !checked {
-                check_func(types, name, id, f)?;
-            }
+        (ComponentEntityType::Func(_), Definition::Func(f)) => {
             Ok(Export::Func(FuncDef::Host(host_func_index(store, f))))
-        }
-        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
-            let mut exports = Exports {
-                items: Vec::with_capacity(types[id].exports.len()),
-            };
-            for (ename, item) in types[id].exports.iter() {
-                let e = link_import(store, types, ename, item.ty, map.get(ename), bound, checked)
-                    .map_err(|e| e.context(format!("instance export `{ename}`")))?;
-                exports.items.push((ename.clone(), e));
-            }
-            Ok(Export::Instance(Arc::new(exports)))
         }
         (ComponentEntityType::Module(id), Definition::Module(m)) => {
             check_module(types, id, m)?;

@@ -117,6 +117,17 @@ impl ComponentDef {
 /// instance was made from the same module, and a miss falls back to the name.
 pub(crate) type ExportCache = std::sync::OnceLock<wasmtime::ModuleExport>;
 
+/// Where one import of a core module comes from: the core instance (by index) that the
+/// instantiation's argument names, and the export's position in it. A core instance index
+/// is always filled by the same item, so a bundle's position holds for every instantiation;
+/// a module instance's position is an [`ExportCache`] hint.
+pub(crate) struct ImportSource {
+    pub instance: u32,
+    pub name: Box<str>,
+    pub export: ExportCache,
+    pub bag_position: std::sync::OnceLock<u32>,
+}
+
 /// The string encoding and other options of a `canon lift` or `canon lower`.
 #[derive(Debug, Clone)]
 pub(crate) struct CanonOpts {
@@ -134,9 +145,9 @@ pub(crate) enum Item {
     CoreInstantiate {
         module: u32,
         args: Vec<(String, u32)>,
-        /// Where each of the module's imports is found in the core instance that provides
-        /// it, remembered from the first instantiation (see `ExportCache`).
-        imports: std::sync::OnceLock<Box<[ExportCache]>>,
+        /// Where each of the module's imports is found, worked out by name at the first
+        /// instantiation (see [`ImportSource`]).
+        imports: std::sync::OnceLock<Box<[ImportSource]>>,
     },
     /// Bundles core items into a core instance.
     CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
@@ -150,7 +161,7 @@ pub(crate) enum Item {
     },
     /// Bundles component items into a component instance.
     InstanceFromExports {
-        exports: Vec<(String, ComponentExternalKind, u32)>,
+        exports: Vec<(Arc<str>, ComponentExternalKind, u32)>,
     },
     /// `alias export`: an export of a component instance.
     AliasExport {
@@ -177,12 +188,14 @@ pub(crate) enum Item {
     /// An import, filled from the instantiation's arguments.
     Import {
         name: String,
+        /// The import's position in [`ComponentDef::imports`].
+        index: u32,
         kind: ComponentExternalKind,
         ty: ComponentEntityType,
     },
     /// An export, which also extends the exported sort's index space.
     Export {
-        name: String,
+        name: Arc<str>,
         kind: ComponentExternalKind,
         index: u32,
     },
@@ -442,7 +455,7 @@ fn translate_section(
                         Item::InstanceFromExports {
                             exports: exports
                                 .iter()
-                                .map(|e| (e.name.name.to_string(), e.kind, e.index))
+                                .map(|e| (e.name.name.into(), e.kind, e.index))
                                 .collect(),
                         }
                     }
@@ -540,8 +553,14 @@ fn translate_section(
                     ComponentTypeRef::Instance(_) => ComponentExternalKind::Instance,
                     ComponentTypeRef::Component(_) => ComponentExternalKind::Component,
                 };
+                let index = b.imports.len() as u32;
                 b.imports.push((name.clone(), ty));
-                b.items.push(Item::Import { name, kind, ty });
+                b.items.push(Item::Import {
+                    name,
+                    index,
+                    kind,
+                    ty,
+                });
             }
         }
         Payload::ComponentExportSection(s) => {
@@ -556,7 +575,7 @@ fn translate_section(
                     })?;
                 b.exports.push((name.clone(), ty));
                 b.items.push(Item::Export {
-                    name,
+                    name: name.into(),
                     kind: export.kind,
                     index: export.index,
                 });
