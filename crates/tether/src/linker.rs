@@ -14,7 +14,7 @@ use crate::func::FuncDef;
 use crate::instance::{ComponentClosure, Export, Exports, Instance};
 use crate::resources::{Dtor, ResourceType};
 use crate::store::{
-    AsContextMut, DirectHostFn, HostDtor, HostFn, RawHostFn, RawMethodFn, StoreContextMut,
+    AsContextMut, DirectHostFn, HostDtor, HostFuncForms, RawHostFn, RawMethodFn, StoreContextMut,
     StoreData,
 };
 
@@ -26,21 +26,16 @@ type SigCheck = fn(&crate::types::FuncSig) -> Result<()>;
 /// A host function: the `Val` form, the check of its Rust types, and its raw and direct
 /// forms when its types allow them.
 struct HostFuncDef<T: 'static> {
-    dynamic: Arc<HostFn<T>>,
+    /// The forms a store keeps (one shared allocation, registered with a store by address).
+    forms: Arc<HostFuncForms<T>>,
     check: Option<SigCheck>,
-    raw: Option<Arc<RawHostFn<T>>>,
-    raw_method: Option<Arc<RawMethodFn<T>>>,
-    direct: Option<Arc<DirectHostFn<T>>>,
 }
 
 impl<T> Clone for HostFuncDef<T> {
     fn clone(&self) -> Self {
         HostFuncDef {
-            dynamic: self.dynamic.clone(),
+            forms: self.forms.clone(),
             check: self.check,
-            raw: self.raw.clone(),
-            raw_method: self.raw_method.clone(),
-            direct: self.direct.clone(),
         }
     }
 }
@@ -444,11 +439,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.map.insert(
             name,
             Definition::Func(HostFuncDef {
-                dynamic: Arc::new(f),
+                forms: Arc::new(HostFuncForms {
+                    dynamic: Arc::new(f),
+                    raw: None,
+                    raw_method: None,
+                    direct: None,
+                }),
                 check: None,
-                raw: None,
-                raw_method: None,
-                direct: None,
             }),
             self.shadowing,
         )
@@ -523,11 +520,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.map.insert(
             name,
             Definition::Func(HostFuncDef {
-                dynamic: Arc::new(dynamic),
+                forms: Arc::new(HostFuncForms {
+                    dynamic: Arc::new(dynamic),
+                    raw,
+                    raw_method: None,
+                    direct,
+                }),
                 check: Some(check),
-                raw,
-                raw_method: None,
-                direct,
             }),
             self.shadowing,
         )
@@ -757,11 +756,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
         self.map.insert(
             name,
             Definition::Func(HostFuncDef {
-                dynamic: Arc::new(dynamic),
+                forms: Arc::new(HostFuncForms {
+                    dynamic: Arc::new(dynamic),
+                    raw,
+                    raw_method,
+                    direct,
+                }),
                 check: Some(check),
-                raw,
-                raw_method,
-                direct,
             }),
             self.shadowing,
         )
@@ -953,17 +954,12 @@ fn resolve<T: 'static>(
 }
 
 fn host_func_index<T>(store: &mut Wt<'_, T>, f: &HostFuncDef<T>) -> u32 {
-    let key = Arc::as_ptr(&f.dynamic) as *const () as usize;
+    let key = Arc::as_ptr(&f.forms) as *const () as usize;
     let data = store.data_mut();
     if let Some(&i) = data.host_func_ids.get(&key) {
         return i;
     }
-    data.host_funcs.push(crate::store::HostFuncForms {
-        dynamic: f.dynamic.clone(),
-        raw: f.raw.clone(),
-        raw_method: f.raw_method.clone(),
-        direct: f.direct.clone(),
-    });
+    data.host_funcs.push(f.forms.clone());
     let i = (data.host_funcs.len() - 1) as u32;
     data.host_func_ids.insert(key, i);
     i

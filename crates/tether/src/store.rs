@@ -72,7 +72,7 @@ pub(crate) struct StoreData<T: 'static> {
     pub data: T,
     pub rt: Runtime,
     /// Host functions reachable from this store's instances; `FuncDef::Host` indexes this.
-    pub host_funcs: Vec<HostFuncForms<T>>,
+    pub host_funcs: Vec<Arc<HostFuncForms<T>>>,
     /// Index of each host function by the address of its shared allocation, so linking the
     /// same definition twice reuses its slot.
     pub host_func_ids: crate::resources::FastMap<usize, u32>,
