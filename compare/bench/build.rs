@@ -1,14 +1,14 @@
 //! Builds the benchmark guest `compare/guest` (a cargo workspace of its own) for
 //! `wasm32-unknown-unknown`, turns its core module into a component with `wit-component`,
 //! and writes `guest.rs` into `OUT_DIR`, which embeds the component's bytes.
-//! The same approach as `crates/test-programs/build.rs`.
+//! The same approach as `crates/test-programs/build.rs`, with the same helpers
+//! (`tether-guest-build`).
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::{env, fs};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use tether_guest_build::{build_guests, check_target_installed, componentize, guest_target_dir};
 
 /// The target the guest is compiled for.
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -38,10 +38,14 @@ fn main() -> Result<()> {
     );
     println!("cargo:rerun-if-changed={}", wit_dir.display());
 
-    check_target_installed()?;
+    check_target_installed(
+        TARGET,
+        "the benchmark guest is compiled for it",
+        &format!("run `rustup target add {TARGET}`"),
+    )?;
 
     let target_dir = guest_target_dir(&out_dir);
-    build_guest(&guest_dir, &target_dir)?;
+    build_guests(&guest_dir, &target_dir, TARGET, "the guest")?;
 
     let core = target_dir
         .join(TARGET)
@@ -63,117 +67,4 @@ fn main() -> Result<()> {
     );
     fs::write(out_dir.join("guest.rs"), consts)?;
     Ok(())
-}
-
-/// Fails with advice when the standard library for [`TARGET`] is not installed.
-fn check_target_installed() -> Result<()> {
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
-    let output = Command::new(&rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .with_context(|| {
-            format!(
-                "failed to run `{} --print sysroot`",
-                rustc.to_string_lossy()
-            )
-        })?;
-    if !output.status.success() {
-        bail!(
-            "`{} --print sysroot` failed: {}",
-            rustc.to_string_lossy(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let sysroot = PathBuf::from(String::from_utf8(output.stdout)?.trim());
-    if !sysroot
-        .join("lib/rustlib")
-        .join(TARGET)
-        .join("lib")
-        .is_dir()
-    {
-        bail!(
-            "the Rust target `{TARGET}` is not installed (no standard library for it in `{}`); \
-             the benchmark guest is compiled for it: run `rustup target add {TARGET}`",
-            sysroot.display()
-        );
-    }
-    Ok(())
-}
-
-/// Where the guest is built: `guests/` beside the outer build's `debug/` or `release/`
-/// folder, so every profile shares one guest build and the inner cargo never waits for the
-/// outer one's lock. In any other layout, inside `OUT_DIR`.
-fn guest_target_dir(out_dir: &Path) -> PathBuf {
-    let build = out_dir.parent().and_then(Path::parent);
-    match build.and_then(|b| Some((b, b.parent()?.parent()?))) {
-        Some((build, target)) if build.file_name().is_some_and(|n| n == "build") => {
-            target.join("guests")
-        }
-        _ => out_dir.join("guests"),
-    }
-}
-
-/// Runs `cargo build --release` on the guest workspace for [`TARGET`], with none of the
-/// settings the outer cargo passes to build scripts for the host.
-fn build_guest(guest_dir: &Path, target_dir: &Path) -> Result<()> {
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let mut cmd = Command::new(&cargo);
-    cmd.current_dir(guest_dir)
-        .args(["build", "--release", "--locked", "-j1", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(guest_dir.join("Cargo.toml"))
-        // The inner cargo's stdout would be read as instructions to the outer one.
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (key, _) in env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if leaks_host_settings(key) {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("CARGO_TARGET_DIR", target_dir);
-    let status = cmd
-        .status()
-        .with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
-    if !status.success() {
-        bail!(
-            "building the guest in `{}` failed ({status}); cargo's output is above",
-            guest_dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// Whether an environment variable the build script sees would carry the outer build's
-/// settings (flags for the host, profile, target, wrappers, jobserver) into the guest build.
-fn leaks_host_settings(key: &str) -> bool {
-    const KEEP: &[&str] = &[
-        "CARGO_HOME",
-        "CARGO_NET_",
-        "CARGO_HTTP_",
-        "CARGO_REGISTRIES_",
-        "CARGO_REGISTRY_",
-        "CARGO_TERM_",
-    ];
-    const DROP: &[&str] = &[
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "__CARGO_FIX_PLZ",
-    ];
-    if key.starts_with("CARGO_") {
-        return !KEEP.iter().any(|k| key.starts_with(k));
-    }
-    DROP.contains(&key)
-}
-
-/// The component made from a core module that embeds its WIT world, as `wit-bindgen` leaves it.
-fn componentize(module: &[u8]) -> Result<Vec<u8>> {
-    wit_component::ComponentEncoder::default()
-        .module(module)?
-        .validate(true)
-        .encode()
 }
