@@ -39,7 +39,10 @@ pub fn example_component() -> Result<(Vec<u8>, PathBuf)> {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     for (key, _) in env::vars_os() {
-        if key.to_str().is_some_and(leaks_host_settings) {
+        if key
+            .to_str()
+            .is_some_and(tether_guest_build::leaks_host_settings)
+        {
             cmd.env_remove(&key);
         }
     }
@@ -63,10 +66,7 @@ pub fn example_component() -> Result<(Vec<u8>, PathBuf)> {
             core.display()
         )
     })?;
-    let component = wit_component::ComponentEncoder::default()
-        .module(&bytes)?
-        .validate(true)
-        .encode()
+    let component = tether_guest_build::componentize(&bytes)
         .context("failed to make a component of the example guest")?;
     Ok((component, core))
 }
@@ -126,32 +126,4 @@ fn target_installed() -> Result<bool> {
         .join(TARGET)
         .join("lib")
         .is_dir())
-}
-
-/// Whether an environment variable would carry an outer cargo's settings (flags, profile,
-/// target, wrappers, jobserver) into the guest's build; cargo's registry, network, terminal
-/// and job settings are kept.
-fn leaks_host_settings(key: &str) -> bool {
-    const KEEP: &[&str] = &[
-        "CARGO_HOME",
-        "CARGO_NET_",
-        "CARGO_HTTP_",
-        "CARGO_REGISTRIES_",
-        "CARGO_REGISTRY_",
-        "CARGO_TERM_",
-        "CARGO_BUILD_JOBS",
-    ];
-    const DROP: &[&str] = &[
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "__CARGO_FIX_PLZ",
-    ];
-    if key.starts_with("CARGO_") {
-        return !KEEP.iter().any(|k| key.starts_with(k));
-    }
-    DROP.contains(&key)
 }

@@ -111,11 +111,12 @@ pub fn build_guests(workspace: &Path, target_dir: &Path, target: &str, what: &st
     Ok(())
 }
 
-/// Whether the environment variable `key`, as a build script sees it, would carry the outer
-/// build's settings into a guest build. Every `CARGO_*` variable does but cargo's home,
-/// registry, network and terminal settings; of the others, the compiler flags, wrappers and
-/// make's jobserver flags do.
-fn leaks_host_settings(key: &str) -> bool {
+/// Whether the environment variable `key`, as a build script or a program run by cargo sees
+/// it, would carry the outer build's settings into a guest build (remove it from the inner
+/// cargo's environment). Every `CARGO_*` variable does but cargo's home, registry, network,
+/// terminal and job-count settings; of the others, the compiler flags, wrappers and make's
+/// jobserver flags do.
+pub fn leaks_host_settings(key: &str) -> bool {
     const KEEP: &[&str] = &[
         "CARGO_HOME",
         "CARGO_NET_",
@@ -123,6 +124,7 @@ fn leaks_host_settings(key: &str) -> bool {
         "CARGO_REGISTRIES_",
         "CARGO_REGISTRY_",
         "CARGO_TERM_",
+        "CARGO_BUILD_JOBS",
     ];
     const DROP: &[&str] = &[
         "RUSTFLAGS",
@@ -171,6 +173,7 @@ mod tests {
             "CARGO_HTTP_TIMEOUT",
             "CARGO_REGISTRIES_CRATES_IO_PROTOCOL",
             "CARGO_TERM_COLOR",
+            "CARGO_BUILD_JOBS",
             "PATH",
             "HOME",
             "RUSTUP_TOOLCHAIN",
