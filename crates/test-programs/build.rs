@@ -3,6 +3,11 @@
 //! module into a component with `wit-component`, and writes `guests.rs` into `OUT_DIR` with
 //! one path constant per component.
 //!
+//! The C article guest (`guests/article-c`) is built here too: `wit-bindgen c` (the library
+//! `wit-bindgen-c`) writes the C bindings of the world `tether:article/article` into
+//! `OUT_DIR`, clang compiles them with the guest into a reactor module, and `wit-component`
+//! makes it the component `ARTICLE_C`.
+//!
 //! It also builds the WASI guests of `guests/` (see `guests/wasi-README.md`), each with its own
 //! toolchain, into WASI 0.2 command components: `wasi-cli` (Rust, `wasm32-wasip2`), `c` (clang
 //! and wasi-libc, then the preview1 command adapter), `python` (componentize-py) and `js`
@@ -18,6 +23,8 @@ use std::{env, fs};
 
 use anyhow::{Context, Result, bail};
 use tether_guest_build::{build_guests, check_target_installed, componentize, guest_target_dir};
+use wit_bindgen_core::Files;
+use wit_bindgen_core::wit_parser::Resolve;
 
 /// The target the guests are compiled for.
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -97,6 +104,24 @@ fn main() -> Result<()> {
         )?;
     }
 
+    let article_c = ArticleC {
+        source: &guests_dir.join("article-c/article.c"),
+        wit_dir: &manifest_dir.join("../../wit/article"),
+        out_dir: &out_dir,
+        script: &env::current_exe().context("failed to find the build script's own path")?,
+    }
+    .build()
+    .context("failed to build `guests/article-c`")?;
+    let article_c = article_c
+        .to_str()
+        .with_context(|| format!("the path `{}` is not UTF-8", article_c.display()))?;
+    writeln!(
+        consts,
+        "\n/// The component built from `guests/article-c`: the article guest of `guests/article` \
+         written in C,\n/// over the bindings of `wit-bindgen c` (see `guests/wasi-README.md`)."
+    )?;
+    writeln!(consts, "pub const ARTICLE_C: &str = {article_c:?};")?;
+
     let wasi = WasiBuild {
         guests_dir: &guests_dir,
         wit_dir: &manifest_dir.join("../../wit").join(WASI_WIT),
@@ -104,11 +129,14 @@ fn main() -> Result<()> {
         target_dir: &target_dir,
         script: &env::current_exe().context("failed to find the build script's own path")?,
     };
-    let builds: [WasiStep<'_>; 4] = [
+    let builds: [WasiStep<'_>; 5] = [
         ("WASI_RUST", "guests/wasi-cli", &|| wasi.rust()),
         ("WASI_C", "guests/c", &|| wasi.c()),
         ("WASI_PYTHON", "guests/python", &|| wasi.python()),
         ("WASI_JS", "guests/js", &|| wasi.js()),
+        ("WASI_COMPONENTIZE_JS", "guests/componentize-js", &|| {
+            wasi.componentize_js()
+        }),
     ];
     for (name, folder, build) in builds {
         let path = build().with_context(|| format!("failed to build `{folder}`"))?;
@@ -149,6 +177,9 @@ const WASI_SYSROOT: &str = "/usr";
 /// The versions of the Python and JavaScript componentizers that the install script pins.
 const COMPONENTIZE_PY: &str = "0.25.1";
 const COMPONENTIZE_QJS: &str = "0.4.5";
+/// The componentize-js that `scripts/install-wasi-toolchains` installs in
+/// `guests/componentize-js`.
+const COMPONENTIZE_JS: &str = "0.23.0";
 
 /// One WASI guest to build: its constant's name, its folder, and the build that returns the
 /// path of its component.
@@ -240,10 +271,7 @@ impl WasiBuild<'_> {
     /// `__pycache__` beside it, which would make cargo rerun this script.
     fn python(&self) -> Result<PathBuf> {
         let source = self.guests_dir.join("python/app.py");
-        let wit: Vec<PathBuf> = WASI_WIT_FILES
-            .iter()
-            .map(|name| self.wit_dir.join(format!("{name}.wit")))
-            .collect();
+        let wit = self.wasi_wit_files();
         let path = self.out_dir.join("wasi-python.component.wasm");
         let version = run(
             Command::new("componentize-py").arg("--version"),
@@ -295,41 +323,15 @@ impl WasiBuild<'_> {
         let source = js_dir.join("app.js");
         let world = js_dir.join("wit/world.wit");
         let cli = js_dir.join("node_modules/componentize-qjs/bin/componentize-qjs");
-        let installed = js_dir.join("node_modules/componentize-qjs/package.json");
-        if !installed.is_file() {
-            bail!(
-                "componentize-qjs is not installed in `{}`: {INSTALL_ADVICE}",
-                js_dir.display()
-            );
-        }
-        let wit: Vec<PathBuf> = WASI_WIT_FILES
-            .iter()
-            .map(|name| self.wit_dir.join(format!("{name}.wit")))
-            .collect();
+        let installed = npm_package(&js_dir, "componentize-qjs", COMPONENTIZE_QJS)?;
+        let wit = self.wasi_wit_files();
         let path = self.out_dir.join("wasi-js.component.wasm");
-        let manifest = fs::read_to_string(&installed)
-            .with_context(|| format!("failed to read `{}`", installed.display()))?;
-        if !manifest.contains(&format!("\"version\": \"{COMPONENTIZE_QJS}\"")) {
-            bail!(
-                "the componentize-qjs in `{}` is not version {COMPONENTIZE_QJS}: {INSTALL_ADVICE}",
-                js_dir.display()
-            );
-        }
         let mut inputs: Vec<&Path> = vec![&source, &world, &installed, self.script];
         inputs.extend(wit.iter().map(PathBuf::as_path));
         if is_fresh(&path, &inputs)? {
             return Ok(path);
         }
-        let wit_dir = self.out_dir.join("wasi-js-wit");
-        let _ = fs::remove_dir_all(&wit_dir);
-        fs::create_dir_all(wit_dir.join("deps"))?;
-        fs::copy(&world, wit_dir.join("world.wit"))
-            .with_context(|| format!("failed to copy `{}`", world.display()))?;
-        for file in &wit {
-            let name = file.file_name().context("a WIT file has no name")?;
-            fs::copy(file, wit_dir.join("deps").join(name))
-                .with_context(|| format!("failed to copy `{}`", file.display()))?;
-        }
+        let wit_dir = self.world_with_wasi(&world, &wit, "wasi-js-wit")?;
         let mut cmd = Command::new("node");
         cmd.arg(&cli)
             .arg("--sync")
@@ -341,6 +343,174 @@ impl WasiBuild<'_> {
             .arg(&path)
             .current_dir(&js_dir);
         run(&mut cmd, "node")?;
+        Ok(path)
+    }
+
+    /// `guests/componentize-js/app.js`, built by componentize-js (SpiderMonkey through
+    /// StarlingMonkey, the engine of `jco componentize`) for the world `command` of its
+    /// `wit/world.wit`, which includes `wasi:cli/imports` of [`WASI_WIT`]: `build.mjs` calls
+    /// its `componentize` with the WIT folder assembled in `OUT_DIR`.
+    fn componentize_js(&self) -> Result<PathBuf> {
+        let dir = self.guests_dir.join("componentize-js");
+        let source = dir.join("app.js");
+        let script = dir.join("build.mjs");
+        let world = dir.join("wit/world.wit");
+        let installed = npm_package(&dir, "@bytecodealliance/componentize-js", COMPONENTIZE_JS)?;
+        let wit = self.wasi_wit_files();
+        let path = self.out_dir.join("wasi-componentize-js.component.wasm");
+        let mut inputs: Vec<&Path> = vec![&source, &script, &world, &installed, self.script];
+        inputs.extend(wit.iter().map(PathBuf::as_path));
+        if is_fresh(&path, &inputs)? {
+            return Ok(path);
+        }
+        let wit_dir = self.world_with_wasi(&world, &wit, "wasi-componentize-js-wit")?;
+        let mut cmd = Command::new("node");
+        cmd.arg(&script).arg(&wit_dir).arg(&path).current_dir(&dir);
+        run(&mut cmd, "node")?;
+        Ok(path)
+    }
+
+    /// The files of [`WASI_WIT_FILES`] in [`WASI_WIT`].
+    fn wasi_wit_files(&self) -> Vec<PathBuf> {
+        WASI_WIT_FILES
+            .iter()
+            .map(|name| self.wit_dir.join(format!("{name}.wit")))
+            .collect()
+    }
+
+    /// A WIT folder `OUT_DIR/name` holding `world` and, in `deps/`, the WASI packages `wit`:
+    /// the layout the JavaScript componentizers read (one folder, dependencies beside).
+    fn world_with_wasi(&self, world: &Path, wit: &[PathBuf], name: &str) -> Result<PathBuf> {
+        let wit_dir = self.out_dir.join(name);
+        let _ = fs::remove_dir_all(&wit_dir);
+        fs::create_dir_all(wit_dir.join("deps"))?;
+        fs::copy(world, wit_dir.join("world.wit"))
+            .with_context(|| format!("failed to copy `{}`", world.display()))?;
+        for file in wit {
+            let name = file.file_name().context("a WIT file has no name")?;
+            fs::copy(file, wit_dir.join("deps").join(name))
+                .with_context(|| format!("failed to copy `{}`", file.display()))?;
+        }
+        Ok(wit_dir)
+    }
+}
+
+/// The `package.json` of the npm package `name` installed in `dir/node_modules`, checked to be
+/// at `version`; fails with [`INSTALL_ADVICE`] when it is missing or another version.
+fn npm_package(dir: &Path, name: &str, version: &str) -> Result<PathBuf> {
+    let installed = dir.join("node_modules").join(name).join("package.json");
+    if !installed.is_file() {
+        bail!(
+            "{name} is not installed in `{}`: {INSTALL_ADVICE}",
+            dir.display()
+        );
+    }
+    let manifest = fs::read_to_string(&installed)
+        .with_context(|| format!("failed to read `{}`", installed.display()))?;
+    if !manifest.contains(&format!("\"version\": \"{version}\"")) {
+        bail!(
+            "the {name} in `{}` is not version {version}: {INSTALL_ADVICE}",
+            dir.display()
+        );
+    }
+    Ok(installed)
+}
+
+/// The world of `wit/article` that the C article guest implements.
+const ARTICLE_WORLD: &str = "article";
+
+/// The C article guest, `guests/article-c/article.c`: the guest of `guests/article` written in
+/// C over the bindings that `wit-bindgen c` generates for the world [`ARTICLE_WORLD`].
+struct ArticleC<'a> {
+    source: &'a Path,
+    /// `wit/article`, the package of the world.
+    wit_dir: &'a Path,
+    out_dir: &'a Path,
+    /// This build script's executable: a component older than it is built again (it holds the
+    /// bindings generator, so a new `wit-bindgen-c` builds the guest again too).
+    script: &'a Path,
+}
+
+impl ArticleC<'_> {
+    /// Generates the bindings into `OUT_DIR`, compiles them and the guest with clang into a
+    /// reactor module (no `main`: the component's exports are its functions), and makes that
+    /// a component with `wit-component`.
+    ///
+    /// No adapter: the guest and its bindings use only `malloc`, `realloc`, `free`, `memcpy`,
+    /// `strlen` and `abort` of wasi-libc, none of which calls WASI, so the core module imports
+    /// nothing but the world's `tether:article/http`, and no WASI interface reaches the
+    /// component. Were the guest to call WASI (say, `printf`), its module would import
+    /// `wasi_snapshot_preview1` and the encoder, given no adapter for it, would fail the build.
+    fn build(&self) -> Result<PathBuf> {
+        let core = self.out_dir.join("article-c.core.wasm");
+        let path = self.out_dir.join("article-c.component.wasm");
+        let mut inputs: Vec<PathBuf> = vec![self.source.to_path_buf(), self.script.to_path_buf()];
+        for entry in fs::read_dir(self.wit_dir)
+            .with_context(|| format!("failed to read `{}`", self.wit_dir.display()))?
+        {
+            inputs.push(entry?.path());
+        }
+        let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        if is_fresh(&path, &inputs)? {
+            return Ok(path);
+        }
+        let libc = Path::new(WASI_SYSROOT).join("lib/wasm32-wasi/libc.a");
+        if !libc.is_file() {
+            bail!(
+                "wasi-libc is not installed (no `{}`): {INSTALL_ADVICE}",
+                libc.display()
+            );
+        }
+
+        // The bindings: `article.h`, `article.c` and `article_component_type.o`, the object
+        // that carries the world's type in a custom section for `wit-component`.
+        let bindings_dir = self.out_dir.join("article-c-bindings");
+        let _ = fs::remove_dir_all(&bindings_dir);
+        fs::create_dir_all(&bindings_dir)?;
+        let mut resolve = Resolve::default();
+        let (package, _) = resolve
+            .push_path(self.wit_dir)
+            .with_context(|| format!("failed to parse the WIT of `{}`", self.wit_dir.display()))?;
+        let world = resolve.select_world(&[package], Some(ARTICLE_WORLD))?;
+        let mut files = Files::default();
+        wit_bindgen_c::Opts::default()
+            .build()
+            .generate(&mut resolve, world, &mut files)
+            .context("`wit-bindgen c` failed to generate the bindings of the article world")?;
+        let mut sources = Vec::new();
+        for (name, contents) in files.iter() {
+            let file = bindings_dir.join(name);
+            fs::write(&file, contents)
+                .with_context(|| format!("failed to write `{}`", file.display()))?;
+            if name.ends_with(".c") || name.ends_with(".o") {
+                sources.push(file);
+            }
+        }
+
+        // A reactor: no `main`; the component calls its `_initialize` when instantiated. The
+        // generated code compiles clean under `-Wall -Werror`: no warning is turned off.
+        let mut cmd = Command::new(WASI_CC);
+        cmd.arg("--target=wasm32-wasi")
+            .arg(format!("--sysroot={WASI_SYSROOT}"))
+            .args(["-mexec-model=reactor", "-O2", "-Wall", "-Werror", "-I"])
+            .arg(&bindings_dir)
+            .arg("-o")
+            .arg(&core)
+            .arg(self.source)
+            .args(&sources);
+        run(&mut cmd, WASI_CC)?;
+        let module =
+            fs::read(&core).with_context(|| format!("failed to read `{}`", core.display()))?;
+        let component = wit_component::ComponentEncoder::default()
+            .module(&module)?
+            .validate(true)
+            .encode()
+            .context(
+                "failed to make a component of the C article guest (given no WASI adapter, its \
+                 module must import nothing but the world's interfaces)",
+            )?;
+        fs::write(&path, component)
+            .with_context(|| format!("failed to write `{}`", path.display()))?;
         Ok(path)
     }
 }

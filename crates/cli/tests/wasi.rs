@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use tether_test_programs::{WASI_C, WASI_JS, WASI_PYTHON, WASI_RUST};
+use tether_test_programs::{WASI_C, WASI_COMPONENTIZE_JS, WASI_JS, WASI_PYTHON, WASI_RUST};
 
 /// A folder that is removed when the test ends.
 struct TempDir(PathBuf);
@@ -310,6 +310,21 @@ fn javascript_program_from_componentize_qjs() {
         "hello from js\nargs: [\"a\",\"b c\"]\nenv FOO=bar\ntime: wall ok\n",
     );
     let o = run(&[WASI_JS, "fail"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("failing as asked"));
+}
+
+/// The engine behind `jco componentize`: SpiderMonkey (StarlingMonkey), 14 MB, importing all
+/// of `wasi:cli/imports`; its async `run` waits on a timer, so the event loop polls a clock.
+#[test]
+fn javascript_program_from_componentize_js() {
+    let o = run(&["--env", "FOO", WASI_COMPONENTIZE_JS, "a", "b c"]);
+    expect(
+        &o,
+        0,
+        "hello from componentize-js: a b c\nFOO = bar\nrandom bytes: 16 text: h\u{e9}llo\ntimer: waited\n",
+    );
+    let o = run(&[WASI_COMPONENTIZE_JS, "fail"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("failing as asked"));
 }

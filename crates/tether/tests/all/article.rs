@@ -1,11 +1,15 @@
 //! The article "WIT Resources" (`shared/reference/wit-resources-post.txt`), end to end: the
 //! world `tether:article/article` of `wit/article/article.wit`, a Rust guest written the way
-//! the article writes it (`guests/article`), and a host serving `response`s from memory as
-//! host objects.
+//! the article writes it (`guests/article`), the same guest in C over the bindings of
+//! `wit-bindgen c` (`guests/article-c`), and a host serving `response`s from memory as host
+//! objects.
 //!
 //! Besides each export's result, the tests check the article's point, that "data such as body
 //! is only copied into the guest memory if it is used", with the store's count of bytes
 //! copied, and that every response the guest was handed is gone once a call returns.
+//!
+//! Every check runs against both guests: `article::rust::NAME` against the Rust one,
+//! `article::c::NAME` against the C one, with the same body and the same expectations.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,13 +78,29 @@ impl Web {
     }
 }
 
-fn compiled() -> &'static (Engine, Component) {
-    static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
-    COMPILED.get_or_init(|| {
+/// The guest a check runs against: two builds of one program, from two toolchains.
+#[derive(Clone, Copy, Debug)]
+enum Guest {
+    /// `guests/article`: Rust, over the bindings of `wit-bindgen`'s `generate!`.
+    Rust,
+    /// `guests/article-c`: C, over the bindings of `wit-bindgen c`, compiled by clang.
+    C,
+}
+
+/// The guest's component, compiled once per guest.
+fn compiled(guest: Guest) -> &'static (Engine, Component) {
+    static RUST: OnceLock<(Engine, Component)> = OnceLock::new();
+    static C: OnceLock<(Engine, Component)> = OnceLock::new();
+    let (compiled, path) = match guest {
+        Guest::Rust => (&RUST, tether_test_programs::ARTICLE),
+        Guest::C => (&C, tether_test_programs::ARTICLE_C),
+    };
+    compiled.get_or_init(|| {
         let engine = Engine::default();
-        let bytes =
-            std::fs::read(tether_test_programs::ARTICLE).expect("the article guest was built");
-        let component = Component::new(&engine, bytes).expect("the article guest compiles");
+        let bytes = std::fs::read(path)
+            .unwrap_or_else(|e| panic!("the {guest:?} article guest was built: {e}"));
+        let component = Component::new(&engine, bytes)
+            .unwrap_or_else(|e| panic!("the {guest:?} article guest compiles: {e:#}"));
         (engine, component)
     })
 }
@@ -149,8 +169,8 @@ where
     TypedFunc::new(f).unwrap_or_else(|e| panic!("`{name}` has the expected type: {e:#}"))
 }
 
-fn instantiate() -> (Store<Web>, Run) {
-    let (engine, component) = compiled();
+fn instantiate(guest: Guest) -> (Store<Web>, Run) {
+    let (engine, component) = compiled(guest);
     let mut store = Store::new(engine, Web::new());
     let instance = linker(engine).instantiate(&mut store, component).unwrap();
     let run = Run {
@@ -161,6 +181,38 @@ fn instantiate() -> (Store<Web>, Run) {
     };
     (store, run)
 }
+
+/// Makes each check a test of each guest: `rust::NAME` and `c::NAME` call `NAME` with
+/// [`Guest::Rust`] and [`Guest::C`].
+macro_rules! tests_of_each_guest {
+    ($($check:ident),* $(,)?) => {
+        mod rust {
+            $(
+                #[test]
+                fn $check() {
+                    super::$check(super::Guest::Rust)
+                }
+            )*
+        }
+        mod c {
+            $(
+                #[test]
+                fn $check() {
+                    super::$check(super::Guest::C)
+                }
+            )*
+        }
+    };
+}
+
+tests_of_each_guest!(
+    status_of_reads_the_status_through_a_borrow,
+    body_of_consumes_the_response,
+    construct_and_read_builds_a_response_in_the_host,
+    not_found_is_a_static_function_returning_a_response,
+    the_body_is_copied_only_when_the_guest_asks_for_it,
+    dropping_the_store_drops_every_response,
+);
 
 /// Every response the host made has been dropped, and the store holds none.
 fn assert_all_dropped(store: &Store<Web>, what: &str) {
@@ -181,9 +233,8 @@ fn assert_all_dropped(store: &Store<Web>, what: &str) {
     );
 }
 
-#[test]
-fn status_of_reads_the_status_through_a_borrow() {
-    let (mut store, run) = instantiate();
+fn status_of_reads_the_status_through_a_borrow(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
     assert_eq!(
         run.status_of
             .call(&mut store, ("https://kflansburg.com".into(),))
@@ -208,9 +259,8 @@ fn status_of_reads_the_status_through_a_borrow() {
     assert_eq!(store.data().made, 3);
 }
 
-#[test]
-fn body_of_consumes_the_response() {
-    let (mut store, run) = instantiate();
+fn body_of_consumes_the_response(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
     let (body,) = run
         .body_of
         .call(&mut store, ("https://kflansburg.com".into(),))
@@ -225,9 +275,8 @@ fn body_of_consumes_the_response() {
     assert_all_dropped(&store, "body-of an unknown URL");
 }
 
-#[test]
-fn construct_and_read_builds_a_response_in_the_host() {
-    let (mut store, run) = instantiate();
+fn construct_and_read_builds_a_response_in_the_host(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
     let ((status, body),) = run
         .construct_and_read
         .call(&mut store, (b"made by the guest".to_vec(), 201))
@@ -243,17 +292,15 @@ fn construct_and_read_builds_a_response_in_the_host() {
     assert_all_dropped(&store, "construct-and-read of an empty body");
 }
 
-#[test]
-fn not_found_is_a_static_function_returning_a_response() {
-    let (mut store, run) = instantiate();
+fn not_found_is_a_static_function_returning_a_response(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
     assert_eq!(run.not_found_status.call(&mut store, ()).unwrap(), (404,));
     assert_all_dropped(&store, "not-found-status");
     assert_eq!(store.data().made, 1);
 }
 
-#[test]
-fn the_body_is_copied_only_when_the_guest_asks_for_it() {
-    let (mut store, run) = instantiate();
+fn the_body_is_copied_only_when_the_guest_asks_for_it(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
 
     // The status of a 64 KiB response: only the URL crosses into the guest.
     let before = store.bytes_copied();
@@ -292,9 +339,8 @@ fn the_body_is_copied_only_when_the_guest_asks_for_it() {
     assert_all_dropped(&store, "body-of the big page");
 }
 
-#[test]
-fn dropping_the_store_drops_every_response() {
-    let (mut store, run) = instantiate();
+fn dropping_the_store_drops_every_response(guest: Guest) {
+    let (mut store, run) = instantiate(guest);
     for _ in 0..3 {
         run.status_of.call(&mut store, (BIG.into(),)).unwrap();
     }

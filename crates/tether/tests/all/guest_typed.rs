@@ -125,7 +125,7 @@ fn big(seed: u32) -> Big {
         a9: seed as f32 / 2.0,
         a10: f64::from(seed) / 4.0,
         a11: char::from_u32(0x1F600 + seed % 16).unwrap(),
-        a12: seed % 2 == 0,
+        a12: seed.is_multiple_of(2),
         a13: format!("big {seed}"),
         a14: vec![seed as u8; 3],
         a15: Some(seed),
