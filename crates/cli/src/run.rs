@@ -39,7 +39,8 @@ pub struct RunArgs {
     /// host's value on. Repeatable; the guest sees no other variable.
     #[arg(long, value_name = "NAME[=VALUE]")]
     env: Vec<String>,
-    /// Lets a WASI guest use the host's network: resolve names and connect TCP sockets.
+    /// Lets a WASI guest use the host's network: resolve names, connect and listen on TCP
+    /// sockets, send and receive UDP datagrams.
     /// Without it, `wasi:sockets` denies every socket and lookup (`access-denied`).
     #[arg(long)]
     inherit_network: bool,

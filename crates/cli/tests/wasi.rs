@@ -1,9 +1,13 @@
 //! WASI programs built from source by four toolchains (`guests/wasi-README.md`), each run
 //! with `tether run` as a user runs it, and their output, files and exit status checked.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tether_test_programs::{WASI_C, WASI_COMPONENTIZE_JS, WASI_JS, WASI_PYTHON, WASI_RUST};
 
@@ -411,4 +415,184 @@ fn sockets_are_denied_unless_the_network_is_inherited() {
     let o = run(&["--inherit-network", WASI_RUST, "tcp", "localhost:1"]);
     let err = expect(&o, 1, "args: [\"tcp\", \"localhost:1\"]\n");
     assert!(err.contains("Connection refused"), "{err}");
+}
+
+/// How long a network test waits for anything (a line from the guest, a reply, the guest's
+/// exit) before it fails: long enough for a debug build of `tether` to compile the guest.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// `tether run ARGS` running, its stdout read line by line as it comes. Every wait is bounded
+/// by [`WAIT`], and the child is killed when the test ends, passing or not.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tether"))
+            .arg("run")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Running {
+            child,
+            lines,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// The next line of stdout.
+    fn line(&mut self) -> String {
+        match self.lines.recv_timeout(WAIT) {
+            Ok(line) => line,
+            Err(e) => {
+                let _ = self.child.kill();
+                let stderr = self.stderr.take().map(|t| t.join().unwrap_or_default());
+                panic!("no line from the guest ({e}); stderr: {stderr:?}")
+            }
+        }
+    }
+
+    /// The port at the end of the next line, which must start with `prefix`.
+    fn port(&mut self, prefix: &str) -> u16 {
+        let line = self.line();
+        match line.strip_prefix(prefix).map(str::parse) {
+            Some(Ok(port)) => port,
+            _ => panic!("expected `{prefix}PORT`, got {line:?}"),
+        }
+    }
+
+    /// Waits for the guest to exit; returns its exit status, the rest of its stdout and its
+    /// stderr.
+    fn finish(mut self) -> (Option<i32>, Vec<String>, String) {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the guest did not exit within {WAIT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let rest = self.lines.iter().collect();
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        (status.code(), rest, stderr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+/// The guest listens (`std::net::TcpListener` on `127.0.0.1:0`), prints its port, and answers
+/// the connection the test makes to it.
+#[test]
+fn a_guest_serves_tcp_on_the_port_it_prints() {
+    let mut guest = Running::start(&["--inherit-network", WASI_RUST, "tcp-serve"]);
+    assert_eq!(guest.line(), r#"args: ["tcp-serve"]"#);
+    let port = guest.port("tcp-serve: port ");
+    let mut conn = TcpStream::connect_timeout(&loopback(port), WAIT).unwrap();
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    conn.set_write_timeout(Some(WAIT)).unwrap();
+    conn.write_all(b"hello from the host\n").unwrap();
+    // The guest answers, then exits, which closes the connection.
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, "pong to hello from the host\n");
+    let (status, rest, stderr) = guest.finish();
+    assert_eq!(
+        rest,
+        [r#"tcp-serve: got "hello from the host" from 127.0.0.1"#],
+        "{stderr}"
+    );
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// A datagram each way: the guest answers one (`recv_from`, `send_to` on an unconnected
+/// `std::net::UdpSocket`), then asks one (`connect`, `send`, `recv`).
+#[test]
+fn udp_datagrams_to_and_from_a_guest() {
+    let mut guest = Running::start(&["--inherit-network", WASI_RUST, "udp-serve"]);
+    assert_eq!(guest.line(), r#"args: ["udp-serve"]"#);
+    let port = guest.port("udp-serve: port ");
+    let host = UdpSocket::bind("127.0.0.1:0").unwrap();
+    host.set_read_timeout(Some(WAIT)).unwrap();
+    host.send_to(b"hello over udp", loopback(port)).unwrap();
+    let mut buf = [0u8; 1500];
+    let (n, from) = host.recv_from(&mut buf).unwrap();
+    assert_eq!(text(&buf[..n]), "pong to hello over udp");
+    assert_eq!(
+        from,
+        loopback(port),
+        "the answer comes from the guest's socket"
+    );
+    let (status, rest, stderr) = guest.finish();
+    assert_eq!(
+        rest,
+        [r#"udp-serve: got "hello over udp" from 127.0.0.1"#],
+        "{stderr}"
+    );
+    assert_eq!(status, Some(0), "{stderr}");
+
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    server.set_read_timeout(Some(WAIT)).unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let mut guest = Running::start(&["--inherit-network", WASI_RUST, "udp-echo", &addr]);
+    assert_eq!(guest.line(), format!(r#"args: ["udp-echo", "{addr}"]"#));
+    let (n, from) = server.recv_from(&mut buf).unwrap();
+    assert_eq!(text(&buf[..n]), "ping");
+    assert_eq!(from.ip(), Ipv4Addr::LOCALHOST);
+    server.send_to(b"pong to ping", from).unwrap();
+    let (status, rest, stderr) = guest.finish();
+    assert_eq!(rest, [r#"udp-echo: "pong to ping""#], "{stderr}");
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// Without `--inherit-network`, listening on TCP and binding UDP fail in the guest with
+/// `access-denied` (wasi-libc's `EACCES`, which Rust prints as `Permission denied`).
+#[test]
+fn binding_is_denied_unless_the_network_is_inherited() {
+    for args in [
+        &["tcp-serve"][..],
+        &["udp-serve"],
+        &["udp-echo", "127.0.0.1:9"],
+    ] {
+        let o = run(&[&[WASI_RUST][..], args].concat());
+        let err = expect(&o, 1, &format!("args: {args:?}\n"));
+        assert!(
+            err.starts_with("error: binding 127.0.0.1:0: Permission denied")
+                || err.starts_with("error: listening on 127.0.0.1:0: Permission denied"),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -47,7 +47,7 @@ pub struct WasiCtx {
     pub(crate) epoch: Instant,
     pub(crate) insecure_state: u64,
     pub(crate) insecure_seed: (u64, u64),
-    /// Whether the guest may resolve names and connect TCP sockets.
+    /// Whether the guest may use the host's network through `wasi:sockets`.
     pub(crate) network: bool,
 }
 
@@ -196,8 +196,10 @@ impl WasiCtxBuilder {
         self
     }
 
-    /// Lets the guest use the host's network through `wasi:sockets`: resolve names and
-    /// connect TCP sockets to any address the host can reach. Without it (the default),
+    /// Lets the guest use the host's network through `wasi:sockets`: resolve names, connect
+    /// TCP sockets to any address the host can reach, bind TCP and UDP sockets to any local
+    /// address and port the OS lets the process have, listen and accept connections on them,
+    /// and send and receive UDP datagrams to and from any address. Without it (the default),
     /// creating a socket and resolving a name return `access-denied`.
     pub fn inherit_network(mut self) -> Self {
         self.ctx.network = true;

@@ -3,8 +3,10 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -36,11 +38,61 @@ pub(crate) enum Ready {
     /// Data (or the end) on stdin.
     Input(Input),
     /// A socket readable (`write` false) or writable (`write` true).
-    Socket(Arc<TcpStream>, bool),
+    Socket(Arc<dyn AsFd + Send + Sync>, bool),
+    /// A socket resource whose pollable follows its state (a `tcp-socket`, which waits for
+    /// nothing, for a connection to accept or for its connection to be made).
+    Watch(Arc<SocketWatch>),
 }
 
-/// Whether `socket` is readable (or writable), waiting at most `timeout` (`None`: forever).
-fn socket_ready(sockets: &[(&TcpStream, bool)], timeout: Option<Duration>) -> Vec<bool> {
+/// What the pollables of a socket resource wait for, which changes with the socket's state:
+/// `wasi:sockets/tcp.tcp-socket.subscribe` may be called once and its pollable used for the
+/// socket's life (wasi-libc does so), through `start-connect` and `start-listen`. The socket
+/// and its pollables share it; the socket sets it at each change of state.
+pub(crate) struct SocketWatch {
+    socket: Arc<dyn AsFd + Send + Sync>,
+    /// [`SocketWatch::NOTHING`], [`SocketWatch::READ`] or [`SocketWatch::WRITE`].
+    wait: AtomicU8,
+}
+
+impl SocketWatch {
+    const NOTHING: u8 = 0;
+    const READ: u8 = 1;
+    const WRITE: u8 = 2;
+
+    /// A watch of `socket` that waits for nothing.
+    pub(crate) fn new(socket: Arc<dyn AsFd + Send + Sync>) -> Arc<SocketWatch> {
+        Arc::new(SocketWatch {
+            socket,
+            wait: AtomicU8::new(SocketWatch::NOTHING),
+        })
+    }
+
+    /// From now on, the pollables wait for nothing (`None`: ready at once), for the socket to
+    /// be readable (`Some(false)`) or writable (`Some(true)`).
+    pub(crate) fn wait_for(&self, what: Option<bool>) {
+        let wait = match what {
+            None => SocketWatch::NOTHING,
+            Some(false) => SocketWatch::READ,
+            Some(true) => SocketWatch::WRITE,
+        };
+        self.wait.store(wait, Ordering::Relaxed);
+    }
+
+    fn waits_for(&self) -> Option<bool> {
+        match self.wait.load(Ordering::Relaxed) {
+            SocketWatch::READ => Some(false),
+            SocketWatch::WRITE => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// Whether each socket is readable (or writable), waiting at most `timeout` (`None`: forever)
+/// for one to be. An error or a hang-up counts as ready: the next operation reports it.
+pub(crate) fn socket_ready(
+    sockets: &[(BorrowedFd<'_>, bool)],
+    timeout: Option<Duration>,
+) -> Vec<bool> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
     let mut fds: Vec<PollFd<'_>> = sockets
         .iter()
@@ -50,7 +102,7 @@ fn socket_ready(sockets: &[(&TcpStream, bool)], timeout: Option<Duration>) -> Ve
             } else {
                 PollFlags::IN
             };
-            PollFd::new(*s, flags)
+            PollFd::from_borrowed_fd(*s, flags)
         })
         .collect();
     let timeout = timeout.map(|d| Timespec {
@@ -71,7 +123,20 @@ impl Ready {
             Ready::Always => true,
             Ready::At(t) => t.is_some_and(|t| Instant::now() >= t),
             Ready::Input(i) => i.ready(),
-            Ready::Socket(s, write) => socket_ready(&[(s, *write)], Some(Duration::ZERO))[0],
+            Ready::Socket(..) | Ready::Watch(_) => match self.socket() {
+                Some(wait) => socket_ready(&[wait], Some(Duration::ZERO))[0],
+                // A socket resource waiting for nothing.
+                None => true,
+            },
+        }
+    }
+
+    /// The socket this waits on, and whether for writing.
+    fn socket(&self) -> Option<(BorrowedFd<'_>, bool)> {
+        match self {
+            Ready::Socket(s, write) => Some((s.as_fd(), *write)),
+            Ready::Watch(w) => w.waits_for().map(|write| (w.socket.as_fd(), write)),
+            _ => None,
         }
     }
 
@@ -97,13 +162,8 @@ fn wait_any(sources: &[Ready]) -> Vec<u32> {
             Ready::Input(i) => Some(i),
             _ => None,
         });
-        let sockets: Vec<(&TcpStream, bool)> = sources
-            .iter()
-            .filter_map(|s| match s {
-                Ready::Socket(s, write) => Some((&**s, *write)),
-                _ => None,
-            })
-            .collect();
+        let sockets: Vec<(BorrowedFd<'_>, bool)> =
+            sources.iter().filter_map(Ready::socket).collect();
         let until_deadline = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if !sockets.is_empty() {
             // With stdin to watch too, look at it again every 10 ms.
@@ -225,7 +285,7 @@ impl InputStream {
                             if !block {
                                 return Ok(Ok(Vec::new()));
                             }
-                            socket_ready(&[(socket, false)], None);
+                            socket_ready(&[(socket.as_fd(), false)], None);
                         }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return failed(store, e, false),
@@ -310,7 +370,7 @@ fn write_socket(socket: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                socket_ready(&[(socket, true)], None);
+                socket_ready(&[(socket.as_fd(), true)], None);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
