@@ -12,21 +12,9 @@ use tether::{
     Component, ComponentType, Engine, Limits, Linker, Store, StoreContextMut, TypedFunc, Val,
 };
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
+use crate::rng::Rng;
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     /// A 32-bit value biased towards what makes lifting interesting.
     fn word(&mut self) -> u32 {
         match self.below(12) {

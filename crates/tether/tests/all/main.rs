@@ -12,5 +12,6 @@ mod handle_churn;
 mod host_objects;
 mod hostile;
 mod linking;
+mod rng;
 mod serialize;
 mod typed;
