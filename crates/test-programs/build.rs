@@ -3,10 +3,11 @@
 //! module into a component with `wit-component`, and writes `guests.rs` into `OUT_DIR` with
 //! one path constant per component.
 //!
-//! The C article guest (`guests/article-c`) is built here too: `wit-bindgen c` (the library
-//! `wit-bindgen-c`) writes the C bindings of the world `tether:article/article` into
-//! `OUT_DIR`, clang compiles them with the guest into a reactor module, and `wit-component`
-//! makes it the component `ARTICLE_C`.
+//! The C guests (`guests/article-c`, `guests/roundtrip-c`) are built here too, by one step:
+//! `wit-bindgen c` (the library `wit-bindgen-c`) writes the C bindings of the guest's world
+//! (`tether:article/article`, `tether:roundtrip/roundtrip`) into `OUT_DIR`, clang compiles them
+//! with the guest into a reactor module, and `wit-component` makes it the component
+//! `ARTICLE_C` or `ROUNDTRIP_C`.
 //!
 //! It also builds the WASI guests of `guests/` (see `guests/wasi-README.md`), each with its own
 //! toolchain, into WASI 0.2 command components: `wasi-cli` (Rust, `wasm32-wasip2`), `c` (clang
@@ -104,30 +105,46 @@ fn main() -> Result<()> {
         )?;
     }
 
-    let article_c = ArticleC {
-        source: &guests_dir.join("article-c/article.c"),
-        wit_dir: &manifest_dir.join("../../wit/article"),
-        out_dir: &out_dir,
-        script: &env::current_exe().context("failed to find the build script's own path")?,
+    let script = env::current_exe().context("failed to find the build script's own path")?;
+    let c_guests = [
+        CGuest {
+            name: "article-c",
+            source: &guests_dir.join("article-c/article.c"),
+            wit_dir: &manifest_dir.join("../../wit/article"),
+            world: "article",
+            constant: "ARTICLE_C",
+            doc: "The component built from `guests/article-c`: the article guest of \
+                  `guests/article` written in C,\n/// over the bindings of `wit-bindgen c` (see \
+                  `guests/wasi-README.md`).",
+        },
+        CGuest {
+            name: "roundtrip-c",
+            source: &guests_dir.join("roundtrip-c/roundtrip.c"),
+            wit_dir: &guests_dir.join("roundtrip/wit"),
+            world: "roundtrip",
+            constant: "ROUNDTRIP_C",
+            doc: "The component built from `guests/roundtrip-c`: the roundtrip guest of \
+                  `guests/roundtrip` written in\n/// C, over the bindings of `wit-bindgen c` (see \
+                  `guests/wasi-README.md`).",
+        },
+    ];
+    for guest in &c_guests {
+        let path = guest
+            .build(&out_dir, &script)
+            .with_context(|| format!("failed to build `guests/{}`", guest.name))?;
+        let path = path
+            .to_str()
+            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
+        writeln!(consts, "\n/// {}", guest.doc)?;
+        writeln!(consts, "pub const {}: &str = {path:?};", guest.constant)?;
     }
-    .build()
-    .context("failed to build `guests/article-c`")?;
-    let article_c = article_c
-        .to_str()
-        .with_context(|| format!("the path `{}` is not UTF-8", article_c.display()))?;
-    writeln!(
-        consts,
-        "\n/// The component built from `guests/article-c`: the article guest of `guests/article` \
-         written in C,\n/// over the bindings of `wit-bindgen c` (see `guests/wasi-README.md`)."
-    )?;
-    writeln!(consts, "pub const ARTICLE_C: &str = {article_c:?};")?;
 
     let wasi = WasiBuild {
         guests_dir: &guests_dir,
         wit_dir: &manifest_dir.join("../../wit").join(WASI_WIT),
         out_dir: &out_dir,
         target_dir: &target_dir,
-        script: &env::current_exe().context("failed to find the build script's own path")?,
+        script: &script,
     };
     let builds: [WasiStep<'_>; 5] = [
         ("WASI_RUST", "guests/wasi-cli", &|| wasi.rust()),
@@ -416,35 +433,38 @@ fn npm_package(dir: &Path, name: &str, version: &str) -> Result<PathBuf> {
     Ok(installed)
 }
 
-/// The world of `wit/article` that the C article guest implements.
-const ARTICLE_WORLD: &str = "article";
-
-/// The C article guest, `guests/article-c/article.c`: the guest of `guests/article` written in
-/// C over the bindings that `wit-bindgen c` generates for the world [`ARTICLE_WORLD`].
-struct ArticleC<'a> {
+/// A C guest of `guests/` (`article-c`, `roundtrip-c`): one C file written over the bindings
+/// that `wit-bindgen c` generates for a world, built into a component with no adapter.
+struct CGuest<'a> {
+    /// The guest's folder in `guests/`, which names its files in `OUT_DIR` too.
+    name: &'a str,
     source: &'a Path,
-    /// `wit/article`, the package of the world.
+    /// The WIT package of the world (`wit/article`, `guests/roundtrip/wit`).
     wit_dir: &'a Path,
-    out_dir: &'a Path,
-    /// This build script's executable: a component older than it is built again (it holds the
-    /// bindings generator, so a new `wit-bindgen-c` builds the guest again too).
-    script: &'a Path,
+    world: &'a str,
+    /// The name of the constant holding the component's path.
+    constant: &'a str,
+    /// The constant's documentation, without its first `/// `.
+    doc: &'a str,
 }
 
-impl ArticleC<'_> {
+impl CGuest<'_> {
     /// Generates the bindings into `OUT_DIR`, compiles them and the guest with clang into a
     /// reactor module (no `main`: the component's exports are its functions), and makes that
-    /// a component with `wit-component`.
+    /// a component with `wit-component`. `script` is this build script's executable: a
+    /// component older than it is built again (it holds the bindings generator, so a new
+    /// `wit-bindgen-c` builds the guest again too).
     ///
-    /// No adapter: the guest and its bindings use only `malloc`, `realloc`, `free`, `memcpy`,
-    /// `strlen` and `abort` of wasi-libc, none of which calls WASI, so the core module imports
-    /// nothing but the world's `tether:article/http`, and no WASI interface reaches the
-    /// component. Were the guest to call WASI (say, `printf`), its module would import
+    /// No adapter: the guests and their bindings use only `malloc`, `realloc`, `free`,
+    /// `memcpy`, `strlen` and `abort` of wasi-libc, none of which calls WASI, so the core module
+    /// imports nothing but the world's interfaces, and no WASI interface reaches the component.
+    /// Were a guest to call WASI (say, `printf`), its module would import
     /// `wasi_snapshot_preview1` and the encoder, given no adapter for it, would fail the build.
-    fn build(&self) -> Result<PathBuf> {
-        let core = self.out_dir.join("article-c.core.wasm");
-        let path = self.out_dir.join("article-c.component.wasm");
-        let mut inputs: Vec<PathBuf> = vec![self.source.to_path_buf(), self.script.to_path_buf()];
+    fn build(&self, out_dir: &Path, script: &Path) -> Result<PathBuf> {
+        let name = self.name;
+        let core = out_dir.join(format!("{name}.core.wasm"));
+        let path = out_dir.join(format!("{name}.component.wasm"));
+        let mut inputs: Vec<PathBuf> = vec![self.source.to_path_buf(), script.to_path_buf()];
         for entry in fs::read_dir(self.wit_dir)
             .with_context(|| format!("failed to read `{}`", self.wit_dir.display()))?
         {
@@ -462,27 +482,33 @@ impl ArticleC<'_> {
             );
         }
 
-        // The bindings: `article.h`, `article.c` and `article_component_type.o`, the object
-        // that carries the world's type in a custom section for `wit-component`.
-        let bindings_dir = self.out_dir.join("article-c-bindings");
+        // The bindings, named after the world: `<world>.h`, `<world>.c` and
+        // `<world>_component_type.o`, the object that carries the world's type in a custom
+        // section for `wit-component`.
+        let bindings_dir = out_dir.join(format!("{name}-bindings"));
         let _ = fs::remove_dir_all(&bindings_dir);
         fs::create_dir_all(&bindings_dir)?;
         let mut resolve = Resolve::default();
         let (package, _) = resolve
             .push_path(self.wit_dir)
             .with_context(|| format!("failed to parse the WIT of `{}`", self.wit_dir.display()))?;
-        let world = resolve.select_world(&[package], Some(ARTICLE_WORLD))?;
+        let world = resolve.select_world(&[package], Some(self.world))?;
         let mut files = Files::default();
         wit_bindgen_c::Opts::default()
             .build()
             .generate(&mut resolve, world, &mut files)
-            .context("`wit-bindgen c` failed to generate the bindings of the article world")?;
+            .with_context(|| {
+                format!(
+                    "`wit-bindgen c` failed to generate the bindings of the world `{}`",
+                    self.world
+                )
+            })?;
         let mut sources = Vec::new();
-        for (name, contents) in files.iter() {
-            let file = bindings_dir.join(name);
+        for (file_name, contents) in files.iter() {
+            let file = bindings_dir.join(file_name);
             fs::write(&file, contents)
                 .with_context(|| format!("failed to write `{}`", file.display()))?;
-            if name.ends_with(".c") || name.ends_with(".o") {
+            if file_name.ends_with(".c") || file_name.ends_with(".o") {
                 sources.push(file);
             }
         }
@@ -505,10 +531,12 @@ impl ArticleC<'_> {
             .module(&module)?
             .validate(true)
             .encode()
-            .context(
-                "failed to make a component of the C article guest (given no WASI adapter, its \
-                 module must import nothing but the world's interfaces)",
-            )?;
+            .with_context(|| {
+                format!(
+                    "failed to make a component of `guests/{name}` (given no WASI adapter, its \
+                     module must import nothing but the world's interfaces)"
+                )
+            })?;
         fs::write(&path, component)
             .with_context(|| format!("failed to write `{}`", path.display()))?;
         Ok(path)

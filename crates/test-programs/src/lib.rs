@@ -4,10 +4,14 @@
 //! of the repository) for `wasm32-unknown-unknown`, turns its core module into a component
 //! with `wit-component`, and defines here one constant per guest: the absolute path of its
 //! component, named after the guest in upper case (`guests/roundtrip` gives [`ROUNDTRIP`]).
+//! The C guests `guests/article-c` and `guests/roundtrip-c` (the same worlds as `article` and
+//! `roundtrip`, over the bindings of `wit-bindgen c`) become [`ARTICLE_C`] and
+//! [`ROUNDTRIP_C`].
 //! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Python,
-//! JavaScript), each with its own toolchain, into [`WASI_RUST`], [`WASI_C`], [`WASI_PYTHON`] and
-//! [`WASI_JS`]; `guests/wasi-README.md` says what each prints, and
-//! `scripts/install-wasi-toolchains` installs the toolchains.
+//! JavaScript on QuickJS and on SpiderMonkey), each with its own toolchain, into
+//! [`WASI_RUST`], [`WASI_C`], [`WASI_PYTHON`], [`WASI_JS`] and [`WASI_COMPONENTIZE_JS`];
+//! `guests/wasi-README.md` says what each prints, and `scripts/install-wasi-toolchains`
+//! installs the toolchains.
 //!
 //! ```no_run
 //! let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).unwrap();

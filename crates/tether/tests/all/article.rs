@@ -182,30 +182,8 @@ fn instantiate(guest: Guest) -> (Store<Web>, Run) {
     (store, run)
 }
 
-/// Makes each check a test of each guest: `rust::NAME` and `c::NAME` call `NAME` with
-/// [`Guest::Rust`] and [`Guest::C`].
-macro_rules! tests_of_each_guest {
-    ($($check:ident),* $(,)?) => {
-        mod rust {
-            $(
-                #[test]
-                fn $check() {
-                    super::$check(super::Guest::Rust)
-                }
-            )*
-        }
-        mod c {
-            $(
-                #[test]
-                fn $check() {
-                    super::$check(super::Guest::C)
-                }
-            )*
-        }
-    };
-}
-
 tests_of_each_guest!(
+    Guest;
     status_of_reads_the_status_through_a_borrow,
     body_of_consumes_the_response,
     construct_and_read_builds_a_response_in_the_host,

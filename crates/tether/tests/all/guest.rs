@@ -1,11 +1,17 @@
-//! A real guest: the Rust crate `guests/roundtrip`, built with `wit-bindgen` for
-//! `wasm32-unknown-unknown` and made a component by `wit-component` (see `crates/test-programs`).
+//! A real guest, from two toolchains: the Rust crate `guests/roundtrip`, built with
+//! `wit-bindgen` for `wasm32-unknown-unknown`, and the same guest in C, `guests/roundtrip-c`,
+//! over the bindings of `wit-bindgen c`, compiled by clang; each made a component by
+//! `wit-component` (see `crates/test-programs`).
 //!
 //! Each `echo-*` export of `tether:roundtrip/guest` hands its argument to the host's import of
 //! the same name in `tether:roundtrip/host` and returns what the host gave back, so a value
 //! crosses the boundary four times: host to guest, guest to host and back twice over.
 //! The host here echoes (or, for `many-args` and `make-big`, builds a record), and records what
 //! it was given in the store, so each test checks both what came back and what the host saw.
+//!
+//! Every check runs against both guests: `guest::rust::NAME` against the Rust one,
+//! `guest::c::NAME` against the C one, with the same body and the same expectations
+//! (`guest_typed.rs` does the same through the typed API).
 
 use std::sync::OnceLock;
 
@@ -58,14 +64,39 @@ struct Seen {
     calls: Vec<(String, Vec<Val>)>,
 }
 
-/// The engine and the compiled component, shared by every test.
-fn compiled() -> &'static (Engine, Component) {
-    static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
-    COMPILED.get_or_init(|| {
+/// The roundtrip guest a check runs against: two builds of one program, from two toolchains.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Lang {
+    /// `guests/roundtrip`: Rust, over the bindings of `wit-bindgen`'s `generate!`.
+    Rust,
+    /// `guests/roundtrip-c`: C, over the bindings of `wit-bindgen c`, compiled by clang.
+    C,
+}
+
+impl Lang {
+    /// The path of the guest's component.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Lang::Rust => tether_test_programs::ROUNDTRIP,
+            Lang::C => tether_test_programs::ROUNDTRIP_C,
+        }
+    }
+}
+
+/// The engine and the guest's compiled component, shared by every test of that guest.
+fn compiled(lang: Lang) -> &'static (Engine, Component) {
+    static RUST: OnceLock<(Engine, Component)> = OnceLock::new();
+    static C: OnceLock<(Engine, Component)> = OnceLock::new();
+    let compiled = match lang {
+        Lang::Rust => &RUST,
+        Lang::C => &C,
+    };
+    compiled.get_or_init(|| {
         let engine = Engine::default();
-        let bytes =
-            std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
-        let component = Component::new(&engine, bytes).expect("the roundtrip guest compiles");
+        let bytes = std::fs::read(lang.path())
+            .unwrap_or_else(|e| panic!("the {lang:?} roundtrip guest was built: {e}"));
+        let component = Component::new(&engine, bytes)
+            .unwrap_or_else(|e| panic!("the {lang:?} roundtrip guest compiles: {e:#}"));
         (engine, component)
     })
 }
@@ -79,9 +110,10 @@ enum Fault {
     WrongType,
 }
 
-/// A host that echoes and records each call, and misbehaves in `fault`'s function, if any.
-fn linker(fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
-    let (engine, _) = compiled();
+/// A host that echoes and records each call, and misbehaves in `fault`'s function, if any,
+/// in the engine of `lang`'s guest.
+fn linker(lang: Lang, fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
+    let (engine, _) = compiled(lang);
     let mut linker = Linker::<Seen>::new(engine);
     let mut host = linker.instance(HOST).unwrap();
     let record =
@@ -146,16 +178,17 @@ struct Guest {
 }
 
 impl Guest {
-    fn new() -> Guest {
-        Guest::with_linker(&linker(None))
+    fn new(lang: Lang) -> Guest {
+        Guest::with_linker(lang, &linker(lang, None))
     }
 
-    fn with_linker(linker: &Linker<Seen>) -> Guest {
-        let (engine, component) = compiled();
+    /// An instance of `lang`'s guest linked by `linker`, which must be of its engine.
+    fn with_linker(lang: Lang, linker: &Linker<Seen>) -> Guest {
+        let (engine, component) = compiled(lang);
         let mut store = Store::new(engine, Seen::default());
         let instance = linker
             .instantiate(&mut store, component)
-            .expect("the roundtrip guest instantiates");
+            .unwrap_or_else(|e| panic!("the {lang:?} roundtrip guest instantiates: {e:#}"));
         Guest { store, instance }
     }
 
@@ -224,6 +257,50 @@ fn record(fields: Vec<(&str, Val)>) -> Val {
 fn flags(names: &[&str]) -> Val {
     Val::Flags(names.iter().map(|n| n.to_string()).collect())
 }
+
+tests_of_each_guest!(
+    Lang;
+    component_has_the_worlds_imports_and_exports,
+    echo_bool,
+    echo_s8,
+    echo_u8,
+    echo_s16,
+    echo_u16,
+    echo_s32,
+    echo_u32,
+    echo_s64,
+    echo_u64,
+    echo_f32,
+    echo_f64,
+    echo_char,
+    echo_string,
+    list_of_u8,
+    list_of_strings,
+    list_of_lists,
+    echo_record,
+    list_of_records,
+    echo_tuple,
+    variant_every_case,
+    enum_every_case,
+    echo_option,
+    option_of_option,
+    echo_result,
+    flags_none_all_and_each,
+    many_arguments_pass_in_memory,
+    large_record_result,
+    large_record_argument_and_result,
+    no_arguments_and_no_results,
+    guest_side_functions,
+    host_sees_every_call_in_order,
+    many_calls_on_one_instance,
+    instances_are_independent,
+    host_error_fails_the_call,
+    host_result_of_the_wrong_type_fails_the_call,
+    types_instance_may_be_defined,
+    wrong_arguments_are_refused,
+    instance_stays_usable_after_wrong_arguments,
+    missing_import_is_refused,
+);
 
 /// Strings that stress lengths and encodings.
 fn strings() -> Vec<String> {
@@ -326,74 +403,63 @@ fn fields(big: Val) -> Vec<Val> {
     fields.into_iter().map(|(_, v)| v).collect()
 }
 
-#[test]
-fn component_has_the_worlds_imports_and_exports() {
-    let (_, component) = compiled();
+fn component_has_the_worlds_imports_and_exports(lang: Lang) {
+    let (_, component) = compiled(lang);
     let imports: Vec<&str> = component.import_names().collect();
     // `types` holds types only: the host need not define it.
     assert_eq!(imports, ["tether:roundtrip/types", HOST]);
     let exports: Vec<&str> = component.export_names().collect();
     assert_eq!(exports, [GUEST]);
-    let guest = Guest::new();
+    let guest = Guest::new(lang);
     assert_eq!(guest.instance.export_names(), [GUEST]);
 }
 
-#[test]
-fn echo_bool() {
-    Guest::new().roundtrips("echo-bool", [Val::Bool(false), Val::Bool(true)]);
+fn echo_bool(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-bool", [Val::Bool(false), Val::Bool(true)]);
 }
 
-#[test]
-fn echo_s8() {
-    Guest::new().roundtrips("echo-s8", [0, 1, -1, i8::MIN, i8::MAX].map(Val::S8));
+fn echo_s8(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-s8", [0, 1, -1, i8::MIN, i8::MAX].map(Val::S8));
 }
 
-#[test]
-fn echo_u8() {
-    Guest::new().roundtrips("echo-u8", [0, 1, 0x7f, 0x80, u8::MAX].map(Val::U8));
+fn echo_u8(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-u8", [0, 1, 0x7f, 0x80, u8::MAX].map(Val::U8));
 }
 
-#[test]
-fn echo_s16() {
-    Guest::new().roundtrips(
+fn echo_s16(lang: Lang) {
+    Guest::new(lang).roundtrips(
         "echo-s16",
         [0, 1, -1, 0xff, i16::MIN, i16::MAX].map(Val::S16),
     );
 }
 
-#[test]
-fn echo_u16() {
-    Guest::new().roundtrips("echo-u16", [0, 1, 0xff, 0x8000, u16::MAX].map(Val::U16));
+fn echo_u16(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-u16", [0, 1, 0xff, 0x8000, u16::MAX].map(Val::U16));
 }
 
-#[test]
-fn echo_s32() {
-    Guest::new().roundtrips(
+fn echo_s32(lang: Lang) {
+    Guest::new(lang).roundtrips(
         "echo-s32",
         [0, 1, -1, 0xffff, i32::MIN, i32::MAX].map(Val::S32),
     );
 }
 
-#[test]
-fn echo_u32() {
-    Guest::new().roundtrips("echo-u32", [0, 1, 0x8000_0000, u32::MAX].map(Val::U32));
+fn echo_u32(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-u32", [0, 1, 0x8000_0000, u32::MAX].map(Val::U32));
 }
 
-#[test]
-fn echo_s64() {
-    Guest::new().roundtrips(
+fn echo_s64(lang: Lang) {
+    Guest::new(lang).roundtrips(
         "echo-s64",
         [0, 1, -1, 1 << 32, i64::MIN, i64::MAX].map(Val::S64),
     );
 }
 
-#[test]
-fn echo_u64() {
-    Guest::new().roundtrips("echo-u64", [0, 1, 1 << 32, 1 << 63, u64::MAX].map(Val::U64));
+fn echo_u64(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-u64", [0, 1, 1 << 32, 1 << 63, u64::MAX].map(Val::U64));
 }
 
-#[test]
-fn echo_f32() {
+fn echo_f32(lang: Lang) {
     let values = [
         0.0,
         -0.0,
@@ -407,7 +473,7 @@ fn echo_f32() {
         f32::INFINITY,
         f32::NEG_INFINITY,
     ];
-    let mut guest = Guest::new();
+    let mut guest = Guest::new(lang);
     guest.roundtrips("echo-f32", values.map(Val::Float32));
     // Any NaN may come back as any NaN.
     for nan in [f32::NAN, -f32::NAN, f32::from_bits(0x7f80_0001)] {
@@ -418,8 +484,7 @@ fn echo_f32() {
     }
 }
 
-#[test]
-fn echo_f64() {
+fn echo_f64(lang: Lang) {
     let values = [
         0.0,
         -0.0,
@@ -434,7 +499,7 @@ fn echo_f64() {
         f64::NEG_INFINITY,
         std::f64::consts::PI,
     ];
-    let mut guest = Guest::new();
+    let mut guest = Guest::new(lang);
     guest.roundtrips("echo-f64", values.map(Val::Float64));
     for nan in [f64::NAN, -f64::NAN, f64::from_bits(0x7ff0_0000_0000_0001)] {
         let Val::Float64(back) = guest.through_host("echo-f64", &[Val::Float64(nan)]) else {
@@ -444,8 +509,7 @@ fn echo_f64() {
     }
 }
 
-#[test]
-fn echo_char() {
+fn echo_char(lang: Lang) {
     let chars = [
         '\0',
         'a',
@@ -458,16 +522,14 @@ fn echo_char() {
         '🦀',
         char::MAX,
     ];
-    Guest::new().roundtrips("echo-char", chars.map(Val::Char));
+    Guest::new(lang).roundtrips("echo-char", chars.map(Val::Char));
 }
 
-#[test]
-fn echo_string() {
-    Guest::new().roundtrips("echo-string", strings().iter().map(|s| string(s)));
+fn echo_string(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-string", strings().iter().map(|s| string(s)));
 }
 
-#[test]
-fn list_of_u8() {
+fn list_of_u8(lang: Lang) {
     let lists: Vec<Vec<u8>> = vec![
         vec![],
         vec![0],
@@ -475,22 +537,20 @@ fn list_of_u8() {
         (0..=255).collect(),
         vec![0xab; 100_000],
     ];
-    Guest::new().roundtrips("echo-bytes", lists.into_iter().map(|l| list(l, Val::U8)));
+    Guest::new(lang).roundtrips("echo-bytes", lists.into_iter().map(|l| list(l, Val::U8)));
 }
 
-#[test]
-fn list_of_strings() {
+fn list_of_strings(lang: Lang) {
     let lists = [
         vec![],
         vec![String::new()],
         vec![String::new(), String::new()],
         strings(),
     ];
-    Guest::new().roundtrips("echo-strings", lists.iter().map(|l| list(l, |s| string(s))));
+    Guest::new(lang).roundtrips("echo-strings", lists.iter().map(|l| list(l, |s| string(s))));
 }
 
-#[test]
-fn list_of_lists() {
+fn list_of_lists(lang: Lang) {
     let lists: Vec<Vec<Vec<u32>>> = vec![
         vec![],
         vec![vec![]],
@@ -498,7 +558,7 @@ fn list_of_lists() {
         vec![vec![1, 2, 3], vec![], vec![u32::MAX], vec![0; 500]],
         (0..100).map(|i| (0..i).collect()).collect(),
     ];
-    Guest::new().roundtrips(
+    Guest::new(lang).roundtrips(
         "echo-nested",
         lists
             .into_iter()
@@ -506,14 +566,12 @@ fn list_of_lists() {
     );
 }
 
-#[test]
-fn echo_record() {
-    Guest::new().roundtrips("echo-mixed", mixeds());
+fn echo_record(lang: Lang) {
+    Guest::new(lang).roundtrips("echo-mixed", mixeds());
 }
 
-#[test]
-fn list_of_records() {
-    let mut guest = Guest::new();
+fn list_of_records(lang: Lang) {
+    let mut guest = Guest::new(lang);
     guest.roundtrips(
         "echo-mixed-list",
         [
@@ -524,11 +582,10 @@ fn list_of_records() {
     );
 }
 
-#[test]
-fn echo_tuple() {
+fn echo_tuple(lang: Lang) {
     let tuple =
         |a, b: &str, c, d| Val::Tuple(vec![Val::U8(a), string(b), Val::Float64(c), Val::Bool(d)]);
-    Guest::new().roundtrips(
+    Guest::new(lang).roundtrips(
         "echo-tuple",
         [
             tuple(0, "", 0.0, false),
@@ -539,8 +596,7 @@ fn echo_tuple() {
     );
 }
 
-#[test]
-fn variant_every_case() {
+fn variant_every_case(lang: Lang) {
     let case =
         |name: &str, payload: Option<Val>| Val::Variant(name.to_string(), payload.map(Box::new));
     let values = vec![
@@ -569,41 +625,37 @@ fn variant_every_case() {
         case("small", Some(Val::Float32(f32::NAN))),
         case("nothing", None),
     ];
-    Guest::new().roundtrips("echo-value", values);
+    Guest::new(lang).roundtrips("echo-value", values);
 }
 
-#[test]
-fn enum_every_case() {
-    Guest::new().roundtrips(
+fn enum_every_case(lang: Lang) {
+    Guest::new(lang).roundtrips(
         "echo-color",
         COLORS.iter().map(|c| Val::Enum(c.to_string())),
     );
 }
 
-#[test]
-fn echo_option() {
+fn echo_option(lang: Lang) {
     let values = [
         Val::Option(None),
         some(string("")),
         some(string("héllo ⛳")),
         some(string(&"y".repeat(5000))),
     ];
-    Guest::new().roundtrips("echo-option", values);
+    Guest::new(lang).roundtrips("echo-option", values);
 }
 
-#[test]
-fn option_of_option() {
+fn option_of_option(lang: Lang) {
     let values = [
         Val::Option(None),
         some(Val::Option(None)),
         some(some(Val::U32(0))),
         some(some(Val::U32(u32::MAX))),
     ];
-    Guest::new().roundtrips("echo-option-option", values);
+    Guest::new(lang).roundtrips("echo-option-option", values);
 }
 
-#[test]
-fn echo_result() {
+fn echo_result(lang: Lang) {
     let ok = |v: Val| Val::Result(Ok(Some(Box::new(v))));
     let err = |v: Val| Val::Result(Err(Some(Box::new(v))));
     let values = [
@@ -613,11 +665,10 @@ fn echo_result() {
         err(Val::U32(u32::MAX)),
         ok(string(&"z".repeat(3000))),
     ];
-    Guest::new().roundtrips("echo-result", values);
+    Guest::new(lang).roundtrips("echo-result", values);
 }
 
-#[test]
-fn flags_none_all_and_each() {
+fn flags_none_all_and_each(lang: Lang) {
     let mut values = vec![flags(&[]), flags(PERMS)];
     values.extend(PERMS.iter().map(|p| flags(&[p])));
     values.push(flags(&[
@@ -628,12 +679,11 @@ fn flags_none_all_and_each() {
     ]));
     // Both bytes: the last flag of the first byte and the first of the second.
     values.push(flags(&["chmod", "chown"]));
-    Guest::new().roundtrips("echo-perms", values);
+    Guest::new(lang).roundtrips("echo-perms", values);
 }
 
-#[test]
-fn many_arguments_pass_in_memory() {
-    let mut guest = Guest::new();
+fn many_arguments_pass_in_memory(lang: Lang) {
+    let mut guest = Guest::new(lang);
     for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
         let big = big_from_seed(seed);
         let back = guest.through_host("many-args", &fields(big.clone()));
@@ -644,9 +694,8 @@ fn many_arguments_pass_in_memory() {
     }
 }
 
-#[test]
-fn large_record_result() {
-    let mut guest = Guest::new();
+fn large_record_result(lang: Lang) {
+    let mut guest = Guest::new(lang);
     for seed in [0, 1, 5, 255, 1000, 0x0fff, u32::MAX] {
         assert_eq!(
             guest.through_host("make-big", &[Val::U32(seed)]),
@@ -656,15 +705,13 @@ fn large_record_result() {
     }
 }
 
-#[test]
-fn large_record_argument_and_result() {
+fn large_record_argument_and_result(lang: Lang) {
     let values = [0, 7, 299, 0xabcd, u32::MAX].map(big_from_seed);
-    Guest::new().roundtrips("echo-big", values);
+    Guest::new(lang).roundtrips("echo-big", values);
 }
 
-#[test]
-fn no_arguments_and_no_results() {
-    let mut guest = Guest::new();
+fn no_arguments_and_no_results(lang: Lang) {
+    let mut guest = Guest::new(lang);
     for i in 0..3 {
         assert_eq!(guest.call("pings", &[]), Val::U32(i));
         assert!(guest.try_call("ping", &[]).unwrap().is_empty());
@@ -680,9 +727,8 @@ fn no_arguments_and_no_results() {
     );
 }
 
-#[test]
-fn guest_side_functions() {
-    let mut guest = Guest::new();
+fn guest_side_functions(lang: Lang) {
+    let mut guest = Guest::new(lang);
     let strs = |ss: &[&str]| list(ss.iter().copied(), string);
     assert_eq!(guest.call("concat", &[strs(&[])]), string(""));
     assert_eq!(guest.call("concat", &[strs(&["", ""])]), string(""));
@@ -732,9 +778,8 @@ fn guest_side_functions() {
     );
 }
 
-#[test]
-fn host_sees_every_call_in_order() {
-    let mut guest = Guest::new();
+fn host_sees_every_call_in_order(lang: Lang) {
+    let mut guest = Guest::new(lang);
     guest.call("echo-u8", &[Val::U8(1)]);
     guest.call("echo-string", &[string("two")]);
     guest.call("concat", &[list(["a", "b"], string)]);
@@ -755,11 +800,10 @@ fn host_sees_every_call_in_order() {
     }
 }
 
-#[test]
-fn many_calls_on_one_instance() {
+fn many_calls_on_one_instance(lang: Lang) {
     // Every call allocates in the guest's memory, for the arguments and for what the host
     // returns: a thousand calls check that nothing leaks or is freed twice along the way.
-    let mut guest = Guest::new();
+    let mut guest = Guest::new(lang);
     for i in 0..1000u32 {
         let s = format!("call {i} ⛳");
         assert_eq!(guest.call("echo-string", &[string(&s)]), string(&s));
@@ -772,11 +816,10 @@ fn many_calls_on_one_instance() {
     assert_eq!(guest.store.data().calls.len(), 2000);
 }
 
-#[test]
-fn instances_are_independent() {
-    let linker = linker(None);
-    let mut a = Guest::with_linker(&linker);
-    let mut b = Guest::with_linker(&linker);
+fn instances_are_independent(lang: Lang) {
+    let linker = linker(lang, None);
+    let mut a = Guest::with_linker(lang, &linker);
+    let mut b = Guest::with_linker(lang, &linker);
     a.try_call("ping", &[]).unwrap();
     a.try_call("ping", &[]).unwrap();
     b.try_call("ping", &[]).unwrap();
@@ -786,9 +829,8 @@ fn instances_are_independent() {
     assert_eq!(b.store.data().calls.len(), 1);
 }
 
-#[test]
-fn host_error_fails_the_call() {
-    let mut guest = Guest::with_linker(&linker(Some(("echo-string", Fault::Error))));
+fn host_error_fails_the_call(lang: Lang) {
+    let mut guest = Guest::with_linker(lang, &linker(lang, Some(("echo-string", Fault::Error))));
     let err = guest
         .try_call("echo-string", &[string("no")])
         .expect_err("the host's error fails the call");
@@ -834,9 +876,8 @@ fn wrong_arguments() -> Vec<(&'static str, &'static str, Vec<Val>)> {
     ]
 }
 
-#[test]
-fn host_result_of_the_wrong_type_fails_the_call() {
-    let mut guest = Guest::with_linker(&linker(Some(("echo-u32", Fault::WrongType))));
+fn host_result_of_the_wrong_type_fails_the_call(lang: Lang) {
+    let mut guest = Guest::with_linker(lang, &linker(lang, Some(("echo-u32", Fault::WrongType))));
     let err = guest
         .try_call("echo-u32", &[Val::U32(7)])
         .expect_err("the host's result is refused");
@@ -847,23 +888,21 @@ fn host_result_of_the_wrong_type_fails_the_call() {
     assert_eq!(guest.store.data().calls.len(), 1);
 }
 
-#[test]
-fn types_instance_may_be_defined() {
+fn types_instance_may_be_defined(lang: Lang) {
     // Hosts generated by bindings generators define an (empty) instance for every imported
     // interface, including those with types only.
-    let mut linker = linker(None);
+    let mut linker = linker(lang, None);
     linker.instance("tether:roundtrip/types").unwrap();
-    let mut guest = Guest::with_linker(&linker);
+    let mut guest = Guest::with_linker(lang, &linker);
     assert_eq!(
         guest.through_host("echo-s32", &[Val::S32(-5)]),
         Val::S32(-5)
     );
 }
 
-#[test]
-fn wrong_arguments_are_refused() {
+fn wrong_arguments_are_refused(lang: Lang) {
     for (what, name, params) in wrong_arguments() {
-        let mut guest = Guest::new();
+        let mut guest = Guest::new(lang);
         assert!(
             guest.try_call(name, &params).is_err(),
             "`{name}` refuses {what}"
@@ -875,12 +914,11 @@ fn wrong_arguments_are_refused() {
     }
 }
 
-#[test]
-fn instance_stays_usable_after_wrong_arguments() {
+fn instance_stays_usable_after_wrong_arguments(lang: Lang) {
     // A value of the wrong type is the host's mistake, found before the guest runs: the call
     // fails, and the instance stays usable, as in wasmtime, which type-checks arguments
     // before entering the instance.
-    let mut guest = Guest::new();
+    let mut guest = Guest::new(lang);
     for (what, name, params) in wrong_arguments() {
         let err = guest.try_call(name, &params).expect_err("the call fails");
         let after = guest.try_call("echo-u8", &[Val::U8(3)]);
@@ -891,9 +929,8 @@ fn instance_stays_usable_after_wrong_arguments() {
     }
 }
 
-#[test]
-fn missing_import_is_refused() {
-    let (engine, component) = compiled();
+fn missing_import_is_refused(lang: Lang) {
+    let (engine, component) = compiled(lang);
     let mut linker = Linker::<Seen>::new(engine);
     linker
         .instance(HOST)

@@ -1,6 +1,9 @@
-//! The Rust roundtrip guest (`guests/roundtrip`) through the typed API: host imports defined
-//! with `func_wrap` over Rust types, exports called through `TypedFunc`.
+//! The roundtrip guests (`guests/roundtrip` in Rust, `guests/roundtrip-c` in C) through the
+//! typed API: host imports defined with `func_wrap` over Rust types, exports called through
+//! `TypedFunc`. Every check runs against both guests: `guest_typed::rust::NAME` and
+//! `guest_typed::c::NAME`.
 
+use crate::guest::Lang;
 use tether::{Component, ComponentNamedList, Engine, Linker, Store, TypedFunc, Val};
 
 #[derive(tether::ComponentType, Debug, Clone, PartialEq)]
@@ -140,10 +143,11 @@ struct Guest {
 }
 
 impl Guest {
-    fn new() -> Guest {
+    /// An instance of `lang`'s guest, in an engine of its own.
+    fn new(lang: Lang) -> Guest {
         let engine = Engine::default();
-        let bytes =
-            std::fs::read(tether_test_programs::ROUNDTRIP).expect("the roundtrip guest was built");
+        let bytes = std::fs::read(lang.path())
+            .unwrap_or_else(|e| panic!("the {lang:?} roundtrip guest was built: {e}"));
         let component = Component::new(&engine, bytes).unwrap();
         let mut store = Store::new(&engine, 0);
         let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
@@ -182,9 +186,17 @@ impl Guest {
     }
 }
 
-#[test]
-fn scalars_round_trip_typed() {
-    let mut g = Guest::new();
+tests_of_each_guest!(
+    Lang;
+    scalars_round_trip_typed,
+    strings_lists_and_options_round_trip_typed,
+    records_variants_enums_and_flags_round_trip_typed,
+    spilled_results_and_guest_side_functions_typed,
+    mistyped_typed_functions_are_refused,
+);
+
+fn scalars_round_trip_typed(lang: Lang) {
+    let mut g = Guest::new(lang);
     for x in [true, false] {
         g.echo("echo-bool", x);
     }
@@ -232,9 +244,8 @@ fn scalars_round_trip_typed() {
     assert!(f.call(&mut g.store, (f32::NAN,)).unwrap().0.is_nan());
 }
 
-#[test]
-fn strings_lists_and_options_round_trip_typed() {
-    let mut g = Guest::new();
+fn strings_lists_and_options_round_trip_typed(lang: Lang) {
+    let mut g = Guest::new(lang);
     for s in ["", "hello", "héllo ⛳ 🎉", &"long ".repeat(2000)] {
         g.echo("echo-string", s.to_string());
     }
@@ -258,9 +269,8 @@ fn strings_lists_and_options_round_trip_typed() {
     g.echo("echo-tuple", (7u8, "seven".to_string(), 7.5f64, true));
 }
 
-#[test]
-fn records_variants_enums_and_flags_round_trip_typed() {
-    let mut g = Guest::new();
+fn records_variants_enums_and_flags_round_trip_typed(lang: Lang) {
+    let mut g = Guest::new(lang);
     let mixed = Mixed {
         a: 1,
         b: -2,
@@ -317,9 +327,8 @@ fn records_variants_enums_and_flags_round_trip_typed() {
     g.echo("echo-big", big(9));
 }
 
-#[test]
-fn spilled_results_and_guest_side_functions_typed() {
-    let mut g = Guest::new();
+fn spilled_results_and_guest_side_functions_typed(lang: Lang) {
+    let mut g = Guest::new(lang);
     let make_big = g.func::<(u32,), (Big,)>("make-big");
     assert_eq!(make_big.call(&mut g.store, (3,)).unwrap().0, big(3));
     let concat = g.func::<(Vec<String>,), (String,)>("concat");
@@ -345,9 +354,8 @@ fn spilled_results_and_guest_side_functions_typed() {
     assert_eq!(pings.call(&mut g.store, ()).unwrap().0, 1);
 }
 
-#[test]
-fn mistyped_typed_functions_are_refused() {
-    let mut g = Guest::new();
+fn mistyped_typed_functions_are_refused(lang: Lang) {
+    let mut g = Guest::new(lang);
     let f = g
         .instance
         .get_func_at(&mut g.store, &[GUEST, "echo-mixed"])
