@@ -1036,73 +1036,75 @@ pub(crate) fn make_lowered<T: 'static>(
     lowered: Lowered,
 ) -> wasmtime::Func {
     let params = lowered.sig.lower_params.clone();
-    // A typed host function over scalars and handles to host objects: raw core values in
-    // and out, with handles translated between the guest's table and the objects' slots.
-    // A method of a host object on the raw path, whose other parameters are scalars: the
-    // `self` handle goes straight to the object's slot.
-    if let FuncDef::Host(i) = lowered.callee
-        && let Some(method) = store.data().host_funcs[i as usize].raw_method.clone()
-        && let Some(plan) = raw_plan(&store.data().rt, &lowered)
-        && let Some(RawValue::Handle {
-            rt: self_ty,
-            own: false,
-        }) = plan.params.first().copied()
-        && plan.params[1..]
-            .iter()
-            .all(|h| matches!(h, RawValue::Scalar))
-    {
-        let m = RawMethod {
-            method,
-            self_ty,
-            instance: lowered.instance,
-            params: params.clone(),
-            result: match (lowered.sig.flat_results.first(), plan.results.first()) {
-                (Some(ty), Some(how)) => Some((*ty, *how)),
-                _ => None,
-            },
+    if let FuncDef::Host(i) = lowered.callee {
+        let forms = store.data().host_funcs[i as usize].clone();
+        // A typed host function over scalars and handles to host objects: raw core values in
+        // and out, with handles translated between the guest's table and the objects' slots.
+        let plan = match (&forms.raw, &forms.raw_method) {
+            (None, None) => None,
+            _ => raw_plan(&store.data().rt, &lowered),
         };
-        return match params.len() {
-            0 | 1 => raw_method_func::<T, 0>(store, ty, m),
-            2 => raw_method_func::<T, 1>(store, ty, m),
-            3 => raw_method_func::<T, 2>(store, ty, m),
-            4 => raw_method_func::<T, 3>(store, ty, m),
-            _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, ty, m),
-        };
-    }
-    if let FuncDef::Host(i) = lowered.callee
-        && let Some(raw) = store.data().host_funcs[i as usize].raw.clone()
-        && let Some(plan) = raw_plan(&store.data().rt, &lowered)
-    {
-        let raw = RawFunc {
-            raw,
-            plan,
-            instance: lowered.instance,
-            params: params.clone(),
-            results: lowered.sig.flat_results.clone(),
-        };
-        // Monomorphic for the common parameter counts, so that the per-parameter loop is
-        // unrolled and its arrays are as small as the signature.
-        return match params.len() {
-            0 => raw_host_func::<T, 0>(store, ty, raw),
-            1 => raw_host_func::<T, 1>(store, ty, raw),
-            2 => raw_host_func::<T, 2>(store, ty, raw),
-            3 => raw_host_func::<T, 3>(store, ty, raw),
-            4 => raw_host_func::<T, 4>(store, ty, raw),
-            _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, ty, raw),
-        };
-    }
-    // A typed host function whose types all move without `Val`.
-    if let FuncDef::Host(i) = lowered.callee
-        && !lowered.guest_resources
-        && let Some(direct) = store.data().host_funcs[i as usize].direct.clone()
-    {
-        return match params.len() {
-            0..=1 => direct_host_func::<T, 1>(store, ty, lowered, direct),
-            2 => direct_host_func::<T, 2>(store, ty, lowered, direct),
-            3 => direct_host_func::<T, 3>(store, ty, lowered, direct),
-            4 => direct_host_func::<T, 4>(store, ty, lowered, direct),
-            _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(store, ty, lowered, direct),
-        };
+        // A method of a host object on the raw path, whose other parameters are scalars: the
+        // `self` handle goes straight to the object's slot.
+        if let (Some(method), Some(plan)) = (&forms.raw_method, &plan)
+            && let Some(RawValue::Handle {
+                rt: self_ty,
+                own: false,
+            }) = plan.params.first().copied()
+            && plan.params[1..]
+                .iter()
+                .all(|h| matches!(h, RawValue::Scalar))
+        {
+            let m = RawMethod {
+                method: method.clone(),
+                self_ty,
+                instance: lowered.instance,
+                params: params.clone(),
+                result: match (lowered.sig.flat_results.first(), plan.results.first()) {
+                    (Some(ty), Some(how)) => Some((*ty, *how)),
+                    _ => None,
+                },
+            };
+            return match params.len() {
+                0 | 1 => raw_method_func::<T, 0>(store, ty, m),
+                2 => raw_method_func::<T, 1>(store, ty, m),
+                3 => raw_method_func::<T, 2>(store, ty, m),
+                4 => raw_method_func::<T, 3>(store, ty, m),
+                _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, ty, m),
+            };
+        }
+        if let (Some(raw), Some(plan)) = (&forms.raw, plan) {
+            let raw = RawFunc {
+                raw: raw.clone(),
+                plan,
+                instance: lowered.instance,
+                params: params.clone(),
+                results: lowered.sig.flat_results.clone(),
+            };
+            // Monomorphic for the common parameter counts, so that the per-parameter loop is
+            // unrolled and its arrays are as small as the signature.
+            return match params.len() {
+                0 => raw_host_func::<T, 0>(store, ty, raw),
+                1 => raw_host_func::<T, 1>(store, ty, raw),
+                2 => raw_host_func::<T, 2>(store, ty, raw),
+                3 => raw_host_func::<T, 3>(store, ty, raw),
+                4 => raw_host_func::<T, 4>(store, ty, raw),
+                _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, ty, raw),
+            };
+        }
+        // A typed host function whose types all move without `Val`.
+        if let Some(direct) = &forms.direct
+            && !lowered.guest_resources
+        {
+            let direct = direct.clone();
+            return match params.len() {
+                0..=1 => direct_host_func::<T, 1>(store, ty, lowered, direct),
+                2 => direct_host_func::<T, 2>(store, ty, lowered, direct),
+                3 => direct_host_func::<T, 3>(store, ty, lowered, direct),
+                4 => direct_host_func::<T, 4>(store, ty, lowered, direct),
+                _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(store, ty, lowered, direct),
+            };
+        }
     }
     let lowered = Arc::new(lowered);
     let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,

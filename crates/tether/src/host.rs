@@ -817,12 +817,28 @@ impl<T> StoreContextMut<'_, T> {
         let (store, index, generation) = h.slot();
         let rt = &mut self.0.data_mut().rt;
         same_store(rt, store)?;
-        let mut object = rt.objects.lend(index, generation)?;
-        let r = match object_mut::<R>(&mut *object) {
-            Some(obj) => f(obj, crate::AsContextMut::as_context_mut(self)),
-            None => Err(wrong_rust_type::<R>(index)),
-        };
-        self.0.data_mut().rt.objects.give_back(index, object);
-        r
+        let object = rt.objects.lend(index, generation)?;
+        use_lent(&mut self.0, index, object, f)
     }
+}
+
+/// Calls `f` with `object`, lent out of slot `index` of the store's objects, as an `R`, and
+/// with the store; then puts the object back, whatever `f` returned. Every call that lends an
+/// object (`StoreContextMut::lend`, the forms of `LinkerInstance::method`) goes through here.
+#[inline]
+pub(crate) fn use_lent<T, R: 'static, X>(
+    store: &mut wasmtime::StoreContextMut<'_, crate::store::StoreData<T>>,
+    index: u32,
+    mut object: Box<dyn Object>,
+    f: impl FnOnce(&mut R, StoreContextMut<'_, T>) -> Result<X>,
+) -> Result<X> {
+    let r = match object_mut::<R>(&mut *object) {
+        Some(obj) => f(
+            obj,
+            StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
+        ),
+        None => Err(wrong_rust_type::<R>(index)),
+    };
+    store.data_mut().rt.objects.give_back(index, object);
+    r
 }

@@ -11,6 +11,7 @@ use wasmparser::types::{EntityType, Types};
 use crate::component::Component;
 use crate::engine::Engine;
 use crate::func::FuncDef;
+use crate::host::use_lent;
 use crate::instance::{ComponentClosure, Export, Exports, Instance};
 use crate::resources::{Dtor, ResourceType};
 use crate::store::{
@@ -629,18 +630,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       out: &mut [u64]|
                       -> Result<()> {
                     let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
-                    let mut object = store.0.data_mut().rt.objects.lend(index, generation)?;
-                    let r = match crate::host::object_mut::<R>(&mut *object) {
-                        Some(obj) => P::from_flat(&args[1..])
+                    let object = store.0.data_mut().rt.objects.lend(index, generation)?;
+                    let r = use_lent(&mut store.0, index, object, |obj: &mut R, cx| {
+                        P::from_flat(&args[1..])
                             .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
-                            .and_then(|p| f(obj, store.as_context_mut(), p)),
-                        None => Err(anyhow!(
-                            "host object {index} is not a `{}`",
-                            std::any::type_name::<R>()
-                        )),
-                    };
-                    store.0.data_mut().rt.objects.give_back(index, object);
-                    r?.to_flat(out);
+                            .and_then(|p| f(obj, cx, p))
+                    })?;
+                    r.to_flat(out);
                     Ok(())
                 },
             ))
@@ -655,24 +651,13 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       args: &[u64],
                       out: &mut [u64]|
                       -> Result<()> {
-                    let mut object = store.data_mut().rt.objects.lend_live(slot)?;
-                    let r = match crate::host::object_mut::<R>(&mut *object) {
-                        Some(obj) => P::from_flat(args)
+                    let object = store.data_mut().rt.objects.lend_live(slot)?;
+                    let r = use_lent(store, slot, object, |obj: &mut R, cx| {
+                        P::from_flat(args)
                             .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
-                            .and_then(|p| {
-                                f(
-                                    obj,
-                                    StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
-                                    p,
-                                )
-                            }),
-                        None => Err(anyhow!(
-                            "host object {slot} is not a `{}`",
-                            std::any::type_name::<R>()
-                        )),
-                    };
-                    store.data_mut().rt.objects.give_back(slot, object);
-                    r?.to_flat(out);
+                            .and_then(|p| f(obj, cx, p))
+                    })?;
+                    r.to_flat(out);
                     Ok(())
                 },
             ))
@@ -689,21 +674,9 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     let this = call.self_handle(store)?;
                     let p = call.params::<T, P>(store, 1)?;
                     let objects = &mut store.data_mut().rt.objects;
-                    let mut object = objects.lend(this.index, this.generation)?;
-                    let r = match crate::host::object_mut::<R>(&mut *object) {
-                        Some(obj) => f(
-                            obj,
-                            StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
-                            p,
-                        ),
-                        None => Err(anyhow!(
-                            "host object {} is not a `{}`",
-                            this.index,
-                            std::any::type_name::<R>()
-                        )),
-                    };
-                    store.data_mut().rt.objects.give_back(this.index, object);
-                    call.results(store, &r?, out)
+                    let object = objects.lend(this.index, this.generation)?;
+                    let r = use_lent(store, this.index, object, |obj: &mut R, cx| f(obj, cx, p))?;
+                    call.results(store, &r, out)
                 },
             ))
         } else {
@@ -723,24 +696,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
                 bail!("type mismatch: `self` is not a resource handle")
             };
             let objects = &mut store.0.data_mut().rt.objects;
-            let mut object = objects.lend(handle.index, handle.generation)?;
-            let r = match crate::host::object_mut::<R>(&mut *object) {
-                Some(obj) => {
-                    P::from_vals(rest.to_vec()).and_then(|p| f(obj, store.as_context_mut(), p))
-                }
-                None => Err(anyhow!(
-                    "host object {} is not a `{}`",
-                    handle.index,
-                    std::any::type_name::<R>()
-                )),
-            };
-            store
-                .0
-                .data_mut()
-                .rt
-                .objects
-                .give_back(handle.index, object);
-            for (slot, v) in results.iter_mut().zip(r?.to_vals()) {
+            let object = objects.lend(handle.index, handle.generation)?;
+            let r = use_lent(&mut store.0, handle.index, object, |obj: &mut R, cx| {
+                P::from_vals(rest.to_vec()).and_then(|p| f(obj, cx, p))
+            })?;
+            for (slot, v) in results.iter_mut().zip(r.to_vals()) {
                 *slot = v;
             }
             Ok(())
