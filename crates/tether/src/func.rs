@@ -20,13 +20,67 @@ use crate::types::FuncSig;
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
 /// The canonical options of one `canon lift` or `canon lower`, resolved to core items.
 #[derive(Clone)]
 pub(crate) struct Opts {
     pub encoding: StringEncoding,
-    pub memory: Option<wasmtime::Memory>,
+    pub memory: Option<GuestMemory>,
     pub realloc: Option<wasmtime::Func>,
     pub post_return: Option<wasmtime::Func>,
+}
+
+/// The linear memory that canonical options name, with its base and length as last read.
+///
+/// Reading a memory's extent through the core engine walks several dependent pointers (the
+/// store's instance, its offsets, the memory's definition), which cost a call that copies a
+/// few bytes more than its copy. The view read last stays exact until the memory grows, and
+/// every growth first asks the store's limiter, which counts it (`Limiter::grows`): a view
+/// read in the same store at the same count is used as it is.
+pub(crate) struct GuestMemory {
+    pub memory: wasmtime::Memory,
+    /// The id of the store the view was read in (`u32::MAX`, which no store has: never read).
+    seen_store: AtomicU32,
+    /// The store's growth count when the view was read.
+    seen_grows: AtomicU64,
+    base: AtomicPtr<u8>,
+    len: AtomicUsize,
+}
+
+impl GuestMemory {
+    pub fn new(memory: wasmtime::Memory) -> GuestMemory {
+        GuestMemory {
+            memory,
+            seen_store: AtomicU32::new(u32::MAX),
+            seen_grows: AtomicU64::new(0),
+            base: AtomicPtr::new(std::ptr::null_mut()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// The memory's base and length in `store`.
+    #[inline]
+    fn view<T>(&self, store: &Wt<'_, T>) -> (*mut u8, usize) {
+        let data = store.data();
+        let (id, grows) = (data.rt.store_id, data.limiter.grows);
+        if self.seen_store.load(Relaxed) == id && self.seen_grows.load(Relaxed) == grows {
+            return (self.base.load(Relaxed), self.len.load(Relaxed));
+        }
+        let base = self.memory.data_ptr(store);
+        let len = self.memory.data_size(store);
+        self.base.store(base, Relaxed);
+        self.len.store(len, Relaxed);
+        self.seen_grows.store(grows, Relaxed);
+        self.seen_store.store(id, Relaxed);
+        (base, len)
+    }
+}
+
+impl Clone for GuestMemory {
+    fn clone(&self) -> GuestMemory {
+        GuestMemory::new(self.memory)
+    }
 }
 
 /// A component function: lifted from a guest's core function, or defined by the host.
@@ -185,17 +239,24 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 
     fn memory(&self) -> Result<&[u8], Trap> {
-        match &self.opts.memory {
-            Some(m) => Ok(m.data(&*self.store)),
-            None => Err(no_memory()),
-        }
+        let Some(m) = &self.opts.memory else {
+            return Err(no_memory());
+        };
+        let (base, len) = m.view(self.store);
+        // SAFETY: `view` gives the memory's current extent in this store (it is read again
+        // after any growth, the only change to a memory's base or length), and the slice
+        // borrows the store, so no guest code runs and no memory grows while it lives.
+        Ok(unsafe { std::slice::from_raw_parts(base, len) })
     }
 
     fn memory_mut(&mut self) -> Result<&mut [u8], Trap> {
-        match &self.opts.memory {
-            Some(m) => Ok(m.data_mut(&mut *self.store)),
-            None => Err(no_memory()),
-        }
+        let Some(m) = &self.opts.memory else {
+            return Err(no_memory());
+        };
+        let (base, len) = m.view(self.store);
+        // SAFETY: as in `memory`; the slice borrows the store mutably, so nothing else reads
+        // or writes the memory while it lives.
+        Ok(unsafe { std::slice::from_raw_parts_mut(base, len) })
     }
 
     fn realloc(

@@ -85,24 +85,22 @@ pub(crate) struct HostObjects {
 struct ObjSlot {
     generation: u32,
     state: ObjState,
+    /// The object while it is present; the emptied allocation of the object that lived here
+    /// last (if any) while the slot is free; nothing while the object is lent out. The
+    /// allocation stays in place, so creating and dropping objects moves no box around.
+    object: Option<Box<dyn Object>>,
     /// The store-level resource type.
     rt: u32,
     parent: Option<u32>,
     children: u32,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum ObjState {
-    /// Free, with the emptied allocation of the object that lived here last, if any.
-    Free(Option<Box<dyn Object>>),
-    Present(Box<dyn Object>),
+    Free,
+    Present,
     /// Moved out for a method call under way.
     InUse,
-}
-
-impl ObjState {
-    fn is_free(&self) -> bool {
-        matches!(self, ObjState::Free(_))
-    }
 }
 
 impl HostObjects {
@@ -138,20 +136,15 @@ impl HostObjects {
         self.live += 1;
         if let Some(i) = self.free.pop() {
             let s = &mut self.slots[i as usize];
-            let boxed: Box<dyn Object> = match std::mem::replace(&mut s.state, ObjState::InUse) {
-                ObjState::Free(Some(mut spare)) => {
-                    let any: &mut dyn Any = &mut *spare;
-                    match any.downcast_mut::<Option<R>>() {
-                        Some(empty) => {
-                            *empty = Some(value);
-                            spare
-                        }
-                        None => Box::new(Some(value)),
-                    }
-                }
-                _ => Box::new(Some(value)),
-            };
-            s.state = ObjState::Present(boxed);
+            let spare = s.object.as_deref_mut().and_then(|o| {
+                let any: &mut dyn Any = o;
+                any.downcast_mut::<Option<R>>()
+            });
+            match spare {
+                Some(empty) => *empty = Some(value),
+                None => s.object = Some(Box::new(Some(value))),
+            }
+            s.state = ObjState::Present;
             s.rt = rt;
             s.parent = parent;
             s.children = 0;
@@ -161,7 +154,8 @@ impl HostObjects {
             .map_err(|_| anyhow::anyhow!("host object table full"))?;
         self.slots.push(ObjSlot {
             generation: 0,
-            state: ObjState::Present(Box::new(Some(value))),
+            state: ObjState::Present,
+            object: Some(Box::new(Some(value))),
             rt,
             parent,
             children: 0,
@@ -172,7 +166,7 @@ impl HostObjects {
     #[inline]
     fn slot(&self, index: u32, generation: u32) -> Result<&ObjSlot> {
         match self.slots.get(index as usize) {
-            Some(s) if s.generation == generation && !s.state.is_free() => Ok(s),
+            Some(s) if s.generation == generation && s.state != ObjState::Free => Ok(s),
             _ => Err(stale(index)),
         }
     }
@@ -181,7 +175,7 @@ impl HostObjects {
     #[inline]
     pub fn generation(&self, index: u32) -> Option<u32> {
         match self.slots.get(index as usize) {
-            Some(s) if !s.state.is_free() => Some(s.generation),
+            Some(s) if s.state != ObjState::Free => Some(s.generation),
             _ => None,
         }
     }
@@ -221,8 +215,8 @@ impl HostObjects {
         index: u32,
         f: impl FnOnce(&mut dyn Object) -> X,
     ) -> Result<Option<X>> {
-        let s = match self.slots.get(index as usize) {
-            Some(s) if !s.state.is_free() => s,
+        let s = match self.slots.get_mut(index as usize) {
+            Some(s) if s.state != ObjState::Free => s,
             _ => return Ok(None),
         };
         if s.children != 0 {
@@ -231,15 +225,10 @@ impl HostObjects {
                 s.children
             );
         }
-        let s = &mut self.slots[index as usize];
-        let mut value = match std::mem::replace(&mut s.state, ObjState::Free(None)) {
-            ObjState::Present(v) => v,
-            ObjState::InUse => {
-                s.state = ObjState::InUse;
-                bail!("cannot drop resource {index} while a method is using it");
-            }
-            ObjState::Free(_) => unreachable!("checked live above"),
-        };
+        if s.state == ObjState::InUse {
+            bail!("cannot drop resource {index} while a method is using it");
+        }
+        s.state = ObjState::Free;
         s.generation = s.generation.wrapping_add(1);
         let parent = s.parent.take();
         self.free.push(index);
@@ -249,25 +238,23 @@ impl HostObjects {
             p.children = p.children.saturating_sub(1);
         }
         // The table is consistent before the value leaves or is dropped (its `Drop` has no
-        // way to reach the table, but may panic).
-        let x = f(&mut *value);
-        if let ObjState::Free(spare) = &mut self.slots[index as usize].state {
-            *spare = Some(value);
-        }
-        Ok(Some(x))
+        // way to reach the table, but may panic). A present object is always in its slot.
+        Ok(self.slots[index as usize].object.as_deref_mut().map(f))
     }
 
     fn get(&self, index: u32, generation: u32) -> Result<&dyn Object> {
-        match &self.slot(index, generation)?.state {
-            ObjState::Present(v) => Ok(&**v),
+        let s = self.slot(index, generation)?;
+        match (s.state, &s.object) {
+            (ObjState::Present, Some(v)) => Ok(&**v),
             _ => Err(in_use(index)),
         }
     }
 
     fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object> {
         self.slot(index, generation)?;
-        match &mut self.slots[index as usize].state {
-            ObjState::Present(v) => Ok(&mut **v),
+        let s = &mut self.slots[index as usize];
+        match (s.state, &mut s.object) {
+            (ObjState::Present, Some(v)) => Ok(&mut **v),
             _ => Err(in_use(index)),
         }
     }
@@ -276,13 +263,7 @@ impl HostObjects {
     #[inline]
     pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Object>> {
         self.slot(index, generation)?;
-        match std::mem::replace(&mut self.slots[index as usize].state, ObjState::InUse) {
-            ObjState::Present(v) => Ok(v),
-            other => {
-                self.slots[index as usize].state = other;
-                Err(in_use(index))
-            }
-        }
+        self.lend_live(index)
     }
 
     /// Moves the object in slot `index` out for a method call, whatever its generation: for
@@ -292,13 +273,16 @@ impl HostObjects {
         let Some(s) = self.slots.get_mut(index as usize) else {
             return Err(stale(index));
         };
-        match std::mem::replace(&mut s.state, ObjState::InUse) {
-            ObjState::Present(v) => Ok(v),
-            other => {
-                let free = other.is_free();
-                s.state = other;
-                Err(if free { stale(index) } else { in_use(index) })
-            }
+        match s.state {
+            ObjState::Present => match s.object.take() {
+                Some(v) => {
+                    s.state = ObjState::InUse;
+                    Ok(v)
+                }
+                None => Err(in_use(index)),
+            },
+            ObjState::Free => Err(stale(index)),
+            ObjState::InUse => Err(in_use(index)),
         }
     }
 
@@ -306,8 +290,8 @@ impl HostObjects {
     #[inline]
     pub fn give_back(&mut self, index: u32, value: Box<dyn Object>) {
         if let Some(s) = self.slots.get_mut(index as usize) {
-            // The slot is `InUse`, which owns nothing: skip its drop.
-            std::mem::forget(std::mem::replace(&mut s.state, ObjState::Present(value)));
+            s.state = ObjState::Present;
+            s.object = Some(value);
         }
     }
 }

@@ -573,7 +573,7 @@ fn resolve_opts<T>(store: &Wt<'_, T>, f: &Frame<'_>, o: &CanonOpts) -> Result<Op
             if mem.ty(store).is_64() {
                 bail!("unsupported: 64-bit memories in the canonical ABI");
             }
-            Some(mem)
+            Some(crate::func::GuestMemory::new(mem))
         }
         None => None,
     };

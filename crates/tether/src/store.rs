@@ -125,6 +125,11 @@ impl Default for Limits {
 /// The core engine's view of [`Limits`].
 pub(crate) struct Limiter {
     pub limits: Limits,
+    /// How many times a linear memory of this store has asked to grow. The core engine asks
+    /// the limiter before every growth, and growing is the only way a memory's base or length
+    /// changes, so a view of a memory read at the same count is still exact (see
+    /// `func::GuestMemory`).
+    pub grows: u64,
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
@@ -134,6 +139,7 @@ impl wasmtime::ResourceLimiter for Limiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        self.grows = self.grows.wrapping_add(1);
         if desired > self.limits.memory_size {
             return Err(wasmtime::Error::msg(format!(
                 "memory limit exceeded: growing a memory from {current} to {desired} bytes, above the store's limit of {} bytes",
@@ -346,6 +352,7 @@ impl<T> Store<T> {
             object_dtors: Vec::new(),
             limiter: Limiter {
                 limits: Limits::default(),
+                grows: 0,
             },
         };
         let mut inner = wasmtime::Store::new(engine.core(), data);

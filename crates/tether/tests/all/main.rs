@@ -36,6 +36,7 @@ mod handle_churn;
 mod host_objects;
 mod hostile;
 mod linking;
+mod memory;
 mod rng;
 mod serialize;
 mod typed;
