@@ -270,20 +270,17 @@ impl HostObjects {
     /// a slot that a guest's handle names, which holds the current object or none.
     #[inline]
     pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>> {
-        let Some(s) = self.slots.get_mut(index as usize) else {
-            return Err(stale(index));
-        };
-        match s.state {
-            ObjState::Present => match s.object.take() {
-                Some(v) => {
-                    s.state = ObjState::InUse;
-                    Ok(v)
-                }
-                None => Err(in_use(index)),
-            },
-            ObjState::Free => Err(stale(index)),
-            ObjState::InUse => Err(in_use(index)),
+        if let Some(s) = self.slots.get_mut(index as usize)
+            && s.state == ObjState::Present
+            && let Some(v) = s.object.take()
+        {
+            s.state = ObjState::InUse;
+            return Ok(v);
         }
+        Err(match self.slots.get(index as usize) {
+            Some(s) if s.state != ObjState::Free => in_use(index),
+            _ => stale(index),
+        })
     }
 
     /// Puts back an object moved out by [`lend`](Self::lend).
@@ -291,7 +288,8 @@ impl HostObjects {
     pub fn give_back(&mut self, index: u32, value: Box<dyn Object>) {
         if let Some(s) = self.slots.get_mut(index as usize) {
             s.state = ObjState::Present;
-            s.object = Some(value);
+            // A slot in use holds no allocation, so there is nothing to drop.
+            std::mem::forget(s.object.replace(value));
         }
     }
 }
