@@ -11,8 +11,8 @@
 //!
 //! It also builds the WASI guests of `guests/` (see `guests/wasi-README.md`), each with its own
 //! toolchain, into WASI 0.2 command components: `wasi-cli` (Rust, `wasm32-wasip2`), `c` (clang
-//! and wasi-libc, then the preview1 command adapter), `python` (componentize-py) and `js`
-//! (componentize-qjs). `scripts/install-wasi-toolchains` installs what they need; a missing
+//! and wasi-libc, then the preview1 command adapter), `go` (the Go toolchain for `wasip1`, then
+//! the same adapter), `python` (componentize-py) and `js` (componentize-qjs). `scripts/install-wasi-toolchains` installs what they need; a missing
 //! tool fails the build, saying so.
 
 use std::fmt::Write as _;
@@ -26,6 +26,9 @@ use anyhow::{Context, Result, bail};
 use tether_guest_build::{build_guests, check_target_installed, componentize, guest_target_dir};
 use wit_bindgen_core::Files;
 use wit_bindgen_core::wit_parser::Resolve;
+
+#[path = "build/go.rs"]
+mod go;
 
 /// The target the guests are compiled for.
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -139,6 +142,25 @@ fn main() -> Result<()> {
         writeln!(consts, "pub const {}: &str = {path:?};", guest.constant)?;
     }
 
+    let go = go::LazyGo::new(&target_dir);
+    let article_go = go::GoGuest {
+        name: "article-go",
+        wit: vec![manifest_dir.join("../../wit/article/article.wit")],
+        world: "article",
+    };
+    let path = article_go
+        .build(&go, &guests_dir, &out_dir)
+        .context("failed to build `guests/article-go`")?;
+    let path = path
+        .to_str()
+        .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
+    writeln!(
+        consts,
+        "\n/// The component built from `guests/article-go`: the article guest of `guests/article` \
+         written in\n/// Go, over the bindings of `wit-bindgen go` (see `guests/wasi-README.md`)."
+    )?;
+    writeln!(consts, "pub const ARTICLE_GO: &str = {path:?};")?;
+
     let wasi = WasiBuild {
         guests_dir: &guests_dir,
         wit_dir: &manifest_dir.join("../../wit").join(WASI_WIT),
@@ -146,9 +168,19 @@ fn main() -> Result<()> {
         target_dir: &target_dir,
         script: &script,
     };
-    let builds: [WasiStep<'_>; 5] = [
+    let builds: [WasiStep<'_>; 6] = [
         ("WASI_RUST", "guests/wasi-cli", &|| wasi.rust()),
         ("WASI_C", "guests/c", &|| wasi.c()),
+        ("WASI_GO", "guests/go", &|| {
+            let mut wit = wasi.wasi_wit_files();
+            wit.push(guests_dir.join("go/wit/world.wit"));
+            let guest = go::GoGuest {
+                name: "go",
+                wit,
+                world: "command",
+            };
+            guest.build(&go, &guests_dir, &out_dir)
+        }),
         ("WASI_PYTHON", "guests/python", &|| wasi.python()),
         ("WASI_JS", "guests/js", &|| wasi.js()),
         ("WASI_COMPONENTIZE_JS", "guests/componentize-js", &|| {
@@ -265,21 +297,7 @@ impl WasiBuild<'_> {
             .arg(&core)
             .arg(&source);
         run(&mut cmd, WASI_CC)?;
-        let module =
-            fs::read(&core).with_context(|| format!("failed to read `{}`", core.display()))?;
-        let component = wit_component::ComponentEncoder::default()
-            .module(&module)?
-            .adapter(
-                wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-                wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
-            )?
-            .validate(true)
-            .encode()
-            .context(
-                "failed to make a component of the C guest with the preview1 command adapter",
-            )?;
-        fs::write(&path, component)
-            .with_context(|| format!("failed to write `{}`", path.display()))?;
+        adapt_preview1(&core, &path, "the C guest", false)?;
         Ok(path)
     }
 
@@ -541,6 +559,29 @@ impl CGuest<'_> {
             .with_context(|| format!("failed to write `{}`", path.display()))?;
         Ok(path)
     }
+}
+
+/// Makes the WASI preview 1 module `core` a WASI 0.2 component at `path`, with the preview1
+/// command adapter, or with `reactor` the reactor adapter.
+fn adapt_preview1(core: &Path, path: &Path, what: &str, reactor: bool) -> Result<()> {
+    let module = fs::read(core).with_context(|| format!("failed to read `{}`", core.display()))?;
+    let adapter = if reactor {
+        wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER
+    } else {
+        wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER
+    };
+    let component = wit_component::ComponentEncoder::default()
+        .module(&module)?
+        .adapter(
+            wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+            adapter,
+        )?
+        .validate(true)
+        .encode()
+        .with_context(|| {
+            format!("failed to make a component of {what} with the preview1 command adapter")
+        })?;
+    fs::write(path, component).with_context(|| format!("failed to write `{}`", path.display()))
 }
 
 /// Whether `output` exists and is newer than every one of `inputs`.

@@ -9,7 +9,9 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tether_test_programs::{WASI_C, WASI_COMPONENTIZE_JS, WASI_JS, WASI_PYTHON, WASI_RUST};
+use tether_test_programs::{
+    WASI_C, WASI_COMPONENTIZE_JS, WASI_GO, WASI_JS, WASI_PYTHON, WASI_RUST,
+};
 
 /// A folder that is removed when the test ends.
 struct TempDir(PathBuf);
@@ -276,6 +278,38 @@ fn c_program_through_the_preview1_adapter() {
     );
     let o = run(&["--dir", &dir_arg(&t.0, "/data"), WASI_C, "/data/c.txt", "3"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+}
+
+#[test]
+fn go_program_over_wit_bindgen_go_bindings() {
+    let t = TempDir::new("go");
+    std::fs::write(t.path("before.txt"), "already here").unwrap();
+    let dir = dir_arg(&t.0, "/data");
+    let o = run(&["--dir", &dir, "--env", "FOO", WASI_GO, "/data"]);
+    let err = expect(
+        &o,
+        0,
+        "hello from go\nargs: [/data]\nenv FOO=bar\nfile: read back \"hello from go\"\n\
+         dir: [before.txt go.txt]\ngoroutines: sum 5050, slept at least 20ms: true\n\
+         random: 16 bytes, clock after 2020: true\n",
+    );
+    assert_eq!(err, "go guest done\n");
+    assert_eq!(
+        std::fs::read_to_string(t.path("go.txt")).unwrap(),
+        "hello from go"
+    );
+    // Without the folder granted, the write fails and the program says why.
+    let o = run(&[WASI_GO, "/data"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).starts_with("error: open /data/go.txt"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A status the program asks for: any non-zero one is `exit(err)` under WASI 0.2.
+    let o = run(&["--dir", &dir, WASI_GO, "/data", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("hello from go\nargs: [/data 3]\nenv FOO unset\n"));
 }
 
 #[test]

@@ -8,8 +8,10 @@
 //! is only copied into the guest memory if it is used", with the store's count of bytes
 //! copied, and that every response the guest was handed is gone once a call returns.
 //!
-//! Every check runs against both guests: `article::rust::NAME` against the Rust one,
-//! `article::c::NAME` against the C one, with the same body and the same expectations.
+//! Every check runs against each guest: `article::rust::NAME` against the Rust one,
+//! `article::c::NAME` against the C one, `article::go::NAME` against the Go one (over the
+//! bindings of `wit-bindgen go`, `guests/article-go`), with the same body and the same
+//! expectations. Go's runtime calls WASI, so the linker defines WASI too, with nothing granted.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,6 +46,16 @@ struct Web {
     drops: Arc<AtomicUsize>,
     /// How many responses the host has made.
     made: usize,
+    /// WASI for the Go guest's runtime: no arguments, no variables, no folders, stdio closed.
+    wasi: tether_wasi::WasiCtx,
+    /// The host objects and handles that the guest's use of WASI holds, once instantiated.
+    wasi_held: (usize, usize),
+}
+
+impl tether_wasi::WasiView for Web {
+    fn ctx(&mut self) -> &mut tether_wasi::WasiCtx {
+        &mut self.wasi
+    }
 }
 
 impl Web {
@@ -65,6 +77,8 @@ impl Web {
             pages,
             drops: Arc::new(AtomicUsize::new(0)),
             made: 0,
+            wasi: tether_wasi::WasiCtxBuilder::new().build(),
+            wasi_held: (0, 0),
         }
     }
 
@@ -85,15 +99,20 @@ enum Guest {
     Rust,
     /// `guests/article-c`: C, over the bindings of `wit-bindgen c`, compiled by clang.
     C,
+    /// `guests/article-go`: Go, over the bindings of `wit-bindgen go`, compiled by Go's
+    /// toolchain, with WASI preview 1 adapted.
+    Go,
 }
 
 /// The guest's component, compiled once per guest.
 fn compiled(guest: Guest) -> &'static (Engine, Component) {
     static RUST: OnceLock<(Engine, Component)> = OnceLock::new();
     static C: OnceLock<(Engine, Component)> = OnceLock::new();
+    static GO: OnceLock<(Engine, Component)> = OnceLock::new();
     let (compiled, path) = match guest {
         Guest::Rust => (&RUST, tether_test_programs::ARTICLE),
         Guest::C => (&C, tether_test_programs::ARTICLE_C),
+        Guest::Go => (&GO, tether_test_programs::ARTICLE_GO),
     };
     compiled.get_or_init(|| {
         let engine = Engine::default();
@@ -108,6 +127,7 @@ fn compiled(guest: Guest) -> &'static (Engine, Component) {
 /// The host side of `tether:article/http`.
 fn linker(engine: &Engine) -> Linker<Web> {
     let mut linker = Linker::<Web>::new(engine);
+    tether_wasi::add_to_linker(&mut linker).unwrap();
     let mut http = linker.instance(HTTP).unwrap();
     http.resource_host::<Response>("response").unwrap();
     http.func_wrap(
@@ -173,6 +193,13 @@ fn instantiate(guest: Guest) -> (Store<Web>, Run) {
     let (engine, component) = compiled(guest);
     let mut store = Store::new(engine, Web::new());
     let instance = linker(engine).instantiate(&mut store, component).unwrap();
+    // What the guest holds before any call: nothing, but for the Go guest, whose runtime and
+    // WASI adapter take the stdio streams when they start.
+    let wasi = (store.host_objects(), store.handles_alive());
+    if !matches!(guest, Guest::Go) {
+        assert_eq!(wasi, (0, 0), "the {guest:?} guest uses no WASI");
+    }
+    store.data_mut().wasi_held = wasi;
     let run = Run {
         status_of: typed(&instance, &mut store, "status-of"),
         body_of: typed(&instance, &mut store, "body-of"),
@@ -183,20 +210,23 @@ fn instantiate(guest: Guest) -> (Store<Web>, Run) {
 }
 
 tests_of_each_guest!(
-    Guest;
-    status_of_reads_the_status_through_a_borrow,
-    body_of_consumes_the_response,
-    construct_and_read_builds_a_response_in_the_host,
-    not_found_is_a_static_function_returning_a_response,
-    the_body_is_copied_only_when_the_guest_asks_for_it,
-    dropping_the_store_drops_every_response,
+    Guest { rust: Rust, c: C, go: Go };
+    [
+        status_of_reads_the_status_through_a_borrow,
+        body_of_consumes_the_response,
+        construct_and_read_builds_a_response_in_the_host,
+        not_found_is_a_static_function_returning_a_response,
+        the_body_is_copied_only_when_the_guest_asks_for_it,
+        dropping_the_store_drops_every_response,
+    ]
 );
 
 /// Every response the host made has been dropped, and the store holds none.
 fn assert_all_dropped(store: &Store<Web>, what: &str) {
+    let (wasi_objects, wasi_handles) = store.data().wasi_held;
     assert_eq!(
         store.host_objects(),
-        0,
+        wasi_objects,
         "{what}: the store still holds host objects"
     );
     assert_eq!(
@@ -206,7 +236,7 @@ fn assert_all_dropped(store: &Store<Web>, what: &str) {
     );
     assert_eq!(
         store.handles_alive(),
-        0,
+        wasi_handles,
         "{what}: the guest still holds handles"
     );
 }
@@ -330,12 +360,13 @@ fn dropping_the_store_drops_every_response(guest: Guest) {
             store.push(response).unwrap()
         })
         .collect();
-    assert_eq!(store.host_objects(), 4);
+    let wasi_objects = store.data().wasi_held.0;
+    assert_eq!(store.host_objects(), wasi_objects + 4);
     assert_eq!(drops.load(Ordering::SeqCst), 3);
     drop(kept);
     assert_eq!(
         store.host_objects(),
-        4,
+        wasi_objects + 4,
         "dropping an `Own` handle does not drop the object"
     );
     drop(store);

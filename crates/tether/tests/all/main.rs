@@ -1,23 +1,23 @@
 //! Tether's integration tests, in one binary to keep link time down.
 
-/// Makes each check a test of each guest built from two toolchains: `rust::NAME` and `c::NAME`
-/// call `NAME` with `$lang::Rust` and `$lang::C`, where `$lang` names the enum (in scope where
-/// the macro is used) of the file's guests.
+/// Makes each check a test of each guest built from several toolchains: with
+/// `tests_of_each_guest!(Lang; checks...)`, `rust::NAME` and `c::NAME` call `NAME` with
+/// `Lang::Rust` and `Lang::C`, where `Lang` names the enum (in scope where the macro is used) of
+/// the file's guests; `tests_of_each_guest!(Lang { rust: Rust, go: Go }; [checks...])` names the
+/// modules and variants.
 macro_rules! tests_of_each_guest {
     ($lang:ident; $($check:ident),* $(,)?) => {
-        mod rust {
+        tests_of_each_guest!($lang { rust: Rust, c: C }; [$($check),*]);
+    };
+    ($lang:ident { $($module:ident: $variant:ident),* $(,)? }; $checks:tt) => {
+        $(tests_of_each_guest!(@one $lang $module $variant $checks);)*
+    };
+    (@one $lang:ident $module:ident $variant:ident [$($check:ident),* $(,)?]) => {
+        mod $module {
             $(
                 #[test]
                 fn $check() {
-                    super::$check(super::$lang::Rust)
-                }
-            )*
-        }
-        mod c {
-            $(
-                #[test]
-                fn $check() {
-                    super::$check(super::$lang::C)
+                    super::$check(super::$lang::$variant)
                 }
             )*
         }
