@@ -9,11 +9,15 @@
 //! with the guest into a reactor module, and `wit-component` makes it the component
 //! `ARTICLE_C` or `ROUNDTRIP_C`.
 //!
+//! The Go guests (`guests/article-go`, `guests/roundtrip-go`, and the WASI command `guests/go`)
+//! are built by `build/go.rs`: the bindings of `wit-bindgen go` (the library `wit-bindgen-go`),
+//! Go's toolchain for `wasip1`, and the preview1 reactor adapter.
+//!
 //! It also builds the WASI guests of `guests/` (see `guests/wasi-README.md`), each with its own
 //! toolchain, into WASI 0.2 command components: `wasi-cli` (Rust, `wasm32-wasip2`), `c` (clang
-//! and wasi-libc, then the preview1 command adapter), `go` (the Go toolchain for `wasip1`, then
-//! the same adapter), `python` (componentize-py) and `js` (componentize-qjs). `scripts/install-wasi-toolchains` installs what they need; a missing
-//! tool fails the build, saying so.
+//! and wasi-libc, then the preview1 command adapter), `go`, `python` (componentize-py) and `js`
+//! (componentize-qjs). `scripts/install-wasi-toolchains` installs what they need; a missing tool
+//! fails the build, saying so.
 
 use std::fmt::Write as _;
 use std::io::ErrorKind;
@@ -143,23 +147,41 @@ fn main() -> Result<()> {
     }
 
     let go = go::LazyGo::new(&target_dir);
-    let article_go = go::GoGuest {
-        name: "article-go",
-        wit: vec![manifest_dir.join("../../wit/article/article.wit")],
-        world: "article",
-    };
-    let path = article_go
-        .build(&go, &guests_dir, &out_dir)
-        .context("failed to build `guests/article-go`")?;
-    let path = path
-        .to_str()
-        .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
-    writeln!(
-        consts,
-        "\n/// The component built from `guests/article-go`: the article guest of `guests/article` \
-         written in\n/// Go, over the bindings of `wit-bindgen go` (see `guests/wasi-README.md`)."
-    )?;
-    writeln!(consts, "pub const ARTICLE_GO: &str = {path:?};")?;
+    let go_guests = [
+        (
+            go::GoGuest {
+                name: "article-go",
+                wit: vec![manifest_dir.join("../../wit/article/article.wit")],
+                world: "article",
+            },
+            "ARTICLE_GO",
+            "the article guest of `guests/article`",
+        ),
+        (
+            go::GoGuest {
+                name: "roundtrip-go",
+                wit: vec![guests_dir.join("roundtrip/wit/roundtrip.wit")],
+                world: "roundtrip",
+            },
+            "ROUNDTRIP_GO",
+            "the roundtrip guest of `guests/roundtrip`",
+        ),
+    ];
+    for (guest, constant, what) in &go_guests {
+        let path = guest
+            .build(&go, &guests_dir, &out_dir)
+            .with_context(|| format!("failed to build `guests/{}`", guest.name))?;
+        let path = path
+            .to_str()
+            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
+        writeln!(
+            consts,
+            "\n/// The component built from `guests/{}`: {what} written in Go,\n/// over the \
+             bindings of `wit-bindgen go` (see `guests/wasi-README.md`).",
+            guest.name
+        )?;
+        writeln!(consts, "pub const {constant}: &str = {path:?};")?;
+    }
 
     let wasi = WasiBuild {
         guests_dir: &guests_dir,

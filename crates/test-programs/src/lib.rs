@@ -6,10 +6,12 @@
 //! component, named after the guest in upper case (`guests/roundtrip` gives [`ROUNDTRIP`]).
 //! The C guests `guests/article-c` and `guests/roundtrip-c` (the same worlds as `article` and
 //! `roundtrip`, over the bindings of `wit-bindgen c`) become [`ARTICLE_C`] and
-//! [`ROUNDTRIP_C`].
-//! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Python,
-//! JavaScript on QuickJS and on SpiderMonkey), each with its own toolchain, into
-//! [`WASI_RUST`], [`WASI_C`], [`WASI_PYTHON`], [`WASI_JS`] and [`WASI_COMPONENTIZE_JS`];
+//! [`ROUNDTRIP_C`]; the Go guests `guests/article-go` and `guests/roundtrip-go` (over the
+//! bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and [`ROUNDTRIP_GO`].
+//! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Go,
+//! Python, JavaScript on QuickJS and on SpiderMonkey), each with its own toolchain, into
+//! [`WASI_RUST`], [`WASI_C`], [`WASI_GO`], [`WASI_PYTHON`], [`WASI_JS`] and
+//! [`WASI_COMPONENTIZE_JS`];
 //! `guests/wasi-README.md` says what each prints, and `scripts/install-wasi-toolchains`
 //! installs the toolchains.
 //!

@@ -1,7 +1,9 @@
-//! A real guest, from two toolchains: the Rust crate `guests/roundtrip`, built with
-//! `wit-bindgen` for `wasm32-unknown-unknown`, and the same guest in C, `guests/roundtrip-c`,
-//! over the bindings of `wit-bindgen c`, compiled by clang; each made a component by
-//! `wit-component` (see `crates/test-programs`).
+//! A real guest, from three toolchains: the Rust crate `guests/roundtrip`, built with
+//! `wit-bindgen` for `wasm32-unknown-unknown`, the same guest in C, `guests/roundtrip-c`, over
+//! the bindings of `wit-bindgen c`, compiled by clang, and in Go, `guests/roundtrip-go`, over the
+//! bindings of `wit-bindgen go`, compiled by Go's toolchain; each made a component by
+//! `wit-component` (see `crates/test-programs`). Go's runtime calls WASI, so the linker defines
+//! WASI too, with nothing granted.
 //!
 //! Each `echo-*` export of `tether:roundtrip/guest` hands its argument to the host's import of
 //! the same name in `tether:roundtrip/host` and returns what the host gave back, so a value
@@ -9,9 +11,9 @@
 //! The host here echoes (or, for `many-args` and `make-big`, builds a record), and records what
 //! it was given in the store, so each test checks both what came back and what the host saw.
 //!
-//! Every check runs against both guests: `guest::rust::NAME` against the Rust one,
-//! `guest::c::NAME` against the C one, with the same body and the same expectations
-//! (`guest_typed.rs` does the same through the typed API).
+//! Every check runs against each guest: `guest::rust::NAME` against the Rust one,
+//! `guest::c::NAME` against the C one, `guest::go::NAME` against the Go one, with the same body
+//! and the same expectations (`guest_typed.rs` does the same through the typed API).
 
 use std::sync::OnceLock;
 
@@ -59,18 +61,38 @@ const PERMS: &[&str] = &[
 ];
 
 /// What the host saw: every call of an import, with its arguments, in order.
-#[derive(Default)]
 struct Seen {
     calls: Vec<(String, Vec<Val>)>,
+    /// WASI for the Go guest's runtime: no arguments, no variables, no folders, stdio closed.
+    wasi: tether_wasi::WasiCtx,
 }
 
-/// The roundtrip guest a check runs against: two builds of one program, from two toolchains.
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            calls: Vec::new(),
+            wasi: tether_wasi::WasiCtxBuilder::new().build(),
+        }
+    }
+}
+
+impl tether_wasi::WasiView for Seen {
+    fn ctx(&mut self) -> &mut tether_wasi::WasiCtx {
+        &mut self.wasi
+    }
+}
+
+/// The roundtrip guest a check runs against: three builds of one program, from three
+/// toolchains.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Lang {
     /// `guests/roundtrip`: Rust, over the bindings of `wit-bindgen`'s `generate!`.
     Rust,
     /// `guests/roundtrip-c`: C, over the bindings of `wit-bindgen c`, compiled by clang.
     C,
+    /// `guests/roundtrip-go`: Go, over the bindings of `wit-bindgen go`, compiled by Go's
+    /// toolchain, with WASI preview 1 adapted.
+    Go,
 }
 
 impl Lang {
@@ -79,6 +101,7 @@ impl Lang {
         match self {
             Lang::Rust => tether_test_programs::ROUNDTRIP,
             Lang::C => tether_test_programs::ROUNDTRIP_C,
+            Lang::Go => tether_test_programs::ROUNDTRIP_GO,
         }
     }
 }
@@ -87,9 +110,11 @@ impl Lang {
 fn compiled(lang: Lang) -> &'static (Engine, Component) {
     static RUST: OnceLock<(Engine, Component)> = OnceLock::new();
     static C: OnceLock<(Engine, Component)> = OnceLock::new();
+    static GO: OnceLock<(Engine, Component)> = OnceLock::new();
     let compiled = match lang {
         Lang::Rust => &RUST,
         Lang::C => &C,
+        Lang::Go => &GO,
     };
     compiled.get_or_init(|| {
         let engine = Engine::default();
@@ -115,6 +140,7 @@ enum Fault {
 fn linker(lang: Lang, fault: Option<(&'static str, Fault)>) -> Linker<Seen> {
     let (engine, _) = compiled(lang);
     let mut linker = Linker::<Seen>::new(engine);
+    tether_wasi::add_to_linker(&mut linker).unwrap();
     let mut host = linker.instance(HOST).unwrap();
     let record =
         move |store: &mut tether::StoreContextMut<'_, Seen>, name: &str, params: &[Val]| {
@@ -259,7 +285,8 @@ fn flags(names: &[&str]) -> Val {
 }
 
 tests_of_each_guest!(
-    Lang;
+    Lang { rust: Rust, c: C, go: Go };
+    [
     component_has_the_worlds_imports_and_exports,
     echo_bool,
     echo_s8,
@@ -300,6 +327,7 @@ tests_of_each_guest!(
     wrong_arguments_are_refused,
     instance_stays_usable_after_wrong_arguments,
     missing_import_is_refused,
+    ]
 );
 
 /// Strings that stress lengths and encodings.
@@ -405,9 +433,13 @@ fn fields(big: Val) -> Vec<Val> {
 
 fn component_has_the_worlds_imports_and_exports(lang: Lang) {
     let (_, component) = compiled(lang);
-    let imports: Vec<&str> = component.import_names().collect();
+    let (wasi, imports): (Vec<&str>, Vec<&str>) = component
+        .import_names()
+        .partition(|name| name.starts_with("wasi:"));
     // `types` holds types only: the host need not define it.
     assert_eq!(imports, ["tether:roundtrip/types", HOST]);
+    // Only Go's runtime calls WASI.
+    assert_eq!(wasi.is_empty(), !matches!(lang, Lang::Go), "{wasi:?}");
     let exports: Vec<&str> = component.export_names().collect();
     assert_eq!(exports, [GUEST]);
     let guest = Guest::new(lang);
@@ -932,6 +964,7 @@ fn instance_stays_usable_after_wrong_arguments(lang: Lang) {
 fn missing_import_is_refused(lang: Lang) {
     let (engine, component) = compiled(lang);
     let mut linker = Linker::<Seen>::new(engine);
+    tether_wasi::add_to_linker(&mut linker).unwrap();
     linker
         .instance(HOST)
         .unwrap()

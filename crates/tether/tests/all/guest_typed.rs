@@ -1,7 +1,7 @@
-//! The roundtrip guests (`guests/roundtrip` in Rust, `guests/roundtrip-c` in C) through the
-//! typed API: host imports defined with `func_wrap` over Rust types, exports called through
-//! `TypedFunc`. Every check runs against both guests: `guest_typed::rust::NAME` and
-//! `guest_typed::c::NAME`.
+//! The roundtrip guests (`guests/roundtrip` in Rust, `guests/roundtrip-c` in C,
+//! `guests/roundtrip-go` in Go) through the typed API: host imports defined with `func_wrap`
+//! over Rust types, exports called through `TypedFunc`. Every check runs against each guest:
+//! `guest_typed::rust::NAME`, `guest_typed::c::NAME` and `guest_typed::go::NAME`.
 
 use crate::guest::Lang;
 use tether::{Component, ComponentNamedList, Engine, Linker, Store, TypedFunc, Val};
@@ -71,14 +71,28 @@ struct Big {
 const HOST: &str = "tether:roundtrip/host";
 const GUEST: &str = "tether:roundtrip/guest";
 
+/// The store's data: how many times the guest called the host, and WASI for the Go guest's
+/// runtime (nothing granted).
+struct Calls {
+    n: u32,
+    wasi: tether_wasi::WasiCtx,
+}
+
+impl tether_wasi::WasiView for Calls {
+    fn ctx(&mut self) -> &mut tether_wasi::WasiCtx {
+        &mut self.wasi
+    }
+}
+
 /// A linker whose host imports are all typed echo functions counting their calls.
-fn linker(engine: &Engine) -> Linker<u32> {
+fn linker(engine: &Engine) -> Linker<Calls> {
     let mut linker = Linker::new(engine);
+    tether_wasi::add_to_linker(&mut linker).unwrap();
     let mut host = linker.instance(HOST).unwrap();
     macro_rules! echo {
         ($($name:literal: $ty:ty),* $(,)?) => {$(
-            host.func_wrap($name, |mut store: tether::StoreContextMut<'_, u32>, (x,): ($ty,)| {
-                *store.data_mut() += 1;
+            host.func_wrap($name, |mut store: tether::StoreContextMut<'_, Calls>, (x,): ($ty,)| {
+                store.data_mut().n += 1;
                 Ok((x,))
             }).unwrap();
         )*};
@@ -96,8 +110,8 @@ fn linker(engine: &Engine) -> Linker<u32> {
         .unwrap();
     host.func_wrap(
         "ping",
-        |mut store: tether::StoreContextMut<'_, u32>, (): ()| {
-            *store.data_mut() += 1;
+        |mut store: tether::StoreContextMut<'_, Calls>, (): ()| {
+            store.data_mut().n += 1;
             Ok(())
         },
     )
@@ -138,7 +152,7 @@ fn big(seed: u32) -> Big {
 }
 
 struct Guest {
-    store: Store<u32>,
+    store: Store<Calls>,
     instance: tether::Instance,
 }
 
@@ -149,7 +163,11 @@ impl Guest {
         let bytes = std::fs::read(lang.path())
             .unwrap_or_else(|e| panic!("the {lang:?} roundtrip guest was built: {e}"));
         let component = Component::new(&engine, bytes).unwrap();
-        let mut store = Store::new(&engine, 0);
+        let calls = Calls {
+            n: 0,
+            wasi: tether_wasi::WasiCtxBuilder::new().build(),
+        };
+        let mut store = Store::new(&engine, calls);
         let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
         Guest { store, instance }
     }
@@ -173,13 +191,13 @@ impl Guest {
         x: X,
     ) {
         let f = self.func::<(X,), (X,)>(name);
-        let before = *self.store.data();
+        let before = self.store.data().n;
         let (back,) = f
             .call(&mut self.store, (x.clone(),))
             .unwrap_or_else(|e| panic!("`{name}`: {e:#}"));
         assert_eq!(back, x, "`{name}`");
         assert_eq!(
-            *self.store.data(),
+            self.store.data().n,
             before + 1,
             "`{name}` called the host once"
         );
@@ -187,12 +205,14 @@ impl Guest {
 }
 
 tests_of_each_guest!(
-    Lang;
-    scalars_round_trip_typed,
-    strings_lists_and_options_round_trip_typed,
-    records_variants_enums_and_flags_round_trip_typed,
-    spilled_results_and_guest_side_functions_typed,
-    mistyped_typed_functions_are_refused,
+    Lang { rust: Rust, c: C, go: Go };
+    [
+        scalars_round_trip_typed,
+        strings_lists_and_options_round_trip_typed,
+        records_variants_enums_and_flags_round_trip_typed,
+        spilled_results_and_guest_side_functions_typed,
+        mistyped_typed_functions_are_refused,
+    ]
 );
 
 fn scalars_round_trip_typed(lang: Lang) {
