@@ -166,6 +166,15 @@ fn main() -> Result<()> {
             "ROUNDTRIP_GO",
             "the roundtrip guest of `guests/roundtrip`",
         ),
+        (
+            go::GoGuest {
+                name: "shelves-go",
+                wit: vec![guests_dir.join("shelves/wit/shelves.wit")],
+                world: "shelf-guest",
+            },
+            "SHELVES_GO",
+            "the shelves guest of `guests/shelves`",
+        ),
     ];
     for (guest, constant, what) in &go_guests {
         let path = guest

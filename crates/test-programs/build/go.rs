@@ -254,6 +254,9 @@ impl GoGuest<'_> {
             if file_name == "go.mod" {
                 contents.extend_from_slice(go.replace().as_bytes());
             }
+            if file_name.ends_with(".go") {
+                contents = record_own_handles(&String::from_utf8_lossy(&contents)).into_bytes();
+            }
             write_file(&module.join(file_name), &contents)?;
         }
         for (relative, absolute) in &sources {
@@ -279,6 +282,42 @@ impl GoGuest<'_> {
         adapt_preview1(&core, &path, &format!("`guests/{name}`"), true)?;
         Ok(path)
     }
+}
+
+/// Works around a bug of `wit-bindgen go` (0.61 and 0.63) in the bindings of a resource the
+/// guest exports: `XFromOwnHandle(handle)`, which the generated export wrappers call on an owned
+/// handle the host passes in, returns the guest's `*X` without recording `handle` in it, so the
+/// value keeps the handle it had when it last left the guest. That handle was freed then, and
+/// the canonical ABI hands its slot to whatever the table adds next (the value itself, coming
+/// back, usually gets another), so the value's `Drop` then drops the wrong handle or an unknown
+/// one. The fix records the handle the value arrived with.
+fn record_own_handles(go: &str) -> String {
+    let mut out = String::with_capacity(go.len());
+    let mut lines = go.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let Some((name, tail)) = line
+            .strip_prefix("func ")
+            .and_then(|rest| rest.split_once("FromOwnHandle(handle int32) *"))
+        else {
+            continue;
+        };
+        if tail != format!("{name} {{") {
+            continue;
+        }
+        let old = format!("\treturn (*{name})(unsafe.Pointer(resourceRep{name}(handle)))");
+        if lines.peek().is_some_and(|next| *next == old) {
+            lines.next();
+            out.push_str(&format!(
+                "\tvalue := (*{name})(unsafe.Pointer(resourceRep{name}(handle)))\n\
+                 \t// Recorded by crates/test-programs/build/go.rs (see `record_own_handles`).\n\
+                 \tvalue.handle = handle\n\
+                 \treturn value\n"
+            ));
+        }
+    }
+    out
 }
 
 /// Writes `contents` to `path`, making its folder first.

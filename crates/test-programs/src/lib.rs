@@ -7,7 +7,8 @@
 //! The C guests `guests/article-c` and `guests/roundtrip-c` (the same worlds as `article` and
 //! `roundtrip`, over the bindings of `wit-bindgen c`) become [`ARTICLE_C`] and
 //! [`ROUNDTRIP_C`]; the Go guests `guests/article-go` and `guests/roundtrip-go` (over the
-//! bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and [`ROUNDTRIP_GO`].
+//! bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and [`ROUNDTRIP_GO`], and
+//! `guests/shelves-go` (the Go version of `guests/shelves`) [`SHELVES_GO`].
 //! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Go,
 //! Python, JavaScript on QuickJS and on SpiderMonkey), each with its own toolchain, into
 //! [`WASI_RUST`], [`WASI_C`], [`WASI_GO`], [`WASI_PYTHON`], [`WASI_JS`] and

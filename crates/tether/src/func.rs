@@ -1999,8 +1999,14 @@ impl Func {
                         },
                     );
                 }
-                // Handles cross the embedder boundary: translate them both ways.
+                // Handles cross the embedder boundary: translate them both ways, once all of
+                // them are known to fit, so that a refused call takes no handle away.
                 let mut params = params.to_vec();
+                let mut moved = Vec::new();
+                for (p, ty) in params.iter_mut().zip(&f.sig.params) {
+                    let rt = &store.0.data().rt;
+                    crate::resources::check_from_embedder(rt, p, ty, &f.resources, &mut moved)?;
+                }
                 for (p, ty) in params.iter_mut().zip(&f.sig.params) {
                     crate::resources::from_embedder(&mut store.0.data_mut().rt, p, ty)?;
                 }

@@ -440,6 +440,106 @@ pub(crate) fn to_embedder(
     }
 }
 
+/// Calls `f` on each resource handle in `v`, with the type (`own` or `borrow`) the value's type
+/// `ty` gives it there.
+fn each_handle(
+    v: &mut tether_abi::Val,
+    ty: &tether_abi::Type,
+    f: &mut dyn FnMut(&mut ResourceAny, &tether_abi::Type) -> Result<()>,
+) -> Result<()> {
+    use tether_abi::{Type, Val};
+    match (v, ty) {
+        (Val::Resource(r), Type::Own(_) | Type::Borrow(_)) => f(r, ty)?,
+        (Val::List(items), Type::List(l)) => {
+            for x in items {
+                each_handle(x, l.elem(), f)?;
+            }
+        }
+        (Val::List(items), Type::FixedList(l)) => {
+            for x in items {
+                each_handle(x, l.elem(), f)?;
+            }
+        }
+        (Val::Tuple(items), Type::Tuple(t)) => {
+            for (x, t) in items.iter_mut().zip(t.types()) {
+                each_handle(x, t, f)?;
+            }
+        }
+        (Val::Record(fields), Type::Record(r)) => {
+            for ((_, x), (_, t)) in fields.iter_mut().zip(r.fields()) {
+                each_handle(x, t, f)?;
+            }
+        }
+        (Val::Variant(name, Some(x)), Type::Variant(v)) => {
+            if let Some((_, Some(t))) = v.cases().iter().find(|(n, _)| n == name) {
+                each_handle(x, t, f)?;
+            }
+        }
+        (Val::Option(Some(x)), Type::Option(o)) => each_handle(x, o.some(), f)?,
+        (Val::Result(Ok(Some(x))), Type::Result(r)) => {
+            if let Some(t) = r.ok() {
+                each_handle(x, t, f)?;
+            }
+        }
+        (Val::Result(Err(Some(x))), Type::Result(r)) => {
+            if let Some(t) = r.err() {
+                each_handle(x, t, f)?;
+            }
+        }
+        (Val::Map(entries), Type::Map(m)) => {
+            for (k, x) in entries {
+                each_handle(k, m.key(), f)?;
+                each_handle(x, m.value(), f)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks the handles of arguments from the embedder before any of them moves (see
+/// [`from_embedder`]): each is live, of the resource type its parameter's type names
+/// (`resources` maps the call's resource indices to store-level types), and no owned handle
+/// is passed twice where `own` is expected. A call refused here leaves every handle the
+/// embedder holds as it was.
+pub(crate) fn check_from_embedder(
+    rt: &crate::store::Runtime,
+    v: &mut tether_abi::Val,
+    ty: &tether_abi::Type,
+    resources: &[u32],
+    moved: &mut Vec<(u32, u32)>,
+) -> Result<()> {
+    use tether_abi::Type;
+    each_handle(v, ty, &mut |r, ty| {
+        let (Type::Own(index) | Type::Borrow(index)) = ty else {
+            return Ok(());
+        };
+        if let Some(&expected) = resources.get(index.0 as usize)
+            && expected != r.ty
+            && r.ty != crate::func::UNKNOWN_RESOURCE_TYPE
+        {
+            bail!("mismatched resource types: the handle is of another resource type");
+        }
+        if !guest_defined(rt, r.ty) {
+            return Ok(());
+        }
+        let (ty_id, _) = rt.host_handles.get(r.index, r.generation)?;
+        if ty_id != r.ty {
+            bail!("mismatched resource types");
+        }
+        if matches!(ty, Type::Own(_)) && r.own {
+            if moved.contains(&(r.index, r.generation)) {
+                bail!(
+                    "host handle {} is passed twice where `own` is expected",
+                    r.index
+                );
+            }
+            moved.push((r.index, r.generation));
+        }
+        Ok(())
+    })
+}
+
 /// Rewrites handles in values coming from the embedder back to representations, following
 /// the values' type `ty`: a handle passed where `own` is expected leaves the host handle
 /// table; one passed where `borrow` is expected stays the embedder's, even if it is owned.
@@ -448,66 +548,24 @@ pub(crate) fn from_embedder(
     v: &mut tether_abi::Val,
     ty: &tether_abi::Type,
 ) -> Result<()> {
-    use tether_abi::{Type, Val};
-    match (v, ty) {
-        (Val::Resource(r), Type::Own(_) | Type::Borrow(_)) if guest_defined(rt, r.ty) => {
-            let moves = matches!(ty, Type::Own(_)) && r.own;
-            let (ty_id, rep) = if moves {
-                rt.host_handles.remove(r.index, r.generation)?
-            } else {
-                rt.host_handles.get(r.index, r.generation)?
-            };
-            if ty_id != r.ty {
-                bail!("mismatched resource types");
-            }
-            r.index = rep;
-            r.generation = 0;
+    use tether_abi::Type;
+    each_handle(v, ty, &mut |r, ty| {
+        if !guest_defined(rt, r.ty) {
+            return Ok(());
         }
-        (Val::List(items), Type::List(l)) => {
-            for x in items {
-                from_embedder(rt, x, l.elem())?;
-            }
+        let moves = matches!(ty, Type::Own(_)) && r.own;
+        let (ty_id, rep) = if moves {
+            rt.host_handles.remove(r.index, r.generation)?
+        } else {
+            rt.host_handles.get(r.index, r.generation)?
+        };
+        if ty_id != r.ty {
+            bail!("mismatched resource types");
         }
-        (Val::List(items), Type::FixedList(l)) => {
-            for x in items {
-                from_embedder(rt, x, l.elem())?;
-            }
-        }
-        (Val::Tuple(items), Type::Tuple(t)) => {
-            for (x, t) in items.iter_mut().zip(t.types()) {
-                from_embedder(rt, x, t)?;
-            }
-        }
-        (Val::Record(fields), Type::Record(r)) => {
-            for ((_, x), (_, t)) in fields.iter_mut().zip(r.fields()) {
-                from_embedder(rt, x, t)?;
-            }
-        }
-        (Val::Variant(name, Some(x)), Type::Variant(v)) => {
-            if let Some((_, Some(t))) = v.cases().iter().find(|(n, _)| n == name) {
-                from_embedder(rt, x, t)?;
-            }
-        }
-        (Val::Option(Some(x)), Type::Option(o)) => from_embedder(rt, x, o.some())?,
-        (Val::Result(Ok(Some(x))), Type::Result(r)) => {
-            if let Some(t) = r.ok() {
-                from_embedder(rt, x, t)?;
-            }
-        }
-        (Val::Result(Err(Some(x))), Type::Result(r)) => {
-            if let Some(t) = r.err() {
-                from_embedder(rt, x, t)?;
-            }
-        }
-        (Val::Map(entries), Type::Map(m)) => {
-            for (k, x) in entries {
-                from_embedder(rt, k, m.key())?;
-                from_embedder(rt, x, m.value())?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+        r.index = rep;
+        r.generation = 0;
+        Ok(())
+    })
 }
 
 /// Releases the host handle slots of borrows lent to the embedder for a call that ended.

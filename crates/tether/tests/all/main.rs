@@ -39,4 +39,5 @@ mod linking;
 mod memory;
 mod rng;
 mod serialize;
+mod shelves;
 mod typed;
