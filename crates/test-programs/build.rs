@@ -230,6 +230,19 @@ fn main() -> Result<()> {
         writeln!(consts, "pub const {name}: &str = {path:?};")?;
     }
 
+    // The C guest's module before the adapter: what `wasm32-wasip1` toolchains build, for
+    // `tether run` to adapt itself.
+    let core = out_dir.join("wasi-c.core.wasm");
+    let core = core
+        .to_str()
+        .with_context(|| format!("the path `{}` is not UTF-8", core.display()))?;
+    writeln!(
+        consts,
+        "\n/// The WASI preview 1 module that `guests/c` compiles to, before the adapter makes it \
+         `WASI_C`."
+    )?;
+    writeln!(consts, "pub const WASI_C_CORE: &str = {core:?};")?;
+
     fs::write(out_dir.join("guests.rs"), consts)?;
     Ok(())
 }

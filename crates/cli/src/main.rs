@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod demo;
 mod guest;
 mod imports;
+mod preview1;
 mod run;
 mod wave;
 mod wit;

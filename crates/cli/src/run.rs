@@ -159,7 +159,10 @@ pub fn run(args: RunArgs) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     let call = args.invoke.as_deref().map(wave::parse_call).transpose()?;
 
-    let bytes = read_binary(path)?;
+    let mut bytes = read_binary(path)?;
+    if crate::preview1::is_core_module(&bytes) {
+        bytes = crate::preview1::adapt(path, &bytes)?;
+    }
     ensure_component(path, &bytes)?;
     let engine = Engine::default();
     let component = Component::new(&engine, &bytes)

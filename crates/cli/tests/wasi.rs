@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tether_test_programs::{
-    WASI_C, WASI_COMPONENTIZE_JS, WASI_GO, WASI_JS, WASI_PYTHON, WASI_RUST,
+    WASI_C, WASI_C_CORE, WASI_COMPONENTIZE_JS, WASI_GO, WASI_JS, WASI_PYTHON, WASI_RUST,
 };
 
 /// A folder that is removed when the test ends.
@@ -255,15 +255,16 @@ fn nonblocking_reads_and_polls_over_stdin_and_a_timer() {
     assert!(status.success());
 }
 
-#[test]
-fn c_program_through_the_preview1_adapter() {
+/// Runs the C guest `program` (the component, or the preview 1 module `tether run` adapts)
+/// with a file in a granted folder, then with a status to exit with.
+fn c_program(program: &str) {
     let t = TempDir::new("c");
     let o = run(&[
         "--dir",
         &dir_arg(&t.0, "/data"),
         "--env",
         "FOO",
-        WASI_C,
+        program,
         "/data/c.txt",
     ]);
     let err = expect(
@@ -276,8 +277,49 @@ fn c_program_through_the_preview1_adapter() {
         std::fs::read_to_string(t.path("c.txt")).unwrap(),
         "hello from c"
     );
-    let o = run(&["--dir", &dir_arg(&t.0, "/data"), WASI_C, "/data/c.txt", "3"]);
+    let o = run(&[
+        "--dir",
+        &dir_arg(&t.0, "/data"),
+        program,
+        "/data/c.txt",
+        "3",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+}
+
+#[test]
+fn c_program_through_the_preview1_adapter() {
+    c_program(WASI_C);
+}
+
+#[test]
+fn a_preview1_module_runs_through_the_adapter() {
+    c_program(WASI_C_CORE);
+}
+
+#[test]
+fn core_modules_that_are_not_preview1_commands_are_refused() {
+    let t = TempDir::new("core");
+    let cases = [
+        (
+            "env.wat",
+            r#"(module (import "env" "f" (func)) (func (export "_start")))"#,
+            "importing `env::f`",
+        ),
+        (
+            "lib.wat",
+            r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))))"#,
+            "no `_start` export",
+        ),
+    ];
+    for (name, wat, expected) in cases {
+        std::fs::write(t.path(name), wat).unwrap();
+        let path = t.path(name);
+        let o = run(&[path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = text(&o.stderr);
+        assert!(err.contains(expected), "{name}: {err}");
+    }
 }
 
 #[test]
