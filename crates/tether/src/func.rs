@@ -225,6 +225,11 @@ pub(crate) struct Cx<'a, 'b, T: 'static> {
 }
 
 #[cold]
+fn wrong_store() -> anyhow::Error {
+    anyhow!("the function belongs to another store: call it with the store of its instance")
+}
+
+#[cold]
 fn no_memory() -> Trap {
     Trap::guest("no `memory` canonical option given, but the type needs one")
 }
@@ -1930,6 +1935,8 @@ pub struct Func {
     pub(crate) def: FuncDef,
     /// The export name it was found under, for messages.
     pub(crate) name: Arc<str>,
+    /// The store that holds its instance (`Runtime::store_id`).
+    pub(crate) store_id: u32,
 }
 
 impl Func {
@@ -1961,6 +1968,15 @@ impl Func {
         &self.name
     }
 
+    /// Fails unless `rt` is the runtime of the store that holds the function.
+    #[inline]
+    pub(crate) fn check_store(&self, rt: &crate::store::Runtime) -> Result<()> {
+        if rt.store_id != self.store_id {
+            return Err(wrong_store());
+        }
+        Ok(())
+    }
+
     fn call_inner(
         &self,
         mut store: impl AsContextMut,
@@ -1968,6 +1984,7 @@ impl Func {
         results: &mut [Val],
     ) -> Result<()> {
         let mut store = store.as_context_mut();
+        self.check_store(&store.0.data().rt)?;
         match &self.def {
             FuncDef::Lifted(f) => {
                 if params.len() != f.sig.params.len() {

@@ -601,6 +601,8 @@ fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
 pub struct Instance {
     pub(crate) exports: Arc<Exports>,
     pub(crate) id: InstanceId,
+    /// The store that holds it (`Runtime::store_id`).
+    pub(crate) store_id: u32,
 }
 
 /// Bytes copied between the host and one component instance (with the instances nested in
@@ -620,6 +622,7 @@ impl Instance {
             Export::Func(def) => Some(crate::Func {
                 def: def.clone(),
                 name: name.into(),
+                store_id: self.store_id,
             }),
             _ => None,
         }
@@ -658,6 +661,7 @@ impl Instance {
             Export::Func(def) => Some(crate::Func {
                 def: def.clone(),
                 name: path.join("#").into(),
+                store_id: self.store_id,
             }),
             _ => None,
         }

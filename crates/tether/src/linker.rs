@@ -357,7 +357,12 @@ fn link_and_instantiate<T: 'static>(
     };
     let args = crate::instance::Args::Ordered(args);
     let (exports, id) = crate::instance::instantiate(store, &closure, &args, None)?;
-    Ok(Instance { exports, id })
+    let store_id = store.data().rt.store_id;
+    Ok(Instance {
+        exports,
+        id,
+        store_id,
+    })
 }
 
 /// Checks what can be checked of definition `d` against an import of type `ty` without a

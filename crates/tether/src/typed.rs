@@ -1359,6 +1359,9 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
     /// is lowered from and lifted into Rust directly.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
         let mut store = store.as_context_mut();
+        self.func
+            .check_store(&store.0.data().rt)
+            .map_err(|e| self.func.name_error(e))?;
         let FuncDef::Lifted(f) = &self.func.def else {
             unreachable!("checked in `new`")
         };

@@ -152,3 +152,32 @@ fn host_function_calling_back_into_its_caller_traps() {
         "{err:#}"
     );
 }
+
+#[test]
+fn a_function_called_with_another_store_is_an_error() {
+    let wat = r#"(component
+      (core module $m
+        (memory (export "memory") 1)
+        (func (export "len") (param i32 i32) (result i32) (local.get 1))
+        (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 8)))
+      (core instance $i (instantiate $m))
+      (func (export "len") (param "s" string) (result u32)
+        (canon lift (core func $i "len") (memory (core memory $i "memory"))
+          (realloc (core func $i "realloc")))))"#;
+    let (mut one, instance) = instantiate(wat);
+    let (mut two, _) = instantiate(wat);
+    let len = instance.get_func(&mut one, "len").unwrap();
+    let args = [Val::String("four".into())];
+    let mut results = [Val::U32(0)];
+    // A store that holds no instance, and one that holds another instance of the component.
+    let mut empty = Store::new(&Engine::default(), ());
+    for store in [&mut two, &mut empty] {
+        let err = len.call(&mut *store, &args, &mut results).unwrap_err();
+        assert!(format!("{err:#}").contains("another store"), "{err:#}");
+        let typed = tether::TypedFunc::<(String,), (u32,)>::new(len.clone()).unwrap();
+        let err = typed.call(&mut *store, ("four".into(),)).unwrap_err();
+        assert!(format!("{err:#}").contains("another store"), "{err:#}");
+    }
+    len.call(&mut one, &args, &mut results).unwrap();
+    assert_eq!(results, [Val::U32(4)]);
+}
