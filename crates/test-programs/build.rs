@@ -3,11 +3,12 @@
 //! module into a component with `wit-component`, and writes `guests.rs` into `OUT_DIR` with
 //! one path constant per component.
 //!
-//! The C guests (`guests/article-c`, `guests/roundtrip-c`) are built here too, by one step:
-//! `wit-bindgen c` (the library `wit-bindgen-c`) writes the C bindings of the guest's world
-//! (`tether:article/article`, `tether:roundtrip/roundtrip`) into `OUT_DIR`, clang compiles them
-//! with the guest into a reactor module, and `wit-component` makes it the component
-//! `ARTICLE_C` or `ROUNDTRIP_C`.
+//! The C guests (`guests/article-c`, `guests/roundtrip-c`, `guests/shelves-c`) are built here
+//! too, by one step: `wit-bindgen c` (the library `wit-bindgen-c`) writes the C bindings of the
+//! guest's world (`tether:article/article`, `tether:roundtrip/roundtrip`,
+//! `tether:shelves/shelf-guest`) into `OUT_DIR`, clang compiles them with the guest into a
+//! reactor module, and `wit-component` makes it the component `ARTICLE_C`, `ROUNDTRIP_C` or
+//! `SHELVES_C`.
 //!
 //! The Go guests (`guests/article-go`, `guests/roundtrip-go`, and the WASI command `guests/go`)
 //! are built by `build/go.rs`: the bindings of `wit-bindgen go` (the library `wit-bindgen-go`),
@@ -132,6 +133,16 @@ fn main() -> Result<()> {
             constant: "ROUNDTRIP_C",
             doc: "The component built from `guests/roundtrip-c`: the roundtrip guest of \
                   `guests/roundtrip` written in\n/// C, over the bindings of `wit-bindgen c` (see \
+                  `guests/wasi-README.md`).",
+        },
+        CGuest {
+            name: "shelves-c",
+            source: &guests_dir.join("shelves-c/shelves.c"),
+            wit_dir: &guests_dir.join("shelves/wit"),
+            world: "shelf-guest",
+            constant: "SHELVES_C",
+            doc: "The component built from `guests/shelves-c`: the shelves guest of \
+                  `guests/shelves` written in\n/// C, over the bindings of `wit-bindgen c` (see \
                   `guests/wasi-README.md`).",
         },
     ];
@@ -495,7 +506,7 @@ fn npm_package(dir: &Path, name: &str, version: &str) -> Result<PathBuf> {
     Ok(installed)
 }
 
-/// A C guest of `guests/` (`article-c`, `roundtrip-c`): one C file written over the bindings
+/// A C guest of `guests/` (`article-c`, `roundtrip-c`, `shelves-c`): one C file written over the bindings
 /// that `wit-bindgen c` generates for a world, built into a component with no adapter.
 struct CGuest<'a> {
     /// The guest's folder in `guests/`, which names its files in `OUT_DIR` too.

@@ -4,9 +4,9 @@
 //! of the repository) for `wasm32-unknown-unknown`, turns its core module into a component
 //! with `wit-component`, and defines here one constant per guest: the absolute path of its
 //! component, named after the guest in upper case (`guests/roundtrip` gives [`ROUNDTRIP`]).
-//! The C guests `guests/article-c` and `guests/roundtrip-c` (the same worlds as `article` and
-//! `roundtrip`, over the bindings of `wit-bindgen c`) become [`ARTICLE_C`] and
-//! [`ROUNDTRIP_C`]; the Go guests `guests/article-go` and `guests/roundtrip-go` (over the
+//! The C guests `guests/article-c`, `guests/roundtrip-c` and `guests/shelves-c` (the same
+//! worlds as `article`, `roundtrip` and `shelves`, over the bindings of `wit-bindgen c`) become
+//! [`ARTICLE_C`], [`ROUNDTRIP_C`] and [`SHELVES_C`]; the Go guests `guests/article-go` and `guests/roundtrip-go` (over the
 //! bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and [`ROUNDTRIP_GO`], and
 //! `guests/shelves-go` (the Go version of `guests/shelves`) [`SHELVES_GO`].
 //! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Go,

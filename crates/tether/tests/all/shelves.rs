@@ -1,8 +1,9 @@
-//! A resource the guest defines, from real toolchains: `guests/shelves` (Rust, `wit-bindgen`)
-//! and `guests/shelves-go` (Go, `wit-bindgen go`) export `shelf`, a list of strings kept in the
-//! guest, and each shelf owns a `log`, a host object it writes its changes to. Every check runs
-//! against both (`shelves::rust::NAME`, `shelves::go::NAME`); the Go guest's runtime calls WASI,
-//! so the linker defines WASI too, with nothing granted. The host here is written through `tether::bindgen!`:
+//! A resource the guest defines, from real toolchains: `guests/shelves` (Rust, `wit-bindgen`),
+//! `guests/shelves-c` (C, `wit-bindgen c`) and `guests/shelves-go` (Go, `wit-bindgen go`) export
+//! `shelf`, a list of strings kept in the guest, and each shelf owns a `log`, a host object it
+//! writes its changes to. Every check runs against each (`shelves::rust::NAME`,
+//! `shelves::c::NAME`, `shelves::go::NAME`); the Go guest's runtime calls WASI, so the linker
+//! defines WASI too, with nothing granted. The host here is written through `tether::bindgen!`:
 //! shelves are typed handles (`Shelf`), logs are `HostLog` values in the store.
 //!
 //! The checks: constructors, methods borrowing `self`, static functions consuming owned
@@ -77,6 +78,8 @@ impl bindings::tether::shelves::log::Host for Host {
 enum Lang {
     /// `guests/shelves`: Rust, over the bindings of `wit-bindgen`'s `generate!`.
     Rust,
+    /// `guests/shelves-c`: C, over the bindings of `wit-bindgen c`, compiled by clang.
+    C,
     /// `guests/shelves-go`: Go, over the bindings of `wit-bindgen go`, with WASI preview 1
     /// adapted.
     Go,
@@ -85,6 +88,7 @@ enum Lang {
 fn compiled(lang: Lang) -> (Engine, Component) {
     let path = match lang {
         Lang::Rust => tether_test_programs::SHELVES,
+        Lang::C => tether_test_programs::SHELVES_C,
         Lang::Go => tether_test_programs::SHELVES_GO,
     };
     let engine = Engine::default();
@@ -180,7 +184,7 @@ impl Test {
 }
 
 tests_of_each_guest!(
-    Lang { rust: Rust, go: Go };
+    Lang { rust: Rust, c: C, go: Go };
     [
         a_shelf_lives_in_the_guest,
         merge_consumes_both_shelves,
