@@ -506,8 +506,8 @@ fn npm_package(dir: &Path, name: &str, version: &str) -> Result<PathBuf> {
     Ok(installed)
 }
 
-/// A C guest of `guests/` (`article-c`, `roundtrip-c`, `shelves-c`): one C file written over the bindings
-/// that `wit-bindgen c` generates for a world, built into a component with no adapter.
+/// A C guest of `guests/` (`article-c`, `roundtrip-c`, `shelves-c`): one C file written over the
+/// bindings that `wit-bindgen c` generates for a world, built into a component with no adapter.
 struct CGuest<'a> {
     /// The guest's folder in `guests/`, which names its files in `OUT_DIR` too.
     name: &'a str,
