@@ -232,7 +232,9 @@ fn bad_input_is_one_clear_line() {
     assert!(fails(&["run", p(&missing)]).contains("cannot read"));
     assert!(fails(&["wit", p(&missing)]).contains("cannot read"));
     let core = dir.write("core.wat", "(module (func (export \"f\")))");
-    assert!(fails(&["run", p(&core)]).contains("is a core WebAssembly module, not a component"));
+    // `run` takes WASI preview 1 commands only among core modules; `wit` takes none.
+    assert!(fails(&["run", p(&core)]).contains("is a core WebAssembly module with no `_start`"));
+    assert!(fails(&["wit", p(&core)]).contains("is a core WebAssembly module, not a component"));
     let garbage = dir.write("garbage.wasm", b"\0asm\x0d\0\x01\0garbage");
     assert!(fails(&["run", p(&garbage)]).contains("is not a valid component"));
     let text = dir.write("notes.txt", "hello");
