@@ -235,6 +235,8 @@ fn bad_input_is_one_clear_line() {
     // `run` takes WASI preview 1 commands only among core modules; `wit` takes none.
     assert!(fails(&["run", p(&core)]).contains("is a core WebAssembly module with no `_start`"));
     assert!(fails(&["wit", p(&core)]).contains("is a core WebAssembly module, not a component"));
+    let bad_core = dir.write("bad-core.wasm", b"\0asm\x01\0\0\0garbage");
+    assert!(fails(&["run", p(&bad_core)]).contains("is not a valid module"));
     let garbage = dir.write("garbage.wasm", b"\0asm\x0d\0\x01\0garbage");
     assert!(fails(&["run", p(&garbage)]).contains("is not a valid component"));
     let text = dir.write("notes.txt", "hello");
