@@ -97,19 +97,16 @@ fn main() -> Result<()> {
         let path = out_dir.join(format!("{name}.component.wasm"));
         fs::write(&path, component)
             .with_context(|| format!("failed to write `{}`", path.display()))?;
-        let path = path
-            .to_str()
-            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
         let folder = if EXAMPLES.contains(&name) {
             "examples"
         } else {
             "guests"
         };
-        writeln!(consts, "\n/// The component built from `{folder}/{name}`.")?;
-        writeln!(
-            consts,
-            "pub const {}: &str = {path:?};",
-            name.to_uppercase().replace('-', "_")
+        path_const(
+            &mut consts,
+            &name.to_uppercase().replace('-', "_"),
+            &format!("The component built from `{folder}/{name}`."),
+            &path,
         )?;
     }
 
@@ -150,11 +147,7 @@ fn main() -> Result<()> {
         let path = guest
             .build(&out_dir, &script)
             .with_context(|| format!("failed to build `guests/{}`", guest.name))?;
-        let path = path
-            .to_str()
-            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
-        writeln!(consts, "\n/// {}", guest.doc)?;
-        writeln!(consts, "pub const {}: &str = {path:?};", guest.constant)?;
+        path_const(&mut consts, guest.constant, guest.doc, &path)?;
     }
 
     let go = go::LazyGo::new(&target_dir);
@@ -191,16 +184,12 @@ fn main() -> Result<()> {
         let path = guest
             .build(&go, &guests_dir, &out_dir)
             .with_context(|| format!("failed to build `guests/{}`", guest.name))?;
-        let path = path
-            .to_str()
-            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
-        writeln!(
-            consts,
-            "\n/// The component built from `guests/{}`: {what} written in Go,\n/// over the \
-             bindings of `wit-bindgen go` (see `guests/wasi-README.md`).",
+        let doc = format!(
+            "The component built from `guests/{}`: {what} written in Go,\n/// over the bindings \
+             of `wit-bindgen go` (see `guests/wasi-README.md`).",
             guest.name
-        )?;
-        writeln!(consts, "pub const {constant}: &str = {path:?};")?;
+        );
+        path_const(&mut consts, constant, &doc, &path)?;
     }
 
     let wasi = WasiBuild {
@@ -231,28 +220,21 @@ fn main() -> Result<()> {
     ];
     for (name, folder, build) in builds {
         let path = build().with_context(|| format!("failed to build `{folder}`"))?;
-        let path = path
-            .to_str()
-            .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
-        writeln!(
-            consts,
-            "\n/// The WASI 0.2 command component built from `{folder}` (see `guests/wasi-README.md`)."
-        )?;
-        writeln!(consts, "pub const {name}: &str = {path:?};")?;
+        let doc = format!(
+            "The WASI 0.2 command component built from `{folder}` (see `guests/wasi-README.md`)."
+        );
+        path_const(&mut consts, name, &doc, &path)?;
     }
 
     // The C guest's module before the adapter: what `wasm32-wasip1` toolchains build, for
     // `tether run` to adapt itself.
-    let core = out_dir.join("wasi-c.core.wasm");
-    let core = core
-        .to_str()
-        .with_context(|| format!("the path `{}` is not UTF-8", core.display()))?;
-    writeln!(
-        consts,
-        "\n/// The WASI preview 1 module that `guests/c` compiles to, before the adapter makes it \
-         `WASI_C`."
+    path_const(
+        &mut consts,
+        "WASI_C_CORE",
+        "The WASI preview 1 module that `guests/c` compiles to, before the adapter makes it \
+         `WASI_C`.",
+        &out_dir.join("wasi-c.core.wasm"),
     )?;
-    writeln!(consts, "pub const WASI_C_CORE: &str = {core:?};")?;
 
     fs::write(out_dir.join("guests.rs"), consts)?;
     Ok(())
@@ -637,6 +619,17 @@ fn adapt_preview1(core: &Path, path: &Path, what: &str, reactor: bool) -> Result
             format!("failed to make a component of {what} with the preview1 command adapter")
         })?;
     fs::write(path, component).with_context(|| format!("failed to write `{}`", path.display()))
+}
+
+/// Appends to `consts` the constant `name` holding `path`, documented by `doc` (without its
+/// first `/// `).
+fn path_const(consts: &mut String, name: &str, doc: &str, path: &Path) -> Result<()> {
+    let path = path
+        .to_str()
+        .with_context(|| format!("the path `{}` is not UTF-8", path.display()))?;
+    writeln!(consts, "\n/// {doc}")?;
+    writeln!(consts, "pub const {name}: &str = {path:?};")?;
+    Ok(())
 }
 
 /// Whether `output` exists and is newer than every one of `inputs`.

@@ -193,13 +193,8 @@ fn instantiate(guest: Guest) -> (Store<Web>, Run) {
     let (engine, component) = compiled(guest);
     let mut store = Store::new(engine, Web::new());
     let instance = linker(engine).instantiate(&mut store, component).unwrap();
-    // What the guest holds before any call: nothing, but for the Go guest, whose runtime and
-    // WASI adapter take the stdio streams when they start.
-    let wasi = (store.host_objects(), store.handles_alive());
-    if !matches!(guest, Guest::Go) {
-        assert_eq!(wasi, (0, 0), "the {guest:?} guest uses no WASI");
-    }
-    store.data_mut().wasi_held = wasi;
+    let what = format!("the {guest:?} guest");
+    store.data_mut().wasi_held = crate::held_at_start(&store, matches!(guest, Guest::Go), &what);
     let run = Run {
         status_of: typed(&instance, &mut store, "status-of"),
         body_of: typed(&instance, &mut store, "body-of"),

@@ -121,12 +121,8 @@ impl Test {
         let journal = Arc::new(Mutex::new(Journal::default()));
         let mut store = Store::new(&engine, Host::new(journal.clone()));
         let instance = linker.instantiate(&mut store, &component).unwrap();
-        // What the guest holds before any call: nothing, but for the Go guest, whose runtime
-        // and WASI adapter take the stdio streams when they start.
-        let wasi = (store.host_objects(), store.handles_alive());
-        if !matches!(lang, Lang::Go) {
-            assert_eq!(wasi, (0, 0), "the {lang:?} guest uses no WASI");
-        }
+        let what = format!("the {lang:?} guest");
+        let wasi = crate::held_at_start(&store, matches!(lang, Lang::Go), &what);
         let guest = ShelfGuest::new(&mut store, &instance).unwrap();
         Test {
             store,
