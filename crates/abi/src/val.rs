@@ -96,6 +96,9 @@ impl PartialEq for Val {
 /// [`Context`](crate::Context).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ResourceAny {
+    /// The store the handle belongs to, or [`ResourceAny::ANY_STORE`] where none is known.
+    #[doc(hidden)]
+    pub store: u32,
     #[doc(hidden)]
     pub ty: u32,
     #[doc(hidden)]
@@ -107,6 +110,10 @@ pub struct ResourceAny {
 }
 
 impl ResourceAny {
+    /// The `store` of a handle that is tied to no store, such as one a test makes.
+    #[doc(hidden)]
+    pub const ANY_STORE: u32 = u32::MAX;
+
     /// Whether this is an owned handle (`own`) rather than a borrowed one (`borrow`).
     pub fn owned(&self) -> bool {
         self.own

@@ -363,6 +363,7 @@ impl<T> Context for Cx<'_, '_, T> {
                     generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
                 }
                 Ok(ResourceAny {
+                    store: self.store.data().rt.store_id,
                     ty: rt,
                     index: rep,
                     generation,
@@ -418,6 +419,7 @@ impl<T> Context for Cx<'_, '_, T> {
             0
         };
         Ok(ResourceAny {
+            store: data.rt.store_id,
             ty: rt,
             index: rep,
             generation,
@@ -478,8 +480,12 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
     Ok(())
 }
 
-/// For object-backed resource types, checks that the object the host hands over still exists.
+/// Checks that a handle the host hands over belongs to this store and, for object-backed
+/// resource types, that its object still exists.
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
+    if value.store != rt.store_id && value.store != ResourceAny::ANY_STORE {
+        return Err(Trap::host_type(crate::resources::OTHER_STORE));
+    }
     if rt.resource_types[ty as usize].objects {
         rt.objects
             .check(ty, value.index, value.generation)

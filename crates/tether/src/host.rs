@@ -434,13 +434,13 @@ fn same_store(rt: &Runtime, store: u32) -> Result<()> {
     Ok(())
 }
 
-/// The store of a handle that arrived from a guest as a value: the runtime checks it
+/// The store of a handle that arrived from a guest as a flat value: the runtime checks it
 /// against the guest's handle table instead.
-const UNKNOWN_STORE: u32 = u32::MAX;
+const UNKNOWN_STORE: u32 = ResourceAny::ANY_STORE;
 
-fn handle_from_val(v: Val, own: bool) -> Result<(u32, u32, u32)> {
+fn handle_from_val(v: Val, own: bool) -> Result<ResourceAny> {
     match v {
-        Val::Resource(r) if r.own == own => Ok((r.ty, r.index, r.generation)),
+        Val::Resource(r) if r.own == own => Ok(r),
         Val::Resource(_) if own => {
             bail!("type mismatch: expected an owned handle, found a borrowed one")
         }
@@ -537,22 +537,10 @@ impl<R: Send + 'static> ComponentType for Own<R> {
         }
     }
     fn to_val(&self) -> Val {
-        Val::Resource(ResourceAny {
-            ty: self.rt,
-            index: self.index,
-            generation: self.generation,
-            own: true,
-        })
+        Val::Resource(self.as_resource())
     }
     fn from_val(v: Val) -> Result<Self> {
-        let (rt, index, generation) = handle_from_val(v, true)?;
-        Ok(Own {
-            store: UNKNOWN_STORE,
-            rt,
-            index,
-            generation,
-            _marker: PhantomData,
-        })
+        Ok(Self::from_any(handle_from_val(v, true)?))
     }
 }
 
@@ -587,30 +575,19 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
         }
     }
     fn to_val(&self) -> Val {
-        Val::Resource(ResourceAny {
-            ty: self.rt,
-            index: self.index,
-            generation: self.generation,
-            own: false,
-        })
+        Val::Resource(self.as_resource())
     }
     fn from_val(v: Val) -> Result<Self> {
-        let (rt, index, generation) = handle_from_val(v, false)?;
-        Ok(Borrow {
-            store: UNKNOWN_STORE,
-            rt,
-            index,
-            generation,
-            _marker: PhantomData,
-        })
+        Ok(Self::from_any(handle_from_val(v, false)?))
     }
 }
 
 impl<R> Own<R> {
-    /// The handle that a guest's handle lifted as (`rt`, the object's slot and generation).
+    /// The handle a `ResourceAny` names: one lifted from a guest's handle, or one given as a
+    /// value (`rt`, the object's slot and generation, and the store, if known).
     fn from_any(a: ResourceAny) -> Self {
         Own {
-            store: UNKNOWN_STORE,
+            store: a.store,
             rt: a.ty,
             index: a.index,
             generation: a.generation,
@@ -621,6 +598,7 @@ impl<R> Own<R> {
     /// The handle as the canonical ABI lowers it.
     fn as_resource(&self) -> ResourceAny {
         ResourceAny {
+            store: self.store,
             ty: self.rt,
             index: self.index,
             generation: self.generation,
@@ -630,10 +608,11 @@ impl<R> Own<R> {
 }
 
 impl<R> Borrow<R> {
-    /// The handle that a guest's handle lifted as (`rt`, the object's slot and generation).
+    /// The handle a `ResourceAny` names: one lifted from a guest's handle, or one given as a
+    /// value (`rt`, the object's slot and generation, and the store, if known).
     fn from_any(a: ResourceAny) -> Self {
         Borrow {
-            store: UNKNOWN_STORE,
+            store: a.store,
             rt: a.ty,
             index: a.index,
             generation: a.generation,
@@ -644,6 +623,7 @@ impl<R> Borrow<R> {
     /// The handle as the canonical ABI lowers it.
     fn as_resource(&self) -> ResourceAny {
         ResourceAny {
+            store: self.store,
             ty: self.rt,
             index: self.index,
             generation: self.generation,

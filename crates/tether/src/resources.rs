@@ -287,6 +287,7 @@ impl ResourceAnyExt for ResourceAny {
         let mut store = store.as_context_mut();
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
         Ok(ResourceAny {
+            store: store.0.data().rt.store_id,
             ty: rt,
             index: r.rep,
             generation: 0,
@@ -296,6 +297,7 @@ impl ResourceAnyExt for ResourceAny {
 
     fn try_into_resource<T: 'static>(self, mut store: impl AsContextMut) -> Result<Resource<T>> {
         let mut store = store.as_context_mut();
+        same_store(&store.0.data().rt, &self)?;
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
         if rt != self.ty {
             bail!(
@@ -326,6 +328,18 @@ impl ResourceAnyExt for ResourceAny {
         };
         crate::func::run_dtor(store.0, None, r.ty, r.index)
     }
+}
+
+/// What a handle of another store is refused with.
+pub(crate) const OTHER_STORE: &str =
+    "resource handle from another store: a handle can only be used in the store that made it";
+
+/// Checks that a handle the embedder hands over was made in this store.
+fn same_store(rt: &crate::store::Runtime, r: &ResourceAny) -> Result<()> {
+    if r.store != rt.store_id && r.store != ResourceAny::ANY_STORE {
+        bail!(OTHER_STORE);
+    }
+    Ok(())
 }
 
 /// The store-level resource type of a host resource type, created on first use.
@@ -514,6 +528,7 @@ pub(crate) fn check_from_embedder(
         let (Type::Own(index) | Type::Borrow(index)) = ty else {
             return Ok(());
         };
+        same_store(rt, r)?;
         if let Some(&expected) = resources.get(index.0 as usize)
             && expected != r.ty
             && r.ty != crate::func::UNKNOWN_RESOURCE_TYPE
@@ -550,6 +565,7 @@ pub(crate) fn from_embedder(
 ) -> Result<()> {
     use tether_abi::Type;
     each_handle(v, ty, &mut |r, ty| {
+        same_store(rt, r)?;
         if !guest_defined(rt, r.ty) {
             return Ok(());
         }

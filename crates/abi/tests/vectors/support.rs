@@ -315,6 +315,7 @@ impl Context for TestCx {
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((true, resource.0, index));
         Ok(ResourceAny {
+            store: ResourceAny::ANY_STORE,
             ty: resource.0,
             index,
             generation: 0,
@@ -325,6 +326,7 @@ impl Context for TestCx {
     fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((false, resource.0, index));
         Ok(ResourceAny {
+            store: ResourceAny::ANY_STORE,
             ty: resource.0,
             index,
             generation: 0,

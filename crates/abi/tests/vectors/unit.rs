@@ -337,12 +337,14 @@ fn resources_pass_through_the_context() {
         Type::list(Type::Borrow(ResourceIndex(2))),
     ]);
     let own = ResourceAny {
+        store: ResourceAny::ANY_STORE,
         ty: 1,
         index: 5,
         generation: 0,
         own: true,
     };
     let borrowed = ResourceAny {
+        store: ResourceAny::ANY_STORE,
         ty: 2,
         index: 6,
         generation: 0,

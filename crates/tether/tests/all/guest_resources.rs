@@ -369,3 +369,40 @@ fn a_borrow_given_where_own_is_expected_is_refused() {
     assert_eq!(got, Val::U32(3));
     assert_eq!(dropped(&mut store, &instance), 0);
 }
+
+#[test]
+fn a_handle_of_one_store_is_refused_by_another() {
+    // Two stores with the same component: each makes a thing, so the two handles have the
+    // same type, slot and generation in their own stores, and only the store tells them apart.
+    let (mut a, in_a) = setup();
+    let (mut b, in_b) = setup();
+    let make = |store: &mut Store<()>, instance: &Instance, v| {
+        resource(call(store, instance, &["[static]thing.make"], &[Val::U32(v)]).unwrap())
+    };
+    let from_a = make(&mut a, &in_a, 1);
+    let from_b = make(&mut b, &in_b, 2);
+
+    for (what, result) in [
+        (
+            "lent",
+            call(&mut b, &in_b, &["[method]thing.get"], &[Val::Resource(from_a.borrowed())]),
+        ),
+        (
+            "given",
+            call(&mut b, &in_b, &["[static]thing.consume"], &[Val::Resource(from_a)]),
+        ),
+    ] {
+        let err = result.expect_err(what);
+        assert!(format!("{err:#}").contains("another store"), "{what}: {err:#}");
+    }
+    let err = from_a.resource_drop(&mut b).unwrap_err();
+    assert!(format!("{err:#}").contains("another store"), "{err:#}");
+
+    // Nothing was taken or dropped on either side: each store's thing still works there.
+    assert_eq!((a.host_handles(), b.host_handles()), (1, 1));
+    assert_eq!(dropped(&mut b, &in_b), 0);
+    let got = call(&mut b, &in_b, &["[method]thing.get"], &[Val::Resource(from_b.borrowed())]);
+    assert_eq!(got.unwrap(), Val::U32(20));
+    from_a.resource_drop(&mut a).unwrap();
+    assert_eq!((dropped(&mut a, &in_a), dropped(&mut b, &in_b)), (1, 0));
+}
