@@ -385,15 +385,28 @@ fn a_handle_of_one_store_is_refused_by_another() {
     for (what, result) in [
         (
             "lent",
-            call(&mut b, &in_b, &["[method]thing.get"], &[Val::Resource(from_a.borrowed())]),
+            call(
+                &mut b,
+                &in_b,
+                &["[method]thing.get"],
+                &[Val::Resource(from_a.borrowed())],
+            ),
         ),
         (
             "given",
-            call(&mut b, &in_b, &["[static]thing.consume"], &[Val::Resource(from_a)]),
+            call(
+                &mut b,
+                &in_b,
+                &["[static]thing.consume"],
+                &[Val::Resource(from_a)],
+            ),
         ),
     ] {
         let err = result.expect_err(what);
-        assert!(format!("{err:#}").contains("another store"), "{what}: {err:#}");
+        assert!(
+            format!("{err:#}").contains("another store"),
+            "{what}: {err:#}"
+        );
     }
     let err = from_a.resource_drop(&mut b).unwrap_err();
     assert!(format!("{err:#}").contains("another store"), "{err:#}");
@@ -401,7 +414,12 @@ fn a_handle_of_one_store_is_refused_by_another() {
     // Nothing was taken or dropped on either side: each store's thing still works there.
     assert_eq!((a.host_handles(), b.host_handles()), (1, 1));
     assert_eq!(dropped(&mut b, &in_b), 0);
-    let got = call(&mut b, &in_b, &["[method]thing.get"], &[Val::Resource(from_b.borrowed())]);
+    let got = call(
+        &mut b,
+        &in_b,
+        &["[method]thing.get"],
+        &[Val::Resource(from_b.borrowed())],
+    );
     assert_eq!(got.unwrap(), Val::U32(20));
     from_a.resource_drop(&mut a).unwrap();
     assert_eq!((dropped(&mut a, &in_a), dropped(&mut b, &in_b)), (1, 0));
