@@ -51,9 +51,15 @@ pub(crate) fn string_out_of_bounds(ptr: u32, byte_len: u64, memory: usize) -> Tr
 #[cold]
 #[inline(never)]
 pub(crate) fn bad_utf8(e: std::str::Utf8Error) -> Trap {
-    // The standard library's wording, "invalid utf-8 sequence of 1 bytes from index 3" or
-    // "incomplete utf-8 byte sequence from index 3", is the wording wasmtime reports.
-    Trap::guest(e.to_string())
+    // The standard library's wording, "invalid utf-8 sequence of 1 bytes from index 3", is the
+    // wording wasmtime reports; a sequence cut short ("incomplete utf-8 byte sequence from
+    // index 3") is said to be invalid utf-8 too, as the spec's tests expect.
+    let said = e.to_string();
+    if said.starts_with("invalid utf-8") {
+        Trap::guest(said)
+    } else {
+        Trap::guest(format!("invalid utf-8: {said}"))
+    }
 }
 
 #[cold]

@@ -467,7 +467,7 @@ fn trap_wording() {
     );
     expect_trap(
         lift_str(&mut c, b"a\xe4\xb8", StringEncoding::Utf8),
-        "incomplete utf-8 byte sequence",
+        "invalid utf-8: incomplete utf-8 byte sequence",
     );
     c.encoding = StringEncoding::Utf16;
     c.mem[32..34].copy_from_slice(&0xd800u16.to_le_bytes());
