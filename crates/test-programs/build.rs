@@ -226,6 +226,42 @@ fn main() -> Result<()> {
         path_const(&mut consts, name, &doc, &path)?;
     }
 
+    // Guests of other worlds, from the toolchains that also build WASI commands.
+    let path = wasi
+        .componentize_py(
+            "article-python",
+            &[manifest_dir.join("../../wit/article/article.wit")],
+            "article",
+            "article-python",
+        )
+        .context("failed to build `guests/article-python`")?;
+    path_const(
+        &mut consts,
+        "ARTICLE_PYTHON",
+        "The component built from `guests/article-python`: the article guest of \
+         `guests/article` written in\n/// Python, over the bindings of componentize-py (see \
+         `guests/wasi-README.md`).",
+        &path,
+    )?;
+
+    let article_wit = manifest_dir.join("../../wit/article");
+    let path = wasi
+        .componentize_qjs(
+            "article-js",
+            &[&article_wit.join("article.wit")],
+            Some("article"),
+            &out_dir.join("article-js.component.wasm"),
+            &|| Ok(article_wit.clone()),
+        )
+        .context("failed to build `guests/article-js`")?;
+    path_const(
+        &mut consts,
+        "ARTICLE_JS",
+        "The component built from `guests/article-js`: the article guest of `guests/article` \
+         written in\n/// JavaScript, built by componentize-qjs (see `guests/wasi-README.md`).",
+        &path,
+    )?;
+
     // The C guest's module before the adapter: what `wasm32-wasip1` toolchains build, for
     // `tether run` to adapt itself.
     path_const(
@@ -339,12 +375,29 @@ impl WasiBuild<'_> {
     }
 
     /// `guests/python/app.py`, built by componentize-py for the world `wasi:cli/command` of
-    /// [`WASI_WIT`]. The app is copied into `OUT_DIR` first: componentize-py writes
-    /// `__pycache__` beside it, which would make cargo rerun this script.
+    /// [`WASI_WIT`].
     fn python(&self) -> Result<PathBuf> {
-        let source = self.guests_dir.join("python/app.py");
-        let wit = self.wasi_wit_files();
-        let path = self.out_dir.join("wasi-python.component.wasm");
+        self.componentize_py(
+            "python",
+            &self.wasi_wit_files(),
+            "wasi:cli/command@0.2.12",
+            "wasi-python",
+        )
+    }
+
+    /// `guests/FOLDER/app.py`, built by componentize-py for `world` of the WIT files `wit`
+    /// into `OUT_DIR/NAME.component.wasm`. The app is copied into `OUT_DIR` first:
+    /// componentize-py writes `__pycache__` beside it, which would make cargo rerun this
+    /// script.
+    fn componentize_py(
+        &self,
+        folder: &str,
+        wit: &[PathBuf],
+        world: &str,
+        name: &str,
+    ) -> Result<PathBuf> {
+        let source = self.guests_dir.join(folder).join("app.py");
+        let path = self.out_dir.join(format!("{name}.component.wasm"));
         let version = run(
             Command::new("componentize-py").arg("--version"),
             "componentize-py",
@@ -362,27 +415,21 @@ impl WasiBuild<'_> {
         if is_fresh(&path, &inputs)? {
             return Ok(path);
         }
-        let app_dir = self.out_dir.join("wasi-python-app");
+        let app_dir = self.out_dir.join(format!("{name}-app"));
         let _ = fs::remove_dir_all(&app_dir);
         fs::create_dir_all(&app_dir)?;
         fs::copy(&source, app_dir.join("app.py"))
             .with_context(|| format!("failed to copy `{}`", source.display()))?;
         let mut cmd = Command::new("componentize-py");
-        for file in &wit {
+        for file in wit {
             cmd.arg("-d").arg(file);
         }
-        cmd.args([
-            "-w",
-            "wasi:cli/command@0.2.12",
-            "--quiet",
-            "componentize",
-            "-p",
-        ])
-        .arg(&app_dir)
-        .arg("app")
-        .arg("-o")
-        .arg(&path)
-        .current_dir(&app_dir);
+        cmd.args(["-w", world, "--quiet", "componentize", "-p"])
+            .arg(&app_dir)
+            .arg("app")
+            .arg("-o")
+            .arg(&path)
+            .current_dir(&app_dir);
         run(&mut cmd, "componentize-py")?;
         Ok(path)
     }
@@ -391,31 +438,48 @@ impl WasiBuild<'_> {
     /// world of `guests/js/wit/world.wit`, whose WASI dependencies are copied from
     /// [`WASI_WIT`] into a `deps/` folder beside it in `OUT_DIR`.
     fn js(&self) -> Result<PathBuf> {
-        let js_dir = self.guests_dir.join("js");
-        let source = js_dir.join("app.js");
-        let world = js_dir.join("wit/world.wit");
-        let cli = js_dir.join("node_modules/componentize-qjs/bin/componentize-qjs");
-        let installed = npm_package(&js_dir, "componentize-qjs", COMPONENTIZE_QJS)?;
+        let world = self.guests_dir.join("js/wit/world.wit");
         let wit = self.wasi_wit_files();
         let path = self.out_dir.join("wasi-js.component.wasm");
-        let mut inputs: Vec<&Path> = vec![&source, &world, &installed, self.script];
+        let mut inputs: Vec<&Path> = vec![&world];
         inputs.extend(wit.iter().map(PathBuf::as_path));
-        if is_fresh(&path, &inputs)? {
-            return Ok(path);
+        self.componentize_qjs("js", &inputs, None, &path, &|| {
+            self.world_with_wasi(&world, &wit, "wasi-js-wit")
+        })
+    }
+
+    /// `guests/FOLDER/app.js`, built by componentize-qjs (installed by npm in `guests/js`) into
+    /// `path`, for the world `world` (or the only one) of the WIT folder that `wit_dir` makes.
+    /// `wit` are the WIT files that folder is made of.
+    fn componentize_qjs(
+        &self,
+        folder: &str,
+        wit: &[&Path],
+        world: Option<&str>,
+        path: &Path,
+        wit_dir: &dyn Fn() -> Result<PathBuf>,
+    ) -> Result<PathBuf> {
+        let js_dir = self.guests_dir.join("js");
+        let source = self.guests_dir.join(folder).join("app.js");
+        let cli = js_dir.join("node_modules/componentize-qjs/bin/componentize-qjs");
+        let installed = npm_package(&js_dir, "componentize-qjs", COMPONENTIZE_QJS)?;
+        let mut inputs: Vec<&Path> = vec![&source, &installed, self.script];
+        inputs.extend(wit);
+        if is_fresh(path, &inputs)? {
+            return Ok(path.to_path_buf());
         }
-        let wit_dir = self.world_with_wasi(&world, &wit, "wasi-js-wit")?;
         let mut cmd = Command::new("node");
-        cmd.arg(&cli)
-            .arg("--sync")
-            .arg("--wit")
-            .arg(&wit_dir)
-            .arg("--js")
+        cmd.arg(&cli).arg("--sync").arg("--wit").arg(wit_dir()?);
+        if let Some(world) = world {
+            cmd.arg("--world").arg(world);
+        }
+        cmd.arg("--js")
             .arg(&source)
             .arg("-o")
-            .arg(&path)
+            .arg(path)
             .current_dir(&js_dir);
         run(&mut cmd, "node")?;
-        Ok(path)
+        Ok(path.to_path_buf())
     }
 
     /// `guests/componentize-js/app.js`, built by componentize-js (SpiderMonkey through

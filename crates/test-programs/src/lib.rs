@@ -6,9 +6,12 @@
 //! component, named after the guest in upper case (`guests/roundtrip` gives [`ROUNDTRIP`]).
 //! The C guests `guests/article-c`, `guests/roundtrip-c` and `guests/shelves-c` (the same
 //! worlds as `article`, `roundtrip` and `shelves`, over the bindings of `wit-bindgen c`) become
-//! [`ARTICLE_C`], [`ROUNDTRIP_C`] and [`SHELVES_C`]; the Go guests `guests/article-go` and `guests/roundtrip-go` (over the
-//! bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and [`ROUNDTRIP_GO`], and
-//! `guests/shelves-go` (the Go version of `guests/shelves`) [`SHELVES_GO`].
+//! [`ARTICLE_C`], [`ROUNDTRIP_C`] and [`SHELVES_C`]; the Go guests `guests/article-go` and
+//! `guests/roundtrip-go` (over the bindings of `wit-bindgen go`) become [`ARTICLE_GO`] and
+//! [`ROUNDTRIP_GO`], and `guests/shelves-go` (the Go version of `guests/shelves`)
+//! [`SHELVES_GO`]. The article guest in Python (`guests/article-python`, componentize-py) and
+//! in JavaScript (`guests/article-js`, componentize-qjs) become [`ARTICLE_PYTHON`] and
+//! [`ARTICLE_JS`].
 //! It also builds the WASI 0.2 command guests of `guests/` (Rust for `wasm32-wasip2`, C, Go,
 //! Python, JavaScript on QuickJS and on SpiderMonkey), each with its own toolchain, into
 //! [`WASI_RUST`], [`WASI_C`], [`WASI_GO`], [`WASI_PYTHON`], [`WASI_JS`] and

@@ -24,12 +24,12 @@ macro_rules! tests_of_each_guest {
     };
 }
 
-/// What a freshly instantiated guest holds (host objects, handles): nothing, but for a Go guest
-/// (`go`), whose runtime and WASI adapter take the stdio streams when they start. The checks
-/// that a guest left nothing behind count from here.
-fn held_at_start<T>(store: &tether::Store<T>, go: bool, what: &str) -> (usize, usize) {
+/// What a freshly instantiated guest holds (host objects, handles): nothing, but for a guest
+/// whose language runtime uses WASI (`wasi`: Go's runtime and WASI adapter take the stdio
+/// streams when they start). The checks that a guest left nothing behind count from here.
+fn held_at_start<T>(store: &tether::Store<T>, wasi: bool, what: &str) -> (usize, usize) {
     let held = (store.host_objects(), store.handles_alive());
-    if !go {
+    if !wasi {
         assert_eq!(held, (0, 0), "{what} uses no WASI");
     }
     held
