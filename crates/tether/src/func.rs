@@ -484,7 +484,7 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
 /// resource types, that its object still exists.
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
     if value.store != rt.store_id && value.store != ResourceAny::ANY_STORE {
-        return Err(Trap::host_type(crate::resources::OTHER_STORE));
+        return Err(Trap::host_type(crate::host::OTHER_STORE));
     }
     if rt.resource_types[ty as usize].objects {
         rt.objects

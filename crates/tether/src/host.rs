@@ -424,15 +424,18 @@ impl<R> AsHandle<R> for Borrow<R> {
     }
 }
 
-/// Checks that a handle belongs to this store.
-fn same_store(rt: &Runtime, store: u32) -> Result<()> {
+/// Checks that a handle belongs to this store (`store` is the store it was made in, or
+/// [`UNKNOWN_STORE`]).
+pub(crate) fn same_store(rt: &Runtime, store: u32) -> Result<()> {
     if store != rt.store_id && store != UNKNOWN_STORE {
-        bail!(
-            "handle from another store: host objects can only be used in the store that holds them"
-        );
+        bail!(OTHER_STORE);
     }
     Ok(())
 }
+
+/// What a handle of another store is refused with.
+pub(crate) const OTHER_STORE: &str =
+    "resource handle from another store: a handle can only be used in the store that made it";
 
 /// The store of a handle that arrived from a guest as a flat value: the runtime checks it
 /// against the guest's handle table instead.

@@ -330,16 +330,9 @@ impl ResourceAnyExt for ResourceAny {
     }
 }
 
-/// What a handle of another store is refused with.
-pub(crate) const OTHER_STORE: &str =
-    "resource handle from another store: a handle can only be used in the store that made it";
-
 /// Checks that a handle the embedder hands over was made in this store.
 fn same_store(rt: &crate::store::Runtime, r: &ResourceAny) -> Result<()> {
-    if r.store != rt.store_id && r.store != ResourceAny::ANY_STORE {
-        bail!(OTHER_STORE);
-    }
-    Ok(())
+    crate::host::same_store(rt, r.store)
 }
 
 /// The store-level resource type of a host resource type, created on first use.
