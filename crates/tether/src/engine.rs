@@ -98,7 +98,10 @@ impl Config {
             "component_model_error_context" => WasmFeatures::CM_ERROR_CONTEXT,
             "component_model_gc" => WasmFeatures::CM_GC,
             "component_model_map" => WasmFeatures::CM_MAP,
-            "component_model_fixed_length_lists" => WasmFeatures::CM_FIXED_LENGTH_LISTS,
+            // The name wasmtime's suites used before the proposal was renamed.
+            "component_model_fixed_length_lists" | "component_model_fixed_size_lists" => {
+                WasmFeatures::CM_FIXED_LENGTH_LISTS
+            }
             "component_model_implements" => WasmFeatures::CM_IMPLEMENTS,
             // 64-bit memories in the canonical ABI are out of scope; the gate only affects
             // validation, and lifting through such a memory is reported as unsupported.
@@ -176,5 +179,32 @@ impl Engine {
 
     pub(crate) fn features(&self) -> WasmFeatures {
         self.features
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_names_old_and_new_switch_the_same_gate() {
+        for name in [
+            "component_model_fixed_length_lists",
+            "component_model_fixed_size_lists",
+        ] {
+            let mut config = Config::new();
+            config.wasm_feature(name, false).unwrap();
+            assert!(
+                !config
+                    .features
+                    .contains(WasmFeatures::CM_FIXED_LENGTH_LISTS),
+                "{name} switched fixed-length lists off"
+            );
+        }
+        let mut config = Config::new();
+        let Err(err) = config.wasm_feature("no_such_feature", true) else {
+            panic!("an unknown feature name is refused");
+        };
+        assert!(err.to_string().contains("no_such_feature"), "{err}");
     }
 }
