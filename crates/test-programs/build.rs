@@ -385,10 +385,9 @@ impl WasiBuild<'_> {
         )
     }
 
-    /// `guests/FOLDER/app.py` (with the other `.py` files of the folder), built by
-    /// componentize-py for `world` of the WIT files `wit` into `OUT_DIR/NAME.component.wasm`.
-    /// The files are copied into `OUT_DIR` first: componentize-py writes `__pycache__` beside
-    /// them, which would make cargo rerun this script.
+    /// `guests/FOLDER/app.py`, built by componentize-py for `world` of the WIT files `wit` into
+    /// `OUT_DIR/NAME.component.wasm`. The app is copied into `OUT_DIR` first: componentize-py
+    /// writes `__pycache__` beside it, which would make cargo rerun this script.
     fn componentize_py(
         &self,
         folder: &str,
@@ -396,16 +395,7 @@ impl WasiBuild<'_> {
         world: &str,
         name: &str,
     ) -> Result<PathBuf> {
-        let dir = self.guests_dir.join(folder);
-        let mut sources = Vec::new();
-        for entry in
-            fs::read_dir(&dir).with_context(|| format!("failed to read `{}`", dir.display()))?
-        {
-            let source = entry?.path();
-            if source.extension().is_some_and(|e| e == "py") {
-                sources.push(source);
-            }
-        }
+        let source = self.guests_dir.join(folder).join("app.py");
         let path = self.out_dir.join(format!("{name}.component.wasm"));
         let version = run(
             Command::new("componentize-py").arg("--version"),
@@ -419,8 +409,7 @@ impl WasiBuild<'_> {
                 version.trim()
             );
         }
-        let mut inputs: Vec<&Path> = vec![self.script];
-        inputs.extend(sources.iter().map(PathBuf::as_path));
+        let mut inputs: Vec<&Path> = vec![&source, self.script];
         inputs.extend(wit.iter().map(PathBuf::as_path));
         if is_fresh(&path, &inputs)? {
             return Ok(path);
@@ -428,11 +417,8 @@ impl WasiBuild<'_> {
         let app_dir = self.out_dir.join(format!("{name}-app"));
         let _ = fs::remove_dir_all(&app_dir);
         fs::create_dir_all(&app_dir)?;
-        for source in &sources {
-            let to = app_dir.join(source.file_name().context("a file has a name")?);
-            fs::copy(source, to)
-                .with_context(|| format!("failed to copy `{}`", source.display()))?;
-        }
+        fs::copy(&source, app_dir.join("app.py"))
+            .with_context(|| format!("failed to copy `{}`", source.display()))?;
         let mut cmd = Command::new("componentize-py");
         for file in wit {
             cmd.arg("-d").arg(file);

@@ -483,7 +483,7 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
 /// Checks that a handle the host hands over belongs to this store and, for object-backed
 /// resource types, that its object still exists.
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
-    if value.store != rt.store_id && value.store != ResourceAny::ANY_STORE {
+    if !crate::host::of_this_store(rt, value.store) {
         return Err(Trap::host_type(crate::host::OTHER_STORE));
     }
     if rt.resource_types[ty as usize].objects {

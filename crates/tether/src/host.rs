@@ -427,10 +427,16 @@ impl<R> AsHandle<R> for Borrow<R> {
 /// Checks that a handle belongs to this store (`store` is the store it was made in, or
 /// [`UNKNOWN_STORE`]).
 pub(crate) fn same_store(rt: &Runtime, store: u32) -> Result<()> {
-    if store != rt.store_id && store != UNKNOWN_STORE {
+    if !of_this_store(rt, store) {
         bail!(OTHER_STORE);
     }
     Ok(())
+}
+
+/// Whether a handle made in `store` may be used in the store of `rt`.
+#[inline]
+pub(crate) fn of_this_store(rt: &Runtime, store: u32) -> bool {
+    store == rt.store_id || store == UNKNOWN_STORE
 }
 
 /// What a handle of another store is refused with.
