@@ -116,18 +116,18 @@ impl Go {
 
 /// The folder of the module [`PKG`] inside the `wit-bindgen-go` crate this script was built
 /// with, as `cargo metadata` locates the crate.
+///
+/// The resolve is filtered to the host's platform: cargo has downloaded only the packages of the
+/// platforms being built for, and an unfiltered `cargo metadata --offline` asks for every
+/// platform's (on a fresh cargo home it fails naming some Windows-only crate).
 fn wit_bindgen_go_pkg() -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let host = std::env::var("HOST").context("cargo set no HOST for the build script")?;
     let output = run(
         Command::new(cargo)
-            .args([
-                "metadata",
-                "--format-version",
-                "1",
-                "--offline",
-                "--manifest-path",
-            ])
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .args(["--filter-platform", &host, "--manifest-path"])
             .arg(&manifest),
         "cargo metadata",
     )?;
