@@ -86,6 +86,7 @@
 //! * Floats lose their NaN payloads both ways: every NaN becomes the canonical NaN
 //!   (the spec's deterministic profile).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod direct;
 mod layout;
@@ -107,7 +108,7 @@ pub use types::{
     EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
     ResultType, TupleType, Type, VariantType,
 };
-pub use val::{ResourceAny, Val};
+pub use val::{HandleParts, ResourceAny, Val};
 
 use std::fmt;
 

@@ -92,27 +92,64 @@ impl PartialEq for Val {
 
 /// A handle to a resource, as passed between the runtime and a guest.
 ///
-/// The runtime gives the fields their meaning; this crate only passes them through
-/// [`Context`](crate::Context).
+/// Its identity (the store it belongs to, its resource type, the slot it names and that
+/// slot's generation) is the runtime's: no field can be set from outside, so a handle the
+/// embedder holds is always one the runtime made, and the runtime checks each part of it
+/// whenever the handle comes back (another store, another type, a slot reused since).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ResourceAny {
-    /// The store the handle belongs to, or [`ResourceAny::ANY_STORE`] where none is known.
-    #[doc(hidden)]
-    pub store: u32,
-    #[doc(hidden)]
+    store: u64,
+    ty: u32,
+    index: u32,
+    generation: u32,
+    own: bool,
+}
+
+/// The parts of a [`ResourceAny`], as the runtime that made it reads and writes them.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandleParts {
+    /// The store the handle belongs to, or [`ResourceAny::ANY_STORE`] for a handle of no
+    /// store (this crate's own tests).
+    pub store: u64,
+    /// The store-level resource type.
     pub ty: u32,
-    #[doc(hidden)]
+    /// The representation, or the slot of a table the runtime keeps.
     pub index: u32,
-    #[doc(hidden)]
+    /// The slot's generation.
     pub generation: u32,
-    #[doc(hidden)]
+    /// Whether the handle is owned.
     pub own: bool,
 }
 
 impl ResourceAny {
-    /// The `store` of a handle that is tied to no store, such as one a test makes.
+    /// The `store` of a handle that is tied to no store, such as one this crate's tests make.
     #[doc(hidden)]
-    pub const ANY_STORE: u32 = u32::MAX;
+    pub const ANY_STORE: u64 = u64::MAX;
+
+    /// Makes a handle: for the runtime (the `tether` crate) and for this crate's tests only.
+    #[doc(hidden)]
+    pub fn from_parts(p: HandleParts) -> ResourceAny {
+        ResourceAny {
+            store: p.store,
+            ty: p.ty,
+            index: p.index,
+            generation: p.generation,
+            own: p.own,
+        }
+    }
+
+    /// The handle's parts, for the runtime.
+    #[doc(hidden)]
+    pub fn parts(&self) -> HandleParts {
+        HandleParts {
+            store: self.store,
+            ty: self.ty,
+            index: self.index,
+            generation: self.generation,
+            own: self.own,
+        }
+    }
 
     /// Whether this is an owned handle (`own`) rather than a borrowed one (`borrow`).
     pub fn owned(&self) -> bool {

@@ -19,6 +19,7 @@
 //! What the generated code looks like for each kind of WIT item is described in
 //! `docs/bindgen.md` at the root of the repository.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,8 @@ use proc_macro2::TokenStream;
 mod generate;
 mod load;
 mod names;
+
+pub use names::derived_label;
 
 /// What to generate bindings for.
 #[derive(Clone, Debug, Default)]

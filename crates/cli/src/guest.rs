@@ -1,9 +1,8 @@
 //! Building the bundled example guest (`examples/http-guest`) from source: `cargo build
 //! --release --target wasm32-unknown-unknown` (installing the target with `rustup` if it is
-//! missing), then `wit-component` to turn the core module into a component. Adapted from
-//! `crates/test-programs/build.rs`.
+//! missing), then `wit-component` to turn the core module into a component, both through
+//! `tether-guest-build`, which `crates/test-programs/build.rs` uses too.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::{env, fs};
@@ -30,32 +29,7 @@ pub fn example_component() -> Result<(Vec<u8>, PathBuf)> {
     })?;
     ensure_target()?;
     let target_dir = target_dir();
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let mut cmd = Command::new(&cargo);
-    cmd.args(["build", "--release", "--locked", "--target", TARGET])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .current_dir(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (key, _) in env::vars_os() {
-        if key
-            .to_str()
-            .is_some_and(tether_guest_build::leaks_host_settings)
-        {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("CARGO_TARGET_DIR", &target_dir);
-    let status = cmd
-        .status()
-        .with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
-    if !status.success() {
-        bail!(
-            "building the example guest in `{}` failed ({status}); cargo's output is above",
-            dir.display()
-        );
-    }
+    tether_guest_build::build_workspace(&dir, &target_dir, TARGET, "the example guest", None)?;
     let core = target_dir
         .join(TARGET)
         .join("release")

@@ -4,6 +4,8 @@
 //! Every failure is one line on stderr (`error: ...`) and a non-zero exit; WIT diagnostics
 //! keep the parser's file, line and snippet.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

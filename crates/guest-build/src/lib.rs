@@ -6,6 +6,8 @@
 //! component ([`componentize`]). `crates/test-programs/build.rs` and `compare/bench/build.rs`
 //! both do so.
 
+#![forbid(unsafe_code)]
+
 use std::env;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -68,7 +70,8 @@ pub fn guest_target_dir(out_dir: &Path) -> PathBuf {
 }
 
 /// Builds every package of the guest cargo workspace at `workspace` for `target`, in release
-/// mode, into `target_dir`: `cargo build --release --locked --workspace -j1 --target <target>`.
+/// mode, into `target_dir`: `cargo build --release --locked --workspace -j1 --target <target>`
+/// (one job: a build script's cargo runs beside the outer build's own jobs).
 ///
 /// The settings the outer cargo hands build scripts for the host (flags, profile, target,
 /// wrappers, jobserver) are taken out of the inner cargo's environment. Its stdout is
@@ -76,18 +79,24 @@ pub fn guest_target_dir(out_dir: &Path) -> PathBuf {
 /// the error says "building `what` in `<workspace>` failed", `what` naming the guests (e.g.
 /// "the guests").
 pub fn build_guests(workspace: &Path, target_dir: &Path, target: &str, what: &str) -> Result<()> {
+    build_workspace(workspace, target_dir, target, what, Some(1))
+}
+
+/// [`build_guests`] with cargo's own number of jobs unless `jobs` is given: for a program
+/// (not a build script) that builds a guest at run time, such as `tether demo`.
+pub fn build_workspace(
+    workspace: &Path,
+    target_dir: &Path,
+    target: &str,
+    what: &str,
+    jobs: Option<u32>,
+) -> Result<()> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(workspace)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--workspace",
-            "-j1",
-            "--target",
-            target,
-        ])
+        .args(["build", "--release", "--locked", "--workspace"])
+        .args(jobs.map(|j| format!("-j{j}")))
+        .args(["--target", target])
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .stdout(Stdio::null())

@@ -27,6 +27,7 @@
 //! are plain Rust objects, and the methods of the generated `Host` trait receive them
 //! (`&mut Response`, or `Response` by value for the consuming `body`), never a handle.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod http;
 mod policy;

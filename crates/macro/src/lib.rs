@@ -7,6 +7,7 @@
 //! that) and implements only the `tether::ComponentType` trait.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -4,40 +4,11 @@
 /// lower-cased and joined with `-`.
 ///
 /// `status_code` becomes `status-code`, `NotFound` becomes `not-found`, `HTTPError` becomes
-/// `http-error`, `READ_ALL` becomes `read-all`.
+/// `http-error`, `READ_ALL` becomes `read-all`. It is the generator's own algorithm
+/// ([`tether_bindgen::derived_label`]), so that the generator knows which labels the derive
+/// gives by itself.
 pub fn kebab(ident: &str) -> String {
-    let chars: Vec<char> = ident.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-            continue;
-        }
-        if c.is_uppercase() && !word.is_empty() {
-            let prev = chars[i - 1];
-            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            // `fooBar`, `utf8Error`: a capital after a lower-case letter or digit starts a
-            // word; `HTTPError`: so does the last capital of a run followed by lower case.
-            if prev.is_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_uppercase() && next_is_lower)
-            {
-                words.push(std::mem::take(&mut word));
-            }
-        }
-        word.push(c);
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
-        .iter()
-        .map(|w| w.to_lowercase())
-        .collect::<Vec<_>>()
-        .join("-")
+    tether_bindgen::derived_label(ident)
 }
 
 /// Whether `s` is a valid WIT label: fragments joined by `-`, each all lower-case or all

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use tether_abi::{
-    Context, CoreType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex,
+    Context, CoreType, HandleParts, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex,
     SourceEncoding, StringEncoding, Trap, Val,
 };
 use wasmtime::{AsContextMut as _, ValRaw};
@@ -20,7 +20,7 @@ use crate::types::FuncSig;
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// The canonical options of one `canon lift` or `canon lower`, resolved to core items.
 #[derive(Clone)]
@@ -40,8 +40,8 @@ pub(crate) struct Opts {
 /// read in the same store at the same count is used as it is.
 pub(crate) struct GuestMemory {
     pub memory: wasmtime::Memory,
-    /// The id of the store the view was read in (`u32::MAX`, which no store has: never read).
-    seen_store: AtomicU32,
+    /// The id of the store the view was read in (`u64::MAX`, which no store has: never read).
+    seen_store: AtomicU64,
     /// The store's growth count when the view was read.
     seen_grows: AtomicU64,
     base: AtomicPtr<u8>,
@@ -52,7 +52,7 @@ impl GuestMemory {
     pub fn new(memory: wasmtime::Memory) -> GuestMemory {
         GuestMemory {
             memory,
-            seen_store: AtomicU32::new(u32::MAX),
+            seen_store: AtomicU64::new(u64::MAX),
             seen_grows: AtomicU64::new(0),
             base: AtomicPtr::new(std::ptr::null_mut()),
             len: AtomicUsize::new(0),
@@ -362,13 +362,13 @@ impl<T> Context for Cx<'_, '_, T> {
                     }
                     generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
                 }
-                Ok(ResourceAny {
+                Ok(ResourceAny::from_parts(HandleParts {
                     store: self.store.data().rt.store_id,
                     ty: rt,
                     index: rep,
                     generation,
                     own: true,
-                })
+                }))
             }
             Slot::Borrow { rt: have, .. } => {
                 if have != rt {
@@ -418,13 +418,13 @@ impl<T> Context for Cx<'_, '_, T> {
         } else {
             0
         };
-        Ok(ResourceAny {
+        Ok(ResourceAny::from_parts(HandleParts {
             store: data.rt.store_id,
             ty: rt,
             index: rep,
             generation,
             own: false,
-        })
+        }))
     }
 
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
@@ -436,7 +436,7 @@ impl<T> Context for Cx<'_, '_, T> {
         data.rt.instances[self.instance as usize].handles.add(
             Slot::Own {
                 rt,
-                rep: value.index,
+                rep: value.parts().index,
                 lends: 0,
             },
             cap,
@@ -449,14 +449,14 @@ impl<T> Context for Cx<'_, '_, T> {
         let data = self.store.data_mut();
         check_object(&data.rt, rt, value)?;
         if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
-            return Ok(value.index);
+            return Ok(value.parts().index);
         }
         let scope = self.scope as u32;
         let cap = data.rt.handle_cap;
         let i = data.rt.instances[self.instance as usize].handles.add(
             Slot::Borrow {
                 rt,
-                rep: value.index,
+                rep: value.parts().index,
                 scope,
             },
             cap,
@@ -466,15 +466,11 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 }
 
-/// The resource type of a host object handle that came through the raw path, which does not
-/// know it: the object's slot says.
-pub(crate) const UNKNOWN_RESOURCE_TYPE: u32 = u32::MAX;
-
 fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
-    if value.ty != rt && value.ty != UNKNOWN_RESOURCE_TYPE {
+    if value.parts().ty != rt {
         return Err(Trap::host_type("mismatched resource types"));
     }
-    if own && !value.own {
+    if own && !value.owned() {
         return Err(Trap::host_type("cannot lower a borrowed resource as `own`"));
     }
     Ok(())
@@ -483,15 +479,14 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
 /// Checks that a handle the host hands over belongs to this store and, for object-backed
 /// resource types, that its object still exists.
 fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
-    if !crate::host::of_this_store(rt, value.store) {
+    let h = value.parts();
+    if !crate::host::of_this_store(rt, h.store) {
         return Err(Trap::host_type(crate::host::OTHER_STORE));
     }
     if rt.resource_types[ty as usize].objects {
         rt.objects
-            .check(ty, value.index, value.generation)
+            .check(ty, h.index, h.generation)
             .map_err(|e| Trap::host_type(e.to_string()))?;
-    } else if value.ty == UNKNOWN_RESOURCE_TYPE {
-        return Err(Trap::host_type("mismatched resource types"));
     }
     Ok(())
 }
@@ -636,25 +631,45 @@ pub(crate) fn call_lifted_scalar<T, R>(
     f: &LiftedFunc,
     args: &[u64],
     result_count: usize,
-    lift: impl FnOnce(&[u64]) -> Result<R, Trap>,
+    lift: impl FnOnce(&[u64], &mut crate::typed::RawCx<'_>) -> Result<R, Trap>,
 ) -> Result<R> {
+    // The buffer's extent comes from the function's own signature, never from the Rust
+    // types' claims: a list of another length is refused before the call.
+    let (flat_params, flat_results) = (&f.sig.flat_params, &f.sig.flat_results);
+    if args.len() != flat_params.len()
+        || result_count != flat_results.len()
+        || flat_params.len() > MAX_FLAT_PARAMS
+        || flat_results.len() > MAX_FLAT_RESULTS
+    {
+        return Err(anyhow!(
+            "type mismatch: the function takes {} and returns {} core values, the Rust types have {} and {}",
+            flat_params.len(),
+            flat_results.len(),
+            args.len(),
+            result_count
+        ));
+    }
     let mut results = [0u64; MAX_FLAT_RESULTS];
-    let results = &mut results[..result_count];
+    let results = &mut results[..flat_results.len()];
     store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
     let mut buf = [ValRaw::i32(0); MAX_FLAT_PARAMS];
-    for (i, (v, ty)) in args.iter().zip(&f.sig.flat_params).enumerate() {
+    for (i, (v, ty)) in args.iter().zip(flat_params).enumerate() {
         buf[i] = u64_to_raw(*v, *ty);
     }
-    let n = args.len().max(results.len());
+    let n = flat_params.len().max(flat_results.len());
     // SAFETY: the caller checked that the function's parameters and results are scalars that
-    // do not spill, so its core type is `flat_params -> flat_results`; the buffer holds the
-    // parameters in order and has room for the results; the function belongs to this store.
+    // do not spill, so its core type is `flat_params -> flat_results`; the buffer, sized from
+    // those two lists above, holds the parameters in order and has room for the results; the
+    // function belongs to this store.
     let r = unsafe { f.core.call_unchecked(&mut *store, &mut buf[..n]) }.map_err(from_core);
     let r = r.and_then(|()| {
-        for (i, ty) in f.sig.flat_results.iter().enumerate() {
+        for (i, ty) in flat_results.iter().enumerate() {
             results[i] = raw_to_u64(buf[i], *ty);
         }
-        let r = lift(results).map_err(trap)?;
+        let mut cx = crate::typed::RawCx {
+            rt: &mut store.data_mut().rt,
+        };
+        let r = lift(results, &mut cx).map_err(trap)?;
         if let Some(post) = f.opts.post_return {
             let inst = f.instance as usize;
             store.data_mut().rt.instances[inst].may_leave = false;
@@ -1728,7 +1743,9 @@ pub(crate) fn run_dtor<T>(
     rt: u32,
     rep: u32,
 ) -> Result<()> {
-    let info = &store.data().rt.resource_types[rt as usize];
+    let Some(info) = store.data().rt.resource_types.get(rt as usize) else {
+        return Err(anyhow!("unknown resource type {rt}"));
+    };
     let (dtor, implementer) = (info.dtor.clone(), info.implementer);
     if info.objects {
         // The object leaves the table, which is consistent again before the object is
@@ -1942,7 +1959,7 @@ pub struct Func {
     /// The export name it was found under, for messages.
     pub(crate) name: Arc<str>,
     /// The store that holds its instance (`Runtime::store_id`).
-    pub(crate) store_id: u32,
+    pub(crate) store_id: u64,
 }
 
 impl Func {

@@ -32,7 +32,7 @@ use tether_abi::{Context, ResourceAny, Trap, Type, Val, direct};
 
 use crate::resources::ResourceType;
 use crate::store::{Runtime, StoreContextMut};
-use crate::typed::ComponentType;
+use crate::typed::{ComponentType, RawCx};
 
 /// A host object as its slot holds it: the value inside an `Option`, so that the allocation
 /// can outlive the value and serve the next object of the same type that takes the slot
@@ -344,7 +344,7 @@ fn wrong_rust_type<R>(index: u32) -> anyhow::Error {
 /// on every use: once the object is gone, using it is an error.
 pub struct Own<R> {
     /// The store the object lives in.
-    pub(crate) store: u32,
+    pub(crate) store: u64,
     pub(crate) rt: u32,
     pub(crate) index: u32,
     pub(crate) generation: u32,
@@ -354,7 +354,7 @@ pub struct Own<R> {
 /// A borrowed handle to a host object of type `R`, valid for the call that received it.
 pub struct Borrow<R> {
     /// The store the object lives in.
-    pub(crate) store: u32,
+    pub(crate) store: u64,
     pub(crate) rt: u32,
     pub(crate) index: u32,
     pub(crate) generation: u32,
@@ -409,24 +409,23 @@ impl<R> Own<R> {
 pub trait AsHandle<R> {
     /// The store, slot and generation.
     #[doc(hidden)]
-    fn slot(&self) -> (u32, u32, u32);
+    fn slot(&self) -> (u64, u32, u32);
 }
 
 impl<R> AsHandle<R> for Own<R> {
-    fn slot(&self) -> (u32, u32, u32) {
+    fn slot(&self) -> (u64, u32, u32) {
         (self.store, self.index, self.generation)
     }
 }
 
 impl<R> AsHandle<R> for Borrow<R> {
-    fn slot(&self) -> (u32, u32, u32) {
+    fn slot(&self) -> (u64, u32, u32) {
         (self.store, self.index, self.generation)
     }
 }
 
-/// Checks that a handle belongs to this store (`store` is the store it was made in, or
-/// [`UNKNOWN_STORE`]).
-pub(crate) fn same_store(rt: &Runtime, store: u32) -> Result<()> {
+/// Checks that a handle belongs to this store (`store` is the store it was made in).
+pub(crate) fn same_store(rt: &Runtime, store: u64) -> Result<()> {
     if !of_this_store(rt, store) {
         bail!(OTHER_STORE);
     }
@@ -435,21 +434,17 @@ pub(crate) fn same_store(rt: &Runtime, store: u32) -> Result<()> {
 
 /// Whether a handle made in `store` may be used in the store of `rt`.
 #[inline]
-pub(crate) fn of_this_store(rt: &Runtime, store: u32) -> bool {
-    store == rt.store_id || store == UNKNOWN_STORE
+pub(crate) fn of_this_store(rt: &Runtime, store: u64) -> bool {
+    store == rt.store_id
 }
 
 /// What a handle of another store is refused with.
 pub(crate) const OTHER_STORE: &str =
     "resource handle from another store: a handle can only be used in the store that made it";
 
-/// The store of a handle that arrived from a guest as a flat value: the runtime checks it
-/// against the guest's handle table instead.
-const UNKNOWN_STORE: u32 = ResourceAny::ANY_STORE;
-
 fn handle_from_val(v: Val, own: bool) -> Result<ResourceAny> {
     match v {
-        Val::Resource(r) if r.own == own => Ok(r),
+        Val::Resource(r) if r.owned() == own => Ok(r),
         Val::Resource(_) if own => {
             bail!("type mismatch: expected an owned handle, found a borrowed one")
         }
@@ -522,14 +517,18 @@ impl<R: Send + 'static> ComponentType for Own<R> {
 
     handle_direct_methods!(Own, lift_own, lower_own);
 
+    fn host_resource() -> Option<ResourceType> {
+        Some(ResourceType::host::<R>())
+    }
+
     fn to_flat(&self) -> u64 {
         u64::from(self.index) | (u64::from(self.generation) << 32)
     }
 
-    fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
+    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Trap> {
         Ok(Own {
-            store: UNKNOWN_STORE,
-            rt: u32::MAX,
+            store: cx.rt.store_id,
+            rt: object_type::<R>(cx.rt),
             index: v as u32,
             generation: (v >> 32) as u32,
             _marker: PhantomData,
@@ -560,14 +559,18 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
 
     handle_direct_methods!(Borrow, lift_borrow, lower_borrow);
 
+    fn host_resource() -> Option<ResourceType> {
+        Some(ResourceType::host::<R>())
+    }
+
     fn to_flat(&self) -> u64 {
         u64::from(self.index) | (u64::from(self.generation) << 32)
     }
 
-    fn from_flat(v: u64) -> Result<Self, tether_abi::Trap> {
+    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Trap> {
         Ok(Borrow {
-            store: UNKNOWN_STORE,
-            rt: u32::MAX,
+            store: cx.rt.store_id,
+            rt: object_type::<R>(cx.rt),
             index: v as u32,
             generation: (v >> 32) as u32,
             _marker: PhantomData,
@@ -595,6 +598,7 @@ impl<R> Own<R> {
     /// The handle a `ResourceAny` names: one lifted from a guest's handle, or one given as a
     /// value (`rt`, the object's slot and generation, and the store, if known).
     fn from_any(a: ResourceAny) -> Self {
+        let a = a.parts();
         Own {
             store: a.store,
             rt: a.ty,
@@ -606,13 +610,13 @@ impl<R> Own<R> {
 
     /// The handle as the canonical ABI lowers it.
     fn as_resource(&self) -> ResourceAny {
-        ResourceAny {
+        ResourceAny::from_parts(tether_abi::HandleParts {
             store: self.store,
             ty: self.rt,
             index: self.index,
             generation: self.generation,
             own: true,
-        }
+        })
     }
 }
 
@@ -620,6 +624,7 @@ impl<R> Borrow<R> {
     /// The handle a `ResourceAny` names: one lifted from a guest's handle, or one given as a
     /// value (`rt`, the object's slot and generation, and the store, if known).
     fn from_any(a: ResourceAny) -> Self {
+        let a = a.parts();
         Borrow {
             store: a.store,
             rt: a.ty,
@@ -631,13 +636,13 @@ impl<R> Borrow<R> {
 
     /// The handle as the canonical ABI lowers it.
     fn as_resource(&self) -> ResourceAny {
-        ResourceAny {
+        ResourceAny::from_parts(tether_abi::HandleParts {
             store: self.store,
             ty: self.rt,
             index: self.index,
             generation: self.generation,
             own: false,
-        }
+        })
     }
 }
 
@@ -668,7 +673,7 @@ pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
 fn push_in<R: Send + 'static>(
     rt: &mut Runtime,
     value: R,
-    parent: Option<(u32, u32, u32)>,
+    parent: Option<(u64, u32, u32)>,
 ) -> Result<Own<R>> {
     if let Some((store, index, generation)) = parent {
         same_store(rt, store)?;

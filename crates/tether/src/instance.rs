@@ -602,7 +602,7 @@ pub struct Instance {
     pub(crate) exports: Arc<Exports>,
     pub(crate) id: InstanceId,
     /// The store that holds it (`Runtime::store_id`).
-    pub(crate) store_id: u32,
+    pub(crate) store_id: u64,
 }
 
 /// Bytes copied between the host and one component instance (with the instances nested in

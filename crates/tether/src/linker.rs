@@ -21,8 +21,15 @@ use crate::store::{
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
 
-/// Checks a typed host function's Rust types against the signature of the import it fills.
-type SigCheck = fn(&crate::types::FuncSig) -> Result<()>;
+/// The check of a typed host function's Rust types against an import's signature; `bound`
+/// names the host resource type that fills each resource type of the signature, where the
+/// linker knows it.
+type SigCheck = fn(&crate::types::FuncSig, bound: &HostBound) -> Result<()>;
+
+/// The host resource types (`resource_host`, `resource`) that fill a component's imported
+/// resource types, by `wasmparser` id: what [`Linker::instantiate_pre`] checks the Rust types
+/// of typed handles against.
+type HostBound = crate::resources::FastMap<ResourceId, ResourceType>;
 
 /// A host function: the `Val` form, the check of its Rust types, and its raw and direct
 /// forms when its types allow them.
@@ -50,10 +57,12 @@ enum Definition<T: 'static> {
     /// its store-level type.
     Objects(
         fn(&mut crate::store::Runtime) -> u32,
+        ResourceType,
         Option<Arc<crate::store::ObjectDtor<T>>>,
     ),
-    /// An export of an instance living in a store, defined with [`Linker::instance_exports`].
-    Item(Export),
+    /// An export of an instance living in a store, defined with [`Linker::instance_exports`],
+    /// and the id of that store: it fills imports in that store only.
+    Item(Export, u64),
 }
 
 impl<T> Clone for Definition<T> {
@@ -63,8 +72,8 @@ impl<T> Clone for Definition<T> {
             Definition::Instance(m) => Definition::Instance(m.clone()),
             Definition::Module(m) => Definition::Module(m.clone()),
             Definition::Resource(t, d) => Definition::Resource(*t, d.clone()),
-            Definition::Objects(f, d) => Definition::Objects(*f, d.clone()),
-            Definition::Item(e) => Definition::Item(e.clone()),
+            Definition::Objects(f, t, d) => Definition::Objects(*f, *t, d.clone()),
+            Definition::Item(e, s) => Definition::Item(e.clone(), *s),
         }
     }
 }
@@ -85,7 +94,7 @@ impl<T> Definition<T> {
             Definition::Instance(_) => "instance",
             Definition::Module(_) => "module",
             Definition::Resource(..) | Definition::Objects(..) => "resource",
-            Definition::Item(e) => e.kind(),
+            Definition::Item(e, _) => e.kind(),
         }
     }
 }
@@ -238,7 +247,10 @@ impl<T: 'static> Linker<T> {
     pub fn instance_exports(&mut self, name: &str, instance: &Instance) -> Result<()> {
         self.root.insert(
             name,
-            Definition::Item(Export::Instance(instance.exports.clone())),
+            Definition::Item(
+                Export::Instance(instance.exports.clone()),
+                instance.store_id,
+            ),
             self.shadowing,
         )
     }
@@ -257,11 +269,17 @@ impl<T: 'static> Linker<T> {
     /// so that [`InstancePre::instantiate`] only does the work of each instance.
     pub fn instantiate_pre(&self, component: &Component) -> Result<InstancePre<T>> {
         let def = component.def();
+        let mut host_bound = HostBound::default();
+        for (name, ty) in &def.imports {
+            if let Some(d) = self.root.get(name) {
+                bind_host_types(&def.types, *ty, d, &mut host_bound);
+            }
+        }
         let mut imports = Vec::with_capacity(def.imports.len());
         for (name, ty) in &def.imports {
             let d = self.root.get(name);
             match d {
-                Some(d) => precheck(&def.types, name, *ty, d)
+                Some(d) => precheck(&def.types, name, *ty, d, &host_bound)
                     .map_err(|e| e.context(format!("import `{name}` has the wrong type")))?,
                 None if needs_definition(&def.types, *ty, &Bound::default()) => {
                     bail!("import `{name}` has the wrong type: `{name}` was not found")
@@ -372,18 +390,89 @@ fn precheck<T>(
     name: &str,
     ty: ComponentEntityType,
     d: &Definition<T>,
+    bound: &HostBound,
 ) -> Result<()> {
     match (ty, d) {
-        (ComponentEntityType::Func(id), Definition::Func(f)) => check_func(types, name, id, f),
+        (ComponentEntityType::Func(id), Definition::Func(f)) => {
+            check_func(types, name, id, f, bound)
+        }
         (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
             for (ename, item) in types[id].exports.iter() {
                 if let Some(d) = map.get(ename) {
-                    precheck(types, ename, item.ty, d)
+                    precheck(types, ename, item.ty, d, bound)
                         .map_err(|e| e.context(format!("instance export `{ename}`")))?;
                 }
             }
             Ok(())
         }
+        _ => Ok(()),
+    }
+}
+
+/// Records the host resource type of each resource-type import (at the root, or an export of
+/// an imported instance) that the definition `d` fills.
+fn bind_host_types<T>(
+    types: &Types,
+    ty: ComponentEntityType,
+    d: &Definition<T>,
+    bound: &mut HostBound,
+) {
+    match (ty, d) {
+        (ComponentEntityType::Type { .. }, Definition::Objects(_, host, _))
+        | (ComponentEntityType::Type { .. }, Definition::Resource(host, _)) => {
+            if let Some((referenced, created)) = type_resource(ty) {
+                bound.insert(referenced, *host);
+                bound.insert(created, *host);
+            }
+        }
+        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
+            for (ename, item) in types[id].exports.iter() {
+                if let Some(d) = map.get(ename) {
+                    bind_host_types(types, item.ty, d, bound);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks the typed handles (`Own<R>`, `Borrow<R>`) among the elements of `L`, standing for
+/// `tys`, against the host resource types bound to the signature's resource types: a handle
+/// to `R` where the import's resource is filled by another Rust type is refused. (Handles
+/// nested inside records, lists and the like are checked when they are used: a handle
+/// to an object of another type is an error then.)
+fn check_handles<L: crate::typed::ComponentNamedList>(
+    sig: &crate::types::FuncSig,
+    tys: &[tether_abi::Type],
+    bound: &HostBound,
+    what: &str,
+) -> Result<()> {
+    let mut rust = Vec::new();
+    L::host_resources(&mut rust);
+    for (i, (ty, rust)) in tys.iter().zip(rust).enumerate() {
+        if let (tether_abi::Type::Own(r) | tether_abi::Type::Borrow(r), Some(rust)) = (ty, rust) {
+            check_handle(sig, *r, rust, bound, &format!("{what} {i}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the resource type `r` of `sig`, where the Rust type `rust` stands for it, is
+/// not bound to another host type.
+fn check_handle(
+    sig: &crate::types::FuncSig,
+    r: tether_abi::ResourceIndex,
+    rust: ResourceType,
+    bound: &HostBound,
+    what: &str,
+) -> Result<()> {
+    let host = sig.resources.get(r.0 as usize).and_then(|id| bound.get(id));
+    match host {
+        Some(host) if *host != rust => bail!(
+            "{what} is a handle to `{}`, but the import's resource type is defined by the host as `{}`",
+            rust.name(),
+            host.name()
+        ),
         _ => Ok(()),
     }
 }
@@ -394,11 +483,12 @@ fn check_func<T>(
     name: &str,
     id: wasmparser::component_types::ComponentFuncTypeId,
     f: &HostFuncDef<T>,
+    bound: &HostBound,
 ) -> Result<()> {
     if let Some(check) = f.check {
         let types_ref = types.as_ref();
         let sig = crate::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
-        check(&sig).map_err(|e| {
+        check(&sig, bound).map_err(|e| {
             e.context(format!(
                 "function `{name}` has the wrong type: expected `{}`",
                 sig.describe()
@@ -480,8 +570,14 @@ impl<T: 'static> LinkerInstance<'_, T> {
         let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && R::ALL_RAW {
             let f = f.clone();
             Some(Arc::new(
-                move |store: StoreContextMut<'_, T>, args: &[u64], out: &mut [u64]| -> Result<()> {
-                    let p = P::from_flat(args)
+                move |mut store: StoreContextMut<'_, T>,
+                      args: &[u64],
+                      out: &mut [u64]|
+                      -> Result<()> {
+                    let mut cx = crate::typed::RawCx {
+                        rt: &mut store.0.data_mut().rt,
+                    };
+                    let p = P::from_flat(args, &mut cx)
                         .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
                     f(store, p)?.to_flat(out);
                     Ok(())
@@ -519,9 +615,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
             }
             Ok(())
         };
-        let check: SigCheck = |sig| {
+        let check: SigCheck = |sig, bound| {
             P::typecheck(&sig.params).map_err(|e| e.context("parameters do not match"))?;
-            R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
+            R::typecheck(&sig.results).map_err(|e| e.context("results do not match"))?;
+            check_handles::<P>(sig, &sig.params, bound, "parameter")?;
+            check_handles::<R>(sig, &sig.results, bound, "result")
         };
         self.map.insert(
             name,
@@ -569,7 +667,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
     pub fn resource_host<R: Send + 'static>(&mut self, name: &str) -> Result<()> {
         self.map.insert(
             name,
-            Definition::Objects(crate::host::object_type::<R>, None),
+            Definition::Objects(
+                crate::host::object_type::<R>,
+                ResourceType::host::<R>(),
+                None,
+            ),
             self.shadowing,
         )
     }
@@ -591,7 +693,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
         };
         self.map.insert(
             name,
-            Definition::Objects(crate::host::object_type::<R>, Some(Arc::new(dtor))),
+            Definition::Objects(
+                crate::host::object_type::<R>,
+                ResourceType::host::<R>(),
+                Some(Arc::new(dtor)),
+            ),
             self.shadowing,
         )
     }
@@ -636,8 +742,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       -> Result<()> {
                     let (index, generation) = (args[0] as u32, (args[0] >> 32) as u32);
                     let object = store.0.data_mut().rt.objects.lend(index, generation)?;
-                    let r = use_lent(&mut store.0, index, object, |obj: &mut R, cx| {
-                        P::from_flat(&args[1..])
+                    let r = use_lent(&mut store.0, index, object, |obj: &mut R, mut cx| {
+                        let mut raw = crate::typed::RawCx {
+                            rt: &mut cx.0.data_mut().rt,
+                        };
+                        P::from_flat(&args[1..], &mut raw)
                             .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
                             .and_then(|p| f(obj, cx, p))
                     })?;
@@ -657,8 +766,11 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       out: &mut [u64]|
                       -> Result<()> {
                     let object = store.data_mut().rt.objects.lend_live(slot)?;
-                    let r = use_lent(store, slot, object, |obj: &mut R, cx| {
-                        P::from_flat(args)
+                    let r = use_lent(store, slot, object, |obj: &mut R, mut cx| {
+                        let mut raw = crate::typed::RawCx {
+                            rt: &mut cx.0.data_mut().rt,
+                        };
+                        P::from_flat(args, &mut raw)
                             .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
                             .and_then(|p| f(obj, cx, p))
                     })?;
@@ -679,6 +791,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     let this = call.self_handle(store)?;
                     let p = call.params::<T, P>(store, 1)?;
                     let objects = &mut store.data_mut().rt.objects;
+                    let this = this.parts();
                     let object = objects.lend(this.index, this.generation)?;
                     let r = use_lent(store, this.index, object, |obj: &mut R, cx| f(obj, cx, p))?;
                     call.results(store, &r, out)
@@ -701,6 +814,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                 bail!("type mismatch: `self` is not a resource handle")
             };
             let objects = &mut store.0.data_mut().rt.objects;
+            let handle = handle.parts();
             let object = objects.lend(handle.index, handle.generation)?;
             let r = use_lent(&mut store.0, handle.index, object, |obj: &mut R, cx| {
                 P::from_vals(rest.to_vec()).and_then(|p| f(obj, cx, p))
@@ -710,13 +824,15 @@ impl<T: 'static> LinkerInstance<'_, T> {
             }
             Ok(())
         };
-        let check: SigCheck = |sig| {
-            match sig.params.first() {
-                Some(tether_abi::Type::Borrow(_)) => {}
-                _ => bail!("a method's first parameter must be `self: borrow<...>`"),
-            }
+        let check: SigCheck = |sig, bound| {
+            let Some(tether_abi::Type::Borrow(this)) = sig.params.first() else {
+                bail!("a method's first parameter must be `self: borrow<...>`")
+            };
+            check_handle(sig, *this, ResourceType::host::<R>(), bound, "`self`")?;
             P::typecheck(&sig.params[1..]).map_err(|e| e.context("parameters do not match"))?;
-            Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))
+            Res::typecheck(&sig.results).map_err(|e| e.context("results do not match"))?;
+            check_handles::<P>(sig, &sig.params[1..], bound, "parameter")?;
+            check_handles::<Res>(sig, &sig.results, bound, "result")
         };
         self.map.insert(
             name,
@@ -875,7 +991,12 @@ fn resolve<T: 'static>(
     d: &Definition<T>,
     bound: &mut Bound,
 ) -> Result<Export> {
-    if let Definition::Item(e) = d {
+    if let Definition::Item(e, store_id) = d {
+        if *store_id != store.data().rt.store_id {
+            bail!(
+                "`{name}` is an instance of another store: `Linker::instance_exports` items fill imports only in the store of their instance"
+            );
+        }
         return check_item(types, name, ty, e, bound);
     }
     match (ty, d) {
@@ -897,7 +1018,7 @@ fn resolve<T: 'static>(
             bind_resource(ty, rt, bound)?;
             Ok(Export::Type(Some(rt)))
         }
-        (ComponentEntityType::Type { .. }, Definition::Objects(object_type, on_drop)) => {
+        (ComponentEntityType::Type { .. }, Definition::Objects(object_type, _, on_drop)) => {
             let data = store.data_mut();
             let rt = object_type(&mut data.rt);
             if let Some(on_drop) = on_drop

@@ -9,7 +9,7 @@ use std::any::TypeId;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{ResourceAny, Trap};
+use tether_abi::{HandleParts, ResourceAny, Trap};
 
 use crate::store::{AsContextMut, InstanceId};
 
@@ -286,53 +286,65 @@ impl ResourceAnyExt for ResourceAny {
     ) -> Result<ResourceAny> {
         let mut store = store.as_context_mut();
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
-        Ok(ResourceAny {
+        Ok(ResourceAny::from_parts(HandleParts {
             store: store.0.data().rt.store_id,
             ty: rt,
             index: r.rep,
             generation: 0,
             own: r.own,
-        })
+        }))
     }
 
     fn try_into_resource<T: 'static>(self, mut store: impl AsContextMut) -> Result<Resource<T>> {
         let mut store = store.as_context_mut();
         same_store(&store.0.data().rt, &self)?;
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
-        if rt != self.ty {
+        let h = self.parts();
+        if rt != h.ty {
             bail!(
                 "mismatched resource types: expected `{}`",
                 std::any::type_name::<T>()
             );
         }
         Ok(Resource {
-            rep: self.index,
-            own: self.own,
+            rep: h.index,
+            own: h.own,
             _marker: PhantomData,
         })
     }
 
     fn resource_drop(self, mut store: impl AsContextMut) -> Result<()> {
         let mut store = store.as_context_mut();
-        if !self.own {
+        if !self.owned() {
             return Ok(());
         }
+        let rt = &mut store.0.data_mut().rt;
+        same_store(rt, &self)?;
+        let h = self.parts();
+        let Some(info) = rt.resource_types.get(h.ty as usize) else {
+            bail!("unknown resource type {} of a handle", h.ty);
+        };
+        if info.objects {
+            // A host object: its slot's generation must still be the handle's, so a handle
+            // dropped twice is stale the second time instead of dropping the slot's next
+            // object.
+            rt.objects.check(h.ty, h.index, h.generation)?;
+            return crate::func::run_dtor(store.0, None, h.ty, h.index);
+        }
         let mut v = tether_abi::Val::Resource(self);
-        from_embedder(
-            &mut store.0.data_mut().rt,
-            &mut v,
-            &tether_abi::Type::Own(tether_abi::ResourceIndex(0)),
-        )?;
+        let ty = tether_abi::Type::Own(tether_abi::ResourceIndex(0));
+        check_from_embedder(rt, &mut v, &ty, &[h.ty], &mut Vec::new())?;
+        from_embedder(rt, &mut v, &ty)?;
         let tether_abi::Val::Resource(r) = v else {
             unreachable!("still a resource")
         };
-        crate::func::run_dtor(store.0, None, r.ty, r.index)
+        crate::func::run_dtor(store.0, None, h.ty, r.parts().index)
     }
 }
 
 /// Checks that a handle the embedder hands over was made in this store.
 fn same_store(rt: &crate::store::Runtime, r: &ResourceAny) -> Result<()> {
-    crate::host::same_store(rt, r.store)
+    crate::host::same_store(rt, r.parts().store)
 }
 
 /// The store-level resource type of a host resource type, created on first use.
@@ -422,13 +434,17 @@ pub(crate) fn to_embedder(
 ) {
     use tether_abi::Val;
     match v {
-        Val::Resource(r) if guest_defined(rt, r.ty) => {
-            let (slot, generation) = rt.host_handles.insert(r.ty, r.index);
-            if !r.own {
+        Val::Resource(r) if guest_defined(rt, r.parts().ty) => {
+            let h = r.parts();
+            let (slot, generation) = rt.host_handles.insert(h.ty, h.index);
+            if !h.own {
                 borrows.push((slot, generation));
             }
-            r.index = slot;
-            r.generation = generation;
+            *r = ResourceAny::from_parts(HandleParts {
+                index: slot,
+                generation,
+                ..h
+            });
         }
         Val::List(items) | Val::Tuple(items) => {
             items.iter_mut().for_each(|x| to_embedder(rt, x, borrows))
@@ -505,16 +521,17 @@ fn each_handle(
 }
 
 /// Checks the handles of arguments from the embedder before any of them moves (see
-/// [`from_embedder`]): each is live, of the resource type its parameter's type names
-/// (`resources` maps the call's resource indices to store-level types), and no owned handle
-/// is passed twice where `own` is expected. A call refused here leaves every handle the
-/// embedder holds as it was.
+/// [`from_embedder`]): each is of this store, live, of the resource type its parameter's type
+/// names (`resources` maps the call's resource indices to store-level types), and no owned
+/// handle is passed twice where `own` is expected (`moved` collects the owned ones, by
+/// resource type, slot and generation). A call refused here leaves every handle the embedder
+/// holds as it was.
 pub(crate) fn check_from_embedder(
     rt: &crate::store::Runtime,
     v: &mut tether_abi::Val,
     ty: &tether_abi::Type,
     resources: &[u32],
-    moved: &mut Vec<(u32, u32)>,
+    moved: &mut Vec<(u32, u32, u32)>,
 ) -> Result<()> {
     use tether_abi::Type;
     each_handle(v, ty, &mut |r, ty| {
@@ -522,27 +539,37 @@ pub(crate) fn check_from_embedder(
             return Ok(());
         };
         same_store(rt, r)?;
+        let h = r.parts();
         if let Some(&expected) = resources.get(index.0 as usize)
-            && expected != r.ty
-            && r.ty != crate::func::UNKNOWN_RESOURCE_TYPE
+            && expected != h.ty
         {
             bail!("mismatched resource types: the handle is of another resource type");
         }
-        if !guest_defined(rt, r.ty) {
+        let Some(info) = rt.resource_types.get(h.ty as usize) else {
+            bail!("unknown resource type {} of a handle", h.ty);
+        };
+        if info.objects {
+            rt.objects.check(h.ty, h.index, h.generation)?;
+        } else if info.implementer.is_some() {
+            let (ty_id, _) = rt.host_handles.get(h.index, h.generation)?;
+            if ty_id != h.ty {
+                bail!("mismatched resource types");
+            }
+        } else {
+            // A host resource whose representation the embedder chose (`Resource<T>`): the
+            // embedder keeps its own table, and moves are its to track.
             return Ok(());
         }
-        let (ty_id, _) = rt.host_handles.get(r.index, r.generation)?;
-        if ty_id != r.ty {
-            bail!("mismatched resource types");
-        }
-        if matches!(ty, Type::Own(_)) && r.own {
-            if moved.contains(&(r.index, r.generation)) {
+        if matches!(ty, Type::Own(_)) && h.own {
+            let key = (h.ty, h.index, h.generation);
+            if moved.contains(&key) {
                 bail!(
-                    "host handle {} is passed twice where `own` is expected",
-                    r.index
+                    "one owned handle is passed twice where `own` is expected (handle {} of resource type {})",
+                    h.index,
+                    h.ty
                 );
             }
-            moved.push((r.index, r.generation));
+            moved.push(key);
         }
         Ok(())
     })
@@ -559,20 +586,24 @@ pub(crate) fn from_embedder(
     use tether_abi::Type;
     each_handle(v, ty, &mut |r, ty| {
         same_store(rt, r)?;
-        if !guest_defined(rt, r.ty) {
+        let h = r.parts();
+        if !guest_defined(rt, h.ty) {
             return Ok(());
         }
-        let moves = matches!(ty, Type::Own(_)) && r.own;
+        let moves = matches!(ty, Type::Own(_)) && h.own;
         let (ty_id, rep) = if moves {
-            rt.host_handles.remove(r.index, r.generation)?
+            rt.host_handles.remove(h.index, h.generation)?
         } else {
-            rt.host_handles.get(r.index, r.generation)?
+            rt.host_handles.get(h.index, h.generation)?
         };
-        if ty_id != r.ty {
+        if ty_id != h.ty {
             bail!("mismatched resource types");
         }
-        r.index = rep;
-        r.generation = 0;
+        *r = ResourceAny::from_parts(HandleParts {
+            index: rep,
+            generation: 0,
+            ..h
+        });
         Ok(())
     })
 }

@@ -197,12 +197,14 @@ pub(crate) struct Runtime {
     pub objects: crate::host::HostObjects,
     /// Handles to guest-defined resources held by the embedder.
     pub host_handles: crate::resources::HostHandles,
-    /// This store's identity, which the host's typed handles carry.
-    pub store_id: u32,
+    /// This store's identity, which every handle the embedder holds carries: 64 bits, taken
+    /// from a counter that never wraps in practice (one new store per nanosecond would take
+    /// 584 years), so no two stores of a process share one.
+    pub store_id: u64,
 }
 
 /// Gives each store its own identity.
-static NEXT_STORE_ID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static NEXT_STORE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One component instance's run-time state.
 pub(crate) struct InstanceState {
@@ -243,8 +245,7 @@ impl Runtime {
             handle_cap: Limits::default().handles_per_instance,
             objects: crate::host::HostObjects::new(Limits::default().host_objects),
             host_handles: Default::default(),
-            // Wraps after 2^32 - 1 stores; `u32::MAX` is reserved for handles from guests.
-            store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % u32::MAX,
+            store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 

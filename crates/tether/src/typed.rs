@@ -95,6 +95,14 @@ use tether_abi::{Context, CoreType, Trap, Type, Val, direct};
 use crate::func::{Func, FuncDef};
 use crate::store::AsContextMut;
 
+/// What lifting a flat value on the raw path knows besides the value: the store it arrives
+/// in, so that a handle carries that store and its resource type like a handle lifted on any
+/// other path.
+#[doc(hidden)]
+pub struct RawCx<'a> {
+    pub(crate) rt: &'a mut crate::store::Runtime,
+}
+
 /// A Rust type that stands for a component value type.
 ///
 /// Besides the conversions to and from [`Val`] that every implementation provides, a type can
@@ -135,7 +143,25 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     /// A scalar from its flat core value, applying the canonical ABI's rules (truncation,
     /// NaN canonicalisation, `char` validation). Only called when `SCALAR` is `Some`.
     fn from_flat(_v: u64) -> Result<Self, Trap> {
-        unreachable!("only scalars have a single flat value")
+        Err(Trap::guest(format!(
+            "internal error: `{}` has no single flat value",
+            std::any::type_name::<Self>()
+        )))
+    }
+
+    /// The host resource type this Rust type is a handle to (`Own<R>`, `Borrow<R>`): linking
+    /// checks it against the host type that fills the import's resource type.
+    #[doc(hidden)]
+    fn host_resource() -> Option<crate::ResourceType> {
+        None
+    }
+
+    /// [`from_flat`](Self::from_flat) on the raw path, where a handle also learns the store
+    /// it lives in and its resource type from `cx`. Only called when `SCALAR` is `Some`.
+    #[doc(hidden)]
+    #[inline]
+    fn from_flat_in(v: u64, _cx: &mut RawCx<'_>) -> Result<Self, Trap> {
+        Self::from_flat(v)
     }
 
     /// Lifts a value of type `ty` (which passed [`typecheck`](Self::typecheck)) from its
@@ -1006,8 +1032,12 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
     fn from_vals(vals: Vec<Val>) -> Result<Self>;
     /// Writes each scalar element's flat value (only when `ALL_SCALAR`).
     fn to_flat(&self, out: &mut [u64]);
-    /// Reads each scalar element from its flat value (only when `ALL_SCALAR`).
-    fn from_flat(flat: &[u64]) -> Result<Self, Trap>;
+    /// Each element's [`ComponentType::host_resource`], in order.
+    #[doc(hidden)]
+    fn host_resources(out: &mut Vec<Option<crate::ResourceType>>);
+    /// Reads each element from its flat value (only when `ALL_RAW`), in the store of `cx`.
+    #[doc(hidden)]
+    fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Trap>;
 
     /// Whether every element moves without [`Val`] (`ComponentType::DIRECT`).
     #[doc(hidden)]
@@ -1135,9 +1165,13 @@ macro_rules! tuples {
                 $(out[$n] = self.$n.to_flat();)*
             }
             #[allow(unused_variables)]
+            fn host_resources(out: &mut Vec<Option<crate::ResourceType>>) {
+                $(out.push($t::host_resource());)*
+            }
+            #[allow(unused_variables)]
             #[inline]
-            fn from_flat(flat: &[u64]) -> Result<Self, Trap> {
-                Ok(($($t::from_flat(flat[$n])?,)*))
+            fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Trap> {
+                Ok(($($t::from_flat_in(flat[$n], cx)?,)*))
             }
 
             const ALL_DIRECT: bool = true $(&& $t::DIRECT)*;

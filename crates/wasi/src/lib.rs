@@ -38,6 +38,7 @@
 //! # anyhow::Ok(())
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod cli;
 mod clocks;

@@ -314,34 +314,34 @@ impl Context for TestCx {
 
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((true, resource.0, index));
-        Ok(ResourceAny {
+        Ok(ResourceAny::from_parts(HandleParts {
             store: ResourceAny::ANY_STORE,
             ty: resource.0,
             index,
             generation: 0,
             own: true,
-        })
+        }))
     }
 
     fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
         self.handles.push((false, resource.0, index));
-        Ok(ResourceAny {
+        Ok(ResourceAny::from_parts(HandleParts {
             store: ResourceAny::ANY_STORE,
             ty: resource.0,
             index,
             generation: 0,
             own: false,
-        })
+        }))
     }
 
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
-        self.handles.push((true, resource.0, value.index));
-        Ok(value.index)
+        self.handles.push((true, resource.0, value.parts().index));
+        Ok(value.parts().index)
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
-        self.handles.push((false, resource.0, value.index));
-        Ok(value.index)
+        self.handles.push((false, resource.0, value.parts().index));
+        Ok(value.parts().index)
     }
 
     fn source_encoding(&self) -> SourceEncoding {

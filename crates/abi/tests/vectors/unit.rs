@@ -336,20 +336,20 @@ fn resources_pass_through_the_context() {
         Type::Own(ResourceIndex(1)),
         Type::list(Type::Borrow(ResourceIndex(2))),
     ]);
-    let own = ResourceAny {
+    let own = ResourceAny::from_parts(HandleParts {
         store: ResourceAny::ANY_STORE,
         ty: 1,
         index: 5,
         generation: 0,
         own: true,
-    };
-    let borrowed = ResourceAny {
+    });
+    let borrowed = ResourceAny::from_parts(HandleParts {
         store: ResourceAny::ANY_STORE,
         ty: 2,
         index: 6,
         generation: 0,
         own: false,
-    };
+    });
     assert!(own.owned() && !borrowed.owned());
     let val = Val::Tuple(vec![
         Val::Resource(own),

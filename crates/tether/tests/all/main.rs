@@ -46,6 +46,7 @@ mod guest_typed;
 mod handle_churn;
 mod host_objects;
 mod hostile;
+mod identity;
 mod linking;
 mod memory;
 mod rng;
