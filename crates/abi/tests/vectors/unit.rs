@@ -704,7 +704,11 @@ fn long_flattenings_are_counted_not_built() {
     assert_eq!(bytes.flat_count(), MAX_VALUE_SIZE as usize);
     assert_eq!(flatten_all(std::slice::from_ref(&bytes)), None);
     assert_eq!(
-        flatten_func(&[bytes.clone()], &[bytes.clone()], FlattenContext::Lower),
+        flatten_func(
+            std::slice::from_ref(&bytes),
+            std::slice::from_ref(&bytes),
+            FlattenContext::Lower
+        ),
         (vec![CoreType::I32, CoreType::I32], vec![])
     );
     // Nested in records, variants and other fixed-length lists, it stays counted.
