@@ -141,12 +141,11 @@ pub fn core_count(expected: usize, found: usize) -> Trap {
 }
 
 /// Lifts the string of `len` tagged code units at `ptr` (the spec's `load_string_from_range`
-/// in the context's encoding), and charges its UTF-8 length to the call.
+/// in the context's encoding), and charges its UTF-8 length to the call, as
+/// [`load`](crate::load) does: a string whose code units alone are over the budget is
+/// refused before it is decoded.
 pub fn lift_string<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<String, Trap> {
-    let encoding = cx.string_encoding();
-    let text = string::lift(cx.memory()?, encoding, ptr, len)?;
-    cx.charge(text.len() as u64, false)?;
-    Ok(text)
+    crate::lift::lift_string_cx(cx, ptr, len)
 }
 
 /// Lowers `s` into the guest (the spec's `store_string_into_range`, with the `realloc` calls

@@ -41,6 +41,9 @@ trait Src {
 
     /// Counts `bytes` about to be copied out of the guest against the call's budget.
     fn charge(&mut self, bytes: u64) -> Result<(), Trap>;
+
+    /// How many more bytes may be charged.
+    fn budget(&self) -> u64;
 }
 
 /// Lifting from the guest behind a [`Context`].
@@ -113,6 +116,11 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
         self.0.charge(bytes, false)
     }
+
+    #[inline]
+    fn budget(&self) -> u64 {
+        self.0.copy_budget()
+    }
 }
 
 /// Lifting values without handles from a slice of memory.
@@ -156,6 +164,37 @@ impl Src for SliceSrc<'_> {
         }
         Ok(())
     }
+
+    fn budget(&self) -> u64 {
+        self.budget.saturating_sub(self.used)
+    }
+}
+
+/// Lifts the string at `ptr` and charges its UTF-8 bytes. A string whose code units alone
+/// (the fewest UTF-8 bytes it can take) are over the budget is charged, and so refused,
+/// before it is decoded, so that the host never allocates it.
+fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Trap> {
+    let encoding = s.encoding();
+    let least = string::least_utf8_len(s.mem()?, encoding, ptr, len)?;
+    let budget = s.budget();
+    if least > budget {
+        return Err(s
+            .charge(least)
+            .err()
+            .unwrap_or_else(|| trap::copy_limit(budget)));
+    }
+    let text = string::lift(s.mem()?, encoding, ptr, len)?;
+    s.charge(text.len() as u64)?;
+    Ok(text)
+}
+
+/// [`lift_string`] from the guest behind a [`Context`], for the direct path.
+pub(crate) fn lift_string_cx<C: Context + ?Sized>(
+    cx: &mut C,
+    ptr: u32,
+    len: u32,
+) -> Result<String, Trap> {
+    lift_string(&mut CxSrc(cx), ptr, len)
 }
 
 /// Reads `N` bytes at `off`.
@@ -274,12 +313,9 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
         Type::F64 => Val::Float64(f64_from(u64::from_le_bytes(get(s.mem()?, off)?))),
         Type::Char => Val::Char(char_from(get_u32(s.mem()?, off)?)?),
         Type::String => {
-            let encoding = s.encoding();
             let mem = s.mem()?;
             let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
-            let text = string::lift(mem, encoding, ptr, len)?;
-            s.charge(text.len() as u64)?;
-            Val::String(text)
+            Val::String(lift_string(s, ptr, len)?)
         }
         Type::List(t) => {
             let mem = s.mem()?;
@@ -496,10 +532,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
         Type::Char => Val::Char(char_from(one()? as u32)?),
         Type::String => {
             let (ptr, len) = pair()?;
-            let encoding = s.encoding();
-            let text = string::lift(s.mem()?, encoding, ptr, len)?;
-            s.charge(text.len() as u64)?;
-            Val::String(text)
+            Val::String(lift_string(s, ptr, len)?)
         }
         Type::List(t) => {
             let (ptr, len) = pair()?;

@@ -343,17 +343,24 @@ const BYTES: &str = r#"(component
       (i32.const 0)))
   (core instance $i (instantiate $m))
   (func (export "bytes") (param "n" u32) (result (list u8))
+    (canon lift (core func $i "bytes") (memory (core memory $i "mem"))))
+  (func (export "text") (param "n" u32) (result string)
     (canon lift (core func $i "bytes") (memory (core memory $i "mem")))))"#;
 
-/// A fresh store with `limits` and the function `bytes` of an instance of `component`.
-fn bytes_func(engine: &Engine, component: &Component, limits: Limits) -> (Store<()>, Func) {
+/// A fresh store with `limits` and the function `name` of an instance of `component`.
+fn guest_func(
+    engine: &Engine,
+    component: &Component,
+    limits: Limits,
+    name: &str,
+) -> (Store<()>, Func) {
     let mut store = Store::new(engine, ());
     store.set_limits(limits);
     let instance = Linker::new(engine)
         .instantiate(&mut store, component)
         .unwrap();
-    let bytes = instance.get_func(&mut store, "bytes").unwrap();
-    (store, bytes)
+    let f = instance.get_func(&mut store, name).unwrap();
+    (store, f)
 }
 
 #[test]
@@ -366,7 +373,7 @@ fn a_guest_returning_the_longest_byte_list_cannot_make_the_host_allocate_past_th
     // 2^28 - 1 bytes as `Val`s would take `size_of::<Val>()` times that: refused, at the
     // default limit, before the host allocates it.
     let baseline = heap::start();
-    let (mut store, bytes) = bytes_func(&engine, &component, Limits::default());
+    let (mut store, bytes) = guest_func(&engine, &component, Limits::default(), "bytes");
     let mut out = [Val::Bool(false)];
     let err = bytes
         .call(&mut store, &[Val::U32(N)], &mut out)
@@ -388,7 +395,7 @@ fn a_guest_returning_the_longest_byte_list_cannot_make_the_host_allocate_past_th
         copy_bytes_per_call: 1 << 30,
         ..Limits::default()
     };
-    let (mut store, bytes) = bytes_func(&engine, &component, limits);
+    let (mut store, bytes) = guest_func(&engine, &component, limits, "bytes");
     let baseline = heap::start();
     let err = bytes
         .call(&mut store, &[Val::U32(N)], &mut out)
@@ -398,7 +405,7 @@ fn a_guest_returning_the_longest_byte_list_cannot_make_the_host_allocate_past_th
     assert!(peak < 16 * MIB, "the host's heap grew by {peak} bytes");
 
     // A list whose `Val`s fit in the default limit runs, and takes about what was charged.
-    let (mut store, bytes) = bytes_func(&engine, &component, Limits::default());
+    let (mut store, bytes) = guest_func(&engine, &component, Limits::default(), "bytes");
     let n = (100 * MIB / slot) as u32;
     let baseline = heap::start();
     bytes.call(&mut store, &[Val::U32(n)], &mut out).unwrap();
@@ -422,6 +429,14 @@ fn a_guest_returning_the_longest_byte_list_cannot_make_the_host_allocate_past_th
         .call(&mut store, &[Val::U32(over)], &mut out)
         .unwrap_err();
     assert_contains(&format!("{err:#}"), "copy limit exceeded");
+
+    // A string of 2^28 - 1 bytes (zeros: valid UTF-8) is refused before it is copied.
+    let (mut store, text) = guest_func(&engine, &component, Limits::default(), "text");
+    let baseline = heap::start();
+    let err = text.call(&mut store, &[Val::U32(N)], &mut out).unwrap_err();
+    assert_contains(&format!("{err:#}"), "copy limit exceeded");
+    let peak = heap::peak_above(baseline);
+    assert!(peak < 16 * MIB, "the host's heap grew by {peak} bytes");
 }
 
 /// The component of one lifted function `f` of `(func (param "x" ty) (result ty))`.

@@ -663,7 +663,10 @@ fn typed_lists_trap_on_bad_pointers_as_the_val_path_does() {
         run_typed::<Vec<u8>>(&case, enc, &data, &[Val::U32(REGION_START), Val::U32(1000)]);
     assert_eq!(r, Ok(()));
     assert_eq!(received, Some(Val::List(vec![Val::U8(7); 1000])));
-    assert_eq!((copied.out_of_guest, copied.into_guest), (1000 * slot, 1000));
+    assert_eq!(
+        (copied.out_of_guest, copied.into_guest),
+        (1000 * slot, 1000)
+    );
     let engine = Engine::default();
     let component = Component::new(&engine, component(&case, enc)).unwrap();
     let linker = linker::<Vec<u8>>(&engine, true);
