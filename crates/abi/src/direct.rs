@@ -45,7 +45,7 @@
 //! ```
 
 use crate::layout::{VariantShape, align_to_u64};
-use crate::lift::check_list as check_list_range;
+use crate::lift::{check_list as check_list_range, list_heap};
 use crate::lower::{CxDst, Dst, alloc_list as alloc_list_in, tuple_size_align};
 use crate::types::Type;
 use crate::val::Val;
@@ -134,19 +134,18 @@ pub fn mismatch(ty: &Type, val: &Val) -> Trap {
 }
 
 /// The trap for a flattened value that does not have the core values its type needs; a
-/// caller that slices core values by [`Type::flat`] never meets it.
+/// caller that slices core values by [`Type::flat_count`] never meets it.
 #[cold]
 pub fn core_count(expected: usize, found: usize) -> Trap {
     trap::core_count("a value", expected, found)
 }
 
 /// Lifts the string of `len` tagged code units at `ptr` (the spec's `load_string_from_range`
-/// in the context's encoding), and charges its UTF-8 length to the call.
+/// in the context's encoding), and charges its UTF-8 length to the call, as
+/// [`load`](crate::load) does: a string whose code units alone are over the budget is
+/// refused before it is decoded.
 pub fn lift_string<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<String, Trap> {
-    let encoding = cx.string_encoding();
-    let text = string::lift(cx.memory()?, encoding, ptr, len)?;
-    cx.charge(text.len() as u64, false)?;
-    Ok(text)
+    crate::lift::lift_string_cx(cx, ptr, len)
 }
 
 /// Lowers `s` into the guest (the spec's `store_string_into_range`, with the `realloc` calls
@@ -157,8 +156,10 @@ pub fn lower_string<C: Context + ?Sized>(cx: &mut C, s: &str) -> Result<(u32, u3
 }
 
 /// Checks a list of `len` elements of type `elem` at `ptr` (length, alignment and bounds, as
-/// `load_list_from_range` does) and charges its byte length to the call. The elements can
-/// then be read from `ptr` on.
+/// `load_list_from_range` does) and charges to the call what lifting it costs the host: as
+/// [`load`](crate::load) charges it, one [`Val`] slot and the element type's
+/// [`Type::lifted_heap`] per element, whatever the Rust type it is lifted as, so that both
+/// paths meet the limit at the same point. The elements can then be read from `ptr` on.
 pub fn check_list<C: Context + ?Sized>(
     cx: &mut C,
     elem: &Type,
@@ -166,7 +167,14 @@ pub fn check_list<C: Context + ?Sized>(
     len: u32,
 ) -> Result<(), Trap> {
     check_list_range(cx.memory()?.len(), ptr, len, elem.size(), elem.align())?;
-    cx.charge(u64::from(len) * u64::from(elem.size()), false)
+    cx.charge(list_heap(elem, len), false)
+}
+
+/// Charges to the call the [`Type::lifted_heap`] of the values of types `tys` about to be
+/// lifted as a whole (a call's parameters after the pointer to spilled ones was checked, or
+/// its results), as [`lift_flat_values`](crate::lift_flat_values) does before lifting them.
+pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Trap> {
+    crate::lift::charge_values(cx, tys)
 }
 
 /// Allocates a block for `count` elements of type `elem` with the guest's `realloc` (charged
@@ -240,9 +248,10 @@ pub fn range_mut(mem: &mut [u8], off: usize, len: usize) -> Result<&mut [u8], Tr
 /// checked before the bytes are copied, so a list over it costs no allocation.
 pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<Vec<u8>, Trap> {
     let budget = cx.copy_budget();
+    let charge = list_heap(&Type::U8, len);
     let mem = cx.memory()?;
     check_list_range(mem.len(), ptr, len, 1, 1)?;
-    let bytes = if u64::from(len) <= budget {
+    let bytes = if charge <= budget {
         // The range was checked above.
         mem.get(ptr as usize..)
             .and_then(|m| m.get(..len as usize))
@@ -250,7 +259,7 @@ pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result
     } else {
         None
     };
-    cx.charge(u64::from(len), false)?;
+    cx.charge(charge, false)?;
     bytes.ok_or_else(|| trap::unreachable("a list over the copy budget was charged"))
 }
 

@@ -4,6 +4,7 @@
 //! recurses at call time.
 
 use crate::types::Type;
+use crate::val::Val;
 
 /// A core WebAssembly value type, as produced by flattening.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,20 +42,42 @@ pub const MAX_STRING_BYTE_LENGTH: u32 = (1 << 28) - 1;
 /// The largest byte length of a list a guest may hand over (`2^28 - 1`).
 pub const MAX_LIST_BYTE_LENGTH: u32 = (1 << 28) - 1;
 
+/// The largest byte size of a value type (`2^28 - 1`).
+///
+/// Component validation requires `elem_size(t) < 2^28` of every value type a component
+/// defines (`Binary.md`, measured with 64-bit pointers, so every valid type is within this
+/// with 32-bit ones too); the checked constructors ([`Type::try_fixed_list`] and the others)
+/// refuse a type above it.
+pub const MAX_VALUE_SIZE: u32 = (1 << 28) - 1;
+
 /// The flattening of `ty`: the core types that carry one value of it (the spec's
-/// `flatten_type`). The same as [`Type::flat`].
-pub fn flatten(ty: &Type) -> &[CoreType] {
+/// `flatten_type`), or `None` when there are more than [`MAX_FLAT_PARAMS`]. The same as
+/// [`Type::flat`].
+pub fn flatten(ty: &Type) -> Option<&[CoreType]> {
     ty.flat()
 }
 
 /// The flattening of a sequence of types, such as a function's parameters or results (the
-/// spec's `flatten_types`), before any spilling to memory.
-pub fn flatten_all(tys: &[Type]) -> Vec<CoreType> {
-    let mut out = Vec::with_capacity(tys.iter().map(|t| t.flat().len()).sum());
-    for ty in tys {
-        out.extend_from_slice(ty.flat());
+/// spec's `flatten_types`), before any spilling to memory; `None` when it has more than
+/// [`MAX_FLAT_PARAMS`] core types, as no function passes such a sequence flat.
+///
+/// Costs O(`tys.len()`) whatever the types are: long flattenings are counted, never built.
+pub fn flatten_all(tys: &[Type]) -> Option<Vec<CoreType>> {
+    if flat_count_all(tys) > MAX_FLAT_PARAMS {
+        return None;
     }
-    out
+    let mut out = Vec::with_capacity(MAX_FLAT_PARAMS);
+    for ty in tys {
+        // Each type has at most as many core types as the sequence, so its own are kept.
+        out.extend_from_slice(ty.flat()?);
+    }
+    Some(out)
+}
+
+/// How many core values carry values of types `tys`, saturating at `usize::MAX`.
+pub(crate) fn flat_count_all(tys: &[Type]) -> usize {
+    tys.iter()
+        .fold(0usize, |n, t| n.saturating_add(t.flat_count()))
 }
 
 /// Whether a core function signature is computed for `canon lift` or `canon lower`; they
@@ -77,20 +100,17 @@ pub fn flatten_func(
     results: &[Type],
     context: FlattenContext,
 ) -> (Vec<CoreType>, Vec<CoreType>) {
-    let mut flat_params = flatten_all(params);
-    let mut flat_results = flatten_all(results);
-    if flat_params.len() > MAX_FLAT_PARAMS {
-        flat_params = vec![CoreType::I32];
-    }
-    if flat_results.len() > MAX_FLAT_RESULTS {
-        match context {
-            FlattenContext::Lift => flat_results = vec![CoreType::I32],
+    let mut flat_params = flatten_all(params).unwrap_or_else(|| vec![CoreType::I32]);
+    let flat_results = match flatten_all(results) {
+        Some(flat) if flat.len() <= MAX_FLAT_RESULTS => flat,
+        _ => match context {
+            FlattenContext::Lift => vec![CoreType::I32],
             FlattenContext::Lower => {
                 flat_params.push(CoreType::I32);
-                flat_results = Vec::new();
+                Vec::new()
             }
-        }
-    }
+        },
+    };
     (flat_params, flat_results)
 }
 
@@ -101,11 +121,12 @@ pub(crate) fn align_to(offset: u32, align: u32) -> u32 {
     (offset + align - 1) & !(align - 1)
 }
 
-/// Rounds `offset` up to a multiple of `align` without overflowing.
+/// Rounds `offset` up to a multiple of `align` without overflowing (saturating at
+/// `u64::MAX`, far above any size a type is allowed).
 #[inline]
 pub(crate) fn align_to_u64(offset: u64, align: u32) -> u64 {
     let align = u64::from(align);
-    offset.div_ceil(align) * align
+    offset.div_ceil(align).saturating_mul(align)
 }
 
 /// The core type that can carry both `a` and `b` (the spec's `join`).
@@ -118,81 +139,136 @@ fn join(a: CoreType, b: CoreType) -> CoreType {
     }
 }
 
-/// The layout of a compound type, computed once when the type is built.
+/// The heap bytes of one lifted [`Val`] slot (a list element, a boxed payload, a tuple
+/// member).
+pub(crate) const VAL_SLOT: u64 = std::mem::size_of::<Val>() as u64;
+
+/// The heap bytes of one field of a lifted record: its name's `String` and its `Val`.
+const FIELD_SLOT: u64 = std::mem::size_of::<(String, Val)>() as u64;
+
+/// The heap bytes of one entry of a lifted map.
+pub(crate) const ENTRY_SLOT: u64 = std::mem::size_of::<(Val, Val)>() as u64;
+
+/// The layout of a compound type, computed once when the type is built in time that depends
+/// on the size of its description, never on its length: a fixed-length list's flattening is
+/// counted, and only kept when it is short enough to be passed flat.
 #[derive(Clone)]
 pub(crate) struct Layout {
     /// The spec's `elem_size`.
     pub size: u32,
     /// The spec's `alignment`.
     pub align: u32,
-    /// The spec's `flatten_type`.
-    pub flat: Box<[CoreType]>,
+    /// The spec's `flatten_type`, when it has at most [`MAX_FLAT_PARAMS`] core types.
+    pub flat: Option<Box<[CoreType]>>,
+    /// The length of the spec's `flatten_type`, saturating at `usize::MAX`.
+    pub flat_count: usize,
+    /// The heap bytes a lifted [`Val`] of the type owns, besides the contents of the
+    /// strings, lists and maps in it (saturating at `u64::MAX`); see [`Type::lifted_heap`].
+    pub lifted_heap: u64,
     /// Whether the type contains an `own` or `borrow` handle.
     pub has_resource: bool,
     /// Whether the type contains a string, list or map, whose lowering calls `realloc`.
     pub has_pointer: bool,
 }
 
-/// Converts a size computed in 64 bits to the 32 bits every valid type fits in.
-///
-/// # Panics
-///
-/// Panics if the size does not fit: component validation rejects such types.
-fn checked_size(size: u64) -> u32 {
-    u32::try_from(size).unwrap_or_else(|_| panic!("type size {size} does not fit in 32 bits"))
+/// A layout under construction, with its size in 64 bits: [`Layout::finish`] checks it.
+pub(crate) struct Sized64 {
+    pub layout: Layout,
+    /// The spec's `elem_size`, saturating at `u64::MAX`.
+    pub size: u64,
+}
+
+/// The flattening of `count` core types built by `build` when `count` is small enough to keep.
+fn keep_flat(
+    count: usize,
+    build: impl FnOnce() -> Option<Vec<CoreType>>,
+) -> Option<Box<[CoreType]>> {
+    if count > MAX_FLAT_PARAMS {
+        return None;
+    }
+    build().map(Vec::into_boxed_slice)
 }
 
 impl Layout {
     /// The layout of a record or tuple with these field types, and each field's offset.
-    pub fn record<'a>(fields: impl Iterator<Item = &'a Type>) -> (Layout, Box<[u32]>) {
-        let mut offsets = Vec::new();
+    ///
+    /// `slot` is the heap bytes a lifted value spends on each field besides the field's own
+    /// (a record's `(String, Val)`, a tuple's `Val`), and `names` the bytes of the field
+    /// names a lifted record copies.
+    pub fn record<'a>(
+        fields: impl ExactSizeIterator<Item = &'a Type> + Clone,
+        record: bool,
+        names: u64,
+    ) -> (Sized64, Box<[u32]>) {
+        let slot = if record { FIELD_SLOT } else { VAL_SLOT };
+        let mut offsets = Vec::with_capacity(fields.len());
         let mut size = 0u64;
         let mut align = 1;
-        let mut flat = Vec::new();
+        let mut flat_count = 0usize;
+        let mut lifted_heap = names;
         let mut has_resource = false;
         let mut has_pointer = false;
-        for ty in fields {
+        for ty in fields.clone() {
             size = align_to_u64(size, ty.align());
-            offsets.push(checked_size(size));
-            size += u64::from(ty.size());
+            offsets.push(u32::try_from(size).unwrap_or(u32::MAX));
+            size = size.saturating_add(u64::from(ty.size()));
             align = align.max(ty.align());
-            flat.extend_from_slice(ty.flat());
+            flat_count = flat_count.saturating_add(ty.flat_count());
+            lifted_heap = lifted_heap
+                .saturating_add(slot)
+                .saturating_add(ty.lifted_heap());
             has_resource |= ty.has_resource();
             has_pointer |= ty.has_pointer();
         }
-        let size = checked_size(align_to_u64(size, align));
+        let flat = keep_flat(flat_count, || {
+            let mut flat = Vec::with_capacity(flat_count);
+            for ty in fields {
+                flat.extend_from_slice(ty.flat()?);
+            }
+            Some(flat)
+        });
+        let size = align_to_u64(size, align);
         let layout = Layout {
-            size,
+            size: u32::try_from(size).unwrap_or(u32::MAX),
             align,
-            flat: flat.into(),
+            flat,
+            flat_count,
+            lifted_heap,
             has_resource,
             has_pointer,
         };
-        (layout, offsets.into())
+        (Sized64 { layout, size }, offsets.into())
     }
 
-    /// The layout of a fixed-length list `list<T, N>`: the same as a tuple of `N` `T`s.
-    pub fn fixed_list(elem: &Type, len: u32) -> Layout {
-        let size = checked_size(u64::from(elem.size()) * u64::from(len));
-        let mut flat = Vec::with_capacity(elem.flat().len() * len as usize);
-        for _ in 0..len {
-            flat.extend_from_slice(elem.flat());
-        }
-        Layout {
-            size,
+    /// The layout of a fixed-length list `list<T, N>`: the same as a tuple of `N` `T`s,
+    /// computed without visiting the elements.
+    pub fn fixed_list(elem: &Type, len: u32) -> Sized64 {
+        let n = len as usize;
+        let size = u64::from(elem.size()) * u64::from(len);
+        let flat_count = elem.flat_count().saturating_mul(n);
+        let flat = keep_flat(flat_count, || Some(elem.flat()?.repeat(n)));
+        let lifted_heap = VAL_SLOT
+            .saturating_add(elem.lifted_heap())
+            .saturating_mul(u64::from(len));
+        let layout = Layout {
+            size: u32::try_from(size).unwrap_or(u32::MAX),
             align: elem.align(),
-            flat: flat.into(),
+            flat,
+            flat_count,
+            lifted_heap,
             has_resource: elem.has_resource(),
             has_pointer: elem.has_pointer(),
-        }
+        };
+        Sized64 { layout, size }
     }
 
-    /// The layout of a variant with `cases` cases whose payload types are `payloads`, and the
-    /// shape of its discriminant and payload.
+    /// The layout of a variant with `cases` cases whose payload types are `payloads` (with
+    /// the byte length of each case's name, which a lifted value copies), and the shape of
+    /// its discriminant and payload.
     pub fn variant<'a>(
         cases: usize,
-        payloads: impl Iterator<Item = Option<&'a Type>>,
-    ) -> (Layout, VariantShape) {
+        payloads: impl Iterator<Item = (u64, Option<&'a Type>)> + Clone,
+    ) -> (Sized64, VariantShape) {
         let disc_size: u32 = match cases {
             0..=256 => 1,
             257..=65536 => 2,
@@ -200,52 +276,60 @@ impl Layout {
         };
         let mut case_align = 1;
         let mut case_size = 0;
-        let mut payload_flat: Vec<CoreType> = Vec::new();
+        let mut payload_count = 0usize;
+        let mut lifted_heap = 0u64;
         let mut has_resource = false;
         let mut has_pointer = false;
-        for ty in payloads.flatten() {
+        for (name, ty) in payloads.clone() {
+            let payload_heap = ty.map_or(0, |t| VAL_SLOT.saturating_add(t.lifted_heap()));
+            lifted_heap = lifted_heap.max(name.saturating_add(payload_heap));
+            let Some(ty) = ty else { continue };
             case_align = case_align.max(ty.align());
             case_size = case_size.max(ty.size());
-            for (i, &core) in ty.flat().iter().enumerate() {
-                match payload_flat.get_mut(i) {
-                    Some(slot) => *slot = join(*slot, core),
-                    None => payload_flat.push(core),
-                }
-            }
+            payload_count = payload_count.max(ty.flat_count());
             has_resource |= ty.has_resource();
             has_pointer |= ty.has_pointer();
         }
+        let flat_count = payload_count.saturating_add(1);
+        let flat = keep_flat(flat_count, || {
+            let mut flat = Vec::with_capacity(flat_count);
+            flat.push(CoreType::I32);
+            for ty in payloads.filter_map(|(_, t)| t) {
+                for (i, &core) in ty.flat()?.iter().enumerate() {
+                    match flat.get_mut(1 + i) {
+                        Some(slot) => *slot = join(*slot, core),
+                        None => flat.push(core),
+                    }
+                }
+            }
+            Some(flat)
+        });
         let payload_offset = align_to(disc_size, case_align);
         let align = disc_size.max(case_align);
-        let size = checked_size(align_to_u64(
-            u64::from(payload_offset) + u64::from(case_size),
-            align,
-        ));
-        let mut flat = Vec::with_capacity(1 + payload_flat.len());
-        flat.push(CoreType::I32);
-        flat.extend_from_slice(&payload_flat);
+        let size = align_to_u64(u64::from(payload_offset) + u64::from(case_size), align);
         let layout = Layout {
-            size,
+            size: u32::try_from(size).unwrap_or(u32::MAX),
             align,
-            flat: flat.into(),
+            flat,
+            flat_count,
+            lifted_heap,
             has_resource,
             has_pointer,
         };
-        (
-            layout,
-            VariantShape {
-                disc_size: disc_size as u8,
-                payload_offset,
-            },
-        )
+        let shape = VariantShape {
+            disc_size: disc_size as u8,
+            payload_offset,
+        };
+        (Sized64 { layout, size }, shape)
     }
 
-    /// The layout of `flags` with `n` labels.
+    /// The layout of `flags` with these labels.
     ///
     /// # Panics
     ///
-    /// Panics if `n > 32`: such flags do not exist in this version of the ABI.
-    pub fn flags(n: usize) -> Layout {
+    /// Panics with more than 32 labels: such flags do not exist in this version of the ABI.
+    pub fn flags(names: &[String]) -> Layout {
+        let n = names.len();
         assert!(
             n <= 32,
             "flags with {n} labels do not exist: the limit is 32"
@@ -261,10 +345,17 @@ impl Layout {
         } else {
             Box::new([CoreType::I32])
         };
+        let string = std::mem::size_of::<String>() as u64;
+        let lifted_heap = names
+            .iter()
+            .map(|name| string + name.len() as u64)
+            .fold(0u64, u64::saturating_add);
         Layout {
             size,
             align: size.max(1),
-            flat,
+            flat_count: flat.len(),
+            flat: Some(flat),
+            lifted_heap,
             has_resource: false,
             has_pointer: false,
         }

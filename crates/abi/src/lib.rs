@@ -49,7 +49,7 @@
 //!
 //! let ty = Type::record(vec![("name".into(), Type::String), ("age".into(), Type::U8)]);
 //! assert_eq!((ty.size(), ty.align()), (12, 4));
-//! assert_eq!(ty.flat(), &[CoreType::I32, CoreType::I32, CoreType::I32]);
+//! assert_eq!(ty.flat(), Some(&[CoreType::I32, CoreType::I32, CoreType::I32][..]));
 //! assert_eq!(ty.to_string(), "record { name: string, age: u8 }");
 //!
 //! let val = Val::Record(vec![
@@ -81,8 +81,13 @@
 //! * Nothing a guest puts in its memory or core values can make these functions panic: a bad
 //!   pointer, length, discriminant, `char` or string is a [`Trap`] with wasmtime's wording.
 //! * A host value that does not match its type is a [`TrapKind::HostType`] error.
-//! * Layouts are computed once, when a [`Type`] is built; lifting and lowering never walk a
-//!   type to compute them again.
+//! * Layouts are computed once, when a [`Type`] is built, in time that depends on the size of
+//!   the type's description, never on a fixed-length list's length (a flattening longer than
+//!   [`MAX_FLAT_PARAMS`] is counted, not built); lifting and lowering never walk a type to
+//!   compute them again. Sizes are checked: a type over [`MAX_VALUE_SIZE`] is refused by the
+//!   `try_` constructors.
+//! * Lifting charges the host memory the lifted values take to [`Context::charge`] before
+//!   allocating it (see [`Context::charge`]).
 //! * Floats lose their NaN payloads both ways: every NaN becomes the canonical NaN
 //!   (the spec's deterministic profile).
 #![deny(missing_docs)]
@@ -99,14 +104,14 @@ mod val;
 
 pub use layout::{
     CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,
-    MAX_STRING_BYTE_LENGTH, VariantShape, flatten, flatten_all, flatten_func,
+    MAX_STRING_BYTE_LENGTH, MAX_VALUE_SIZE, VariantShape, flatten, flatten_all, flatten_func,
 };
 pub use lift::{lift_flat, lift_flat_values, load};
 pub use lower::{lower_flat, lower_flat_values, store};
 pub use string::{SourceEncoding, StringEncoding};
 pub use types::{
     EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
-    ResultType, TupleType, Type, VariantType,
+    ResultType, TupleType, Type, TypeTooLarge, VariantType,
 };
 pub use val::{HandleParts, ResourceAny, Val};
 
@@ -226,10 +231,17 @@ pub trait Context {
         u64::MAX
     }
 
-    /// Records `bytes` copied between the host and the guest for the current call (the
-    /// contents of strings and lists lifted out of the guest, and blocks allocated in the
-    /// guest with `realloc`, with `into_guest` telling which); traps when that goes past
+    /// Records `bytes` copied between the host and the guest for the current call, with
+    /// `into_guest` telling which way; traps when that goes past
     /// [`copy_budget`](Context::copy_budget).
+    ///
+    /// Into the guest, the bytes are the blocks allocated with `realloc`. Out of the guest,
+    /// they are the host memory the lifted values take, charged before it is allocated: a
+    /// string's UTF-8 bytes; for a list or map of `n` elements, `n` times a [`Val`] slot (or
+    /// a map entry's pair of them) plus the element type's [`Type::lifted_heap`]; and for
+    /// each value lifted as a whole (a parameter or result), its type's
+    /// [`Type::lifted_heap`]. The typed paths of a runtime that skip `Val` charge the same,
+    /// so that a call's limit does not depend on how the host calls it.
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
         let _ = (bytes, into_guest);
         Ok(())

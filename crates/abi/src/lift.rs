@@ -5,7 +5,9 @@
 //! itself, and a slice of its memory for the parts of a value that hold no handles, so those
 //! are read with a single borrow of memory.
 
-use crate::layout::{MAX_LIST_BYTE_LENGTH, VariantShape, align_to_u64};
+use crate::layout::{
+    ENTRY_SLOT, MAX_LIST_BYTE_LENGTH, VAL_SLOT, VariantShape, align_to_u64, flat_count_all,
+};
 use crate::lower::tuple_size_align;
 use crate::string::{self, StringEncoding};
 use crate::types::{MapType, Type};
@@ -39,6 +41,9 @@ trait Src {
 
     /// Counts `bytes` about to be copied out of the guest against the call's budget.
     fn charge(&mut self, bytes: u64) -> Result<(), Trap>;
+
+    /// How many more bytes may be charged.
+    fn budget(&self) -> u64;
 }
 
 /// Lifting from the guest behind a [`Context`].
@@ -111,6 +116,11 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
         self.0.charge(bytes, false)
     }
+
+    #[inline]
+    fn budget(&self) -> u64 {
+        self.0.copy_budget()
+    }
 }
 
 /// Lifting values without handles from a slice of memory.
@@ -148,12 +158,43 @@ impl Src for SliceSrc<'_> {
     }
 
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
-        self.used += bytes;
+        self.used = self.used.saturating_add(bytes);
         if self.used > self.budget {
             return Err(trap::copy_limit(self.budget));
         }
         Ok(())
     }
+
+    fn budget(&self) -> u64 {
+        self.budget.saturating_sub(self.used)
+    }
+}
+
+/// Lifts the string at `ptr` and charges its UTF-8 bytes. A string whose code units alone
+/// (the fewest UTF-8 bytes it can take) are over the budget is charged, and so refused,
+/// before it is decoded, so that the host never allocates it.
+fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Trap> {
+    let encoding = s.encoding();
+    let least = string::least_utf8_len(s.mem()?, encoding, ptr, len)?;
+    let budget = s.budget();
+    if least > budget {
+        return Err(s
+            .charge(least)
+            .err()
+            .unwrap_or_else(|| trap::copy_limit(budget)));
+    }
+    let text = string::lift(s.mem()?, encoding, ptr, len)?;
+    s.charge(text.len() as u64)?;
+    Ok(text)
+}
+
+/// [`lift_string`] from the guest behind a [`Context`], for the direct path.
+pub(crate) fn lift_string_cx<C: Context + ?Sized>(
+    cx: &mut C,
+    ptr: u32,
+    len: u32,
+) -> Result<String, Trap> {
+    lift_string(&mut CxSrc(cx), ptr, len)
 }
 
 /// Reads `N` bytes at `off`.
@@ -272,12 +313,9 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
         Type::F64 => Val::Float64(f64_from(u64::from_le_bytes(get(s.mem()?, off)?))),
         Type::Char => Val::Char(char_from(get_u32(s.mem()?, off)?)?),
         Type::String => {
-            let encoding = s.encoding();
             let mem = s.mem()?;
             let (ptr, len) = (get_u32(mem, off)?, get_u32(mem, off + 4)?);
-            let text = string::lift(mem, encoding, ptr, len)?;
-            s.charge(text.len() as u64)?;
-            Val::String(text)
+            Val::String(lift_string(s, ptr, len)?)
         }
         Type::List(t) => {
             let mem = s.mem()?;
@@ -363,10 +401,29 @@ pub(crate) fn check_list(
     Ok(())
 }
 
+/// The host memory that lifting a list of `len` elements of type `elem` into [`Val`]s takes
+/// (one `Val` slot and the element type's [`Type::lifted_heap`] each), which is charged
+/// before it is allocated.
+pub(crate) fn list_heap(elem: &Type, len: u32) -> u64 {
+    u64::from(len).saturating_mul(VAL_SLOT.saturating_add(elem.lifted_heap()))
+}
+
+/// Charges to the call the [`Type::lifted_heap`] of values of types `tys` about to be lifted
+/// as a whole (parameters or results), before any of it is allocated.
+pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Trap> {
+    let heap = tys
+        .iter()
+        .fold(0u64, |n, t| n.saturating_add(t.lifted_heap()));
+    if heap == 0 {
+        return Ok(());
+    }
+    cx.charge(heap, false)
+}
+
 /// The spec's `load_list_from_range`.
 fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Trap> {
     check_list(s.mem()?.len(), ptr, len, elem.size(), elem.align())?;
-    s.charge(u64::from(len) * u64::from(elem.size()))?;
+    s.charge(list_heap(elem, len))?;
     load_elems(s, elem, ptr as usize, len as usize)
 }
 
@@ -374,7 +431,10 @@ fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<V
 fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(Val, Val)>, Trap> {
     let entry = t.entry();
     check_list(s.mem()?.len(), ptr, len, entry.size(), entry.align())?;
-    s.charge(u64::from(len) * u64::from(entry.size()))?;
+    let each = ENTRY_SLOT
+        .saturating_add(t.key().lifted_heap())
+        .saturating_add(t.value().lifted_heap());
+    s.charge(u64::from(len).saturating_mul(each))?;
     let [koff, voff] = match entry.offsets() {
         &[k, v] => [k as usize, v as usize],
         _ => return Err(trap::unreachable("a map entry without two fields")),
@@ -472,10 +532,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
         Type::Char => Val::Char(char_from(one()? as u32)?),
         Type::String => {
             let (ptr, len) = pair()?;
-            let encoding = s.encoding();
-            let text = string::lift(s.mem()?, encoding, ptr, len)?;
-            s.charge(text.len() as u64)?;
-            Val::String(text)
+            Val::String(lift_string(s, ptr, len)?)
         }
         Type::List(t) => {
             let (ptr, len) = pair()?;
@@ -486,7 +543,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
             Val::Map(load_map(s, t, ptr, len)?)
         }
         Type::FixedList(t) => {
-            let n = t.elem().flat().len();
+            let n = t.elem().flat_count();
             let mut vals = Vec::with_capacity(t.len() as usize);
             for i in 0..t.len() as usize {
                 vals.push(lift_flat_in(s, t.elem(), slots(flat, i * n, n)?)?);
@@ -497,7 +554,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
             let mut fields = Vec::with_capacity(t.fields().len());
             let mut at = 0;
             for (name, fty) in t.fields() {
-                let n = fty.flat().len();
+                let n = fty.flat_count();
                 fields.push((name.clone(), lift_flat_in(s, fty, slots(flat, at, n)?)?));
                 at += n;
             }
@@ -507,7 +564,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
             let mut vals = Vec::with_capacity(t.types().len());
             let mut at = 0;
             for ety in t.types() {
-                let n = ety.flat().len();
+                let n = ety.flat_count();
                 vals.push(lift_flat_in(s, ety, slots(flat, at, n)?)?);
                 at += n;
             }
@@ -518,7 +575,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
                 return Err(trap::unreachable("a variant without cases"));
             };
             let Some(&disc) = flat.first() else {
-                return Err(trap::core_count("a variant", ty.flat().len(), 0));
+                return Err(trap::core_count("a variant", ty.flat_count(), 0));
             };
             let disc = disc as u32;
             let index = disc as usize;
@@ -528,7 +585,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
             let payload = match payload_type(ty, index) {
                 // The payload's core values come first in the joined slots; the raw bits need
                 // no other coercion.
-                Some(pty) => Some(lift_flat_in(s, pty, slots(flat, 1, pty.flat().len())?)?),
+                Some(pty) => Some(lift_flat_in(s, pty, slots(flat, 1, pty.flat_count())?)?),
                 None => None,
             };
             case_val(ty, index, payload)
@@ -545,7 +602,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
 fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
     flat.get(at..)
         .and_then(|f| f.get(..n))
-        .ok_or_else(|| trap::core_count("a value", at + n, flat.len()))
+        .ok_or_else(|| trap::core_count("a value", at.saturating_add(n), flat.len()))
 }
 
 /// Reads a value of type `ty` from memory at `ptr` (the spec's `load`).
@@ -561,17 +618,20 @@ pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val,
             memory,
         ));
     }
+    charge_values(cx, std::slice::from_ref(ty))?;
     load_in(&mut CxSrc(cx), ty, ptr as usize)
 }
 
 /// Lifts a value of type `ty` from its core values (the spec's `lift_flat`).
 ///
-/// `flat` holds one `u64` per entry of [`Type::flat`], with the raw bits of each core value:
+/// `flat` holds one `u64` per core value of the type's flattening ([`Type::flat_count`] of
+/// them, which may be more than [`Type::flat`] keeps), with the raw bits of each core value:
 /// an `i32` or `f32` in the low 32 bits, an `i64` or `f64` in all 64.
 pub fn lift_flat<C: Context + ?Sized>(cx: &mut C, ty: &Type, flat: &[u64]) -> Result<Val, Trap> {
-    if flat.len() != ty.flat().len() {
-        return Err(trap::core_count("a value", ty.flat().len(), flat.len()));
+    if flat.len() != ty.flat_count() {
+        return Err(trap::core_count("a value", ty.flat_count(), flat.len()));
     }
+    charge_values(cx, std::slice::from_ref(ty))?;
     lift_flat_in(&mut CxSrc(cx), ty, flat)
 }
 
@@ -586,16 +646,17 @@ pub fn lift_flat_values<C: Context + ?Sized>(
     args: &[u64],
     tys: &[Type],
 ) -> Result<Vec<Val>, Trap> {
-    let mut s = CxSrc(cx);
-    let flat: usize = tys.iter().map(|t| t.flat().len()).sum();
+    let flat = flat_count_all(tys);
     let mut vals = Vec::with_capacity(tys.len());
     if flat <= max_flat {
         if args.len() != flat {
             return Err(trap::core_count("the values", flat, args.len()));
         }
+        charge_values(cx, tys)?;
+        let mut s = CxSrc(cx);
         let mut at = 0;
         for ty in tys {
-            let n = ty.flat().len();
+            let n = ty.flat_count();
             vals.push(lift_flat_in(&mut s, ty, slots(args, at, n)?)?);
             at += n;
         }
@@ -609,10 +670,12 @@ pub fn lift_flat_values<C: Context + ?Sized>(
     if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned(ptr, align));
     }
-    let memory = s.mem()?.len();
+    let memory = cx.memory()?.len();
     if u64::from(ptr) + size > memory as u64 {
         return Err(trap::out_of_bounds(u64::from(ptr), size, memory));
     }
+    charge_values(cx, tys)?;
+    let mut s = CxSrc(cx);
     let mut off = 0u64;
     for ty in tys {
         off = align_to_u64(off, ty.align());

@@ -5,7 +5,7 @@
 //! [`Context`] itself, and a plain byte slice for the parts of a value that hold neither
 //! pointers nor handles, so those are written with a single borrow of memory.
 
-use crate::layout::{VariantShape, align_to_u64};
+use crate::layout::{VariantShape, align_to_u64, flat_count_all};
 use crate::string::{self, SourceEncoding, StringEncoding};
 use crate::types::{MapType, TupleType, Type};
 use crate::val::{ResourceAny, Val};
@@ -507,7 +507,7 @@ fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) ->
                 lower_flat_in(d, pty, p, out)?;
             }
             // Slots the case does not use are zero.
-            out.resize(start + ty.flat().len() - 1, 0);
+            out.resize(start + ty.flat_count().saturating_sub(1), 0);
         }
         _ => return Err(trap::mismatch(ty, val)),
     }
@@ -534,7 +534,8 @@ pub fn store<C: Context + ?Sized>(cx: &mut C, ty: &Type, val: &Val, ptr: u32) ->
 }
 
 /// Appends the core values that carry `val` of type `ty` to `out` (the spec's
-/// `lower_flat`), one `u64` per entry of [`Type::flat`], holding the raw bits: an `i32` or
+/// `lower_flat`), one `u64` per core value of the type's flattening ([`Type::flat_count`] of
+/// them, which may be more than [`Type::flat`] keeps), holding the raw bits: an `i32` or
 /// `f32` in the low 32 bits (zero-extended), an `i64` or `f64` in all 64.
 ///
 /// On error, `out` may hold some of the values.
@@ -566,7 +567,7 @@ pub fn lower_flat_values<C: Context + ?Sized>(
         return Err(trap::value_count(tys.len(), vals.len()));
     }
     let mut d = CxDst(cx);
-    let flat: usize = tys.iter().map(|t| t.flat().len()).sum();
+    let flat = flat_count_all(tys);
     if flat <= max_flat {
         for (ty, val) in tys.iter().zip(vals) {
             lower_flat_in(&mut d, ty, val, out)?;
@@ -607,7 +608,7 @@ pub(crate) fn tuple_size_align(tys: &[Type]) -> (u64, u32) {
     let mut size = 0u64;
     let mut align = 1;
     for ty in tys {
-        size = align_to_u64(size, ty.align()) + u64::from(ty.size());
+        size = align_to_u64(size, ty.align()).saturating_add(u64::from(ty.size()));
         align = align.max(ty.align());
     }
     (align_to_u64(size, align), align)

@@ -52,6 +52,41 @@ pub(crate) fn lift(
     ptr: u32,
     tagged_code_units: u32,
 ) -> Result<String, Trap> {
+    let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
+    if utf16 {
+        decode_utf16(bytes)
+    } else if encoding == StringEncoding::Utf8 {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(trap::bad_utf8(e)),
+        }
+    } else {
+        Ok(decode_latin1(bytes))
+    }
+}
+
+/// The checks of [`lift`] (length, alignment, bounds) without decoding: the fewest UTF-8
+/// bytes the string can lift to (one per code unit), which a caller charges before [`lift`]
+/// allocates when that alone is over its budget.
+pub(crate) fn least_utf8_len(
+    mem: &[u8],
+    encoding: StringEncoding,
+    ptr: u32,
+    tagged_code_units: u32,
+) -> Result<u64, Trap> {
+    let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
+    let len = bytes.len() as u64;
+    Ok(if utf16 { len / 2 } else { len })
+}
+
+/// The bytes of the string at `ptr`, checked as the spec's `load_string_from_range` checks
+/// them, and whether they are UTF-16.
+fn checked_range(
+    mem: &[u8],
+    encoding: StringEncoding,
+    ptr: u32,
+    tagged_code_units: u32,
+) -> Result<(&[u8], bool), Trap> {
     let units = u64::from(tagged_code_units);
     let (align, byte_len, utf16) = match encoding {
         StringEncoding::Utf8 => (1, units, false),
@@ -68,19 +103,9 @@ pub(crate) fn lift(
         return Err(trap::unaligned_string(ptr, align));
     }
     let start = ptr as usize;
-    let bytes = match mem.get(start..).and_then(|m| m.get(..byte_len as usize)) {
-        Some(bytes) => bytes,
-        None => return Err(trap::string_out_of_bounds(ptr, byte_len, mem.len())),
-    };
-    if utf16 {
-        decode_utf16(bytes)
-    } else if encoding == StringEncoding::Utf8 {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(trap::bad_utf8(e)),
-        }
-    } else {
-        Ok(decode_latin1(bytes))
+    match mem.get(start..).and_then(|m| m.get(..byte_len as usize)) {
+        Some(bytes) => Ok((bytes, utf16)),
+        None => Err(trap::string_out_of_bounds(ptr, byte_len, mem.len())),
     }
 }
 

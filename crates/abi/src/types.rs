@@ -10,7 +10,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::layout::{CoreType, Layout, VariantShape};
+use crate::layout::{CoreType, Layout, MAX_VALUE_SIZE, Sized64, VariantShape};
 
 /// An opaque index that the runtime assigns to a resource type.
 ///
@@ -91,12 +91,24 @@ impl Type {
 
     /// `list<elem, len>`, a list of fixed length laid out like a tuple of `len` `elem`s.
     ///
+    /// Takes the same time whatever `len` is: the flattening is counted, not built.
+    ///
     /// # Panics
     ///
-    /// Panics if its size does not fit in 32 bits (component validation rejects such types).
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_fixed_list`] returns an error instead.
     pub fn fixed_list(elem: Type, len: u32) -> Type {
-        let layout = Layout::fixed_list(&elem, len);
-        Type::FixedList(Arc::new(FixedListType { elem, len, layout }))
+        valid(Type::try_fixed_list(elem, len))
+    }
+
+    /// `list<elem, len>`, or an error naming the type and its size if that is over
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_fixed_list(elem: Type, len: u32) -> Result<Type, TypeTooLarge> {
+        let Sized64 { layout, size } = Layout::fixed_list(&elem, len);
+        within_limit(
+            size,
+            Type::FixedList(Arc::new(FixedListType { elem, len, layout })),
+        )
     }
 
     /// `map<key, value>`, laid out like `list<tuple<key, value>>`.
@@ -111,23 +123,46 @@ impl Type {
     ///
     /// # Panics
     ///
-    /// Panics if its size does not fit in 32 bits (component validation rejects such types).
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_record`] returns an error instead.
     pub fn record(fields: Vec<(String, Type)>) -> Type {
-        let (layout, offsets) = Layout::record(fields.iter().map(|(_, t)| t));
-        Type::Record(Arc::new(RecordType {
+        valid(Type::try_record(fields))
+    }
+
+    /// `record { name: type, ... }`, or an error naming the type and its size if that is
+    /// over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_record(fields: Vec<(String, Type)>) -> Result<Type, TypeTooLarge> {
+        let names = fields.iter().map(|(n, _)| n.len() as u64).sum();
+        let (Sized64 { layout, size }, offsets) =
+            Layout::record(fields.iter().map(|(_, t)| t), true, names);
+        let ty = Type::Record(Arc::new(RecordType {
             fields,
             layout,
             offsets,
-        }))
+        }));
+        within_limit(size, ty)
     }
 
     /// `tuple<types...>`.
     ///
     /// # Panics
     ///
-    /// Panics if its size does not fit in 32 bits (component validation rejects such types).
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_tuple`] returns an error instead.
     pub fn tuple(types: Vec<Type>) -> Type {
-        Type::Tuple(Arc::new(TupleType::new(types)))
+        valid(Type::try_tuple(types))
+    }
+
+    /// `tuple<types...>`, or an error naming the type and its size if that is over
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_tuple(types: Vec<Type>) -> Result<Type, TypeTooLarge> {
+        let (Sized64 { layout, size }, offsets) = Layout::record(types.iter(), false, 0);
+        let ty = Type::Tuple(Arc::new(TupleType {
+            types,
+            layout,
+            offsets,
+        }));
+        within_limit(size, ty)
     }
 
     /// `variant { case(payload), ... }`, with cases in order.
@@ -136,21 +171,31 @@ impl Type {
     ///
     /// # Panics
     ///
-    /// Panics if its size does not fit in 32 bits (component validation rejects such types).
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_variant`] returns an error instead.
     pub fn variant(cases: Vec<(String, Option<Type>)>) -> Type {
-        let (layout, shape) = Layout::variant(cases.len(), cases.iter().map(|(_, t)| t.as_ref()));
+        valid(Type::try_variant(cases))
+    }
+
+    /// `variant { case(payload), ... }`, or an error naming the type and its size if that is
+    /// over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_variant(cases: Vec<(String, Option<Type>)>) -> Result<Type, TypeTooLarge> {
+        let payloads = cases.iter().map(|(n, t)| (n.len() as u64, t.as_ref()));
+        let (Sized64 { layout, size }, shape) = Layout::variant(cases.len(), payloads);
         let index = NameIndex::new(cases.iter().map(|(n, _)| n.as_str()));
-        Type::Variant(Arc::new(VariantType {
+        let ty = Type::Variant(Arc::new(VariantType {
             cases,
             layout,
             shape,
             index,
-        }))
+        }));
+        within_limit(size, ty)
     }
 
     /// `enum { name, ... }`, laid out like a variant without payloads.
     pub fn enum_(names: Vec<String>) -> Type {
-        let (layout, shape) = Layout::variant(names.len(), names.iter().map(|_| None));
+        let cases = names.iter().map(|n| (n.len() as u64, None));
+        let (Sized64 { layout, .. }, shape) = Layout::variant(names.len(), cases);
         let index = NameIndex::new(names.iter().map(String::as_str));
         Type::Enum(Arc::new(EnumType {
             names,
@@ -161,24 +206,50 @@ impl Type {
     }
 
     /// `option<some>`, laid out like `variant { none, some(some) }`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_option`] returns an error instead.
     pub fn option(some: Type) -> Type {
-        let (layout, shape) = Layout::variant(2, [None, Some(&some)].into_iter());
-        Type::Option(Arc::new(OptionType {
+        valid(Type::try_option(some))
+    }
+
+    /// `option<some>`, or an error naming the type and its size if that is over
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_option(some: Type) -> Result<Type, TypeTooLarge> {
+        let cases = [(0, None), (0, Some(&some))].into_iter();
+        let (Sized64 { layout, size }, shape) = Layout::variant(2, cases);
+        let ty = Type::Option(Arc::new(OptionType {
             some,
             layout,
             shape,
-        }))
+        }));
+        within_limit(size, ty)
     }
 
     /// `result<ok, err>`, laid out like `variant { ok(ok?), error(err?) }`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if its size is over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (component
+    /// validation rejects such types); [`Type::try_result`] returns an error instead.
     pub fn result(ok: Option<Type>, err: Option<Type>) -> Type {
-        let (layout, shape) = Layout::variant(2, [ok.as_ref(), err.as_ref()].into_iter());
-        Type::Result(Arc::new(ResultType {
+        valid(Type::try_result(ok, err))
+    }
+
+    /// `result<ok, err>`, or an error naming the type and its size if that is over
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE).
+    pub fn try_result(ok: Option<Type>, err: Option<Type>) -> Result<Type, TypeTooLarge> {
+        let cases = [(0, ok.as_ref()), (0, err.as_ref())].into_iter();
+        let (Sized64 { layout, size }, shape) = Layout::variant(2, cases);
+        let ty = Type::Result(Arc::new(ResultType {
             ok,
             err,
             layout,
             shape,
-        }))
+        }));
+        within_limit(size, ty)
     }
 
     /// `flags { name, ... }`, a bit vector of 1 to 32 labels.
@@ -187,7 +258,7 @@ impl Type {
     ///
     /// Panics with more than 32 labels: such flags do not exist in this version of the ABI.
     pub fn flags(names: Vec<String>) -> Type {
-        let layout = Layout::flags(names.len());
+        let layout = Layout::flags(&names);
         Type::Flags(Arc::new(FlagsType { names, layout }))
     }
 
@@ -219,10 +290,16 @@ impl Type {
         }
     }
 
-    /// The core types that carry one value of this type (the spec's `flatten_type`).
+    /// The core types that carry one value of this type (the spec's `flatten_type`), or
+    /// `None` when there are more than [`MAX_FLAT_PARAMS`](crate::MAX_FLAT_PARAMS) of them.
+    ///
+    /// The canonical ABI passes values in core values only when a whole parameter list or
+    /// result has at most that many (`flatten_functype`), so a longer flattening is never
+    /// needed, and is only counted ([`Type::flat_count`]): `list<u8, 268435455>` costs no
+    /// more to build than `list<u8, 1>`.
     #[inline]
-    pub fn flat(&self) -> &[CoreType] {
-        match self {
+    pub fn flat(&self) -> Option<&[CoreType]> {
+        Some(match self {
             Type::Bool
             | Type::S8
             | Type::U8
@@ -237,8 +314,28 @@ impl Type {
             Type::F32 => &FLAT_F32,
             Type::F64 => &FLAT_F64,
             Type::String | Type::List(_) | Type::Map(_) => &FLAT_PAIR,
-            _ => self.layout().map_or(&[], |l| &l.flat),
+            _ => return self.layout().map_or(Some(&[]), |l| l.flat.as_deref()),
+        })
+    }
+
+    /// The number of core values that carry one value of this type (the length of the
+    /// spec's `flatten_type`), however long, saturating at `usize::MAX`.
+    #[inline]
+    pub fn flat_count(&self) -> usize {
+        match self {
+            Type::String | Type::List(_) | Type::Map(_) => 2,
+            _ => self.layout().map_or(1, |l| l.flat_count),
         }
+    }
+
+    /// The heap bytes a [`Val`](crate::Val) of this type lifted out of a guest owns besides
+    /// the contents of its strings, lists and maps (which are counted as they are lifted):
+    /// the `Val`s of a fixed-length list's elements, a record's fields and their names, a
+    /// variant's case name and boxed payload (of its costliest case), and so on; saturating
+    /// at `u64::MAX`. Lifting charges it to the call's copy budget before allocating.
+    #[inline]
+    pub fn lifted_heap(&self) -> u64 {
+        self.layout().map_or(0, |l| l.lifted_heap)
     }
 
     /// Whether a value of this type contains an `own` or `borrow` handle.
@@ -283,6 +380,56 @@ impl Type {
             _ => return None,
         })
     }
+}
+
+/// A type whose values would be larger than [`MAX_VALUE_SIZE`]: no component may define it,
+/// and no value of it could fit in a 32-bit memory beside anything else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeTooLarge {
+    ty: String,
+    size: u64,
+}
+
+impl TypeTooLarge {
+    /// The type, in WIT syntax (long member lists and deep nesting elided).
+    pub fn type_name(&self) -> &str {
+        &self.ty
+    }
+
+    /// The byte size a value of the type would have (saturating at `u64::MAX`).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl fmt::Display for TypeTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the type `{}` is {} bytes in memory, over the component model's limit of \
+             {MAX_VALUE_SIZE} bytes for any value type",
+            self.ty, self.size
+        )
+    }
+}
+
+impl std::error::Error for TypeTooLarge {}
+
+/// `ty`, whose values are `size` bytes, if that is within [`MAX_VALUE_SIZE`].
+fn within_limit(size: u64, ty: Type) -> Result<Type, TypeTooLarge> {
+    if size > u64::from(MAX_VALUE_SIZE) {
+        return Err(TypeTooLarge {
+            ty: Short(&ty).to_string(),
+            size,
+        });
+    }
+    Ok(ty)
+}
+
+/// The type an infallible constructor was asked for.
+#[track_caller]
+fn valid(ty: Result<Type, TypeTooLarge>) -> Type {
+    ty.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Finds case names quickly: a linear scan for few names, a hash map for many.
@@ -402,8 +549,11 @@ pub struct TupleType {
 }
 
 impl TupleType {
+    /// A tuple whose size may be over [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (a map's
+    /// entry, whose size the map never has); a size that does not fit in 32 bits is kept
+    /// as `u32::MAX`.
     fn new(types: Vec<Type>) -> TupleType {
-        let (layout, offsets) = Layout::record(types.iter());
+        let (Sized64 { layout, .. }, offsets) = Layout::record(types.iter(), false, 0);
         TupleType {
             types,
             layout,

@@ -191,7 +191,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
                         ::core::option::Option::Some((_, fty)) => fty,
                         ::core::option::Option::None => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
                     };
-                    let n = fty.flat().len();
+                    let n = fty.flat_count();
                     let value = <#tys as #krate::ComponentType>::lift_direct(cx, fty, #krate::abi::direct::slots(flat, at, n)?)?;
                     at += n;
                     value
@@ -238,7 +238,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
                     ::core::option::Option::Some((_, fty)) => fty,
                     ::core::option::Option::None => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty)),
                 };
-                let n = fty.flat().len();
+                let n = fty.flat_count();
                 #krate::ComponentType::lower_direct(&self.#idents, cx, fty, #krate::abi::direct::slots_mut(out, at, n)?)?;
                 at += n;
             )*
@@ -520,7 +520,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
                         ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
                         _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
                     };
-                    let n = pty.flat().len();
+                    let n = pty.flat_count();
                     ::core::result::Result::Ok(Self::#ident(
                         <#ty as #krate::ComponentType>::lift_direct(cx, pty, #krate::abi::direct::slots(flat, 1, n)?)?,
                     ))
@@ -555,7 +555,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
                         ::core::option::Option::Some((_, ::core::option::Option::Some(pty))) => pty,
                         _ => return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_)),
                     };
-                    let n = pty.flat().len();
+                    let n = pty.flat_count();
                     #krate::abi::direct::slots_mut(out, 0, 1 + n)?[0] = u64::from(#disc);
                     #krate::ComponentType::lower_direct(payload, cx, pty, #krate::abi::direct::slots_mut(out, 1, n)?)?;
                     1 + n

@@ -19,6 +19,7 @@ pub struct Counting;
 
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+static TOTAL: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: every call is passed on to the system allocator unchanged; the counters only
 // observe the sizes.
@@ -29,6 +30,7 @@ unsafe impl GlobalAlloc for Counting {
         if !p.is_null() {
             let now = CURRENT.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
             PEAK.fetch_max(now, Ordering::SeqCst);
+            TOTAL.fetch_add(layout.size(), Ordering::SeqCst);
         }
         p
     }
@@ -51,4 +53,10 @@ pub fn start() -> usize {
 /// The most bytes allocated at once since [`start`], above what it returned.
 pub fn peak_above(baseline: usize) -> usize {
     PEAK.load(Ordering::SeqCst).saturating_sub(baseline)
+}
+
+/// The bytes allocated since the process started, freed or not (the work a step did, where
+/// [`peak_above`] is its footprint); a step's share is the difference of two readings.
+pub fn total() -> usize {
+    TOTAL.load(Ordering::SeqCst)
 }

@@ -26,7 +26,12 @@ impl Component {
     /// Compiles a component from its binary or text (WAT) form.
     ///
     /// A malformed or invalid component is an error that gives the byte offset and what is
-    /// wrong.
+    /// wrong. That includes a value type larger than the component model allows
+    /// (2^28 - 1 bytes, [`tether_abi::MAX_VALUE_SIZE`]), such as
+    /// `list<list<u64, 32768>, 32768>`: a value that can never fit in a 32-bit memory cannot
+    /// be passed, so it is refused here rather than at run time. Compiling costs time
+    /// proportional to the size of the types' descriptions, never to a fixed-length list's
+    /// length.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Component> {
         let bytes = bytes.as_ref();
         let binary = if bytes.starts_with(b"\0asm") {

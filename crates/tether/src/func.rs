@@ -311,22 +311,25 @@ impl<T> Context for Cx<'_, '_, T> {
         let rt = &mut self.store.data_mut().rt;
         let copied = match self.copied {
             Some(c) => {
-                c.set(c.get() + bytes);
+                c.set(c.get().saturating_add(bytes));
                 c.get()
             }
             None => {
                 let scope = &mut rt.scopes[self.scope];
-                scope.copied += bytes;
+                scope.copied = scope.copied.saturating_add(bytes);
                 scope.copied
             }
         };
-        rt.bytes_copied += bytes;
+        // A charge may be far above any limit (a hostile list's length times a large element
+        // cost): the counters saturate rather than wrap.
+        rt.bytes_copied = rt.bytes_copied.saturating_add(bytes);
         let inst = &mut rt.instances[self.instance as usize];
-        if into_guest {
-            inst.copied_in += bytes;
+        let counter = if into_guest {
+            &mut inst.copied_in
         } else {
-            inst.copied_out += bytes;
-        }
+            &mut inst.copied_out
+        };
+        *counter = counter.saturating_add(bytes);
         if copied > rt.copy_limit {
             return Err(Trap::guest(format!(
                 "copy limit exceeded: the call would copy more than {} bytes between host and guest",
@@ -794,12 +797,15 @@ where
             source: SourceEncoding::Utf8,
             copied: None,
         };
+        // The checks and charges of `lift_flat_values`, in its order.
         if sig.results_spill {
             let ptr = raw[0] as u32;
             tether_abi::direct::check_spilled(&mut cx, &sig.results, ptr)
+                .and_then(|()| tether_abi::direct::charge_values(&mut cx, &sig.results))
                 .and_then(|()| R::load_direct_fields(&mut cx, &sig.results, ptr as usize, 0))
         } else {
-            R::lift_direct_flat(&mut cx, &sig.results, &raw[..n_results])
+            tether_abi::direct::charge_values(&mut cx, &sig.results)
+                .and_then(|()| R::lift_direct_flat(&mut cx, &sig.results, &raw[..n_results]))
         }
         .map_err(trap)?
     };
@@ -868,7 +874,7 @@ impl DirectCall<'_> {
         } else {
             let at: usize = sig.params[..skip.min(sig.params.len())]
                 .iter()
-                .map(|t| t.flat().len())
+                .map(|t| t.flat_count())
                 .sum();
             P::lift_direct_flat(&mut cx, tys, self.args.get(at..).unwrap_or(&[]))
         }
@@ -979,12 +985,18 @@ fn call_lowered_direct<T: 'static, const N: usize>(
         args,
         out_ptr,
     };
-    let r = if l.sig.params_spill {
-        let ptr = args.first().copied().unwrap_or(0) as u32;
+    // The checks and charges of `lift_flat_values`, in its order, before any parameter
+    // (a method's `self` included) is lifted.
+    let r = {
         let mut cx = call.cx(store);
-        tether_abi::direct::check_spilled(&mut cx, &l.sig.params, ptr).map_err(trap)
-    } else {
-        Ok(())
+        let ptr = args.first().copied().unwrap_or(0) as u32;
+        if l.sig.params_spill {
+            tether_abi::direct::check_spilled(&mut cx, &l.sig.params, ptr)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| tether_abi::direct::charge_values(&mut cx, &l.sig.params))
+        .map_err(trap)
     };
     let r = r.and_then(|()| f(store, &call, &mut out));
     if scoped {

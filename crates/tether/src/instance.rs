@@ -611,7 +611,8 @@ pub struct Instance {
 pub struct BytesCopied {
     /// Written into the instance's memory.
     pub into_guest: u64,
-    /// Read out of the instance's memory.
+    /// Read out of the instance's memory, counted as the host memory the lifted values take
+    /// (see [`Limits::copy_bytes_per_call`](crate::Limits::copy_bytes_per_call)).
     pub out_of_guest: u64,
 }
 
@@ -676,8 +677,8 @@ impl Instance {
             let mut cur = Some(i as InstanceId);
             while let Some(c) = cur {
                 if c == self.id {
-                    total.into_guest += inst.copied_in;
-                    total.out_of_guest += inst.copied_out;
+                    total.into_guest = total.into_guest.saturating_add(inst.copied_in);
+                    total.out_of_guest = total.out_of_guest.saturating_add(inst.copied_out);
                     break;
                 }
                 cur = rt.instances[c as usize].parent;

@@ -100,8 +100,18 @@ pub struct Limits {
     pub table_elements: usize,
     /// The most core instances the store may hold (default 10,000).
     pub instances: usize,
-    /// The most bytes one call may copy between the host and a guest (string and list
-    /// contents, and blocks allocated in the guest with `realloc`; default 1 GiB).
+    /// The most bytes one call may copy between the host and a guest (default 128 MiB,
+    /// wasmtime's cap on what one call may make the host allocate).
+    ///
+    /// Into a guest, the blocks allocated with its `realloc` count. Out of a guest, the host
+    /// memory the lifted values take counts, charged before it is allocated, so that a guest
+    /// cannot make the host allocate more than this in one call: a string's bytes, and for
+    /// each element of a list, map or fixed-length list the `Val` that holds it
+    /// (`size_of::<Val>()` bytes) and what a `Val` of its type owns besides (a record's field
+    /// names, a variant's case name, ...; `tether_abi::Type::lifted_heap`). A `list<u8>` of
+    /// `n` bytes therefore counts `n * size_of::<Val>()`. A typed function (`TypedFunc`,
+    /// `func_wrap`) is charged the same as `Func::call` and `func_new`, so a call meets the
+    /// limit at the same point whichever way the host makes it.
     pub copy_bytes_per_call: u64,
     /// The most handle slots one component instance's table may have (default 1,000,000).
     pub handles_per_instance: u32,
@@ -115,7 +125,7 @@ impl Default for Limits {
             memory_size: usize::MAX,
             table_elements: usize::MAX,
             instances: 10_000,
-            copy_bytes_per_call: 1 << 30,
+            copy_bytes_per_call: 128 << 20,
             handles_per_instance: 1_000_000,
             host_objects: 1_000_000,
         }
@@ -406,8 +416,9 @@ impl<T> Store<T> {
             .sum()
     }
 
-    /// How many bytes have been copied between the host and this store's guests (string
-    /// and list contents, and blocks allocated in guests), in both directions.
+    /// How many bytes have been copied between the host and this store's guests, in both
+    /// directions, as [`Limits::copy_bytes_per_call`] counts them (blocks allocated in
+    /// guests; the host memory taken by values lifted out of them).
     pub fn bytes_copied(&self) -> u64 {
         self.inner.data().rt.bytes_copied
     }

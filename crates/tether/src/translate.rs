@@ -619,6 +619,7 @@ fn translate_canon(
                 (Ok(_), Ok(_)) => {
                     unsupported("async functions (component-model async)".into(), Sort::Func)
                 }
+                (_, Err(e)) if e.is::<tether_abi::TypeTooLarge>() => return Err(e),
                 (Err(what), _) => unsupported(what.into(), Sort::Func),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::Func),
             }
@@ -640,6 +641,7 @@ fn translate_canon(
                     "lowering async functions (component-model async)".into(),
                     Sort::CoreFunc,
                 ),
+                (_, Err(e)) if e.is::<tether_abi::TypeTooLarge>() => return Err(e),
                 (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
             }

@@ -165,7 +165,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     }
 
     /// Lifts a value of type `ty` (which passed [`typecheck`](Self::typecheck)) from its
-    /// core values `flat`, exactly `ty.flat().len()` of them, as [`tether_abi::lift_flat`]
+    /// core values `flat`, exactly `ty.flat_count()` of them, as [`tether_abi::lift_flat`]
     /// does.
     #[doc(hidden)]
     fn lift_direct<Ctx: Context + ?Sized>(
@@ -189,7 +189,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         Self::from_val(v).map_err(host_type)
     }
 
-    /// Lowers the value as type `ty` into its core values, writing all `ty.flat().len()`
+    /// Lowers the value as type `ty` into its core values, writing all `ty.flat_count()`
     /// slots of `out`, as [`tether_abi::lower_flat`] does.
     #[doc(hidden)]
     fn lower_direct<Ctx: Context + ?Sized>(
@@ -638,7 +638,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
                 T::lift_list_direct(cx, l.elem(), ptr, len)
             }
             Type::FixedList(l) => {
-                let n = l.elem().flat().len();
+                let n = l.elem().flat_count();
                 let mut out = Vec::with_capacity(l.len() as usize);
                 for i in 0..l.len() as usize {
                     out.push(T::lift_direct(cx, l.elem(), sub(flat, i * n, n)?)?);
@@ -677,7 +677,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
                 if self.len() != l.len() as usize {
                     return Err(direct::mismatch(ty, &self.to_val()));
                 }
-                let n = l.elem().flat().len();
+                let n = l.elem().flat_count();
                 for (i, x) in self.iter().enumerate() {
                     x.lower_direct(cx, l.elem(), sub_mut(out, i * n, n)?)?;
                 }
@@ -741,7 +741,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
                 Ok(Some(T::lift_direct(
                     cx,
                     some,
-                    sub(flat, 1, some.flat().len())?,
+                    sub(flat, 1, some.flat_count())?,
                 )?))
             }
             _ => Err(direct::bad_discriminant(disc, 2)),
@@ -778,7 +778,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
         let used = match self {
             None => lower_case(out, 0, 0)?,
             Some(x) => {
-                let n = o.some().flat().len();
+                let n = o.some().flat_count();
                 lower_case(out, 1, n)?;
                 x.lower_direct(cx, o.some(), sub_mut(out, 1, n)?)?;
                 n
@@ -812,7 +812,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
 fn disc_of(flat: &[u64], ty: &Type) -> Result<u32, Trap> {
     match flat.first() {
         Some(&d) => Ok(d as u32),
-        None => Err(direct::core_count(ty.flat().len(), 0)),
+        None => Err(direct::core_count(ty.flat_count(), 0)),
     }
 }
 
@@ -956,7 +956,7 @@ fn payload_lift<T: ComponentType, Ctx: Context + ?Sized>(
     flat: &[u64],
 ) -> Result<T, Trap> {
     match ty {
-        Some(t) => T::lift_direct(cx, t, sub(flat, 1, t.flat().len())?),
+        Some(t) => T::lift_direct(cx, t, sub(flat, 1, t.flat_count())?),
         None => T::from_val(Val::Tuple(Vec::new())).map_err(host_type),
     }
 }
@@ -986,7 +986,7 @@ fn payload_lower<T: ComponentType, Ctx: Context + ?Sized>(
 ) -> Result<usize, Trap> {
     match ty {
         Some(t) => {
-            let n = t.flat().len();
+            let n = t.flat_count();
             lower_case(out, disc, n)?;
             x.lower_direct(cx, t, sub_mut(out, 1, n)?)?;
             Ok(n)
@@ -1182,7 +1182,7 @@ macro_rules! tuples {
                 let mut at = 0;
                 Ok(($({
                     let ty = elem_ty(tys, $n)?;
-                    let n = ty.flat().len();
+                    let n = ty.flat_count();
                     let v = $t::lift_direct(cx, ty, sub(flat, at, n)?)?;
                     at += n;
                     v
@@ -1212,7 +1212,7 @@ macro_rules! tuples {
                 let mut at = 0;
                 $({
                     let ty = elem_ty(tys, $n)?;
-                    let n = ty.flat().len();
+                    let n = ty.flat_count();
                     self.$n.lower_direct(cx, ty, sub_mut(out, at, n)?)?;
                     at += n;
                 })*

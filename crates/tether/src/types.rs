@@ -6,13 +6,16 @@
 //! run-time resource type when it creates the function. A call therefore resolves a handle's
 //! expected type with one array index.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use tether_abi::{CoreType, ResourceIndex, Type};
 use wasmparser::PrimitiveValType;
 use wasmparser::component_types::ResourceId;
-use wasmparser::component_types::{ComponentDefinedType, ComponentFuncType, ComponentValType};
+use wasmparser::component_types::{
+    ComponentDefinedType, ComponentDefinedTypeId, ComponentFuncType, ComponentValType,
+};
 use wasmparser::types::TypesRef;
 
 /// A component function's signature in canonical-ABI terms.
@@ -27,8 +30,10 @@ pub(crate) struct FuncSig {
     pub params_spill: bool,
     /// Whether the flattened results exceed `MAX_FLAT_RESULTS`.
     pub results_spill: bool,
-    /// The flattened parameters, as the core function that lifts or lowers them sees them.
+    /// The flattened parameters, as the core function that lifts or lowers them sees them
+    /// when they do not spill (empty when they do: a spilled flattening is only counted).
     pub flat_params: Vec<CoreType>,
+    /// The flattened results when they do not spill (empty when they do).
     pub flat_results: Vec<CoreType>,
     /// The core function types of a `canon lift` and a `canon lower` of this signature,
     /// with spilled parameters and results (see `lift_core_type`, `lower_core_type`).
@@ -72,9 +77,14 @@ impl FuncSig {
 }
 
 /// Converts `wasmparser` types of one component level.
+///
+/// Each defined type is converted once and shared ([`Type`]s are reference-counted), so
+/// the work is proportional to the number of distinct types a signature refers to, even when
+/// they refer to each other many times over (`record { a: t, b: t }`, nested).
 pub(crate) struct TypeCx<'a> {
     types: &'a TypesRef<'a>,
     resources: Vec<ResourceId>,
+    converted: HashMap<ComponentDefinedTypeId, Type>,
 }
 
 impl<'a> TypeCx<'a> {
@@ -82,6 +92,7 @@ impl<'a> TypeCx<'a> {
         TypeCx {
             types,
             resources: Vec::new(),
+            converted: HashMap::new(),
         }
     }
 
@@ -96,21 +107,23 @@ impl<'a> TypeCx<'a> {
             Some(ty) => vec![self.val(ty)?],
             None => Vec::new(),
         };
+        // `None` for more than `MAX_FLAT_PARAMS` core values, which are counted, not built.
         let flat_params = tether_abi::flatten_all(&params);
-        let flat_results = tether_abi::flatten_all(&results);
+        let flat_results =
+            tether_abi::flatten_all(&results).filter(|r| r.len() <= tether_abi::MAX_FLAT_RESULTS);
         let (lift_params, lift_results) =
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lift);
         let (lower_params, lower_results) =
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lower);
         Ok(FuncSig {
             param_names,
-            params_spill: flat_params.len() > tether_abi::MAX_FLAT_PARAMS,
-            results_spill: flat_results.len() > tether_abi::MAX_FLAT_RESULTS,
+            params_spill: flat_params.is_none(),
+            results_spill: flat_results.is_none(),
+            flat_params: flat_params.unwrap_or_default(),
+            flat_results: flat_results.unwrap_or_default(),
             params,
             results,
             resources: self.resources,
-            flat_params,
-            flat_results,
             lift_params: lift_params.into(),
             lift_results: lift_results.into(),
             lower_params: lower_params.into(),
@@ -132,20 +145,27 @@ impl<'a> TypeCx<'a> {
     pub fn val(&mut self, ty: &ComponentValType) -> Result<Type> {
         match ty {
             ComponentValType::Primitive(p) => Ok(primitive(*p)),
-            ComponentValType::Type(id) => self.defined(&self.types[*id]),
+            ComponentValType::Type(id) => {
+                if let Some(ty) = self.converted.get(id) {
+                    return Ok(ty.clone());
+                }
+                let ty = self.defined(&self.types[*id])?;
+                self.converted.insert(*id, ty.clone());
+                Ok(ty)
+            }
         }
     }
 
     fn defined(&mut self, ty: &ComponentDefinedType) -> Result<Type> {
         Ok(match ty {
             ComponentDefinedType::Primitive(p) => primitive(*p),
-            ComponentDefinedType::Record(r) => Type::record(
+            ComponentDefinedType::Record(r) => Type::try_record(
                 r.fields
                     .iter()
                     .map(|(n, t)| Ok((n.to_string(), self.val(t)?)))
                     .collect::<Result<_>>()?,
-            ),
-            ComponentDefinedType::Variant(v) => Type::variant(
+            )?,
+            ComponentDefinedType::Variant(v) => Type::try_variant(
                 v.cases
                     .iter()
                     .map(|(n, c)| {
@@ -155,16 +175,16 @@ impl<'a> TypeCx<'a> {
                         ))
                     })
                     .collect::<Result<_>>()?,
-            ),
+            )?,
             ComponentDefinedType::List { element, .. } => Type::list(self.val(element)?),
             ComponentDefinedType::Map { key, value, .. } => {
                 Type::map(self.val(key)?, self.val(value)?)
             }
             ComponentDefinedType::FixedLengthList {
                 element, length, ..
-            } => Type::fixed_list(self.val(element)?, *length),
+            } => Type::try_fixed_list(self.val(element)?, *length)?,
             ComponentDefinedType::Tuple(t) => {
-                Type::tuple(t.types.iter().map(|t| self.val(t)).collect::<Result<_>>()?)
+                Type::try_tuple(t.types.iter().map(|t| self.val(t)).collect::<Result<_>>()?)?
             }
             ComponentDefinedType::Flags(names) => {
                 Type::flags(names.iter().map(|n| n.to_string()).collect())
@@ -172,11 +192,11 @@ impl<'a> TypeCx<'a> {
             ComponentDefinedType::Enum(names) => {
                 Type::enum_(names.iter().map(|n| n.to_string()).collect())
             }
-            ComponentDefinedType::Option { ty, .. } => Type::option(self.val(ty)?),
-            ComponentDefinedType::Result { ok, err, .. } => Type::result(
+            ComponentDefinedType::Option { ty, .. } => Type::try_option(self.val(ty)?)?,
+            ComponentDefinedType::Result { ok, err, .. } => Type::try_result(
                 ok.as_ref().map(|t| self.val(t)).transpose()?,
                 err.as_ref().map(|t| self.val(t)).transpose()?,
-            ),
+            )?,
             ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())),
             ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())),
             ComponentDefinedType::Future { .. } => {

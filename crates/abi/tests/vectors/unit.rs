@@ -49,7 +49,7 @@ fn round_trip(ty: &Type, val: &Val) -> (TestCx, Vec<u64>) {
     assert_eq!(&load(&mut c, ty, 0).unwrap(), val);
     let mut flat = Vec::new();
     lower_flat(&mut c, ty, val, &mut flat).unwrap();
-    assert_eq!(flat.len(), ty.flat().len());
+    assert_eq!(flat.len(), ty.flat_count());
     assert_eq!(&lift_flat(&mut c, ty, &flat).unwrap(), val);
     (c, flat)
 }
@@ -225,7 +225,7 @@ fn map_layout() {
     let map = Type::map(Type::String, Type::U8);
     assert_eq!(
         (map.size(), map.align(), map.flat()),
-        (8, 4, &[CoreType::I32, CoreType::I32][..])
+        (8, 4, Some(&[CoreType::I32, CoreType::I32][..]))
     );
     let Type::Map(m) = &map else { unreachable!() };
     assert_eq!((m.key(), m.value()), (&Type::String, &Type::U8));
@@ -261,7 +261,7 @@ fn map_layout() {
 fn fixed_list_layout() {
     let ty = Type::fixed_list(Type::U16, 3);
     assert_eq!((ty.size(), ty.align()), (6, 2));
-    assert_eq!(ty.flat(), &[CoreType::I32; 3]);
+    assert_eq!(ty.flat(), Some(&[CoreType::I32; 3][..]));
     let Type::FixedList(t) = &ty else {
         unreachable!()
     };
@@ -270,7 +270,7 @@ fn fixed_list_layout() {
     let doubles = Type::fixed_list(Type::F64, 2);
     assert_eq!(
         (doubles.size(), doubles.align(), doubles.flat()),
-        (16, 8, &[CoreType::F64; 2][..])
+        (16, 8, Some(&[CoreType::F64; 2][..]))
     );
 
     // Inside a record, it is laid out as a tuple of its elements.
@@ -297,7 +297,7 @@ fn fixed_list_layout() {
 
     // A fixed-length list with strings allocates each one.
     let strings = Type::fixed_list(Type::String, 2);
-    assert_eq!((strings.size(), strings.flat().len()), (16, 4));
+    assert_eq!((strings.size(), strings.flat_count()), (16, 4));
     round_trip(
         &strings,
         &Val::List(vec![Val::String(s("x")), Val::String(s("yz"))]),
@@ -310,7 +310,7 @@ fn fixed_list_layout() {
     ]);
     assert_eq!(
         variant.flat(),
-        &[CoreType::I32, CoreType::I64, CoreType::F32]
+        Some(&[CoreType::I32, CoreType::I64, CoreType::F32][..])
     );
     let val = Val::Variant(
         s("a"),
@@ -633,7 +633,7 @@ fn flags_beyond_32_do_not_exist() {
     let ty = Type::flags(names.clone());
     assert_eq!(
         (ty.size(), ty.align(), ty.flat()),
-        (4, 4, &[CoreType::I32][..])
+        (4, 4, Some(&[CoreType::I32][..]))
     );
     round_trip(&ty, &Val::Flags(vec![names[0].clone(), names[31].clone()]));
 }
@@ -685,13 +685,105 @@ fn garbage_never_panics() {
             let mut c = TestCx::new(mem, 0, encodings[round % 3], SourceEncoding::Utf8);
             let ptr = rng.next() % (size as u64 + 8);
             let _ = lift_flat_values(&mut c, 0, &[ptr], std::slice::from_ref(ty));
-            let flat: Vec<u64> = ty
-                .flat()
-                .iter()
+            let flat: Vec<u64> = (0..ty.flat_count())
                 .map(|_| rng.next() % (size as u64 + 4))
                 .collect();
             let _ = lift_flat(&mut c, ty, &flat);
             let _ = load(&mut c, ty, ptr as u32);
         }
     }
+}
+
+#[test]
+fn long_flattenings_are_counted_not_built() {
+    // The longest fixed-length list of bytes a component may define: built at once, its
+    // flattening counted but never kept, as no function passes it flat.
+    let bytes = Type::fixed_list(Type::U8, MAX_VALUE_SIZE);
+    assert_eq!(bytes.size(), MAX_VALUE_SIZE);
+    assert_eq!(bytes.flat(), None);
+    assert_eq!(bytes.flat_count(), MAX_VALUE_SIZE as usize);
+    assert_eq!(flatten_all(std::slice::from_ref(&bytes)), None);
+    assert_eq!(
+        flatten_func(
+            std::slice::from_ref(&bytes),
+            std::slice::from_ref(&bytes),
+            FlattenContext::Lower
+        ),
+        (vec![CoreType::I32, CoreType::I32], vec![])
+    );
+    // Nested in records, variants and other fixed-length lists, it stays counted.
+    let mib = Type::fixed_list(Type::U8, 1 << 20);
+    let record = Type::record(vec![(s("a"), mib.clone()), (s("b"), Type::U32)]);
+    assert_eq!((record.flat(), record.flat_count()), (None, (1 << 20) + 1));
+    let variant = Type::variant(vec![(s("a"), Some(record.clone())), (s("b"), None)]);
+    assert_eq!(
+        (variant.flat(), variant.flat_count()),
+        (None, (1 << 20) + 2)
+    );
+    let nested = Type::fixed_list(Type::fixed_list(Type::U64, 1 << 12), 1 << 12);
+    assert_eq!((nested.flat(), nested.flat_count()), (None, 1 << 24));
+    // A lifted value of it takes one `Val` per element, counted the same way.
+    let slot = std::mem::size_of::<Val>() as u64;
+    assert_eq!(bytes.lifted_heap(), u64::from(MAX_VALUE_SIZE) * slot);
+    assert_eq!(nested.lifted_heap(), (1 << 12) * (slot + (1 << 12) * slot));
+
+    // Exactly `MAX_FLAT_PARAMS` core values are kept, one more is only counted.
+    let sixteen = Type::fixed_list(Type::U8, 16);
+    assert_eq!(sixteen.flat(), Some(&[CoreType::I32; 16][..]));
+    let pair = Type::fixed_list(Type::fixed_list(Type::F64, 2), 8);
+    assert_eq!(pair.flat(), Some(&[CoreType::F64; 16][..]));
+    assert_eq!(Type::fixed_list(Type::U8, 17).flat(), None);
+    assert_eq!(Type::tuple(vec![sixteen.clone(), Type::U8]).flat(), None);
+    let params = [Type::fixed_list(Type::U8, 8), Type::fixed_list(Type::U8, 8)];
+    assert_eq!(flatten_all(&params).map(|f| f.len()), Some(16));
+    assert_eq!(flatten_all(&[sixteen.clone(), Type::Bool]), None);
+    // A variant joins the payloads it keeps; a long payload makes it long too.
+    let long = Type::option(Type::fixed_list(Type::U32, 16));
+    assert_eq!((long.flat(), long.flat_count()), (None, 17));
+}
+
+#[test]
+fn sizes_over_the_limit_are_refused() {
+    // 8 GiB: its size is computed without wrapping, and the type is refused, named.
+    let inner = Type::fixed_list(Type::U64, 32768);
+    let err = Type::try_fixed_list(inner.clone(), 32768).unwrap_err();
+    assert_eq!(err.size(), 1 << 33);
+    assert_eq!(err.type_name(), "list<list<u64, 32768>, 32768>");
+    assert!(
+        err.to_string().contains("is 8589934592 bytes in memory"),
+        "{err}"
+    );
+    // The largest length of the largest element.
+    let err = Type::try_fixed_list(Type::U64, u32::MAX).unwrap_err();
+    assert_eq!(err.size(), u64::from(u32::MAX) * 8);
+    // One byte over the limit, in a record, a tuple, a variant, an option and a result.
+    let max = Type::fixed_list(Type::U8, MAX_VALUE_SIZE);
+    let fields = vec![(s("a"), max.clone()), (s("b"), Type::U8)];
+    assert_eq!(Type::try_record(fields).unwrap_err().size(), 1 << 28);
+    let tuple = Type::try_tuple(vec![Type::U8, max.clone()]).unwrap_err();
+    assert_eq!(
+        (tuple.size(), tuple.type_name()),
+        (1 << 28, "tuple<u8, list<u8, 268435455>>")
+    );
+    assert!(Type::try_variant(vec![(s("x"), Some(max.clone()))]).is_err());
+    assert!(Type::try_option(max.clone()).is_err());
+    assert!(Type::try_result(None, Some(max.clone())).is_err());
+    // Doubling a record 40 times overflows 32 bits many times over: still refused.
+    let mut ty = Type::U8;
+    let mut refused = None;
+    for i in 0..40 {
+        match Type::try_record(vec![(s("a"), ty.clone()), (s("b"), ty.clone())]) {
+            Ok(t) => ty = t,
+            Err(e) => {
+                refused = Some((i, e.size()));
+                break;
+            }
+        }
+    }
+    assert_eq!(refused, Some((27, 1 << 28)));
+    // Within the limit, the checked constructors agree with the others.
+    assert_eq!(
+        Type::try_fixed_list(Type::U8, 3).unwrap(),
+        Type::fixed_list(Type::U8, 3)
+    );
 }
