@@ -45,7 +45,7 @@
 //! ```
 
 use crate::layout::{VariantShape, align_to_u64};
-use crate::lift::{check_list as check_list_range, list_heap};
+use crate::lift::check_list as check_list_range;
 use crate::lower::{CxDst, Dst, alloc_list as alloc_list_in, tuple_size_align};
 use crate::types::Type;
 use crate::val::Val;
@@ -156,10 +156,10 @@ pub fn lower_string<C: Context + ?Sized>(cx: &mut C, s: &str) -> Result<(u32, u3
 }
 
 /// Checks a list of `len` elements of type `elem` at `ptr` (length, alignment and bounds, as
-/// `load_list_from_range` does) and charges to the call what lifting it costs the host: as
-/// [`load`](crate::load) charges it, one [`Val`] slot and the element type's
-/// [`Type::lifted_heap`] per element, whatever the Rust type it is lifted as, so that both
-/// paths meet the limit at the same point. The elements can then be read from `ptr` on.
+/// `load_list_from_range` does) and charges its byte length to the call, as copied: lifted
+/// straight into Rust values, a list takes about the host memory of its bytes (no `Val` per
+/// element, which the `Val` path charges besides). The elements can then be read from `ptr`
+/// on.
 pub fn check_list<C: Context + ?Sized>(
     cx: &mut C,
     elem: &Type,
@@ -167,7 +167,7 @@ pub fn check_list<C: Context + ?Sized>(
     len: u32,
 ) -> Result<(), Trap> {
     check_list_range(cx.memory()?.len(), ptr, len, elem.size(), elem.align())?;
-    cx.charge(list_heap(elem, len), false)
+    cx.charge(u64::from(len) * u64::from(elem.size()), false)
 }
 
 /// Charges to the call the [`Type::lifted_heap`] of the values of types `tys` about to be
@@ -248,7 +248,7 @@ pub fn range_mut(mem: &mut [u8], off: usize, len: usize) -> Result<&mut [u8], Tr
 /// checked before the bytes are copied, so a list over it costs no allocation.
 pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<Vec<u8>, Trap> {
     let budget = cx.copy_budget();
-    let charge = list_heap(&Type::U8, len);
+    let charge = u64::from(len);
     let mem = cx.memory()?;
     check_list_range(mem.len(), ptr, len, 1, 1)?;
     let bytes = if charge <= budget {

@@ -232,19 +232,25 @@ pub trait Context {
     }
 
     /// Records `bytes` copied between the host and the guest for the current call, with
-    /// `into_guest` telling which way; traps when that goes past
+    /// `into_guest` telling which way; traps when the call's charges go past
     /// [`copy_budget`](Context::copy_budget).
     ///
-    /// Into the guest, the bytes are the blocks allocated with `realloc`. Out of the guest,
-    /// they are the host memory the lifted values take, charged before it is allocated: a
-    /// string's UTF-8 bytes; for a list or map of `n` elements, `n` times a [`Val`] slot (or
-    /// a map entry's pair of them) plus the element type's [`Type::lifted_heap`]; and for
-    /// each value lifted as a whole (a parameter or result), its type's
-    /// [`Type::lifted_heap`]. The typed paths of a runtime that skip `Val` charge the same,
-    /// so that a call's limit does not depend on how the host calls it.
+    /// Into the guest, the bytes are the blocks allocated with `realloc`; out of it, a
+    /// string's UTF-8 bytes and a list's or map's bytes in guest memory. Both are charged
+    /// before the host allocates anything for them.
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
         let _ = (bytes, into_guest);
         Ok(())
+    }
+
+    /// Charges `bytes` of host memory that lifting into [`Val`]s takes beyond the bytes it
+    /// copies, against the same budget as [`charge`](Context::charge), before it is
+    /// allocated: for a list or map of `n` elements, `n` times a [`Val`] slot (or a map
+    /// entry's pair of them) plus the element type's [`Type::lifted_heap`], and for each value
+    /// lifted as a whole (a parameter or result), its type's [`Type::lifted_heap`]. It is not
+    /// counted as copied. By default it is charged as bytes copied out of the guest.
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+        self.charge(bytes, false)
     }
 
     /// Lowers a borrowed resource for the duration of the current call and returns what the

@@ -42,6 +42,10 @@ trait Src {
     /// Counts `bytes` about to be copied out of the guest against the call's budget.
     fn charge(&mut self, bytes: u64) -> Result<(), Trap>;
 
+    /// Counts `bytes` of host memory that `Val`s take beyond the bytes copied against the
+    /// call's budget ([`Context::charge_heap`]).
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap>;
+
     /// How many more bytes may be charged.
     fn budget(&self) -> u64;
 }
@@ -85,11 +89,15 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
             encoding,
             budget,
             used: 0,
+            heap: 0,
         };
         let v = load_in(&mut src, ty, off);
-        let used = src.used;
+        let (used, heap) = (src.used, src.heap);
         if used != 0 {
             self.0.charge(used, false)?;
+        }
+        if heap != 0 {
+            self.0.charge_heap(heap)?;
         }
         v
     }
@@ -103,11 +111,15 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
             encoding,
             budget,
             used: 0,
+            heap: 0,
         };
         let v = load_elems(&mut src, elem, base, len);
-        let used = src.used;
+        let (used, heap) = (src.used, src.heap);
         if used != 0 {
             self.0.charge(used, false)?;
+        }
+        if heap != 0 {
+            self.0.charge_heap(heap)?;
         }
         v
     }
@@ -115,6 +127,11 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     #[inline]
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
         self.0.charge(bytes, false)
+    }
+
+    #[inline]
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+        self.0.charge_heap(bytes)
     }
 
     #[inline]
@@ -127,9 +144,20 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
 struct SliceSrc<'a> {
     mem: &'a [u8],
     encoding: StringEncoding,
-    /// How many bytes may be copied out; `used` counts those that were.
+    /// How many bytes may be charged; `used` counts those copied out, `heap` the host memory
+    /// their `Val`s take beyond them.
     budget: u64,
     used: u64,
+    heap: u64,
+}
+
+impl SliceSrc<'_> {
+    fn check_budget(&self) -> Result<(), Trap> {
+        if self.used.saturating_add(self.heap) > self.budget {
+            return Err(trap::copy_limit(self.budget));
+        }
+        Ok(())
+    }
 }
 
 impl Src for SliceSrc<'_> {
@@ -159,14 +187,18 @@ impl Src for SliceSrc<'_> {
 
     fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
         self.used = self.used.saturating_add(bytes);
-        if self.used > self.budget {
-            return Err(trap::copy_limit(self.budget));
-        }
-        Ok(())
+        self.check_budget()
+    }
+
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+        self.heap = self.heap.saturating_add(bytes);
+        self.check_budget()
     }
 
     fn budget(&self) -> u64 {
-        self.budget.saturating_sub(self.used)
+        self.budget
+            .saturating_sub(self.used)
+            .saturating_sub(self.heap)
     }
 }
 
@@ -417,13 +449,15 @@ pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Re
     if heap == 0 {
         return Ok(());
     }
-    cx.charge(heap, false)
+    cx.charge_heap(heap)
 }
 
-/// The spec's `load_list_from_range`.
+/// The spec's `load_list_from_range`: the list's bytes are charged as copied, and the `Val`s
+/// they become as host memory, before anything is allocated.
 fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Trap> {
     check_list(s.mem()?.len(), ptr, len, elem.size(), elem.align())?;
-    s.charge(list_heap(elem, len))?;
+    s.charge(u64::from(len) * u64::from(elem.size()))?;
+    s.charge_heap(list_heap(elem, len))?;
     load_elems(s, elem, ptr as usize, len as usize)
 }
 
@@ -434,7 +468,8 @@ fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(V
     let each = ENTRY_SLOT
         .saturating_add(t.key().lifted_heap())
         .saturating_add(t.value().lifted_heap());
-    s.charge(u64::from(len).saturating_mul(each))?;
+    s.charge(u64::from(len) * u64::from(entry.size()))?;
+    s.charge_heap(u64::from(len).saturating_mul(each))?;
     let [koff, voff] = match entry.offsets() {
         &[k, v] => [k as usize, v as usize],
         _ => return Err(trap::unreachable("a map entry without two fields")),

@@ -234,6 +234,35 @@ fn no_memory() -> Trap {
     Trap::guest("no `memory` canonical option given, but the type needs one")
 }
 
+impl<T> Cx<'_, '_, T> {
+    /// Adds `bytes` to what the current call has charged against its limit, and returns the
+    /// total.
+    fn charge_call(&mut self, bytes: u64) -> u64 {
+        match self.copied {
+            Some(c) => {
+                c.set(c.get().saturating_add(bytes));
+                c.get()
+            }
+            None => {
+                let scope = &mut self.store.data_mut().rt.scopes[self.scope];
+                scope.copied = scope.copied.saturating_add(bytes);
+                scope.copied
+            }
+        }
+    }
+}
+
+/// Traps when a call's charges, `charged` bytes, are over the store's per-call limit.
+fn check_copy_limit(rt: &crate::store::Runtime, charged: u64) -> Result<(), Trap> {
+    if charged > rt.copy_limit {
+        return Err(Trap::guest(format!(
+            "copy limit exceeded: the call would copy more than {} bytes between host and guest",
+            rt.copy_limit
+        )));
+    }
+    Ok(())
+}
+
 impl<T> Context for Cx<'_, '_, T> {
     fn string_encoding(&self) -> StringEncoding {
         self.opts.encoding
@@ -308,18 +337,8 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
+        let copied = self.charge_call(bytes);
         let rt = &mut self.store.data_mut().rt;
-        let copied = match self.copied {
-            Some(c) => {
-                c.set(c.get().saturating_add(bytes));
-                c.get()
-            }
-            None => {
-                let scope = &mut rt.scopes[self.scope];
-                scope.copied = scope.copied.saturating_add(bytes);
-                scope.copied
-            }
-        };
         // A charge may be far above any limit (a hostile list's length times a large element
         // cost): the counters saturate rather than wrap.
         rt.bytes_copied = rt.bytes_copied.saturating_add(bytes);
@@ -330,13 +349,12 @@ impl<T> Context for Cx<'_, '_, T> {
             &mut inst.copied_out
         };
         *counter = counter.saturating_add(bytes);
-        if copied > rt.copy_limit {
-            return Err(Trap::guest(format!(
-                "copy limit exceeded: the call would copy more than {} bytes between host and guest",
-                rt.copy_limit
-            )));
-        }
-        Ok(())
+        check_copy_limit(rt, copied)
+    }
+
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+        let charged = self.charge_call(bytes);
+        check_copy_limit(&self.store.data().rt, charged)
     }
 
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {

@@ -100,18 +100,21 @@ pub struct Limits {
     pub table_elements: usize,
     /// The most core instances the store may hold (default 10,000).
     pub instances: usize,
-    /// The most bytes one call may copy between the host and a guest (default 128 MiB,
-    /// wasmtime's cap on what one call may make the host allocate).
+    /// The most bytes one call may copy between the host and a guest, and allocate in the
+    /// host for what it lifts (default 128 MiB, wasmtime's cap on what one call may make the
+    /// host allocate).
     ///
-    /// Into a guest, the blocks allocated with its `realloc` count. Out of a guest, the host
-    /// memory the lifted values take counts, charged before it is allocated, so that a guest
-    /// cannot make the host allocate more than this in one call: a string's bytes, and for
-    /// each element of a list, map or fixed-length list the `Val` that holds it
-    /// (`size_of::<Val>()` bytes) and what a `Val` of its type owns besides (a record's field
-    /// names, a variant's case name, ...; `tether_abi::Type::lifted_heap`). A `list<u8>` of
-    /// `n` bytes therefore counts `n * size_of::<Val>()`. A typed function (`TypedFunc`,
-    /// `func_wrap`) is charged the same as `Func::call` and `func_new`, so a call meets the
-    /// limit at the same point whichever way the host makes it.
+    /// Into a guest, the blocks allocated with its `realloc` count. Out of a guest, the bytes
+    /// copied count (a string's UTF-8 bytes, a list's or map's bytes in guest memory), and so
+    /// does, on the `Val` path (`Func::call`, `func_new`), the host memory of the `Val`s they
+    /// become beyond those bytes: for each element of a list, map or fixed-length list the
+    /// `Val` that holds it (`size_of::<Val>()` bytes) and what a `Val` of its type owns
+    /// besides (a record's field names, a variant's case name, ...;
+    /// `tether_abi::Type::lifted_heap`). Everything is charged before it is allocated, so a
+    /// guest cannot make the host allocate much more than this in one call. A `list<u8>` of
+    /// `n` bytes counts `n` on the typed path (`TypedFunc`, `func_wrap`, which lift it into a
+    /// `Vec<u8>`) and `n * (1 + size_of::<Val>())` as `Val`s. Only the bytes copied count in
+    /// [`Store::bytes_copied`] and [`Instance::bytes_copied`](crate::Instance::bytes_copied).
     pub copy_bytes_per_call: u64,
     /// The most handle slots one component instance's table may have (default 1,000,000).
     pub handles_per_instance: u32,
