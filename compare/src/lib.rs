@@ -825,7 +825,7 @@ impl V {
 #[derive(Clone, Debug)]
 pub enum Outcome<R> {
     Ok(R),
-    Trap(String),
+    Fault(String),
 }
 
 impl<R: PartialEq> Outcome<R> {
@@ -833,7 +833,7 @@ impl<R: PartialEq> Outcome<R> {
     pub fn agrees(&self, other: &Outcome<R>) -> bool {
         match (self, other) {
             (Outcome::Ok(a), Outcome::Ok(b)) => a == b,
-            (Outcome::Trap(_), Outcome::Trap(_)) => true,
+            (Outcome::Fault(_), Outcome::Fault(_)) => true,
             _ => false,
         }
     }
@@ -843,7 +843,7 @@ impl<R> From<anyhow::Result<R>> for Outcome<R> {
     fn from(r: anyhow::Result<R>) -> Self {
         match r {
             Ok(r) => Outcome::Ok(r),
-            Err(e) => Outcome::Trap(format!("{e:#}")),
+            Err(e) => Outcome::Fault(format!("{e:#}")),
         }
     }
 }
@@ -853,7 +853,7 @@ impl<R> Outcome<R> {
     pub fn from_wasmtime(r: wasmtime::Result<R>) -> Outcome<R> {
         match r {
             Ok(r) => Outcome::Ok(r),
-            Err(e) => Outcome::Trap(format!("{e:#}")),
+            Err(e) => Outcome::Fault(format!("{e:#}")),
         }
     }
 }

@@ -9,23 +9,23 @@
 //! [`Context::charge`] are the same on both paths.
 //!
 //! ```
-//! use tether_abi::{direct, Context, ResourceAny, ResourceIndex, StringEncoding, Trap};
+//! use tether_abi::{direct, Context, ResourceAny, ResourceIndex, StringEncoding, Fault};
 //!
 //! struct Guest { memory: Vec<u8>, next: u32 }
 //!
 //! impl Context for Guest {
 //!     fn string_encoding(&self) -> StringEncoding { StringEncoding::Utf8 }
-//!     fn memory(&self) -> Result<&[u8], Trap> { Ok(&self.memory) }
-//!     fn memory_mut(&mut self) -> Result<&mut [u8], Trap> { Ok(&mut self.memory) }
-//!     fn realloc(&mut self, _: u32, _: u32, align: u32, size: u32) -> Result<u32, Trap> {
+//!     fn memory(&self) -> Result<&[u8], Fault> { Ok(&self.memory) }
+//!     fn memory_mut(&mut self) -> Result<&mut [u8], Fault> { Ok(&mut self.memory) }
+//!     fn realloc(&mut self, _: u32, _: u32, align: u32, size: u32) -> Result<u32, Fault> {
 //!         let ptr = self.next.next_multiple_of(align);
 //!         self.next = ptr + size;
 //!         Ok(ptr)
 //!     }
-//!     fn lift_own(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> { unimplemented!() }
-//!     fn lift_borrow(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> { unimplemented!() }
-//!     fn lower_own(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> { unimplemented!() }
-//!     fn lower_borrow(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> { unimplemented!() }
+//!     fn lift_own(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> { unimplemented!() }
+//!     fn lift_borrow(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> { unimplemented!() }
+//!     fn lower_own(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> { unimplemented!() }
+//!     fn lower_borrow(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> { unimplemented!() }
 //! }
 //!
 //! let mut guest = Guest { memory: vec![0; 256], next: 16 };
@@ -40,8 +40,8 @@
 //!
 //! // A pointer out of bounds traps with the same message as the `Val` path.
 //! let err = direct::lift_string(&mut guest, 250, 10).unwrap_err();
-//! assert!(err.message().starts_with("string content out-of-bounds"));
-//! # Ok::<(), Trap>(())
+//! assert!(err.to_string().starts_with("string content out-of-bounds"));
+//! # Ok::<(), Fault>(())
 //! ```
 
 use crate::layout::{VariantShape, align_to_u64};
@@ -49,12 +49,12 @@ use crate::lift::check_list as check_list_range;
 use crate::lower::{CxDst, Dst, alloc_list as alloc_list_in, tuple_size_align};
 use crate::types::Type;
 use crate::val::Val;
-use crate::{Context, Trap, string, trap};
+use crate::{Context, Fault, string, trap};
 
 /// Reads `N` bytes at `off` of `mem`; a range outside `mem` traps as [`load`](crate::load)
 /// does.
 #[inline]
-pub fn read<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Trap> {
+pub fn read<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Fault> {
     match mem.get(off..).and_then(|m| m.first_chunk::<N>()) {
         Some(bytes) => Ok(*bytes),
         None => Err(trap::out_of_bounds(off as u64, N as u64, mem.len())),
@@ -64,7 +64,7 @@ pub fn read<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Trap> {
 /// Writes `N` bytes at `off` of `mem`; a range outside `mem` traps as
 /// [`store`](crate::store) does.
 #[inline]
-pub fn write<const N: usize>(mem: &mut [u8], off: usize, bytes: [u8; N]) -> Result<(), Trap> {
+pub fn write<const N: usize>(mem: &mut [u8], off: usize, bytes: [u8; N]) -> Result<(), Fault> {
     let len = mem.len();
     match mem.get_mut(off..).and_then(|m| m.first_chunk_mut::<N>()) {
         Some(dst) => {
@@ -77,7 +77,7 @@ pub fn write<const N: usize>(mem: &mut [u8], off: usize, bytes: [u8; N]) -> Resu
 
 /// Reads the discriminant of a variant of shape `shape` at `off`.
 #[inline]
-pub fn read_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Trap> {
+pub fn read_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Fault> {
     Ok(match shape.disc_size {
         1 => u32::from(read::<1>(mem, off)?[0]),
         2 => u32::from(u16::from_le_bytes(read(mem, off)?)),
@@ -87,7 +87,7 @@ pub fn read_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Tra
 
 /// Writes discriminant `disc` of a variant of shape `shape` at `off`.
 #[inline]
-pub fn write_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: u32) -> Result<(), Trap> {
+pub fn write_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: u32) -> Result<(), Fault> {
     match shape.disc_size {
         1 => write(mem, off, [disc as u8]),
         2 => write(mem, off, (disc as u16).to_le_bytes()),
@@ -117,26 +117,26 @@ pub fn canonical_f64(x: f64) -> f64 {
 
 /// The `char` of `bits` (the spec's `convert_i32_to_char`), or the trap lifting gives.
 #[inline]
-pub fn char_from_bits(bits: u32) -> Result<char, Trap> {
+pub fn char_from_bits(bits: u32) -> Result<char, Fault> {
     char::from_u32(bits).ok_or_else(|| trap::bad_char(bits))
 }
 
 /// The trap for discriminant `disc` of a variant with `cases` cases.
 #[cold]
-pub fn bad_discriminant(disc: u32, cases: usize) -> Trap {
+pub fn bad_discriminant(disc: u32, cases: usize) -> Fault {
     trap::bad_discriminant(disc, cases)
 }
 
-/// The error for a host value `val` that does not fit `ty` (a [`TrapKind::HostType`](crate::TrapKind::HostType)).
+/// The error for a host value `val` that does not fit `ty` (a [`Trap::HostValue`](crate::Trap::HostValue)).
 #[cold]
-pub fn mismatch(ty: &Type, val: &Val) -> Trap {
+pub fn mismatch(ty: &Type, val: &Val) -> Fault {
     trap::mismatch(ty, val)
 }
 
 /// The trap for a flattened value that does not have the core values its type needs; a
 /// caller that slices core values by [`Type::flat_count`] never meets it.
 #[cold]
-pub fn core_count(expected: usize, found: usize) -> Trap {
+pub fn core_count(expected: usize, found: usize) -> Fault {
     trap::core_count("a value", expected, found)
 }
 
@@ -144,14 +144,14 @@ pub fn core_count(expected: usize, found: usize) -> Trap {
 /// in the context's encoding), and charges its UTF-8 length to the call, as
 /// [`load`](crate::load) does: a string whose code units alone are over the budget is
 /// refused before it is decoded.
-pub fn lift_string<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<String, Trap> {
+pub fn lift_string<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<String, Fault> {
     crate::lift::lift_string_cx(cx, ptr, len)
 }
 
 /// Lowers `s` into the guest (the spec's `store_string_into_range`, with the `realloc` calls
 /// the context's encoding and [`source_encoding`](Context::source_encoding) call for) and
 /// returns its pointer and tagged length.
-pub fn lower_string<C: Context + ?Sized>(cx: &mut C, s: &str) -> Result<(u32, u32), Trap> {
+pub fn lower_string<C: Context + ?Sized>(cx: &mut C, s: &str) -> Result<(u32, u32), Fault> {
     string::lower(&mut CxDst(cx), s)
 }
 
@@ -165,7 +165,7 @@ pub fn check_list<C: Context + ?Sized>(
     elem: &Type,
     ptr: u32,
     len: u32,
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     check_list_range(cx.memory()?.len(), ptr, len, elem.size(), elem.align())?;
     cx.charge(u64::from(len) * u64::from(elem.size()), false)
 }
@@ -173,14 +173,14 @@ pub fn check_list<C: Context + ?Sized>(
 /// Charges to the call the [`Type::lifted_heap`] of the values of types `tys` about to be
 /// lifted as a whole (a call's parameters after the pointer to spilled ones was checked, or
 /// its results), as [`lift_flat_values`](crate::lift_flat_values) does before lifting them.
-pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Trap> {
+pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Fault> {
     crate::lift::charge_values(cx, tys)
 }
 
 /// Allocates a block for `count` elements of type `elem` with the guest's `realloc` (charged
 /// to the call) and checks it, as `store_list_into_range` does; returns its pointer. The
 /// elements are then written from that pointer on.
-pub fn alloc_list<C: Context + ?Sized>(cx: &mut C, elem: &Type, count: usize) -> Result<u32, Trap> {
+pub fn alloc_list<C: Context + ?Sized>(cx: &mut C, elem: &Type, count: usize) -> Result<u32, Fault> {
     alloc_list_in(&mut CxDst(cx), count, elem.size(), elem.align())
 }
 
@@ -198,7 +198,7 @@ pub fn field_offset(end: u64, ty: &Type) -> u64 {
 
 /// Checks a pointer to spilled values of types `tys` (alignment and bounds), as lifting
 /// spilled parameters or results and lowering results into a caller's return area do.
-pub fn check_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type], ptr: u32) -> Result<(), Trap> {
+pub fn check_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type], ptr: u32) -> Result<(), Fault> {
     let (size, align) = tuple_size_align(tys);
     if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned(ptr, align));
@@ -213,7 +213,7 @@ pub fn check_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type], ptr: u32) ->
 /// Allocates the block that values of types `tys` are spilled to when the host passes too
 /// many core values to a guest, with `realloc(0, 0, align, size)` (charged to the call), and
 /// checks it.
-pub fn alloc_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<u32, Trap> {
+pub fn alloc_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<u32, Fault> {
     let (size, align) = tuple_size_align(tys);
     let size = u32::try_from(size).map_err(|_| trap::host_list_too_long(tys.len()))?;
     let mut d = CxDst(cx);
@@ -225,7 +225,7 @@ pub fn alloc_spilled<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<u3
 /// The `len` bytes of `mem` at `off`; a range outside `mem` traps as [`load`](crate::load)
 /// does.
 #[inline]
-pub fn range(mem: &[u8], off: usize, len: usize) -> Result<&[u8], Trap> {
+pub fn range(mem: &[u8], off: usize, len: usize) -> Result<&[u8], Fault> {
     match mem.get(off..).and_then(|m| m.get(..len)) {
         Some(bytes) => Ok(bytes),
         None => Err(trap::out_of_bounds(off as u64, len as u64, mem.len())),
@@ -235,7 +235,7 @@ pub fn range(mem: &[u8], off: usize, len: usize) -> Result<&[u8], Trap> {
 /// The `len` bytes of `mem` at `off`, for writing; a range outside `mem` traps as
 /// [`store`](crate::store) does.
 #[inline]
-pub fn range_mut(mem: &mut [u8], off: usize, len: usize) -> Result<&mut [u8], Trap> {
+pub fn range_mut(mem: &mut [u8], off: usize, len: usize) -> Result<&mut [u8], Fault> {
     let mem_len = mem.len();
     match mem.get_mut(off..).and_then(|m| m.get_mut(..len)) {
         Some(bytes) => Ok(bytes),
@@ -246,7 +246,7 @@ pub fn range_mut(mem: &mut [u8], off: usize, len: usize) -> Result<&mut [u8], Tr
 /// Lifts a `list<u8>` of `len` bytes at `ptr` with one borrow of memory: the checks, the
 /// charge and the copy of [`check_list`] followed by a read of the bytes. The budget is
 /// checked before the bytes are copied, so a list over it costs no allocation.
-pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<Vec<u8>, Trap> {
+pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result<Vec<u8>, Fault> {
     let budget = cx.copy_budget();
     let charge = u64::from(len);
     let mem = cx.memory()?;
@@ -266,7 +266,7 @@ pub fn lift_bytes<C: Context + ?Sized>(cx: &mut C, ptr: u32, len: u32) -> Result
 /// Lowers `bytes` as a `list<u8>`: allocates the block with the guest's `realloc` (charged to
 /// the call), checks it and copies the bytes in with one borrow of memory, as
 /// [`alloc_list`] and a write of the bytes would; returns the block's pointer.
-pub fn lower_bytes<C: Context + ?Sized>(cx: &mut C, bytes: &[u8]) -> Result<u32, Trap> {
+pub fn lower_bytes<C: Context + ?Sized>(cx: &mut C, bytes: &[u8]) -> Result<u32, Fault> {
     let len = u32::try_from(bytes.len()).map_err(|_| trap::host_list_too_long(bytes.len()))?;
     let mut d = CxDst(cx);
     let ptr = d.realloc(0, 0, 1, len)?;
@@ -285,7 +285,7 @@ pub fn lower_bytes<C: Context + ?Sized>(cx: &mut C, bytes: &[u8]) -> Result<u32,
 
 /// The `n` core values of `flat` from `at` (a member's share of a flattened value).
 #[inline]
-pub fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
+pub fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Fault> {
     match flat.get(at..).and_then(|f| f.get(..n)) {
         Some(s) => Ok(s),
         None => Err(core_count(at + n, flat.len())),
@@ -294,7 +294,7 @@ pub fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
 
 /// The `n` core value slots of `out` from `at`, for writing.
 #[inline]
-pub fn slots_mut(out: &mut [u64], at: usize, n: usize) -> Result<&mut [u64], Trap> {
+pub fn slots_mut(out: &mut [u64], at: usize, n: usize) -> Result<&mut [u64], Fault> {
     let len = out.len();
     match out.get_mut(at..).and_then(|f| f.get_mut(..n)) {
         Some(s) => Ok(s),
@@ -305,7 +305,7 @@ pub fn slots_mut(out: &mut [u64], at: usize, n: usize) -> Result<&mut [u64], Tra
 /// The error for a typed value met with a component type it was not checked against (a
 /// runtime that checks types first never meets it).
 #[cold]
-pub fn unexpected(ty: &Type) -> Trap {
+pub fn unexpected(ty: &Type) -> Fault {
     trap::unreachable(&format!(
         "a typed value met the component type `{ty}` it was not checked against"
     ))
@@ -313,7 +313,7 @@ pub fn unexpected(ty: &Type) -> Trap {
 
 /// Reads the bit vector of a `flags` of `size` bytes (0, 1, 2 or 4) at `off`.
 #[inline]
-pub fn read_flags(mem: &[u8], off: usize, size: u32) -> Result<u32, Trap> {
+pub fn read_flags(mem: &[u8], off: usize, size: u32) -> Result<u32, Fault> {
     Ok(match size {
         0 => 0,
         1 => u32::from(read::<1>(mem, off)?[0]),
@@ -324,7 +324,7 @@ pub fn read_flags(mem: &[u8], off: usize, size: u32) -> Result<u32, Trap> {
 
 /// Writes the bit vector of a `flags` of `size` bytes (0, 1, 2 or 4) at `off`.
 #[inline]
-pub fn write_flags(mem: &mut [u8], off: usize, size: u32, bits: u32) -> Result<(), Trap> {
+pub fn write_flags(mem: &mut [u8], off: usize, size: u32, bits: u32) -> Result<(), Fault> {
     match size {
         0 => Ok(()),
         1 => write(mem, off, [bits as u8]),

@@ -22,9 +22,9 @@
 //!
 //! impl Context for Guest {
 //!     fn string_encoding(&self) -> StringEncoding { StringEncoding::Utf16 }
-//!     fn memory(&self) -> Result<&[u8], Trap> { Ok(&self.memory) }
-//!     fn memory_mut(&mut self) -> Result<&mut [u8], Trap> { Ok(&mut self.memory) }
-//!     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
+//!     fn memory(&self) -> Result<&[u8], Fault> { Ok(&self.memory) }
+//!     fn memory_mut(&mut self) -> Result<&mut [u8], Fault> { Ok(&mut self.memory) }
+//!     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault> {
 //!         // Shrink in place; this allocator is only asked to grow from nothing.
 //!         if old != 0 && size <= old_size {
 //!             return Ok(old);
@@ -33,17 +33,17 @@
 //!         self.next = ptr + size;
 //!         Ok(ptr)
 //!     }
-//!     fn lift_own(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
-//!         Err(Trap::guest("no resources here"))
+//!     fn lift_own(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> {
+//!         Err(Fault::other("no resources here"))
 //!     }
-//!     fn lift_borrow(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
-//!         Err(Trap::guest("no resources here"))
+//!     fn lift_borrow(&mut self, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> {
+//!         Err(Fault::other("no resources here"))
 //!     }
-//!     fn lower_own(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> {
-//!         Err(Trap::guest("no resources here"))
+//!     fn lower_own(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> {
+//!         Err(Fault::other("no resources here"))
 //!     }
-//!     fn lower_borrow(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> {
-//!         Err(Trap::guest("no resources here"))
+//!     fn lower_borrow(&mut self, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> {
+//!         Err(Fault::other("no resources here"))
 //!     }
 //! }
 //!
@@ -70,8 +70,9 @@
 //!
 //! // A value that does not match its type is an error, never a panic.
 //! let err = store(&mut guest, &Type::U32, &val, 0).unwrap_err();
-//! assert_eq!(err.kind(), TrapKind::HostType);
-//! # Ok::<(), Trap>(())
+//! assert!(err.is_host_fault());
+//! assert!(matches!(err.trap(), Trap::HostValue { .. }));
+//! # Ok::<(), Fault>(())
 //! ```
 //!
 //! The crate has no cargo features.
@@ -79,21 +80,23 @@
 //! # Guarantees
 //!
 //! * Nothing a guest puts in its memory or core values can make these functions panic: a bad
-//!   pointer, length, discriminant, `char` or string is a [`Trap`] with wasmtime's wording.
-//! * A host value that does not match its type is a [`TrapKind::HostType`] error.
+//!   pointer, length, discriminant, `char` or string is a [`Fault`] carrying the [`Trap`]
+//!   that names it, with wasmtime's wording.
+//! * A host value that does not match its type is a [`Trap::HostValue`].
 //! * Layouts are computed once, when a [`Type`] is built, in time that depends on the size of
 //!   the type's description, never on a fixed-length list's length (a flattening longer than
 //!   [`MAX_FLAT_PARAMS`] is counted, not built); lifting and lowering never walk a type to
 //!   compute them again. Sizes are checked: a type over [`MAX_VALUE_SIZE`] is refused by the
 //!   `try_` constructors.
-//! * Lifting charges the host memory the lifted values take to [`Context::charge`] before
-//!   allocating it (see [`Context::charge`]).
+//! * Lifting charges the bytes it copies to [`Context::charge`] and the host memory of the
+//!   `Val`s beyond them to [`Context::charge_heap`], before allocating either.
 //! * Floats lose their NaN payloads both ways: every NaN becomes the canonical NaN
 //!   (the spec's deterministic profile).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod direct;
+mod fault;
 mod layout;
 mod lift;
 mod lower;
@@ -113,82 +116,12 @@ pub use types::{
     EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
     ResultType, TupleType, Type, TypeTooLarge, VariantType,
 };
+pub use fault::{Fault, HandleError, PointerOf, Trap, WasmTrap};
 pub use val::{HandleParts, ResourceAny, Val};
 
-use std::fmt;
+/// The most entries a component instance's handle table may hold, per the specification.
+pub const MAX_HANDLES: u32 = (1 << 28) - 1;
 
-/// A fault found while lifting or lowering: a trap for the guest at fault, or a host value that
-/// does not fit its type.
-///
-/// The message names the fault in wasmtime's wording where wasmtime has one
-/// (for example "invalid `char` bit pattern" or "string content out-of-bounds").
-///
-/// A `Trap` is one pointer wide, so that the `Result`s of lifting and lowering stay small
-/// on the paths that do not fail.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Trap(Box<TrapInner>);
-
-#[derive(Clone, PartialEq, Eq)]
-struct TrapInner {
-    message: Box<str>,
-    kind: TrapKind,
-}
-
-impl fmt::Debug for Trap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Trap")
-            .field("message", &self.0.message)
-            .field("kind", &self.0.kind)
-            .finish()
-    }
-}
-
-/// Who caused a [`Trap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrapKind {
-    /// The guest broke a rule of the canonical ABI (bad pointer, bad discriminant, ...).
-    Guest,
-    /// The host passed a [`Val`] that does not match the [`Type`] it was lowered as.
-    HostType,
-}
-
-impl Trap {
-    /// A trap caused by the guest.
-    #[cold]
-    pub fn guest(message: impl Into<String>) -> Trap {
-        Trap(Box::new(TrapInner {
-            message: message.into().into_boxed_str(),
-            kind: TrapKind::Guest,
-        }))
-    }
-
-    /// An error caused by a host value that does not match its type.
-    #[cold]
-    pub fn host_type(message: impl Into<String>) -> Trap {
-        Trap(Box::new(TrapInner {
-            message: message.into().into_boxed_str(),
-            kind: TrapKind::HostType,
-        }))
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.0.message
-    }
-
-    /// Who caused it.
-    pub fn kind(&self) -> TrapKind {
-        self.0.kind
-    }
-}
-
-impl fmt::Display for Trap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.message)
-    }
-}
-
-impl std::error::Error for Trap {}
 
 /// What lifting and lowering need from a running guest: the canonical options of one
 /// `canon lift` or `canon lower` and the instance they belong to.
@@ -199,10 +132,10 @@ pub trait Context {
     fn string_encoding(&self) -> StringEncoding;
 
     /// The guest's linear memory, or a trap if the options name no memory.
-    fn memory(&self) -> Result<&[u8], Trap>;
+    fn memory(&self) -> Result<&[u8], Fault>;
 
     /// The guest's linear memory for writing, or a trap if the options name no memory.
-    fn memory_mut(&mut self) -> Result<&mut [u8], Trap>;
+    fn memory_mut(&mut self) -> Result<&mut [u8], Fault>;
 
     /// Calls the guest's `realloc(old_ptr, old_size, align, new_size)` and returns what it
     /// returned, unchecked: the caller checks alignment and bounds.
@@ -213,18 +146,18 @@ pub trait Context {
         old_size: u32,
         align: u32,
         new_size: u32,
-    ) -> Result<u32, Trap>;
+    ) -> Result<u32, Fault>;
 
     /// Lifts the handle at `index` in the guest's table as an `own<resource>`: checks its type,
     /// removes it from the table and returns it.
-    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault>;
 
     /// Lifts the handle at `index` in the guest's table as a `borrow<resource>` for the
     /// duration of the current call.
-    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap>;
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault>;
 
     /// Lowers an owned resource into the guest's table and returns its index.
-    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap>;
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault>;
 
     /// How many more bytes the current call may copy between the host and the guest.
     fn copy_budget(&self) -> u64 {
@@ -238,7 +171,7 @@ pub trait Context {
     /// Into the guest, the bytes are the blocks allocated with `realloc`; out of it, a
     /// string's UTF-8 bytes and a list's or map's bytes in guest memory. Both are charged
     /// before the host allocates anything for them.
-    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
+    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Fault> {
         let _ = (bytes, into_guest);
         Ok(())
     }
@@ -249,14 +182,14 @@ pub trait Context {
     /// entry's pair of them) plus the element type's [`Type::lifted_heap`], and for each value
     /// lifted as a whole (a parameter or result), its type's [`Type::lifted_heap`]. It is not
     /// counted as copied. By default it is charged as bytes copied out of the guest.
-    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
         self.charge(bytes, false)
     }
 
     /// Lowers a borrowed resource for the duration of the current call and returns what the
     /// guest receives: an index in its table, or the representation if the guest defines the
     /// resource itself.
-    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap>;
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault>;
 
     /// The encoding the strings being lowered came from, which chooses the spec's transcoding
     /// algorithm and so the `realloc` calls the guest sees.

@@ -12,7 +12,7 @@ use crate::lower::tuple_size_align;
 use crate::string::{self, StringEncoding};
 use crate::types::{MapType, Type};
 use crate::val::{ResourceAny, Val};
-use crate::{Context, ResourceIndex, Trap, trap};
+use crate::{Context, ResourceIndex, Fault, trap};
 
 /// Where lifting reads from: the guest behind a [`Context`], or a slice of its memory.
 trait Src {
@@ -20,7 +20,7 @@ trait Src {
     const SLICE: bool;
 
     /// The memory.
-    fn mem(&mut self) -> Result<&[u8], Trap>;
+    fn mem(&mut self) -> Result<&[u8], Fault>;
 
     /// The source's string encoding.
     fn encoding(&self) -> StringEncoding;
@@ -31,20 +31,20 @@ trait Src {
         own: bool,
         ty: ResourceIndex,
         index: u32,
-    ) -> Result<ResourceAny, Trap>;
+    ) -> Result<ResourceAny, Fault>;
 
     /// Loads a value whose type holds no handles through a single borrow of memory.
-    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap>;
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault>;
 
     /// Loads elements whose type holds no handles through a single borrow of memory.
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap>;
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault>;
 
     /// Counts `bytes` about to be copied out of the guest against the call's budget.
-    fn charge(&mut self, bytes: u64) -> Result<(), Trap>;
+    fn charge(&mut self, bytes: u64) -> Result<(), Fault>;
 
     /// Counts `bytes` of host memory that `Val`s take beyond the bytes copied against the
     /// call's budget ([`Context::charge_heap`]).
-    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap>;
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault>;
 
     /// How many more bytes may be charged.
     fn budget(&self) -> u64;
@@ -57,7 +57,7 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     const SLICE: bool = false;
 
     #[inline]
-    fn mem(&mut self) -> Result<&[u8], Trap> {
+    fn mem(&mut self) -> Result<&[u8], Fault> {
         self.0.memory()
     }
 
@@ -72,7 +72,7 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
         own: bool,
         ty: ResourceIndex,
         index: u32,
-    ) -> Result<ResourceAny, Trap> {
+    ) -> Result<ResourceAny, Fault> {
         if own {
             self.0.lift_own(ty, index)
         } else {
@@ -81,7 +81,7 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     }
 
     #[inline]
-    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault> {
         let encoding = self.0.string_encoding();
         let budget = self.0.copy_budget();
         let mut src = SliceSrc {
@@ -103,7 +103,7 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     }
 
     #[inline]
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault> {
         let encoding = self.0.string_encoding();
         let budget = self.0.copy_budget();
         let mut src = SliceSrc {
@@ -125,12 +125,12 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     }
 
     #[inline]
-    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge(&mut self, bytes: u64) -> Result<(), Fault> {
         self.0.charge(bytes, false)
     }
 
     #[inline]
-    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
         self.0.charge_heap(bytes)
     }
 
@@ -152,7 +152,7 @@ struct SliceSrc<'a> {
 }
 
 impl SliceSrc<'_> {
-    fn check_budget(&self) -> Result<(), Trap> {
+    fn check_budget(&self) -> Result<(), Fault> {
         if self.used.saturating_add(self.heap) > self.budget {
             return Err(trap::copy_limit(self.budget));
         }
@@ -164,7 +164,7 @@ impl Src for SliceSrc<'_> {
     const SLICE: bool = true;
 
     #[inline]
-    fn mem(&mut self) -> Result<&[u8], Trap> {
+    fn mem(&mut self) -> Result<&[u8], Fault> {
         Ok(self.mem)
     }
 
@@ -173,24 +173,24 @@ impl Src for SliceSrc<'_> {
         self.encoding
     }
 
-    fn lift_resource(&mut self, _: bool, _: ResourceIndex, _: u32) -> Result<ResourceAny, Trap> {
+    fn lift_resource(&mut self, _: bool, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> {
         Err(trap::unreachable("a value without handles holds a handle"))
     }
 
-    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Trap> {
+    fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault> {
         load_in(self, ty, off)
     }
 
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault> {
         load_elems(self, elem, base, len)
     }
 
-    fn charge(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge(&mut self, bytes: u64) -> Result<(), Fault> {
         self.used = self.used.saturating_add(bytes);
         self.check_budget()
     }
 
-    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
         self.heap = self.heap.saturating_add(bytes);
         self.check_budget()
     }
@@ -205,7 +205,7 @@ impl Src for SliceSrc<'_> {
 /// Lifts the string at `ptr` and charges its UTF-8 bytes. A string whose code units alone
 /// (the fewest UTF-8 bytes it can take) are over the budget is charged, and so refused,
 /// before it is decoded, so that the host never allocates it.
-fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Trap> {
+fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Fault> {
     let encoding = s.encoding();
     let least = string::least_utf8_len(s.mem()?, encoding, ptr, len)?;
     let budget = s.budget();
@@ -225,13 +225,13 @@ pub(crate) fn lift_string_cx<C: Context + ?Sized>(
     cx: &mut C,
     ptr: u32,
     len: u32,
-) -> Result<String, Trap> {
+) -> Result<String, Fault> {
     lift_string(&mut CxSrc(cx), ptr, len)
 }
 
 /// Reads `N` bytes at `off`.
 #[inline]
-fn get<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Trap> {
+fn get<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Fault> {
     match mem.get(off..).and_then(|m| m.first_chunk::<N>()) {
         Some(bytes) => Ok(*bytes),
         None => Err(trap::out_of_bounds(off as u64, N as u64, mem.len())),
@@ -239,7 +239,7 @@ fn get<const N: usize>(mem: &[u8], off: usize) -> Result<[u8; N], Trap> {
 }
 
 #[inline]
-fn get_u32(mem: &[u8], off: usize) -> Result<u32, Trap> {
+fn get_u32(mem: &[u8], off: usize) -> Result<u32, Fault> {
     get(mem, off).map(u32::from_le_bytes)
 }
 
@@ -267,13 +267,13 @@ fn f64_from(bits: u64) -> f64 {
 
 /// The spec's `convert_i32_to_char`.
 #[inline]
-fn char_from(bits: u32) -> Result<char, Trap> {
+fn char_from(bits: u32) -> Result<char, Fault> {
     char::from_u32(bits).ok_or_else(|| trap::bad_char(bits))
 }
 
 /// Reads a discriminant of `shape.disc_size` bytes at `off`.
 #[inline]
-fn get_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Trap> {
+fn get_disc(mem: &[u8], off: usize, shape: VariantShape) -> Result<u32, Fault> {
     Ok(match shape.disc_size {
         1 => u32::from(get::<1>(mem, off)?[0]),
         2 => u32::from(u16::from_le_bytes(get(mem, off)?)),
@@ -327,7 +327,7 @@ fn payload_type(ty: &Type, index: usize) -> Option<&Type> {
 }
 
 /// The spec's `load`: reads a value of type `ty` at offset `off`.
-fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Trap> {
+fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Fault> {
     if !S::SLICE && !ty.has_resource() {
         return s.load_plain(ty, off);
     }
@@ -418,7 +418,7 @@ pub(crate) fn check_list(
     len: u32,
     size: u32,
     align: u32,
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     // Elements of no size (not valid in a component) count as one byte, to bound the length.
     let byte_len = u64::from(len) * u64::from(size.max(1));
     if byte_len > u64::from(MAX_LIST_BYTE_LENGTH) {
@@ -442,7 +442,7 @@ pub(crate) fn list_heap(elem: &Type, len: u32) -> u64 {
 
 /// Charges to the call the [`Type::lifted_heap`] of values of types `tys` about to be lifted
 /// as a whole (parameters or results), before any of it is allocated.
-pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Trap> {
+pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Fault> {
     let heap = tys
         .iter()
         .fold(0u64, |n, t| n.saturating_add(t.lifted_heap()));
@@ -454,7 +454,7 @@ pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Re
 
 /// The spec's `load_list_from_range`: the list's bytes are charged as copied, and the `Val`s
 /// they become as host memory, before anything is allocated.
-fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Trap> {
+fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<Val>, Fault> {
     check_list(s.mem()?.len(), ptr, len, elem.size(), elem.align())?;
     s.charge(u64::from(len) * u64::from(elem.size()))?;
     s.charge_heap(list_heap(elem, len))?;
@@ -462,7 +462,7 @@ fn load_list<S: Src>(s: &mut S, elem: &Type, ptr: u32, len: u32) -> Result<Vec<V
 }
 
 /// Loads a map laid out as a list of `tuple<K, V>`.
-fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(Val, Val)>, Trap> {
+fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(Val, Val)>, Fault> {
     let entry = t.entry();
     check_list(s.mem()?.len(), ptr, len, entry.size(), entry.align())?;
     let each = ENTRY_SLOT
@@ -486,7 +486,7 @@ fn load_map<S: Src>(s: &mut S, t: &MapType, ptr: u32, len: u32) -> Result<Vec<(V
 }
 
 /// Loads `len` consecutive elements of type `elem` from `base`, in bulk for primitives.
-fn load_elems<S: Src>(s: &mut S, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Trap> {
+fn load_elems<S: Src>(s: &mut S, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault> {
     if !S::SLICE && !elem.has_resource() {
         return s.load_plain_elems(elem, base, len);
     }
@@ -541,7 +541,7 @@ fn load_elems<S: Src>(s: &mut S, elem: &Type, base: usize, len: usize) -> Result
 }
 
 /// The spec's `lift_flat`, where `flat` holds exactly the core values of `ty`.
-fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap> {
+fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Fault> {
     // A 32-bit core value is its low 32 bits; this also wraps an `i64` join slot that carries
     // an `i32` or `f32` payload, as the spec's `CoerceValueIter` does.
     let one = || match flat {
@@ -634,7 +634,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Trap>
 
 /// The `n` core values of `flat` from `at`.
 #[inline]
-fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
+fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Fault> {
     flat.get(at..)
         .and_then(|f| f.get(..n))
         .ok_or_else(|| trap::core_count("a value", at.saturating_add(n), flat.len()))
@@ -644,7 +644,7 @@ fn slots(flat: &[u64], at: usize, n: usize) -> Result<&[u64], Trap> {
 ///
 /// `ptr` should be aligned for `ty` (the spec's callers check it); a slot that does not fit in
 /// memory is a trap, never a panic.
-pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val, Trap> {
+pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val, Fault> {
     let memory = cx.memory()?.len();
     if u64::from(ptr) + u64::from(ty.size()) > memory as u64 {
         return Err(trap::out_of_bounds(
@@ -662,7 +662,7 @@ pub fn load<C: Context + ?Sized>(cx: &mut C, ty: &Type, ptr: u32) -> Result<Val,
 /// `flat` holds one `u64` per core value of the type's flattening ([`Type::flat_count`] of
 /// them, which may be more than [`Type::flat`] keeps), with the raw bits of each core value:
 /// an `i32` or `f32` in the low 32 bits, an `i64` or `f64` in all 64.
-pub fn lift_flat<C: Context + ?Sized>(cx: &mut C, ty: &Type, flat: &[u64]) -> Result<Val, Trap> {
+pub fn lift_flat<C: Context + ?Sized>(cx: &mut C, ty: &Type, flat: &[u64]) -> Result<Val, Fault> {
     if flat.len() != ty.flat_count() {
         return Err(trap::core_count("a value", ty.flat_count(), flat.len()));
     }
@@ -680,7 +680,7 @@ pub fn lift_flat_values<C: Context + ?Sized>(
     max_flat: usize,
     args: &[u64],
     tys: &[Type],
-) -> Result<Vec<Val>, Trap> {
+) -> Result<Vec<Val>, Fault> {
     let flat = flat_count_all(tys);
     let mut vals = Vec::with_capacity(tys.len());
     if flat <= max_flat {

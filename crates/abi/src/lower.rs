@@ -9,7 +9,7 @@ use crate::layout::{VariantShape, align_to_u64, flat_count_all};
 use crate::string::{self, SourceEncoding, StringEncoding};
 use crate::types::{MapType, TupleType, Type};
 use crate::val::{ResourceAny, Val};
-use crate::{Context, ResourceIndex, Trap, trap};
+use crate::{Context, ResourceIndex, Fault, trap};
 
 /// Where lowering writes: the guest behind a [`Context`], or a slice of its memory.
 pub(crate) trait Dst {
@@ -18,7 +18,7 @@ pub(crate) trait Dst {
     const SLICE: bool;
 
     /// The memory, for writing.
-    fn mem(&mut self) -> Result<&mut [u8], Trap>;
+    fn mem(&mut self) -> Result<&mut [u8], Fault>;
 
     /// The destination's string encoding.
     fn encoding(&self) -> StringEncoding;
@@ -27,22 +27,22 @@ pub(crate) trait Dst {
     fn source_encoding(&self) -> SourceEncoding;
 
     /// Calls the guest's `realloc`, unchecked.
-    fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap>;
+    fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault>;
 
     /// Lowers a handle.
     fn lower_resource(&mut self, own: bool, ty: ResourceIndex, r: ResourceAny)
-    -> Result<u32, Trap>;
+    -> Result<u32, Fault>;
 
     /// Stores a value of a plain type (no pointers, no handles) through a single borrow of
     /// memory.
-    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Trap>;
+    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Fault>;
 
     /// Stores plain elements through a single borrow of memory.
-    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Trap>;
+    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Fault>;
 
     /// Checks a pointer returned by `realloc` for a block of `size` bytes aligned to `align`.
     /// `what` names the block for messages: "string content", "list content" or "".
-    fn check_realloc(&mut self, ptr: u32, align: u32, size: u32, what: &str) -> Result<(), Trap> {
+    fn check_realloc(&mut self, ptr: u32, align: u32, size: u32, what: &'static str) -> Result<(), Fault> {
         if !ptr.is_multiple_of(align) {
             return Err(trap::realloc_unaligned(ptr, align));
         }
@@ -60,7 +60,7 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     const SLICE: bool = false;
 
     #[inline]
-    fn mem(&mut self) -> Result<&mut [u8], Trap> {
+    fn mem(&mut self) -> Result<&mut [u8], Fault> {
         self.0.memory_mut()
     }
 
@@ -75,7 +75,7 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     }
 
     #[inline]
-    fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
+    fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault> {
         self.0.charge(
             u64::from(size.saturating_sub(if old == 0 { 0 } else { old_size })),
             true,
@@ -89,7 +89,7 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
         own: bool,
         ty: ResourceIndex,
         r: ResourceAny,
-    ) -> Result<u32, Trap> {
+    ) -> Result<u32, Fault> {
         if own {
             self.0.lower_own(ty, r)
         } else {
@@ -98,12 +98,12 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     }
 
     #[inline]
-    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Trap> {
+    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Fault> {
         store_in(&mut SliceDst(self.0.memory_mut()?), ty, val, off)
     }
 
     #[inline]
-    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Trap> {
+    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Fault> {
         store_elems(&mut SliceDst(self.0.memory_mut()?), elem, vals, base)
     }
 }
@@ -115,7 +115,7 @@ impl Dst for SliceDst<'_> {
     const SLICE: bool = true;
 
     #[inline]
-    fn mem(&mut self) -> Result<&mut [u8], Trap> {
+    fn mem(&mut self) -> Result<&mut [u8], Fault> {
         Ok(self.0)
     }
 
@@ -127,26 +127,26 @@ impl Dst for SliceDst<'_> {
         SourceEncoding::Utf8
     }
 
-    fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Trap> {
+    fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Fault> {
         Err(trap::unreachable("a plain value called `realloc`"))
     }
 
-    fn lower_resource(&mut self, _: bool, _: ResourceIndex, _: ResourceAny) -> Result<u32, Trap> {
+    fn lower_resource(&mut self, _: bool, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> {
         Err(trap::unreachable("a plain value holds a handle"))
     }
 
-    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Trap> {
+    fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Fault> {
         store_in(self, ty, val, off)
     }
 
-    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Trap> {
+    fn store_plain_elems(&mut self, elem: &Type, vals: &[Val], base: usize) -> Result<(), Fault> {
         store_elems(self, elem, vals, base)
     }
 }
 
 /// Writes `N` bytes at `off`.
 #[inline]
-fn put<const N: usize>(mem: &mut [u8], off: usize, bytes: [u8; N]) -> Result<(), Trap> {
+fn put<const N: usize>(mem: &mut [u8], off: usize, bytes: [u8; N]) -> Result<(), Fault> {
     match mem.get_mut(off..).and_then(|m| m.first_chunk_mut::<N>()) {
         Some(dst) => {
             *dst = bytes;
@@ -173,7 +173,7 @@ fn f64_bits(x: f64) -> u64 {
 }
 
 /// Writes the `(pointer, length)` pair of a string or list at `off`.
-fn put_pair<D: Dst>(d: &mut D, off: usize, (ptr, len): (u32, u32)) -> Result<(), Trap> {
+fn put_pair<D: Dst>(d: &mut D, off: usize, (ptr, len): (u32, u32)) -> Result<(), Fault> {
     let mem = d.mem()?;
     put(mem, off, ptr.to_le_bytes())?;
     put(mem, off + 4, len.to_le_bytes())
@@ -181,7 +181,7 @@ fn put_pair<D: Dst>(d: &mut D, off: usize, (ptr, len): (u32, u32)) -> Result<(),
 
 /// Writes a discriminant of `shape.disc_size` bytes at `off`.
 #[inline]
-fn put_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: usize) -> Result<(), Trap> {
+fn put_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: usize) -> Result<(), Fault> {
     let disc = disc as u32;
     match shape.disc_size {
         1 => put(mem, off, [disc as u8]),
@@ -191,7 +191,7 @@ fn put_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: usize) -> Res
 }
 
 /// The bit vector of `names` for flags type `ty`.
-fn flag_bits(ty: &Type, labels: &[String], names: &[String], val: &Val) -> Result<u32, Trap> {
+fn flag_bits(ty: &Type, labels: &[String], names: &[String], val: &Val) -> Result<u32, Fault> {
     let mut bits = 0u32;
     for name in names {
         match labels.iter().position(|l| l == name) {
@@ -248,7 +248,7 @@ fn record_fields(
     fields: &[(String, Type)],
     vals: &[(String, Val)],
     val: &Val,
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     if fields.len() != vals.len() || fields.iter().zip(vals).any(|((a, _), (b, _))| a != b) {
         return Err(trap::mismatch(ty, val));
     }
@@ -256,7 +256,7 @@ fn record_fields(
 }
 
 /// The spec's `store`: writes `val` of type `ty` at offset `off`.
-fn store_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, off: usize) -> Result<(), Trap> {
+fn store_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, off: usize) -> Result<(), Fault> {
     if !D::SLICE && ty.is_plain() {
         return d.store_plain(ty, val, off);
     }
@@ -331,7 +331,7 @@ fn store_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, off: usize) -> Result<(), T
 }
 
 /// Stores the elements of a tuple at `off`.
-fn store_tuple<D: Dst>(d: &mut D, t: &TupleType, vals: &[Val], off: usize) -> Result<(), Trap> {
+fn store_tuple<D: Dst>(d: &mut D, t: &TupleType, vals: &[Val], off: usize) -> Result<(), Fault> {
     for ((ety, v), &o) in t.types().iter().zip(vals).zip(t.offsets()) {
         store_in(d, ety, v, off + o as usize)?;
     }
@@ -339,7 +339,7 @@ fn store_tuple<D: Dst>(d: &mut D, t: &TupleType, vals: &[Val], off: usize) -> Re
 }
 
 /// Stores consecutive elements of type `elem` from `base`, in bulk for primitives.
-fn store_elems<D: Dst>(d: &mut D, elem: &Type, vals: &[Val], base: usize) -> Result<(), Trap> {
+fn store_elems<D: Dst>(d: &mut D, elem: &Type, vals: &[Val], base: usize) -> Result<(), Fault> {
     if !D::SLICE && elem.is_plain() {
         return d.store_plain_elems(elem, vals, base);
     }
@@ -401,7 +401,7 @@ pub(crate) fn alloc_list<D: Dst>(
     count: usize,
     size: u32,
     align: u32,
-) -> Result<u32, Trap> {
+) -> Result<u32, Fault> {
     let byte_len = (count as u64)
         .checked_mul(u64::from(size))
         .and_then(|n| u32::try_from(n).ok())
@@ -413,7 +413,7 @@ pub(crate) fn alloc_list<D: Dst>(
 
 /// The spec's `store_list_into_range`: allocates and fills a list, and returns its pointer
 /// and length.
-fn store_list<D: Dst>(d: &mut D, elem: &Type, vals: &[Val]) -> Result<(u32, u32), Trap> {
+fn store_list<D: Dst>(d: &mut D, elem: &Type, vals: &[Val]) -> Result<(u32, u32), Fault> {
     let ptr = alloc_list(d, vals.len(), elem.size(), elem.align())?;
     store_elems(d, elem, vals, ptr as usize)?;
     Ok((ptr, vals.len() as u32))
@@ -426,7 +426,7 @@ fn store_map<D: Dst>(
     t: &MapType,
     entries: &[(Val, Val)],
     val: &Val,
-) -> Result<(u32, u32), Trap> {
+) -> Result<(u32, u32), Fault> {
     let entry = t.entry();
     let size = entry.size() as usize;
     let ptr = alloc_list(d, entries.len(), entry.size(), entry.align())?;
@@ -443,7 +443,7 @@ fn store_map<D: Dst>(
 }
 
 /// The spec's `lower_flat`: appends the core values of `val` to `out`.
-fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) -> Result<(), Trap> {
+fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) -> Result<(), Fault> {
     match (ty, val) {
         (Type::Bool, Val::Bool(x)) => out.push(u64::from(*x)),
         (Type::S8, Val::S8(x)) => out.push(u64::from(i32::from(*x) as u32)),
@@ -521,7 +521,7 @@ fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) ->
 /// `ptr` should be aligned for `ty`; a slot that does not fit in memory is a trap, never a
 /// panic.
 /// On error, memory may have been partly written.
-pub fn store<C: Context + ?Sized>(cx: &mut C, ty: &Type, val: &Val, ptr: u32) -> Result<(), Trap> {
+pub fn store<C: Context + ?Sized>(cx: &mut C, ty: &Type, val: &Val, ptr: u32) -> Result<(), Fault> {
     let memory = cx.memory()?.len();
     if u64::from(ptr) + u64::from(ty.size()) > memory as u64 {
         return Err(trap::out_of_bounds(
@@ -544,7 +544,7 @@ pub fn lower_flat<C: Context + ?Sized>(
     ty: &Type,
     val: &Val,
     out: &mut Vec<u64>,
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     lower_flat_in(&mut CxDst(cx), ty, val, out)
 }
 
@@ -562,7 +562,7 @@ pub fn lower_flat_values<C: Context + ?Sized>(
     tys: &[Type],
     out_ptr: Option<u32>,
     out: &mut Vec<u64>,
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     if vals.len() != tys.len() {
         return Err(trap::value_count(tys.len(), vals.len()));
     }

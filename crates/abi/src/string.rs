@@ -7,7 +7,7 @@
 
 use crate::layout::MAX_STRING_BYTE_LENGTH;
 use crate::lower::Dst;
-use crate::{Trap, trap};
+use crate::{Fault, trap};
 
 /// The `string-encoding` canonical option: how a guest's memory holds strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -51,7 +51,7 @@ pub(crate) fn lift(
     encoding: StringEncoding,
     ptr: u32,
     tagged_code_units: u32,
-) -> Result<String, Trap> {
+) -> Result<String, Fault> {
     let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
     if utf16 {
         decode_utf16(bytes)
@@ -73,7 +73,7 @@ pub(crate) fn least_utf8_len(
     encoding: StringEncoding,
     ptr: u32,
     tagged_code_units: u32,
-) -> Result<u64, Trap> {
+) -> Result<u64, Fault> {
     let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
     let len = bytes.len() as u64;
     Ok(if utf16 { len / 2 } else { len })
@@ -86,7 +86,7 @@ fn checked_range(
     encoding: StringEncoding,
     ptr: u32,
     tagged_code_units: u32,
-) -> Result<(&[u8], bool), Trap> {
+) -> Result<(&[u8], bool), Fault> {
     let units = u64::from(tagged_code_units);
     let (align, byte_len, utf16) = match encoding {
         StringEncoding::Utf8 => (1, units, false),
@@ -110,7 +110,7 @@ fn checked_range(
 }
 
 /// Decodes little-endian UTF-16, trapping on an unpaired surrogate.
-fn decode_utf16(bytes: &[u8]) -> Result<String, Trap> {
+fn decode_utf16(bytes: &[u8]) -> Result<String, Fault> {
     let units = bytes
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
@@ -157,7 +157,7 @@ enum Source {
 
 /// Writes `s` into the destination's memory and returns its pointer and tagged length (the
 /// spec's `store_string_into_range`).
-pub(crate) fn lower<D: Dst>(d: &mut D, s: &str) -> Result<(u32, u32), Trap> {
+pub(crate) fn lower<D: Dst>(d: &mut D, s: &str) -> Result<(u32, u32), Fault> {
     let source = d.source_encoding();
     let (simple, units, from_latin1_utf16) = match source {
         SourceEncoding::Utf8 => (Source::Utf8, s.len(), false),
@@ -196,14 +196,14 @@ enum Encode {
 }
 
 /// Calls `realloc` and checks that the block it returns is aligned and inside memory.
-fn realloc<D: Dst>(d: &mut D, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Trap> {
+fn realloc<D: Dst>(d: &mut D, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault> {
     let ptr = d.realloc(old, old_size, align, size)?;
     d.check_realloc(ptr, align, size, "string content")?;
     Ok(ptr)
 }
 
 /// The destination block `[ptr, ptr + len)` of memory.
-fn block(mem: &mut [u8], ptr: u32, len: usize) -> Result<&mut [u8], Trap> {
+fn block(mem: &mut [u8], ptr: u32, len: usize) -> Result<&mut [u8], Fault> {
     let start = ptr as usize;
     match mem.get_mut(start..).and_then(|m| m.get_mut(..len)) {
         Some(block) => Ok(block),
@@ -233,7 +233,7 @@ fn copy<D: Dst>(
     unit_size: u32,
     align: u32,
     encode: Encode,
-) -> Result<(u32, u32), Trap> {
+) -> Result<(u32, u32), Fault> {
     let byte_len = unit_size * units;
     let ptr = realloc(d, 0, 0, align, byte_len)?;
     let dst = block(d.mem()?, ptr, byte_len as usize)?;
@@ -254,7 +254,7 @@ fn copy<D: Dst>(
 
 /// The spec's `store_string_to_utf8`: optimistically one byte per code unit, then the worst
 /// case, then shrink.
-fn to_utf8<D: Dst>(d: &mut D, s: &str, units: u32, worst: u32) -> Result<(u32, u32), Trap> {
+fn to_utf8<D: Dst>(d: &mut D, s: &str, units: u32, worst: u32) -> Result<(u32, u32), Fault> {
     let mut ptr = realloc(d, 0, 0, 1, units)?;
     let ascii = s.bytes().position(|b| b >= 0x80).unwrap_or(s.len());
     // The ASCII prefix is written one byte per character, at its character index.
@@ -273,7 +273,7 @@ fn to_utf8<D: Dst>(d: &mut D, s: &str, units: u32, worst: u32) -> Result<(u32, u
 }
 
 /// The spec's `store_utf8_to_utf16`: allocate the worst case, then shrink.
-fn utf8_to_utf16<D: Dst>(d: &mut D, s: &str, units: u32) -> Result<(u32, u32), Trap> {
+fn utf8_to_utf16<D: Dst>(d: &mut D, s: &str, units: u32) -> Result<(u32, u32), Fault> {
     let worst = 2 * units;
     let mut ptr = realloc(d, 0, 0, 2, worst)?;
     let written = write_utf16(block(d.mem()?, ptr, worst as usize)?, s) as u32;
@@ -285,7 +285,7 @@ fn utf8_to_utf16<D: Dst>(d: &mut D, s: &str, units: u32) -> Result<(u32, u32), T
 
 /// The spec's `store_string_to_latin1_or_utf16`: optimistically Latin-1, inflated in place to
 /// UTF-16 at the first character that does not fit.
-fn to_latin1_or_utf16<D: Dst>(d: &mut D, s: &str, units: u32) -> Result<(u32, u32), Trap> {
+fn to_latin1_or_utf16<D: Dst>(d: &mut D, s: &str, units: u32) -> Result<(u32, u32), Fault> {
     let mut ptr = realloc(d, 0, 0, 2, units)?;
     let dst = block(d.mem()?, ptr, units as usize)?;
     let mut latin1 = 0;
@@ -328,7 +328,7 @@ fn probably_utf16_to_latin1_or_utf16<D: Dst>(
     d: &mut D,
     s: &str,
     units: u32,
-) -> Result<(u32, u32), Trap> {
+) -> Result<(u32, u32), Fault> {
     let byte_len = 2 * units;
     let mut ptr = realloc(d, 0, 0, 2, byte_len)?;
     let dst = block(d.mem()?, ptr, byte_len as usize)?;

@@ -274,7 +274,7 @@ fn store_vectors() {
 }
 
 /// Compares the outcome of a lift with the vector's `expect`.
-fn check_lift(result: Result<Val, Trap>, ty: &Type, expect: &Json) -> Result<(), String> {
+fn check_lift(result: Result<Val, Fault>, ty: &Type, expect: &Json) -> Result<(), String> {
     match (result, expect.get("value")) {
         (Ok(got), Some(value)) => {
             let want = parse_val(ty, value);

@@ -179,7 +179,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             flat: &[u64],
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let #krate::Type::Record(record) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -205,7 +205,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let #krate::Type::Record(record) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -227,7 +227,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             out: &mut [u64],
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let #krate::Type::Record(record) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -251,7 +251,7 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let #krate::Type::Record(record) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -354,7 +354,7 @@ fn enumeration(
             _cx: &mut __TetherCx,
             ty: &#krate::Type,
             flat: &[u64],
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let disc = #krate::abi::direct::slots(flat, 0, 1)?[0] as u32;
             match disc {
                 #(#discs => ::core::result::Result::Ok(Self::#idents),)*
@@ -369,7 +369,7 @@ fn enumeration(
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let #krate::Type::Enum(e) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -385,7 +385,7 @@ fn enumeration(
             _cx: &mut __TetherCx,
             _ty: &#krate::Type,
             out: &mut [u64],
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let disc: u32 = match self {
                 #(Self::#idents => #discs,)*
             };
@@ -398,7 +398,7 @@ fn enumeration(
             cx: &mut __TetherCx,
             ty: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let #krate::Type::Enum(e) = ty else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
             };
@@ -594,7 +594,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             cx: &mut __TetherCx,
             ty_: &#krate::Type,
             flat: &[u64],
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let #krate::Type::Variant(variant) = ty_ else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
             };
@@ -611,7 +611,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             cx: &mut __TetherCx,
             ty_: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+        ) -> ::core::result::Result<Self, #krate::abi::Fault> {
             let #krate::Type::Variant(variant) = ty_ else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
             };
@@ -630,7 +630,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             cx: &mut __TetherCx,
             ty_: &#krate::Type,
             out: &mut [u64],
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let #krate::Type::Variant(variant) = ty_ else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
             };
@@ -650,7 +650,7 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             cx: &mut __TetherCx,
             ty_: &#krate::Type,
             off: usize,
-        ) -> ::core::result::Result<(), #krate::abi::Trap> {
+        ) -> ::core::result::Result<(), #krate::abi::Fault> {
             let #krate::Type::Variant(variant) = ty_ else {
                 return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty_));
             };

@@ -411,7 +411,7 @@ fn expand_one(def: Def) -> syn::Result<TokenStream> {
                     _cx: &mut __TetherCx,
                     _ty: &#krate::Type,
                     flat: &[u64],
-                ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+                ) -> ::core::result::Result<Self, #krate::abi::Fault> {
                     if #count == 0 {
                         return ::core::result::Result::Ok(Self::empty());
                     }
@@ -423,7 +423,7 @@ fn expand_one(def: Def) -> syn::Result<TokenStream> {
                     cx: &mut __TetherCx,
                     ty: &#krate::Type,
                     off: usize,
-                ) -> ::core::result::Result<Self, #krate::abi::Trap> {
+                ) -> ::core::result::Result<Self, #krate::abi::Fault> {
                     let #krate::Type::Flags(flags) = ty else {
                         return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
                     };
@@ -436,7 +436,7 @@ fn expand_one(def: Def) -> syn::Result<TokenStream> {
                     _cx: &mut __TetherCx,
                     _ty: &#krate::Type,
                     out: &mut [u64],
-                ) -> ::core::result::Result<(), #krate::abi::Trap> {
+                ) -> ::core::result::Result<(), #krate::abi::Fault> {
                     if #count != 0 {
                         #krate::abi::direct::slots_mut(out, 0, 1)?[0] = u64::from(self.bits);
                     }
@@ -448,7 +448,7 @@ fn expand_one(def: Def) -> syn::Result<TokenStream> {
                     cx: &mut __TetherCx,
                     ty: &#krate::Type,
                     off: usize,
-                ) -> ::core::result::Result<(), #krate::abi::Trap> {
+                ) -> ::core::result::Result<(), #krate::abi::Fault> {
                     let #krate::Type::Flags(flags) = ty else {
                         return ::core::result::Result::Err(#krate::abi::direct::unexpected(ty));
                     };

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use tether_abi::{
-    Context, CoreType, HandleParts, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, ResourceIndex,
-    SourceEncoding, StringEncoding, Trap, Val,
+    Context, CoreType, Fault, HandleError, HandleParts, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS,
+    ResourceAny, ResourceIndex, SourceEncoding, StringEncoding, Trap, Val, WasmTrap,
 };
 use wasmtime::{AsContextMut as _, ValRaw};
 
@@ -138,9 +138,7 @@ pub(crate) fn make_unsupported<T: 'static>(
         ty,
         move |caller: wasmtime::Caller<'_, StoreData<T>>, _params, _results| {
             if checks_may_leave && !caller.data().rt.instances[instance as usize].may_leave {
-                return Err(to_core(trap(Trap::guest(
-                    "cannot leave component instance",
-                ))));
+                return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
             }
             Err(to_core(unsupported_call(&what)))
         },
@@ -198,17 +196,17 @@ pub(crate) fn any_guest_resource(rt: &crate::store::Runtime, resources: &[u32]) 
         .any(|&r| rt.resource_types[r as usize].implementer.is_some())
 }
 
-/// An error that a guest caused, carried through the core engine unchanged.
-#[derive(Debug)]
-pub(crate) struct GuestTrap(pub Trap);
-
-impl std::fmt::Display for GuestTrap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "wasm trap: {}", self.0)
-    }
+/// A trap, as an error of a call: the [`Trap`] under a "wasm trap" context, so that the
+/// error downcasts to the `Trap` and reads "wasm trap: <the fault>" in full.
+#[cold]
+pub(crate) fn trap(t: Fault) -> anyhow::Error {
+    anyhow::Error::new(t.into_trap()).context("wasm trap")
 }
 
-impl std::error::Error for GuestTrap {}
+/// The trap an error of a call carries, if it is one.
+pub(crate) fn trap_of(e: &anyhow::Error) -> Option<&Trap> {
+    e.downcast_ref::<Trap>()
+}
 
 /// Lifting and lowering against one instance's memory, `realloc` and handle table.
 pub(crate) struct Cx<'a, 'b, T: 'static> {
@@ -230,8 +228,8 @@ fn wrong_store() -> anyhow::Error {
 }
 
 #[cold]
-fn no_memory() -> Trap {
-    Trap::guest("no `memory` canonical option given, but the type needs one")
+fn no_memory() -> Fault {
+    Trap::MissingOption { option: "memory" }.into()
 }
 
 impl<T> Cx<'_, '_, T> {
@@ -253,12 +251,9 @@ impl<T> Cx<'_, '_, T> {
 }
 
 /// Traps when a call's charges, `charged` bytes, are over the store's per-call limit.
-fn check_copy_limit(rt: &crate::store::Runtime, charged: u64) -> Result<(), Trap> {
+fn check_copy_limit(rt: &crate::store::Runtime, charged: u64) -> Result<(), Fault> {
     if charged > rt.copy_limit {
-        return Err(Trap::guest(format!(
-            "copy limit exceeded: the call would copy more than {} bytes between host and guest",
-            rt.copy_limit
-        )));
+        return Err(Trap::CopyLimit { limit: rt.copy_limit }.into());
     }
     Ok(())
 }
@@ -272,7 +267,7 @@ impl<T> Context for Cx<'_, '_, T> {
         self.source
     }
 
-    fn memory(&self) -> Result<&[u8], Trap> {
+    fn memory(&self) -> Result<&[u8], Fault> {
         let Some(m) = &self.opts.memory else {
             return Err(no_memory());
         };
@@ -283,7 +278,7 @@ impl<T> Context for Cx<'_, '_, T> {
         Ok(unsafe { std::slice::from_raw_parts(base, len) })
     }
 
-    fn memory_mut(&mut self) -> Result<&mut [u8], Trap> {
+    fn memory_mut(&mut self) -> Result<&mut [u8], Fault> {
         let Some(m) = &self.opts.memory else {
             return Err(no_memory());
         };
@@ -299,11 +294,9 @@ impl<T> Context for Cx<'_, '_, T> {
         old_size: u32,
         align: u32,
         new_size: u32,
-    ) -> Result<u32, Trap> {
+    ) -> Result<u32, Fault> {
         let Some(realloc) = self.opts.realloc else {
-            return Err(Trap::guest(
-                "no `realloc` canonical option given, but the type needs one",
-            ));
+            return Err(Trap::MissingOption { option: "realloc" }.into());
         };
         let inst = self.instance as usize;
         self.store.data_mut().rt.instances[inst].may_leave = false;
@@ -320,10 +313,10 @@ impl<T> Context for Cx<'_, '_, T> {
         self.store.data_mut().rt.instances[inst].may_leave = true;
         match r {
             Ok(()) => Ok(args[0].get_i32() as u32),
-            Err(e) => Err(Trap::guest(format!(
-                "realloc trapped: {}",
-                describe_error(&e.into())
-            ))),
+            Err(e) => Err(Trap::ReallocFailed {
+                cause: describe_error(&e.into()).into(),
+            }
+            .into()),
         }
     }
 
@@ -336,7 +329,7 @@ impl<T> Context for Cx<'_, '_, T> {
         rt.copy_limit.saturating_sub(copied)
     }
 
-    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Trap> {
+    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Fault> {
         let copied = self.charge_call(bytes);
         let rt = &mut self.store.data_mut().rt;
         // A charge may be far above any limit (a hostile list's length times a large element
@@ -352,12 +345,12 @@ impl<T> Context for Cx<'_, '_, T> {
         check_copy_limit(rt, copied)
     }
 
-    fn charge_heap(&mut self, bytes: u64) -> Result<(), Trap> {
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
         let charged = self.charge_call(bytes);
         check_copy_limit(&self.store.data().rt, charged)
     }
 
-    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
         let rt = self.resources[resource.0 as usize];
         let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
         match table.remove(index)? {
@@ -370,16 +363,14 @@ impl<T> Context for Cx<'_, '_, T> {
                     return Err(wrong_type(index));
                 }
                 if lends != 0 {
-                    return Err(Trap::guest("cannot remove owned resource while borrowed"));
+                    return Err(Fault::from(Trap::HandleLent));
                 }
                 let rtd = &self.store.data().rt;
                 let mut generation = 0;
                 if rtd.resource_types[rt as usize].objects {
                     let children = rtd.objects.children(rep);
                     if children != 0 {
-                        return Err(Trap::guest(format!(
-                            "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
-                        )));
+                        return Err(Fault::from(Trap::HasChildren { index, children }));
                     }
                     generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
                 }
@@ -395,15 +386,13 @@ impl<T> Context for Cx<'_, '_, T> {
                 if have != rt {
                     return Err(wrong_type(index));
                 }
-                Err(Trap::guest(format!(
-                    "cannot lift own handle from borrowed handle index {index}"
-                )))
+                Err(Fault::from(Trap::OwnFromBorrow { index }))
             }
-            Slot::Free { .. } => Err(Trap::guest(format!("unknown handle index {index}"))),
+            Slot::Free { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
         }
     }
 
-    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
         let rt = self.resources[resource.0 as usize];
         let data = self.store.data_mut();
         let slot = data.rt.instances[self.instance as usize]
@@ -427,7 +416,7 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 *rep
             }
-            Slot::Free { .. } => return Err(Trap::guest(format!("unknown handle index {index}"))),
+            Slot::Free { .. } => return Err(Fault::from(Trap::UnknownHandle { index })),
         };
         if matches!(slot, Slot::Own { .. }) {
             data.rt.scopes[self.scope]
@@ -448,7 +437,7 @@ impl<T> Context for Cx<'_, '_, T> {
         }))
     }
 
-    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
         let rt = self.resources[resource.0 as usize];
         check_resource(rt, value, true)?;
         let data = self.store.data_mut();
@@ -464,7 +453,7 @@ impl<T> Context for Cx<'_, '_, T> {
         )
     }
 
-    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
         let rt = self.resources[resource.0 as usize];
         check_resource(rt, value, false)?;
         let data = self.store.data_mut();
@@ -487,76 +476,94 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 }
 
-fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Trap> {
+fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Fault> {
     if value.parts().ty != rt {
-        return Err(Trap::host_type("mismatched resource types"));
+        return Err(Fault::host_value("mismatched resource types"));
     }
     if own && !value.owned() {
-        return Err(Trap::host_type("cannot lower a borrowed resource as `own`"));
+        return Err(Fault::host_value("cannot lower a borrowed resource as `own`"));
     }
     Ok(())
 }
 
 /// Checks that a handle the host hands over belongs to this store and, for object-backed
 /// resource types, that its object still exists.
-fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Trap> {
+fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Fault> {
     let h = value.parts();
     if !crate::host::of_this_store(rt, h.store) {
-        return Err(Trap::host_type(crate::host::OTHER_STORE));
+        return Err(Fault::host_value(HandleError::OtherStore.to_string()));
     }
     if rt.resource_types[ty as usize].objects {
         rt.objects
             .check(ty, h.index, h.generation)
-            .map_err(|e| Trap::host_type(e.to_string()))?;
+            .map_err(|e| Fault::host_value(e.to_string()))?;
     }
     Ok(())
 }
 
 #[cold]
-fn wrong_type(index: u32) -> Trap {
-    Trap::guest(format!(
-        "handle index {index} used with the wrong type, expected guest-defined resource but found a different guest-defined resource"
-    ))
+fn wrong_type(index: u32) -> Fault {
+    Fault::from(Trap::WrongHandleType { index })
 }
 
 /// Renders an error from the core engine or a host function as one line.
 pub(crate) fn describe_error(e: &anyhow::Error) -> String {
-    if let Some(t) = e.downcast_ref::<GuestTrap>() {
-        return t.0.message().to_string();
+    if let Some(t) = trap_of(e) {
+        return match t {
+            Trap::Wasm(w) => w.to_string(),
+            t => t.to_string(),
+        };
     }
     if let Some(t) = e.downcast_ref::<wasmtime::Trap>() {
         return t.to_string();
     }
     if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
-        return "uncaught exception propagated out of component".to_string();
+        return Trap::UncaughtException.to_string();
     }
     format!("{e:#}")
 }
 
-/// Turns a core engine error into Tether's error, naming traps the way the spec does.
+/// The core engine's trap as Tether names it.
+fn wasm_trap(t: wasmtime::Trap) -> Trap {
+    use wasmtime::Trap as W;
+    Trap::Wasm(match t {
+        W::StackOverflow => WasmTrap::StackOverflow,
+        W::MemoryOutOfBounds => WasmTrap::MemoryOutOfBounds,
+        W::HeapMisaligned => WasmTrap::HeapMisaligned,
+        W::TableOutOfBounds => WasmTrap::TableOutOfBounds,
+        W::IndirectCallToNull => WasmTrap::IndirectCallToNull,
+        W::BadSignature => WasmTrap::BadSignature,
+        W::IntegerOverflow => WasmTrap::IntegerOverflow,
+        W::IntegerDivisionByZero => WasmTrap::IntegerDivisionByZero,
+        W::BadConversionToInteger => WasmTrap::BadConversionToInteger,
+        W::UnreachableCodeReached => WasmTrap::Unreachable,
+        W::NullReference => WasmTrap::NullReference,
+        W::ArrayOutOfBounds => WasmTrap::ArrayOutOfBounds,
+        W::AllocationTooLarge => WasmTrap::AllocationTooLarge,
+        W::CastFailure => WasmTrap::CastFailure,
+        W::OutOfFuel => return Trap::OutOfFuel,
+        W::Interrupt => return Trap::DeadlineExceeded,
+        _ => WasmTrap::Other,
+    })
+}
+
+/// Turns a core engine error into Tether's error: a trap of the core engine becomes the
+/// [`Trap`] that names it (the engine's error, with its wasm backtrace, stays underneath), a
+/// trap raised by Tether or an error of a host function comes out as it went in.
 pub(crate) fn from_core(e: wasmtime::Error) -> anyhow::Error {
     if e.downcast_ref::<wasmtime::ThrownException>().is_some() {
-        return anyhow!("uncaught exception propagated out of component");
+        return anyhow::Error::new(Trap::UncaughtException);
     }
-    match e.downcast::<GuestTrap>() {
-        Ok(t) => anyhow::Error::new(t),
-        Err(e) => match e.downcast::<HostError>() {
-            Ok(h) => h.0,
-            Err(e) => {
-                let wasm_trap = e.downcast_ref::<wasmtime::Trap>().copied();
-                let e = anyhow::Error::from(e);
-                match wasm_trap {
-                    Some(wasmtime::Trap::OutOfFuel) => {
-                        e.context("fuel exhausted: the guest used all the fuel its store was given")
-                    }
-                    Some(wasmtime::Trap::Interrupt) => e.context(
-                        "deadline exceeded: the guest ran past its store's epoch deadline",
-                    ),
-                    Some(t) => e.context(format!("wasm trap: {t}")),
-                    None => e,
-                }
+    match e.downcast::<HostError>() {
+        Ok(h) => h.0,
+        Err(e) => {
+            let core_trap = e.downcast_ref::<wasmtime::Trap>().copied();
+            let e = anyhow::Error::from(e);
+            match core_trap {
+                Some(t) if trap_of(&e).is_none() => e.context(wasm_trap(t)),
+                _ => e,
             }
-        },
+        }
     }
 }
 
@@ -577,16 +584,10 @@ impl std::fmt::Display for HostError {
 
 impl std::error::Error for HostError {}
 
-/// Turns Tether's error into the core engine's, for returning from a host function.
+/// Turns Tether's error into the core engine's, for returning from a host function: it
+/// comes back out of [`from_core`] as it went in.
 pub(crate) fn to_core(e: anyhow::Error) -> wasmtime::Error {
-    match e.downcast::<GuestTrap>() {
-        Ok(t) => wasmtime::Error::new(t),
-        Err(e) => wasmtime::Error::new(HostError(e)),
-    }
-}
-
-fn trap(t: Trap) -> anyhow::Error {
-    anyhow::Error::new(GuestTrap(t))
+    wasmtime::Error::new(HostError(e))
 }
 
 /// The raw bits of a core value of type `ty`: 32-bit values in the low half, zero-extended.
@@ -652,7 +653,7 @@ pub(crate) fn call_lifted_scalar<T, R>(
     f: &LiftedFunc,
     args: &[u64],
     result_count: usize,
-    lift: impl FnOnce(&[u64], &mut crate::typed::RawCx<'_>) -> Result<R, Trap>,
+    lift: impl FnOnce(&[u64], &mut crate::typed::RawCx<'_>) -> Result<R, Fault>,
 ) -> Result<R> {
     // The buffer's extent comes from the function's own signature, never from the Rust
     // types' claims: a list of another length is refused before the call.
@@ -837,9 +838,7 @@ where
         res.map_err(from_core)?;
     }
     if store.data().rt.scopes[scope].borrows != 0 {
-        return Err(trap(Trap::guest(
-            "borrow handles still remain at the end of the call",
-        )));
+        return Err(trap(Fault::from(Trap::BorrowsRemain)));
     }
     Ok(results)
 }
@@ -937,16 +936,18 @@ impl DirectCall<'_> {
                 let n = sig.flat_results.len();
                 match out.get_mut(..n) {
                     Some(out) => results.lower_direct_flat(&mut cx, &sig.results, out),
-                    None => Err(Trap::guest("internal error: no room for the results")),
+                    None => Err(Fault::from(Trap::Internal { message: "no room for the results".into() })),
                 }
             }
         };
-        r.map_err(|t| match t.kind() {
-            tether_abi::TrapKind::Guest => trap(t),
-            tether_abi::TrapKind::HostType => anyhow!(
-                "host function returned a value of the wrong type: {}",
-                t.message()
+        r.map_err(|t| match t.trap() {
+            Trap::HostValue { message } => trap(
+                Trap::HostBadResult {
+                    cause: message.clone(),
+                }
+                .into(),
             ),
+            _ => trap(t),
         })
     }
 }
@@ -969,7 +970,7 @@ fn call_lowered_direct<T: 'static, const N: usize>(
     scoped: bool,
 ) -> Result<()> {
     if !store.data().rt.instances[l.instance as usize].may_leave {
-        return Err(trap(Trap::guest("cannot leave component instance")));
+        return Err(trap(Fault::from(Trap::CannotLeave)));
     }
     let mut args = [0u64; N];
     for i in 0..N {
@@ -1099,29 +1100,28 @@ fn call_lifted_inner<T, R>(
         res.map_err(from_core)?;
     }
     if store.data().rt.scopes[scope].borrows != 0 {
-        return Err(trap(Trap::guest(
-            "borrow handles still remain at the end of the call",
-        )));
+        return Err(trap(Fault::from(Trap::BorrowsRemain)));
     }
     Ok(r)
 }
 
 /// A fault in lowering: the guest's (a trap) or the host's (a value of the wrong type).
-fn lower_error(t: Trap) -> anyhow::Error {
-    match t.kind() {
-        tether_abi::TrapKind::Guest => trap(t),
-        tether_abi::TrapKind::HostType => anyhow::Error::new(HostTypeError(t)),
+fn lower_error(t: Fault) -> anyhow::Error {
+    if matches!(t.trap(), Trap::HostValue { .. }) {
+        anyhow::Error::new(HostTypeError(t))
+    } else {
+        trap(t)
     }
 }
 
 /// A value the host passed that does not match its type: the host's mistake, found before
 /// the guest ran, so it leaves the instance usable.
 #[derive(Debug)]
-pub(crate) struct HostTypeError(Trap);
+pub(crate) struct HostTypeError(Fault);
 
 impl std::fmt::Display for HostTypeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.message())
+        std::fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -1342,9 +1342,7 @@ fn raw_method_func<T: 'static, const N: usize>(
         let rt = &mut caller.data_mut().rt;
         let inst = &rt.instances[instance as usize];
         if !inst.may_leave {
-            return Err(to_core(trap(Trap::guest(
-                "cannot leave component instance",
-            ))));
+            return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
         }
         // SAFETY: the core engine initialised every parameter slot before calling.
         let index = match slots.first() {
@@ -1418,9 +1416,7 @@ fn raw_host_func<T: 'static, const N: usize>(
           -> wasmtime::Result<()> {
         let rt = &mut caller.data_mut().rt;
         if !rt.instances[instance as usize].may_leave {
-            return Err(to_core(trap(Trap::guest(
-                "cannot leave component instance",
-            ))));
+            return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
         }
         let mut args = [0u64; N];
         // Own handles lent as borrows for this call, as `lift_borrow` records them.
@@ -1545,7 +1541,7 @@ fn raw_lift_handle(
     own: bool,
     lend: bool,
     index: u32,
-) -> Result<(u64, bool), Trap> {
+) -> Result<(u64, bool), Fault> {
     let table = &mut rt.instances[instance as usize].handles;
     let (rep, lent) = match table.get_mut(index)? {
         Slot::Own {
@@ -1556,13 +1552,11 @@ fn raw_lift_handle(
             let rep = *rep;
             if own {
                 if *lends != 0 {
-                    return Err(Trap::guest("cannot remove owned resource while borrowed"));
+                    return Err(Fault::from(Trap::HandleLent));
                 }
                 let children = rt.objects.children(rep);
                 if children != 0 {
-                    return Err(Trap::guest(format!(
-                        "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
-                    )));
+                    return Err(Fault::from(Trap::HasChildren { index, children }));
                 }
                 table.remove(index)?;
                 (rep, false)
@@ -1575,9 +1569,7 @@ fn raw_lift_handle(
         }
         Slot::Borrow { rt: have, rep, .. } if *have == ty => {
             if own {
-                return Err(Trap::guest(format!(
-                    "cannot lift own handle from borrowed handle index {index}"
-                )));
+                return Err(Fault::from(Trap::OwnFromBorrow { index }));
             }
             (*rep, false)
         }
@@ -1594,11 +1586,11 @@ fn raw_lower_own(
     instance: InstanceId,
     ty: u32,
     packed: u64,
-) -> Result<u32, Trap> {
+) -> Result<u32, Fault> {
     let (index, generation) = (packed as u32, (packed >> 32) as u32);
     rt.objects
         .check(ty, index, generation)
-        .map_err(|e| Trap::guest(format!("host function returned a bad handle: {e}")))?;
+        .map_err(|e| Fault::from(Trap::HostBadHandle { cause: e.to_string().into() }))?;
     let cap = rt.handle_cap;
     rt.instances[instance as usize].handles.add(
         Slot::Own {
@@ -1626,7 +1618,7 @@ fn call_lowered<T: 'static>(
     slots: &mut [MaybeUninit<ValRaw>],
 ) -> Result<()> {
     if !store.data().rt.instances[l.instance as usize].may_leave {
-        return Err(trap(Trap::guest("cannot leave component instance")));
+        return Err(trap(Fault::from(Trap::CannotLeave)));
     }
     let args: Vec<u64> = params
         .iter()
@@ -1656,7 +1648,12 @@ fn call_lowered<T: 'static>(
     rt.scopes.truncate(scope);
     // A mistyped value here interrupted a running guest: from here on it is a trap.
     let flat = r.map_err(|e| match e.downcast::<HostTypeError>() {
-        Ok(HostTypeError(t)) => trap(Trap::guest(t.message())),
+        Ok(HostTypeError(t)) => trap(
+            Trap::HostBadResult {
+                cause: t.to_string().into(),
+            }
+            .into(),
+        ),
         Err(e) => e,
     })?;
     for (i, v) in flat.iter().enumerate() {
@@ -1742,10 +1739,13 @@ fn call_lowered_inner<T: 'static>(
             }
             let mut cx_source = lower_results(store, results);
             if let Err(e) = &cx_source
-                && e.downcast_ref::<GuestTrap>().is_none()
+                && trap_of(e).is_none()
             {
-                cx_source = Err(anyhow!(
-                    "host function returned a value of the wrong type: {e}"
+                cx_source = Err(trap(
+                    Trap::HostBadResult {
+                        cause: e.to_string().into(),
+                    }
+                    .into(),
                 ));
             }
             cx_source
@@ -1788,7 +1788,7 @@ pub(crate) fn run_dtor<T>(
         let objects = &mut store.data_mut().rt.objects;
         let generation = objects
             .generation(rep)
-            .ok_or_else(|| trap(Trap::guest(format!("unknown host object {rep}"))))?;
+            .ok_or_else(|| trap(Fault::from(Trap::HostObject(HandleError::Stale { index: rep }))))?;
         let object = objects
             .remove(rep, generation, |o| match callback {
                 Some(_) => o.take_boxed(),
@@ -1797,7 +1797,7 @@ pub(crate) fn run_dtor<T>(
                     None
                 }
             })
-            .map_err(|e| trap(Trap::guest(e.to_string())))?;
+            .map_err(|e| trap(Trap::HostObject(e).into()))?;
         return match (callback, object) {
             (Some(i), Some(object)) => {
                 let f = store.data().object_dtors[i as usize].clone();
@@ -1879,9 +1879,7 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
                 let cap = data.rt.handle_cap;
                 let inst = &mut data.rt.instances[instance as usize];
                 if !inst.may_leave {
-                    return Err(to_core(trap(Trap::guest(
-                        "cannot leave component instance",
-                    ))));
+                    return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
                 }
                 let i = inst
                     .handles
@@ -1932,7 +1930,7 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
     let data = store.data_mut();
     let inst = &mut data.rt.instances[instance as usize];
     if !inst.may_leave {
-        return Err(trap(Trap::guest("cannot leave component instance")));
+        return Err(trap(Fault::from(Trap::CannotLeave)));
     }
     let slot = inst.handles.get(i).map_err(trap)?;
     match slot {
@@ -1940,9 +1938,7 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
             return Err(trap(wrong_type(i)));
         }
         Slot::Own { lends, .. } if lends != 0 => {
-            return Err(trap(Trap::guest(
-                "cannot remove owned resource while borrowed",
-            )));
+            return Err(trap(Fault::from(Trap::HandleLent)));
         }
         _ => {}
     }
@@ -1955,8 +1951,8 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
                 // `run_dtor` does, without its detour.
                 return match data.rt.objects.remove_live(rep, |o| o.clear()) {
                     Ok(Some(())) => Ok(()),
-                    Ok(None) => Err(trap(Trap::guest(format!("unknown host object {rep}")))),
-                    Err(e) => Err(trap(Trap::guest(e.to_string()))),
+                    Ok(None) => Err(trap(Fault::from(Trap::HostObject(HandleError::Stale { index: rep })))),
+                    Err(e) => Err(trap(Trap::HostObject(e).into())),
                 };
             }
             if info.implementer == Some(instance) {

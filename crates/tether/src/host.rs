@@ -28,7 +28,7 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{Context, ResourceAny, Trap, Type, Val, direct};
+use tether_abi::{Context, ResourceAny, Fault, Type, Val, direct};
 
 use crate::resources::ResourceType;
 use crate::store::{Runtime, StoreContextMut};
@@ -164,7 +164,7 @@ impl HostObjects {
     }
 
     #[inline]
-    fn slot(&self, index: u32, generation: u32) -> Result<&ObjSlot> {
+    fn slot(&self, index: u32, generation: u32) -> Result<&ObjSlot, HandleError> {
         match self.slots.get(index as usize) {
             Some(s) if s.generation == generation && s.state != ObjState::Free => Ok(s),
             _ => Err(stale(index)),
@@ -182,10 +182,13 @@ impl HostObjects {
 
     /// Checks that `index` holds a live object of resource type `rt` at `generation`.
     #[inline]
-    pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<()> {
+    pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<(), HandleError> {
         let s = self.slot(index, generation)?;
         if s.rt != rt {
-            bail!("mismatched resource types: host object {index} is of another resource type");
+            return Err(HandleError::WrongType {
+                index,
+                expected: format!("resource of type {rt}").into(),
+            });
         }
         Ok(())
     }
@@ -203,7 +206,7 @@ impl HostObjects {
         index: u32,
         generation: u32,
         f: impl FnOnce(&mut dyn Object) -> X,
-    ) -> Result<X> {
+    ) -> Result<X, HandleError> {
         self.slot(index, generation)?;
         self.remove_live(index, f)?.ok_or_else(|| stale(index))
     }
@@ -214,19 +217,19 @@ impl HostObjects {
         &mut self,
         index: u32,
         f: impl FnOnce(&mut dyn Object) -> X,
-    ) -> Result<Option<X>> {
+    ) -> Result<Option<X>, HandleError> {
         let s = match self.slots.get_mut(index as usize) {
             Some(s) if s.state != ObjState::Free => s,
             _ => return Ok(None),
         };
         if s.children != 0 {
-            bail!(
-                "cannot drop or move a resource while it has {} child resource(s) alive (host object {index})",
-                s.children
-            );
+            return Err(HandleError::HasChildren {
+                index,
+                children: s.children,
+            });
         }
         if s.state == ObjState::InUse {
-            bail!("cannot drop resource {index} while a method is using it");
+            return Err(HandleError::Lent { index });
         }
         s.state = ObjState::Free;
         s.generation = s.generation.wrapping_add(1);
@@ -242,7 +245,7 @@ impl HostObjects {
         Ok(self.slots[index as usize].object.as_deref_mut().map(f))
     }
 
-    fn get(&self, index: u32, generation: u32) -> Result<&dyn Object> {
+    fn get(&self, index: u32, generation: u32) -> Result<&dyn Object, HandleError> {
         let s = self.slot(index, generation)?;
         match (s.state, &s.object) {
             (ObjState::Present, Some(v)) => Ok(&**v),
@@ -250,7 +253,7 @@ impl HostObjects {
         }
     }
 
-    fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object> {
+    fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object, HandleError> {
         self.slot(index, generation)?;
         let s = &mut self.slots[index as usize];
         match (s.state, &mut s.object) {
@@ -261,7 +264,7 @@ impl HostObjects {
 
     /// Moves an object out for a method call, leaving its slot in use.
     #[inline]
-    pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Object>> {
+    pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Object>, HandleError> {
         self.slot(index, generation)?;
         self.lend_live(index)
     }
@@ -269,7 +272,7 @@ impl HostObjects {
     /// Moves the object in slot `index` out for a method call, whatever its generation: for
     /// a slot that a guest's handle names, which holds the current object or none.
     #[inline]
-    pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>> {
+    pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>, HandleError> {
         if let Some(s) = self.slots.get_mut(index as usize)
             && s.state == ObjState::Present
             && let Some(v) = s.object.take()
@@ -295,47 +298,21 @@ impl HostObjects {
 }
 
 #[cold]
-fn stale(index: u32) -> anyhow::Error {
-    anyhow::anyhow!("stale handle: host object {index} no longer exists")
+fn stale(index: u32) -> HandleError {
+    HandleError::Stale { index }
 }
 
 #[cold]
-fn in_use(index: u32) -> anyhow::Error {
-    anyhow::Error::new(ObjectInUse { index })
+fn in_use(index: u32) -> HandleError {
+    HandleError::InUse { index }
 }
 
-/// The error of [`get`](crate::StoreContextMut::get), [`get_mut`](crate::StoreContextMut::get_mut)
-/// and [`lend`](crate::StoreContextMut::lend) for an object that is out of its slot, lent to
-/// a method call under way.
-///
-/// A method receives its `self` as `&mut R`, moved out of the table; when the same object
-/// also arrives as another parameter (`rename-at(new-descriptor: borrow<descriptor>)` with
-/// the descriptor itself), looking that handle up fails with this error, which the method can
-/// recognise (`err.is::<ObjectInUse>()`) and take as "the object is `self`".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ObjectInUse {
-    /// The object's slot.
-    pub index: u32,
-}
-
-impl std::fmt::Display for ObjectInUse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "resource {} is already borrowed mutably in this call: two `&mut` to one object are not allowed",
-            self.index
-        )
+#[cold]
+fn wrong_rust_type<R>(index: u32) -> HandleError {
+    HandleError::WrongType {
+        index,
+        expected: std::any::type_name::<R>().into(),
     }
-}
-
-impl std::error::Error for ObjectInUse {}
-
-#[cold]
-fn wrong_rust_type<R>(index: u32) -> anyhow::Error {
-    anyhow::anyhow!(
-        "host object {index} is not a `{}`",
-        std::any::type_name::<R>()
-    )
 }
 
 /// An owned handle to a host object of type `R`.
@@ -425,9 +402,9 @@ impl<R> AsHandle<R> for Borrow<R> {
 }
 
 /// Checks that a handle belongs to this store (`store` is the store it was made in).
-pub(crate) fn same_store(rt: &Runtime, store: u64) -> Result<()> {
+pub(crate) fn same_store(rt: &Runtime, store: u64) -> Result<(), HandleError> {
     if !of_this_store(rt, store) {
-        bail!(OTHER_STORE);
+        return Err(HandleError::OtherStore);
     }
     Ok(())
 }
@@ -438,9 +415,6 @@ pub(crate) fn of_this_store(rt: &Runtime, store: u64) -> bool {
     store == rt.store_id
 }
 
-/// What a handle of another store is refused with.
-pub(crate) const OTHER_STORE: &str =
-    "resource handle from another store: a handle can only be used in the store that made it";
 
 fn handle_from_val(v: Val, own: bool) -> Result<ResourceAny> {
     match v {
@@ -461,7 +435,7 @@ macro_rules! handle_direct_methods {
             cx: &mut C,
             ty: &Type,
             flat: &[u64],
-        ) -> Result<Self, Trap> {
+        ) -> Result<Self, Fault> {
             match (ty, flat) {
                 (Type::$variant(r), [index]) => Ok(Self::from_any(cx.$lift(*r, *index as u32)?)),
                 _ => Err(handle_mismatch(ty)),
@@ -472,7 +446,7 @@ macro_rules! handle_direct_methods {
             cx: &mut C,
             ty: &Type,
             off: usize,
-        ) -> Result<Self, Trap> {
+        ) -> Result<Self, Fault> {
             let Type::$variant(r) = ty else {
                 return Err(handle_mismatch(ty));
             };
@@ -485,7 +459,7 @@ macro_rules! handle_direct_methods {
             cx: &mut C,
             ty: &Type,
             out: &mut [u64],
-        ) -> Result<(), Trap> {
+        ) -> Result<(), Fault> {
             match (ty, out) {
                 (Type::$variant(r), [slot]) => {
                     *slot = u64::from(cx.$lower(*r, self.as_resource())?);
@@ -500,7 +474,7 @@ macro_rules! handle_direct_methods {
             cx: &mut C,
             ty: &Type,
             off: usize,
-        ) -> Result<(), Trap> {
+        ) -> Result<(), Fault> {
             let Type::$variant(r) = ty else {
                 return Err(handle_mismatch(ty));
             };
@@ -525,7 +499,7 @@ impl<R: Send + 'static> ComponentType for Own<R> {
         u64::from(self.index) | (u64::from(self.generation) << 32)
     }
 
-    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Trap> {
+    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Fault> {
         Ok(Own {
             store: cx.rt.store_id,
             rt: object_type::<R>(cx.rt),
@@ -567,7 +541,7 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
         u64::from(self.index) | (u64::from(self.generation) << 32)
     }
 
-    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Trap> {
+    fn from_flat_in(v: u64, cx: &mut RawCx<'_>) -> Result<Self, tether_abi::Fault> {
         Ok(Borrow {
             store: cx.rt.store_id,
             rt: object_type::<R>(cx.rt),
@@ -649,10 +623,11 @@ impl<R> Borrow<R> {
 /// A handle type met a component type other than a handle: the typed path's checks keep
 /// this from happening.
 #[cold]
-fn handle_mismatch(ty: &Type) -> Trap {
-    Trap::guest(format!(
-        "internal error: a typed handle met the component type `{ty}` it was not checked against"
-    ))
+fn handle_mismatch(ty: &Type) -> Fault {
+    Trap::Internal {
+        message: format!("a typed handle met the component type `{ty}` it was not checked against").into(),
+    }
+    .into()
 }
 
 /// The store-level resource type of host objects of type `R`, marking it object-backed.

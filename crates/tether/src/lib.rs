@@ -44,7 +44,7 @@ pub use anyhow::{Error, Result};
 pub use component::{Component, Module};
 pub use engine::{Config, Engine};
 pub use func::Func;
-pub use host::{AsHandle, Borrow, ObjectInUse, Own};
+pub use host::{AsHandle, Borrow, Own};
 pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use resources::{Resource, ResourceAnyExt, ResourceType};
@@ -53,6 +53,6 @@ pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreConte
 /// value without [`Val`] are written against its [`Context`](abi::Context) and
 /// [`direct`](abi::direct) building blocks.
 pub use tether_abi as abi;
-pub use tether_abi::{ResourceAny, Type, Val};
+pub use tether_abi::{HandleError, ResourceAny, Trap, Type, Val, WasmTrap};
 pub use tether_macro::{ComponentType, bindgen, flags};
 pub use typed::{ComponentNamedList, ComponentType, TypedFunc};

@@ -578,7 +578,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                         rt: &mut store.0.data_mut().rt,
                     };
                     let p = P::from_flat(args, &mut cx)
-                        .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))?;
+                        .map_err(crate::func::trap)?;
                     f(store, p)?.to_flat(out);
                     Ok(())
                 },
@@ -747,7 +747,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                             rt: &mut cx.0.data_mut().rt,
                         };
                         P::from_flat(&args[1..], &mut raw)
-                            .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
+                            .map_err(crate::func::trap)
                             .and_then(|p| f(obj, cx, p))
                     })?;
                     r.to_flat(out);
@@ -771,7 +771,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                             rt: &mut cx.0.data_mut().rt,
                         };
                         P::from_flat(args, &mut raw)
-                            .map_err(|t| anyhow::Error::new(crate::func::GuestTrap(t)))
+                            .map_err(crate::func::trap)
                             .and_then(|p| f(obj, cx, p))
                     })?;
                     r.to_flat(out);

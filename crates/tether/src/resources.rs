@@ -9,7 +9,7 @@ use std::any::TypeId;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{HandleParts, ResourceAny, Trap};
+use tether_abi::{HandleParts, ResourceAny, Fault};
 
 use crate::store::{AsContextMut, InstanceId};
 
@@ -63,7 +63,7 @@ impl HandleTable {
 
     /// Adds a handle; `cap` is the most slots the table may have.
     #[inline]
-    pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Trap> {
+    pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Fault> {
         if self.free != 0 {
             let i = self.free;
             let Slot::Free { next } = self.slots[i as usize] else {
@@ -84,7 +84,7 @@ impl HandleTable {
     }
 
     #[inline]
-    pub fn get(&self, i: u32) -> Result<Slot, Trap> {
+    pub fn get(&self, i: u32) -> Result<Slot, Fault> {
         match self.slots.get(i as usize) {
             Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(*s),
             _ => Err(unknown_handle(i)),
@@ -92,7 +92,7 @@ impl HandleTable {
     }
 
     #[inline]
-    pub fn get_mut(&mut self, i: u32) -> Result<&mut Slot, Trap> {
+    pub fn get_mut(&mut self, i: u32) -> Result<&mut Slot, Fault> {
         match self.slots.get_mut(i as usize) {
             Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(s),
             _ => Err(unknown_handle(i)),
@@ -100,7 +100,7 @@ impl HandleTable {
     }
 
     #[inline]
-    pub fn remove(&mut self, i: u32) -> Result<Slot, Trap> {
+    pub fn remove(&mut self, i: u32) -> Result<Slot, Fault> {
         let slot = self.get(i)?;
         self.slots[i as usize] = Slot::Free { next: self.free };
         self.free = i;
@@ -120,21 +120,17 @@ impl HandleTable {
 }
 
 #[cold]
-fn table_full(cap: u32) -> Trap {
+fn table_full(cap: u32) -> Fault {
     if cap > MAX_HANDLES {
-        Trap::guest(format!(
-            "handle table full: more than {MAX_HANDLES} handles"
-        ))
+        Fault::from(Trap::HandleTableFull)
     } else {
-        Trap::guest(format!(
-            "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
-        ))
+        Fault::from(Trap::HandleLimit { cap })
     }
 }
 
 #[cold]
-fn unknown_handle(i: u32) -> Trap {
-    Trap::guest(format!("unknown handle index {i}"))
+fn unknown_handle(i: u32) -> Fault {
+    Fault::from(Trap::UnknownHandle { index: i })
 }
 
 /// The type of a host-defined resource, as the embedder names it on a

@@ -295,11 +295,9 @@ impl Runtime {
         &mut self,
         callee: InstanceId,
         caller: Option<InstanceId>,
-    ) -> Result<(), tether_abi::Trap> {
+    ) -> Result<(), tether_abi::Fault> {
         if !self.instances[callee as usize].ready {
-            return Err(tether_abi::Trap::guest(
-                "cannot enter component instance: it is still being instantiated",
-            ));
+            return Err(Trap::NotInstantiated.into());
         }
         let mut cur = Some(callee);
         while let Some(i) = cur {
@@ -308,12 +306,13 @@ impl Runtime {
             }
             let inst = &self.instances[i as usize];
             if let Some(fault) = &inst.poisoned {
-                return Err(tether_abi::Trap::guest(format!(
-                    "cannot enter component instance: it trapped earlier and may be in an inconsistent state (the trap: {fault})"
-                )));
+                return Err(Trap::Poisoned {
+                    fault: fault.clone(),
+                }
+                .into());
             }
             if !inst.may_enter {
-                return Err(tether_abi::Trap::guest("cannot enter component instance"));
+                return Err(tether_abi::Fault::from(Trap::CannotEnter));
             }
             cur = inst.parent;
         }

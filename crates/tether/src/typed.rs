@@ -90,7 +90,7 @@
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{Context, CoreType, Trap, Type, Val, direct};
+use tether_abi::{Context, CoreType, Fault, Type, Val, direct};
 
 use crate::func::{Func, FuncDef};
 use crate::store::AsContextMut;
@@ -142,11 +142,11 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
 
     /// A scalar from its flat core value, applying the canonical ABI's rules (truncation,
     /// NaN canonicalisation, `char` validation). Only called when `SCALAR` is `Some`.
-    fn from_flat(_v: u64) -> Result<Self, Trap> {
-        Err(Trap::guest(format!(
-            "internal error: `{}` has no single flat value",
-            std::any::type_name::<Self>()
-        )))
+    fn from_flat(_v: u64) -> Result<Self, Fault> {
+        Err(Trap::Internal {
+            message: format!("`{}` has no single flat value", std::any::type_name::<Self>()).into(),
+        }
+        .into())
     }
 
     /// The host resource type this Rust type is a handle to (`Own<R>`, `Borrow<R>`): linking
@@ -160,7 +160,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     /// it lives in and its resource type from `cx`. Only called when `SCALAR` is `Some`.
     #[doc(hidden)]
     #[inline]
-    fn from_flat_in(v: u64, _cx: &mut RawCx<'_>) -> Result<Self, Trap> {
+    fn from_flat_in(v: u64, _cx: &mut RawCx<'_>) -> Result<Self, Fault> {
         Self::from_flat(v)
     }
 
@@ -172,7 +172,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let v = tether_abi::lift_flat(cx, ty, flat)?;
         Self::from_val(v).map_err(host_type)
     }
@@ -184,7 +184,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let v = tether_abi::load(cx, ty, off as u32)?;
         Self::from_val(v).map_err(host_type)
     }
@@ -197,7 +197,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let mut flat = Vec::with_capacity(out.len());
         tether_abi::lower_flat(cx, ty, &self.to_val(), &mut flat)?;
         if flat.len() != out.len() {
@@ -215,7 +215,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         tether_abi::store(cx, ty, &self.to_val(), off as u32)
     }
 
@@ -227,7 +227,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         elem: &Type,
         base: usize,
         len: usize,
-    ) -> Result<Vec<Self>, Trap> {
+    ) -> Result<Vec<Self>, Fault> {
         let size = elem.size() as usize;
         let mut out = Vec::with_capacity(len);
         for i in 0..len {
@@ -244,7 +244,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         elem: &Type,
         base: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let size = elem.size() as usize;
         for (i, x) in items.iter().enumerate() {
             x.store_direct(cx, elem, base + i * size)?;
@@ -261,7 +261,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         elem: &Type,
         ptr: u32,
         len: u32,
-    ) -> Result<Vec<Self>, Trap> {
+    ) -> Result<Vec<Self>, Fault> {
         direct::check_list(cx, elem, ptr, len)?;
         Self::load_list_direct(cx, elem, ptr as usize, len as usize)
     }
@@ -274,7 +274,7 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         items: &[Self],
         cx: &mut Ctx,
         elem: &Type,
-    ) -> Result<u32, Trap> {
+    ) -> Result<u32, Fault> {
         let ptr = direct::alloc_list(cx, elem, items.len())?;
         Self::store_list_direct(items, cx, elem, ptr as usize)?;
         Ok(ptr)
@@ -283,15 +283,15 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
 
 /// A [`Val`] that does not convert to the Rust type: the host's fault.
 #[cold]
-fn host_type(e: anyhow::Error) -> Trap {
-    Trap::host_type(format!("{e:#}"))
+fn host_type(e: anyhow::Error) -> Fault {
+    Fault::host_value(format!("{e:#}"))
 }
 
 use tether_abi::direct::{slots as sub, slots_mut as sub_mut, unexpected};
 
 /// The one core value of a scalar.
 #[inline]
-fn one(flat: &[u64]) -> Result<u64, Trap> {
+fn one(flat: &[u64]) -> Result<u64, Fault> {
     match flat {
         [x] => Ok(*x),
         _ => Err(direct::core_count(1, flat.len())),
@@ -300,7 +300,7 @@ fn one(flat: &[u64]) -> Result<u64, Trap> {
 
 /// The pointer and length of a string or list.
 #[inline]
-fn pair(flat: &[u64]) -> Result<(u32, u32), Trap> {
+fn pair(flat: &[u64]) -> Result<(u32, u32), Fault> {
     match flat {
         [p, n] => Ok((*p as u32, *n as u32)),
         _ => Err(direct::core_count(2, flat.len())),
@@ -309,7 +309,7 @@ fn pair(flat: &[u64]) -> Result<(u32, u32), Trap> {
 
 /// Writes the pointer and length of a string or list into its two core value slots.
 #[inline]
-fn put_pair(out: &mut [u64], (ptr, len): (u32, u32)) -> Result<(), Trap> {
+fn put_pair(out: &mut [u64], (ptr, len): (u32, u32)) -> Result<(), Fault> {
     match out {
         [p, n] => {
             *p = u64::from(ptr);
@@ -322,7 +322,7 @@ fn put_pair(out: &mut [u64], (ptr, len): (u32, u32)) -> Result<(), Trap> {
 
 /// Reads the pointer and length of a string or list at `off`.
 #[inline]
-fn load_pair<Ctx: Context + ?Sized>(cx: &mut Ctx, off: usize) -> Result<(u32, u32), Trap> {
+fn load_pair<Ctx: Context + ?Sized>(cx: &mut Ctx, off: usize) -> Result<(u32, u32), Fault> {
     let mem = cx.memory()?;
     Ok((
         u32::from_le_bytes(direct::read(mem, off)?),
@@ -336,7 +336,7 @@ fn store_pair<Ctx: Context + ?Sized>(
     cx: &mut Ctx,
     off: usize,
     (ptr, len): (u32, u32),
-) -> Result<(), Trap> {
+) -> Result<(), Fault> {
     let mem = cx.memory_mut()?;
     direct::write(mem, off, ptr.to_le_bytes())?;
     direct::write(mem, off + 4, len.to_le_bytes())
@@ -372,21 +372,21 @@ macro_rules! int_types {
                 f(*self)
             }
             #[inline]
-            fn from_flat(v: u64) -> Result<Self, Trap> {
-                let f: fn(u64) -> Result<$rust, Trap> = $from;
+            fn from_flat(v: u64) -> Result<Self, Fault> {
+                let f: fn(u64) -> Result<$rust, Fault> = $from;
                 f(v)
             }
             #[inline]
-            fn lift_direct<Ctx: Context + ?Sized>(_cx: &mut Ctx, _ty: &Type, flat: &[u64]) -> Result<Self, Trap> {
+            fn lift_direct<Ctx: Context + ?Sized>(_cx: &mut Ctx, _ty: &Type, flat: &[u64]) -> Result<Self, Fault> {
                 Self::from_flat(one(flat)?)
             }
             #[inline]
-            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, _ty: &Type, off: usize) -> Result<Self, Trap> {
-                let f: fn([u8; $size]) -> Result<$rust, Trap> = $from_bytes;
+            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, _ty: &Type, off: usize) -> Result<Self, Fault> {
+                let f: fn([u8; $size]) -> Result<$rust, Fault> = $from_bytes;
                 f(direct::read(cx.memory()?, off)?)
             }
             #[inline]
-            fn lower_direct<Ctx: Context + ?Sized>(&self, _cx: &mut Ctx, _ty: &Type, out: &mut [u64]) -> Result<(), Trap> {
+            fn lower_direct<Ctx: Context + ?Sized>(&self, _cx: &mut Ctx, _ty: &Type, out: &mut [u64]) -> Result<(), Fault> {
                 match out {
                     [slot] => {
                         *slot = self.to_flat();
@@ -396,7 +396,7 @@ macro_rules! int_types {
                 }
             }
             #[inline]
-            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, _ty: &Type, off: usize) -> Result<(), Trap> {
+            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, _ty: &Type, off: usize) -> Result<(), Fault> {
                 let f: fn($rust) -> [u8; $size] = $to_bytes;
                 direct::write(cx.memory_mut()?, off, f(*self))
             }
@@ -405,8 +405,8 @@ macro_rules! int_types {
                 _elem: &Type,
                 base: usize,
                 len: usize,
-            ) -> Result<Vec<Self>, Trap> {
-                let f: fn([u8; $size]) -> Result<$rust, Trap> = $from_bytes;
+            ) -> Result<Vec<Self>, Fault> {
+                let f: fn([u8; $size]) -> Result<$rust, Fault> = $from_bytes;
                 let bytes = direct::range(cx.memory()?, base, len * $size)?;
                 bytes
                     .chunks_exact($size)
@@ -418,7 +418,7 @@ macro_rules! int_types {
                 cx: &mut Ctx,
                 _elem: &Type,
                 base: usize,
-            ) -> Result<(), Trap> {
+            ) -> Result<(), Fault> {
                 let f: fn($rust) -> [u8; $size] = $to_bytes;
                 let dst = direct::range_mut(cx.memory_mut()?, base, items.len() * $size)?;
                 for (out, x) in dst.chunks_exact_mut($size).zip(items) {
@@ -473,7 +473,7 @@ impl ComponentType for u8 {
         u64::from(*self)
     }
     #[inline]
-    fn from_flat(v: u64) -> Result<Self, Trap> {
+    fn from_flat(v: u64) -> Result<Self, Fault> {
         Ok(v as u8)
     }
     #[inline]
@@ -481,7 +481,7 @@ impl ComponentType for u8 {
         _cx: &mut Ctx,
         _ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         Ok(one(flat)? as u8)
     }
     #[inline]
@@ -489,7 +489,7 @@ impl ComponentType for u8 {
         cx: &mut Ctx,
         _ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         Ok(direct::read::<1>(cx.memory()?, off)?[0])
     }
     #[inline]
@@ -498,7 +498,7 @@ impl ComponentType for u8 {
         _cx: &mut Ctx,
         _ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         match out {
             [slot] => {
                 *slot = u64::from(*self);
@@ -513,7 +513,7 @@ impl ComponentType for u8 {
         cx: &mut Ctx,
         _ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         direct::write(cx.memory_mut()?, off, [*self])
     }
     #[inline]
@@ -522,7 +522,7 @@ impl ComponentType for u8 {
         _elem: &Type,
         base: usize,
         len: usize,
-    ) -> Result<Vec<Self>, Trap> {
+    ) -> Result<Vec<Self>, Fault> {
         Ok(direct::range(cx.memory()?, base, len)?.to_vec())
     }
     #[inline]
@@ -531,7 +531,7 @@ impl ComponentType for u8 {
         cx: &mut Ctx,
         _elem: &Type,
         base: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         direct::range_mut(cx.memory_mut()?, base, items.len())?.copy_from_slice(items);
         Ok(())
     }
@@ -541,7 +541,7 @@ impl ComponentType for u8 {
         _elem: &Type,
         ptr: u32,
         len: u32,
-    ) -> Result<Vec<Self>, Trap> {
+    ) -> Result<Vec<Self>, Fault> {
         direct::lift_bytes(cx, ptr, len)
     }
     #[inline]
@@ -549,7 +549,7 @@ impl ComponentType for u8 {
         items: &[Self],
         cx: &mut Ctx,
         _elem: &Type,
-    ) -> Result<u32, Trap> {
+    ) -> Result<u32, Fault> {
         direct::lower_bytes(cx, items)
     }
 }
@@ -577,7 +577,7 @@ impl ComponentType for String {
         cx: &mut Ctx,
         _ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let (ptr, len) = pair(flat)?;
         direct::lift_string(cx, ptr, len)
     }
@@ -585,7 +585,7 @@ impl ComponentType for String {
         cx: &mut Ctx,
         _ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let (ptr, len) = load_pair(cx, off)?;
         direct::lift_string(cx, ptr, len)
     }
@@ -594,7 +594,7 @@ impl ComponentType for String {
         cx: &mut Ctx,
         _ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let p = direct::lower_string(cx, self)?;
         put_pair(out, p)
     }
@@ -603,7 +603,7 @@ impl ComponentType for String {
         cx: &mut Ctx,
         _ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let p = direct::lower_string(cx, self)?;
         store_pair(cx, off, p)
     }
@@ -631,7 +631,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
         cx: &mut Ctx,
         ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         match ty {
             Type::List(l) => {
                 let (ptr, len) = pair(flat)?;
@@ -652,7 +652,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         match ty {
             Type::List(l) => {
                 let (ptr, len) = load_pair(cx, off)?;
@@ -667,7 +667,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
         cx: &mut Ctx,
         ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         match ty {
             Type::List(l) => {
                 let ptr = T::lower_list_direct(self, cx, l.elem())?;
@@ -691,7 +691,7 @@ impl<T: ComponentType> ComponentType for Vec<T> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         match ty {
             Type::List(l) => {
                 let ptr = T::lower_list_direct(self, cx, l.elem())?;
@@ -729,7 +729,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
         cx: &mut Ctx,
         ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let Type::Option(o) = ty else {
             return Err(unexpected(ty));
         };
@@ -751,7 +751,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let Type::Option(o) = ty else {
             return Err(unexpected(ty));
         };
@@ -771,7 +771,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
         cx: &mut Ctx,
         ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let Type::Option(o) = ty else {
             return Err(unexpected(ty));
         };
@@ -792,7 +792,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let Type::Option(o) = ty else {
             return Err(unexpected(ty));
         };
@@ -809,7 +809,7 @@ impl<T: ComponentType> ComponentType for Option<T> {
 
 /// The discriminant of a variant-like value from its first core value.
 #[inline]
-fn disc_of(flat: &[u64], ty: &Type) -> Result<u32, Trap> {
+fn disc_of(flat: &[u64], ty: &Type) -> Result<u32, Fault> {
     match flat.first() {
         Some(&d) => Ok(d as u32),
         None => Err(direct::core_count(ty.flat_count(), 0)),
@@ -819,7 +819,7 @@ fn disc_of(flat: &[u64], ty: &Type) -> Result<u32, Trap> {
 /// Writes discriminant `disc` of a variant-like value into its first core value and checks
 /// that `payload` more slots follow; returns `payload`.
 #[inline]
-fn lower_case(out: &mut [u64], disc: u32, payload: usize) -> Result<usize, Trap> {
+fn lower_case(out: &mut [u64], disc: u32, payload: usize) -> Result<usize, Fault> {
     if out.len() <= payload {
         return Err(direct::core_count(payload + 1, out.len()));
     }
@@ -882,7 +882,7 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
         cx: &mut Ctx,
         ty: &Type,
         flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let Type::Result(r) = ty else {
             return Err(unexpected(ty));
         };
@@ -896,7 +896,7 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         let Type::Result(r) = ty else {
             return Err(unexpected(ty));
         };
@@ -913,7 +913,7 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
         cx: &mut Ctx,
         ty: &Type,
         out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let Type::Result(r) = ty else {
             return Err(unexpected(ty));
         };
@@ -929,7 +929,7 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
         cx: &mut Ctx,
         ty: &Type,
         off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         let Type::Result(r) = ty else {
             return Err(unexpected(ty));
         };
@@ -954,7 +954,7 @@ fn payload_lift<T: ComponentType, Ctx: Context + ?Sized>(
     cx: &mut Ctx,
     ty: Option<&Type>,
     flat: &[u64],
-) -> Result<T, Trap> {
+) -> Result<T, Fault> {
     match ty {
         Some(t) => T::lift_direct(cx, t, sub(flat, 1, t.flat_count())?),
         None => T::from_val(Val::Tuple(Vec::new())).map_err(host_type),
@@ -967,7 +967,7 @@ fn payload_load<T: ComponentType, Ctx: Context + ?Sized>(
     cx: &mut Ctx,
     ty: Option<&Type>,
     at: usize,
-) -> Result<T, Trap> {
+) -> Result<T, Fault> {
     match ty {
         Some(t) => T::load_direct(cx, t, at),
         None => T::from_val(Val::Tuple(Vec::new())).map_err(host_type),
@@ -983,7 +983,7 @@ fn payload_lower<T: ComponentType, Ctx: Context + ?Sized>(
     ty: Option<&Type>,
     disc: u32,
     out: &mut [u64],
-) -> Result<usize, Trap> {
+) -> Result<usize, Fault> {
     match ty {
         Some(t) => {
             let n = t.flat_count();
@@ -1037,7 +1037,7 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
     fn host_resources(out: &mut Vec<Option<crate::ResourceType>>);
     /// Reads each element from its flat value (only when `ALL_RAW`), in the store of `cx`.
     #[doc(hidden)]
-    fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Trap>;
+    fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Fault>;
 
     /// Whether every element moves without [`Val`] (`ComponentType::DIRECT`).
     #[doc(hidden)]
@@ -1049,7 +1049,7 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         tys: &[Type],
         flat: &[u64],
-    ) -> Result<Self, Trap>;
+    ) -> Result<Self, Fault>;
 
     /// Loads the elements, of types `tys`, laid out as a tuple in memory from `base`, whose
     /// first element follows a previous one ending at byte `start` of the tuple (0 for none).
@@ -1059,7 +1059,7 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
         tys: &[Type],
         base: usize,
         start: u64,
-    ) -> Result<Self, Trap>;
+    ) -> Result<Self, Fault>;
 
     /// Lowers the elements, of types `tys`, into their core values in order, filling `out`.
     #[doc(hidden)]
@@ -1068,7 +1068,7 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
         cx: &mut Ctx,
         tys: &[Type],
         out: &mut [u64],
-    ) -> Result<(), Trap>;
+    ) -> Result<(), Fault>;
 
     /// Stores the elements, of types `tys`, as a tuple in memory from `base` (see
     /// [`load_direct_fields`](Self::load_direct_fields) for `start`).
@@ -1079,12 +1079,12 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
         tys: &[Type],
         base: usize,
         start: u64,
-    ) -> Result<(), Trap>;
+    ) -> Result<(), Fault>;
 }
 
 /// Element `i` of a list of types that passed a tuple's check.
 #[inline]
-fn elem_ty(tys: &[Type], i: usize) -> Result<&Type, Trap> {
+fn elem_ty(tys: &[Type], i: usize) -> Result<&Type, Fault> {
     match tys.get(i) {
         Some(t) => Ok(t),
         None => Err(direct::core_count(i + 1, tys.len())),
@@ -1109,14 +1109,14 @@ impl ComponentType for () {
         _cx: &mut Ctx,
         _ty: &Type,
         _flat: &[u64],
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         Ok(())
     }
     fn load_direct<Ctx: Context + ?Sized>(
         _cx: &mut Ctx,
         _ty: &Type,
         _off: usize,
-    ) -> Result<Self, Trap> {
+    ) -> Result<Self, Fault> {
         Ok(())
     }
     fn lower_direct<Ctx: Context + ?Sized>(
@@ -1124,7 +1124,7 @@ impl ComponentType for () {
         _cx: &mut Ctx,
         _ty: &Type,
         _out: &mut [u64],
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         Ok(())
     }
     fn store_direct<Ctx: Context + ?Sized>(
@@ -1132,7 +1132,7 @@ impl ComponentType for () {
         _cx: &mut Ctx,
         _ty: &Type,
         _off: usize,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), Fault> {
         Ok(())
     }
 }
@@ -1170,7 +1170,7 @@ macro_rules! tuples {
             }
             #[allow(unused_variables)]
             #[inline]
-            fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Trap> {
+            fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Fault> {
                 Ok(($($t::from_flat_in(flat[$n], cx)?,)*))
             }
 
@@ -1178,7 +1178,7 @@ macro_rules! tuples {
 
             #[allow(unused_variables, unused_mut, unused_assignments)]
             #[inline]
-            fn lift_direct_flat<Ctx: Context + ?Sized>(cx: &mut Ctx, tys: &[Type], flat: &[u64]) -> Result<Self, Trap> {
+            fn lift_direct_flat<Ctx: Context + ?Sized>(cx: &mut Ctx, tys: &[Type], flat: &[u64]) -> Result<Self, Fault> {
                 let mut at = 0;
                 Ok(($({
                     let ty = elem_ty(tys, $n)?;
@@ -1196,7 +1196,7 @@ macro_rules! tuples {
                 tys: &[Type],
                 base: usize,
                 start: u64,
-            ) -> Result<Self, Trap> {
+            ) -> Result<Self, Fault> {
                 let mut end = start;
                 Ok(($({
                     let ty = elem_ty(tys, $n)?;
@@ -1208,7 +1208,7 @@ macro_rules! tuples {
 
             #[allow(unused_variables, unused_mut, unused_assignments)]
             #[inline]
-            fn lower_direct_flat<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, tys: &[Type], out: &mut [u64]) -> Result<(), Trap> {
+            fn lower_direct_flat<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, tys: &[Type], out: &mut [u64]) -> Result<(), Fault> {
                 let mut at = 0;
                 $({
                     let ty = elem_ty(tys, $n)?;
@@ -1227,7 +1227,7 @@ macro_rules! tuples {
                 tys: &[Type],
                 base: usize,
                 start: u64,
-            ) -> Result<(), Trap> {
+            ) -> Result<(), Fault> {
                 let mut end = start;
                 $({
                     let ty = elem_ty(tys, $n)?;
@@ -1262,28 +1262,28 @@ macro_rules! tuple_types {
 
             const DIRECT: bool = <Self as ComponentNamedList>::ALL_DIRECT;
 
-            fn lift_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, flat: &[u64]) -> Result<Self, Trap> {
+            fn lift_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, flat: &[u64]) -> Result<Self, Fault> {
                 match ty {
                     Type::Tuple(t) => Self::lift_direct_flat(cx, t.types(), flat),
                     _ => Err(unexpected(ty)),
                 }
             }
 
-            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, off: usize) -> Result<Self, Trap> {
+            fn load_direct<Ctx: Context + ?Sized>(cx: &mut Ctx, ty: &Type, off: usize) -> Result<Self, Fault> {
                 match ty {
                     Type::Tuple(t) => Self::load_direct_fields(cx, t.types(), off, 0),
                     _ => Err(unexpected(ty)),
                 }
             }
 
-            fn lower_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, out: &mut [u64]) -> Result<(), Trap> {
+            fn lower_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, out: &mut [u64]) -> Result<(), Fault> {
                 match ty {
                     Type::Tuple(t) => self.lower_direct_flat(cx, t.types(), out),
                     _ => Err(unexpected(ty)),
                 }
             }
 
-            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, off: usize) -> Result<(), Trap> {
+            fn store_direct<Ctx: Context + ?Sized>(&self, cx: &mut Ctx, ty: &Type, off: usize) -> Result<(), Fault> {
                 match ty {
                     Type::Tuple(t) => self.store_direct_fields(cx, t.types(), off, 0),
                     _ => Err(unexpected(ty)),

@@ -16,7 +16,7 @@ use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
 };
 use cap_std::fs::{Dir, FileType, FileTypeExt, Metadata, MetadataExt, OpenOptions};
-use tether::{Borrow, ObjectInUse, StoreContextMut};
+use tether::{Borrow, HandleError, StoreContextMut};
 
 use crate::WasiView;
 use crate::bindings::wasi::clocks::wall_clock::Datetime;
@@ -147,7 +147,7 @@ impl Descriptor {
 }
 
 /// The directory of the descriptor `other`, which may be `this` itself (out of the table for
-/// the call, so looking it up says [`ObjectInUse`]).
+/// the call, so looking it up says [`HandleError::InUse`]).
 fn other_dir<D>(
     store: &StoreContextMut<'_, D>,
     this: &Descriptor,
@@ -155,7 +155,7 @@ fn other_dir<D>(
 ) -> Result<Result<Arc<Dir>, ErrorCode>> {
     let d = match store.get(other) {
         Ok(d) => d,
-        Err(e) if e.is::<ObjectInUse>() => this,
+        Err(e) if matches!(e.downcast_ref(), Some(HandleError::InUse { .. })) => this,
         Err(e) => return Err(e),
     };
     Ok(d.as_dir_mut().cloned())
@@ -601,7 +601,7 @@ impl<T: WasiView> types::Host for T {
     ) -> Result<bool> {
         let other = match store.get(&other) {
             Ok(o) => o,
-            Err(e) if e.is::<ObjectInUse>() => return Ok(true),
+            Err(e) if matches!(e.downcast_ref(), Some(HandleError::InUse { .. })) => return Ok(true),
             Err(e) => return Err(e),
         };
         Ok(match (this.metadata(), other.metadata()) {

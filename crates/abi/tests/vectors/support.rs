@@ -284,15 +284,15 @@ impl Context for TestCx {
         self.encoding
     }
 
-    fn memory(&self) -> Result<&[u8], Trap> {
+    fn memory(&self) -> Result<&[u8], Fault> {
         Ok(&self.mem)
     }
 
-    fn memory_mut(&mut self) -> Result<&mut [u8], Trap> {
+    fn memory_mut(&mut self) -> Result<&mut [u8], Fault> {
         Ok(&mut self.mem)
     }
 
-    fn realloc(&mut self, old: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Trap> {
+    fn realloc(&mut self, old: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Fault> {
         let ret = if let Some(ret) = self.realloc_result {
             ret
         } else if old != 0 && new_size < old_size {
@@ -312,7 +312,7 @@ impl Context for TestCx {
         Ok(ret)
     }
 
-    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
         self.handles.push((true, resource.0, index));
         Ok(ResourceAny::from_parts(HandleParts {
             store: ResourceAny::ANY_STORE,
@@ -323,7 +323,7 @@ impl Context for TestCx {
         }))
     }
 
-    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Trap> {
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
         self.handles.push((false, resource.0, index));
         Ok(ResourceAny::from_parts(HandleParts {
             store: ResourceAny::ANY_STORE,
@@ -334,12 +334,12 @@ impl Context for TestCx {
         }))
     }
 
-    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
         self.handles.push((true, resource.0, value.parts().index));
         Ok(value.parts().index)
     }
 
-    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Trap> {
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
         self.handles.push((false, resource.0, value.parts().index));
         Ok(value.parts().index)
     }

@@ -1,0 +1,601 @@
+//! What stops a call: [`Trap`], one variant per kind of fault, with the details as fields, and
+//! [`Fault`], the one-pointer error that lifting and lowering return, which carries a `Trap`.
+//!
+//! Each variant's message is wasmtime's wording where wasmtime has one ("unknown handle index
+//! 3", "string content out-of-bounds: ..."), because conformance suites match on it; code that
+//! needs to tell faults apart matches the variant instead.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a call into or out of a guest stopped: a trap of the guest's core code, a rule of the
+/// canonical ABI the guest broke, a limit the store sets, or a value of the host's that does
+/// not fit its type.
+///
+/// Every error of a call (`Func::call`, `TypedFunc::call`, a guest's call of a host function
+/// that failed in the ABI) that is one of these can be downcast to it; an error a host
+/// function returned passes through unchanged instead.
+///
+/// ```
+/// use tether_abi::Trap;
+/// let t = Trap::UnknownHandle { index: 3 };
+/// assert_eq!(t.to_string(), "unknown handle index 3");
+/// assert!(!t.is_host_fault());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trap {
+    /// The guest's core code trapped (`unreachable`, an out-of-bounds access, a stack
+    /// overflow, ...).
+    Wasm(WasmTrap),
+    /// The guest used all the fuel its store was given.
+    OutOfFuel,
+    /// The guest ran past its store's epoch deadline.
+    DeadlineExceeded,
+    /// A core exception propagated out of the component.
+    UncaughtException,
+
+    /// A `char` whose bits are not a Unicode scalar value.
+    InvalidChar {
+        /// The bits.
+        bits: u32,
+    },
+    /// A string that is not valid UTF-8.
+    InvalidUtf8 {
+        /// What is wrong, in the standard library's words.
+        detail: Box<str>,
+    },
+    /// A UTF-16 string with an unpaired surrogate.
+    InvalidUtf16 {
+        /// The surrogate.
+        surrogate: u16,
+    },
+    /// A variant, enum, option or result whose discriminant names no case.
+    InvalidDiscriminant {
+        /// The discriminant read.
+        discriminant: u32,
+        /// How many cases the type has.
+        cases: usize,
+    },
+    /// A pointer that is not a multiple of its value's alignment.
+    UnalignedPointer {
+        /// Which pointer.
+        of: PointerOf,
+        /// The pointer.
+        ptr: u32,
+        /// The alignment it needed.
+        align: u32,
+    },
+    /// A value that does not fit in the guest's memory.
+    PointerOutOfBounds {
+        /// Where it starts.
+        ptr: u64,
+        /// Its size in bytes.
+        size: u64,
+        /// The memory's size in bytes.
+        memory: usize,
+    },
+    /// A string longer than the canonical ABI allows.
+    StringTooLong {
+        /// Its length in bytes.
+        byte_len: u64,
+    },
+    /// A string that does not fit in the guest's memory.
+    StringOutOfBounds {
+        /// Where it starts.
+        ptr: u32,
+        /// Its length in bytes.
+        byte_len: u64,
+        /// The memory's size in bytes.
+        memory: usize,
+    },
+    /// A list longer than the canonical ABI allows.
+    ListTooLong {
+        /// Its length in bytes.
+        byte_len: u64,
+    },
+    /// A list that does not fit in the guest's memory.
+    ListOutOfBounds {
+        /// Where it starts.
+        ptr: u32,
+        /// Its length in bytes.
+        byte_len: u64,
+        /// The memory's size in bytes.
+        memory: usize,
+    },
+    /// A block that the guest's `realloc` returned reaches past the end of its memory.
+    ReallocOutOfBounds {
+        /// What the block was for ("string", "list content"), if known.
+        what: &'static str,
+        /// The block's address.
+        ptr: u32,
+        /// Its size in bytes.
+        size: u32,
+    },
+    /// The guest's `realloc` itself trapped or failed.
+    ReallocFailed {
+        /// Why.
+        cause: Box<str>,
+    },
+    /// A value needs the `memory` or `realloc` canonical option, and the options give none.
+    MissingOption {
+        /// `"memory"` or `"realloc"`.
+        option: &'static str,
+    },
+
+    /// A handle index that names no handle of the instance.
+    UnknownHandle {
+        /// The index.
+        index: u32,
+    },
+    /// A handle of another resource type than the one expected.
+    WrongHandleType {
+        /// The index.
+        index: u32,
+    },
+    /// A borrowed handle passed where an owned one is expected.
+    OwnFromBorrow {
+        /// The index.
+        index: u32,
+    },
+    /// An owned handle dropped or moved while it is lent out.
+    HandleLent,
+    /// A resource dropped or moved while it has child resources alive.
+    HasChildren {
+        /// The handle index, or the host object's slot.
+        index: u32,
+        /// How many children are alive.
+        children: u32,
+    },
+    /// A call returned while borrows handed to it were still held.
+    BorrowsRemain,
+    /// A guest's handle names a host object that no longer exists, or is in use, or is of
+    /// another type.
+    HostObject(HandleError),
+
+    /// A guest tried to call out where it may not (from `realloc` or `post-return`, or a
+    /// built-in that needs the instance to be callable).
+    CannotLeave,
+    /// A call into an instance that is already on the call stack.
+    CannotEnter,
+    /// A call into an instance that is still being instantiated.
+    NotInstantiated,
+    /// A call into an instance that trapped earlier: its state may be inconsistent, so it can
+    /// never be entered again.
+    Poisoned {
+        /// The earlier trap.
+        fault: Arc<str>,
+    },
+
+    /// A call copied more bytes between host and guest, or lifted more host memory, than the
+    /// store allows (`Limits::copy_bytes_per_call`).
+    CopyLimit {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An instance's handle table reached the store's limit (`Limits::handles_per_instance`).
+    HandleLimit {
+        /// The limit in slots.
+        cap: u32,
+    },
+    /// An instance's handle table reached the specification's 2^28 - 1 entries.
+    HandleTableFull,
+    /// A linear memory tried to grow past the store's limit (`Limits::memory_size`).
+    MemoryLimit {
+        /// The memory's size in bytes.
+        current: usize,
+        /// The size asked for.
+        desired: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A table tried to grow past the store's limit (`Limits::table_elements`).
+    TableLimit {
+        /// The table's size in elements.
+        current: usize,
+        /// The size asked for.
+        desired: usize,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// A value of the host's that does not fit its type (the host's fault, not the guest's).
+    HostValue {
+        /// What does not fit.
+        message: Box<str>,
+    },
+    /// A host function returned a handle that is stale, of another store or of another type.
+    HostBadHandle {
+        /// Why.
+        cause: Box<str>,
+    },
+    /// A host function returned a value that does not fit its result type, while a guest
+    /// was running (so it ends the guest's call as a trap).
+    HostBadResult {
+        /// What does not fit.
+        cause: Box<str>,
+    },
+    /// The guest broke a rule the runtime checks that has no variant of its own.
+    Other {
+        /// The rule, in words.
+        message: Box<str>,
+    },
+    /// A check that should never fail did: a bug in the runtime.
+    Internal {
+        /// What failed.
+        message: Box<str>,
+    },
+}
+
+/// Which pointer a [`Trap::UnalignedPointer`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PointerOf {
+    /// A string's.
+    String,
+    /// A block `realloc` returned.
+    Realloc,
+    /// Any other value's (a list, a spilled record, a return area).
+    Value,
+}
+
+/// A trap of core WebAssembly code, as the core engine reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WasmTrap {
+    /// The call stack ran out.
+    StackOverflow,
+    /// A load or store out of a memory's bounds.
+    MemoryOutOfBounds,
+    /// A misaligned atomic access.
+    HeapMisaligned,
+    /// An access out of a table's bounds.
+    TableOutOfBounds,
+    /// A call through a null table element.
+    IndirectCallToNull,
+    /// A call through a table element of another type.
+    BadSignature,
+    /// An integer overflow.
+    IntegerOverflow,
+    /// An integer division by zero.
+    IntegerDivisionByZero,
+    /// A float-to-integer conversion out of range.
+    BadConversionToInteger,
+    /// An `unreachable` instruction.
+    Unreachable,
+    /// A null reference.
+    NullReference,
+    /// An array access out of bounds.
+    ArrayOutOfBounds,
+    /// An allocation too large.
+    AllocationTooLarge,
+    /// A failed cast.
+    CastFailure,
+    /// Another trap of the core engine.
+    Other,
+}
+
+impl fmt::Display for WasmTrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The core engine's own words, which conformance suites match.
+        f.write_str(match self {
+            WasmTrap::StackOverflow => "call stack exhausted",
+            WasmTrap::MemoryOutOfBounds => "out of bounds memory access",
+            WasmTrap::HeapMisaligned => "unaligned atomic",
+            WasmTrap::TableOutOfBounds => "undefined element: out of bounds table access",
+            WasmTrap::IndirectCallToNull => "uninitialized element",
+            WasmTrap::BadSignature => "indirect call type mismatch",
+            WasmTrap::IntegerOverflow => "integer overflow",
+            WasmTrap::IntegerDivisionByZero => "integer divide by zero",
+            WasmTrap::BadConversionToInteger => "invalid conversion to integer",
+            WasmTrap::Unreachable => "wasm `unreachable` instruction executed",
+            WasmTrap::NullReference => "null reference",
+            WasmTrap::ArrayOutOfBounds => "out of bounds array access",
+            WasmTrap::AllocationTooLarge => "allocation size too large",
+            WasmTrap::CastFailure => "cast failure",
+            WasmTrap::Other => "trap",
+        })
+    }
+}
+
+/// Why a handle the host holds, or a host object a guest's handle names, cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandleError {
+    /// The object or resource behind the handle no longer exists.
+    Stale {
+        /// The slot.
+        index: u32,
+    },
+    /// The handle is of another resource type than the one expected.
+    WrongType {
+        /// The slot.
+        index: u32,
+        /// The Rust type or resource type expected, for messages.
+        expected: Box<str>,
+    },
+    /// The object is lent out to a method call under way, so it cannot be reached again in
+    /// that call: a method receives its `self` as `&mut R`, moved out of the store, and when
+    /// the same object also arrives as another parameter, looking that handle up fails with
+    /// this error, which the method can take as "the object is `self`".
+    InUse {
+        /// The slot.
+        index: u32,
+    },
+    /// The object cannot be dropped: a method call under way is using it.
+    Lent {
+        /// The slot.
+        index: u32,
+    },
+    /// The object has children alive, so it cannot be dropped or moved.
+    HasChildren {
+        /// The slot.
+        index: u32,
+        /// How many.
+        children: u32,
+    },
+    /// The handle belongs to another store.
+    OtherStore,
+    /// One owned handle passed twice where `own` is expected, in one call.
+    PassedTwice {
+        /// The slot.
+        index: u32,
+    },
+}
+
+impl fmt::Display for HandleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandleError::Stale { index } => {
+                write!(f, "stale handle: the resource behind handle {index} no longer exists")
+            }
+            HandleError::WrongType { index, expected } => write!(
+                f,
+                "mismatched resource types: handle {index} is not a `{expected}`"
+            ),
+            HandleError::InUse { index } => write!(
+                f,
+                "resource {index} is already borrowed mutably in this call: two `&mut` to one object are not allowed"
+            ),
+            HandleError::Lent { index } => write!(
+                f,
+                "cannot drop resource {index} while a method is using it"
+            ),
+            HandleError::HasChildren { index, children } => write!(
+                f,
+                "cannot drop or move a resource while it has {children} child resource(s) alive (handle {index})"
+            ),
+            HandleError::OtherStore => f.write_str(
+                "resource handle from another store: a handle can only be used in the store that made it",
+            ),
+            HandleError::PassedTwice { index } => write!(
+                f,
+                "one owned handle is passed twice where `own` is expected (handle {index})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for HandleError {}
+
+impl Trap {
+    /// Whether the host, not the guest, is at fault: a host value that does not fit its type,
+    /// or a bad handle a host function returned.
+    pub fn is_host_fault(&self) -> bool {
+        matches!(
+            self,
+            Trap::HostValue { .. } | Trap::HostBadHandle { .. } | Trap::HostBadResult { .. }
+        )
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trap::Wasm(t) => write!(f, "wasm trap: {t}"),
+            Trap::OutOfFuel => {
+                f.write_str("fuel exhausted: the guest used all the fuel its store was given")
+            }
+            Trap::DeadlineExceeded => {
+                f.write_str("deadline exceeded: the guest ran past its store's epoch deadline")
+            }
+            Trap::UncaughtException => f.write_str("uncaught exception propagated out of component"),
+            Trap::InvalidChar { bits } => write!(f, "invalid `char` bit pattern: {bits:#x}"),
+            Trap::InvalidUtf8 { detail } => f.write_str(detail),
+            Trap::InvalidUtf16 { surrogate } => {
+                write!(f, "invalid utf-16: unpaired surrogate {surrogate:#06x}")
+            }
+            Trap::InvalidDiscriminant {
+                discriminant,
+                cases,
+            } => write!(
+                f,
+                "invalid variant discriminant: discriminant {discriminant} out of range [0..{cases})"
+            ),
+            Trap::UnalignedPointer { of, ptr, align } => match of {
+                PointerOf::String => write!(
+                    f,
+                    "unaligned pointer: string pointer not aligned to {align} ({ptr:#x})"
+                ),
+                PointerOf::Realloc => write!(
+                    f,
+                    "unaligned pointer: realloc return: result not aligned ({ptr:#x} is not a multiple of {align})"
+                ),
+                PointerOf::Value => {
+                    write!(f, "unaligned pointer: {ptr:#x} is not a multiple of {align}")
+                }
+            },
+            Trap::PointerOutOfBounds { ptr, size, memory } => write!(
+                f,
+                "pointer out of bounds of memory: {size} bytes at {ptr:#x} do not fit in {memory} bytes"
+            ),
+            Trap::StringTooLong { byte_len } => write!(
+                f,
+                "string content out-of-bounds: string length too large: {byte_len} bytes, the most is {}",
+                crate::layout::MAX_STRING_BYTE_LENGTH
+            ),
+            Trap::StringOutOfBounds {
+                ptr,
+                byte_len,
+                memory,
+            } => write!(
+                f,
+                "string content out-of-bounds: string pointer/length out of bounds of memory ({byte_len} bytes at {ptr:#x} do not fit in {memory} bytes)"
+            ),
+            Trap::ListTooLong { byte_len } => {
+                write!(f, "list length too large: {byte_len} bytes")
+            }
+            Trap::ListOutOfBounds {
+                ptr,
+                byte_len,
+                memory,
+            } => write!(
+                f,
+                "list content out-of-bounds: {byte_len} bytes at {ptr:#x} do not fit in {memory} bytes"
+            ),
+            Trap::ReallocOutOfBounds { what, ptr, size } => {
+                if !what.is_empty() {
+                    write!(f, "{what} out-of-bounds: ")?;
+                }
+                write!(
+                    f,
+                    "realloc return: beyond end of memory ({size} bytes at {ptr:#x})"
+                )
+            }
+            Trap::ReallocFailed { cause } => write!(f, "realloc trapped: {cause}"),
+            Trap::MissingOption { option } => write!(
+                f,
+                "no `{option}` canonical option given, but the type needs one"
+            ),
+            Trap::UnknownHandle { index } => write!(f, "unknown handle index {index}"),
+            Trap::WrongHandleType { index } => write!(
+                f,
+                "handle index {index} used with the wrong type, expected guest-defined resource but found a different guest-defined resource"
+            ),
+            Trap::OwnFromBorrow { index } => write!(
+                f,
+                "cannot lift own handle from borrowed handle index {index}"
+            ),
+            Trap::HandleLent => f.write_str("cannot remove owned resource while borrowed"),
+            Trap::HasChildren { index, children } => write!(
+                f,
+                "cannot move resource out of handle index {index} while it has {children} child resource(s) alive"
+            ),
+            Trap::BorrowsRemain => {
+                f.write_str("borrow handles still remain at the end of the call")
+            }
+            Trap::HostObject(e) => fmt::Display::fmt(e, f),
+            Trap::CannotLeave => f.write_str("cannot leave component instance"),
+            Trap::CannotEnter => f.write_str("cannot enter component instance"),
+            Trap::NotInstantiated => f.write_str(
+                "cannot enter component instance: it is still being instantiated",
+            ),
+            Trap::Poisoned { fault } => write!(
+                f,
+                "cannot enter component instance: it trapped earlier and may be in an inconsistent state (the trap: {fault})"
+            ),
+            Trap::CopyLimit { limit } => write!(
+                f,
+                "copy limit exceeded: the call would copy more than {limit} bytes between host and guest"
+            ),
+            Trap::HandleLimit { cap } => write!(
+                f,
+                "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
+            ),
+            Trap::HandleTableFull => write!(
+                f,
+                "handle table full: more than {} handles",
+                crate::MAX_HANDLES
+            ),
+            Trap::MemoryLimit {
+                current,
+                desired,
+                limit,
+            } => write!(
+                f,
+                "memory limit exceeded: growing a memory from {current} to {desired} bytes, above the store's limit of {limit} bytes"
+            ),
+            Trap::TableLimit {
+                current,
+                desired,
+                limit,
+            } => write!(
+                f,
+                "table limit exceeded: growing a table from {current} to {desired} elements, above the store's limit of {limit}"
+            ),
+            Trap::HostValue { message } => f.write_str(message),
+            Trap::HostBadHandle { cause } => {
+                write!(f, "host function returned a bad handle: {cause}")
+            }
+            Trap::HostBadResult { cause } => write!(
+                f,
+                "host function returned a value of the wrong type: {cause}"
+            ),
+            Trap::Other { message } => f.write_str(message),
+            Trap::Internal { message } => write!(f, "internal error: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// The error of lifting and lowering: a [`Trap`] in a box, so that the `Result`s of the paths
+/// that do not fail stay one pointer wide.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fault(Box<Trap>);
+
+impl Fault {
+    /// The trap.
+    pub fn trap(&self) -> &Trap {
+        &self.0
+    }
+
+    /// The trap, out of its box.
+    pub fn into_trap(self) -> Trap {
+        *self.0
+    }
+
+    /// A fault of the host's: a value that does not fit its type.
+    #[cold]
+    pub fn host_value(message: impl Into<String>) -> Fault {
+        Trap::HostValue {
+            message: message.into().into_boxed_str(),
+        }
+        .into()
+    }
+
+    /// A rule of the runtime's that the guest broke and that has no variant of its own.
+    #[cold]
+    pub fn other(message: impl Into<String>) -> Fault {
+        Trap::Other {
+            message: message.into().into_boxed_str(),
+        }
+        .into()
+    }
+
+    /// Whether the host, not the guest, is at fault ([`Trap::is_host_fault`]).
+    pub fn is_host_fault(&self) -> bool {
+        self.0.is_host_fault()
+    }
+}
+
+impl From<Trap> for Fault {
+    #[cold]
+    fn from(t: Trap) -> Fault {
+        Fault(Box::new(t))
+    }
+}
+
+impl fmt::Debug for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Fault {}
