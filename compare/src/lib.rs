@@ -825,7 +825,7 @@ impl V {
 #[derive(Clone, Debug)]
 pub enum Outcome<R> {
     Ok(R),
-    Fault(String),
+    Trap(String),
 }
 
 impl<R: PartialEq> Outcome<R> {
@@ -833,7 +833,7 @@ impl<R: PartialEq> Outcome<R> {
     pub fn agrees(&self, other: &Outcome<R>) -> bool {
         match (self, other) {
             (Outcome::Ok(a), Outcome::Ok(b)) => a == b,
-            (Outcome::Fault(_), Outcome::Fault(_)) => true,
+            (Outcome::Trap(_), Outcome::Trap(_)) => true,
             _ => false,
         }
     }
@@ -843,7 +843,7 @@ impl<R> From<anyhow::Result<R>> for Outcome<R> {
     fn from(r: anyhow::Result<R>) -> Self {
         match r {
             Ok(r) => Outcome::Ok(r),
-            Err(e) => Outcome::Fault(format!("{e:#}")),
+            Err(e) => Outcome::Trap(format!("{e:#}")),
         }
     }
 }
@@ -853,7 +853,7 @@ impl<R> Outcome<R> {
     pub fn from_wasmtime(r: wasmtime::Result<R>) -> Outcome<R> {
         match r {
             Ok(r) => Outcome::Ok(r),
-            Err(e) => Outcome::Fault(format!("{e:#}")),
+            Err(e) => Outcome::Trap(format!("{e:#}")),
         }
     }
 }

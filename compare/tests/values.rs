@@ -404,7 +404,7 @@ struct Finding {
 fn describe(run: &Run) -> String {
     let outcome = match &run.outcome {
         Outcome::Ok(v) => format!("returned {v}"),
-        Outcome::Fault(e) => format!("trapped: {e}"),
+        Outcome::Trap(e) => format!("trapped: {e}"),
     };
     let received: Vec<String> = run.received.iter().map(|v| v.to_string()).collect();
     format!(
@@ -467,7 +467,7 @@ fn values_cross_both_runtimes_alike() {
                 outcome: Outcome::Ok(v.clone()),
                 received: vec![v.clone()],
             };
-            if !a.agrees(&b) || !a.agrees(&expected) || matches!(a.outcome, Outcome::Fault(_)) {
+            if !a.agrees(&b) || !a.agrees(&expected) || matches!(a.outcome, Outcome::Trap(_)) {
                 findings.push(Finding {
                     what: format!(
                         "case seed {case_seed}: type {ty}: echo({v}):\n  Tether: {}\n  wasmtime: {}\n{wat}",
@@ -493,7 +493,7 @@ fn values_cross_both_runtimes_alike() {
                     describe(&b)
                 );
             }
-            if matches!(b.outcome, Outcome::Fault(_)) {
+            if matches!(b.outcome, Outcome::Trap(_)) {
                 raw_traps += 1;
             }
             if !a.agrees(&b) {

@@ -180,7 +180,11 @@ pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<()
 /// Allocates a block for `count` elements of type `elem` with the guest's `realloc` (charged
 /// to the call) and checks it, as `store_list_into_range` does; returns its pointer. The
 /// elements are then written from that pointer on.
-pub fn alloc_list<C: Context + ?Sized>(cx: &mut C, elem: &Type, count: usize) -> Result<u32, Fault> {
+pub fn alloc_list<C: Context + ?Sized>(
+    cx: &mut C,
+    elem: &Type,
+    count: usize,
+) -> Result<u32, Fault> {
     alloc_list_in(&mut CxDst(cx), count, elem.size(), elem.align())
 }
 

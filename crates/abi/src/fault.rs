@@ -180,6 +180,12 @@ pub enum Trap {
     },
     /// An instance's handle table reached the specification's 2^28 - 1 entries.
     HandleTableFull,
+    /// The store holds as many host objects as it may (`Limits::host_objects`): creating one
+    /// more fails.
+    HostObjectLimit {
+        /// The limit.
+        limit: usize,
+    },
     /// A linear memory tried to grow past the store's limit (`Limits::memory_size`).
     MemoryLimit {
         /// The memory's size in bytes.
@@ -351,7 +357,7 @@ impl fmt::Display for HandleError {
             }
             HandleError::WrongType { index, expected } => write!(
                 f,
-                "mismatched resource types: handle {index} is not a `{expected}`"
+                "mismatched resource types: handle {index} is not a {expected}"
             ),
             HandleError::InUse { index } => write!(
                 f,
@@ -399,7 +405,9 @@ impl fmt::Display for Trap {
             Trap::DeadlineExceeded => {
                 f.write_str("deadline exceeded: the guest ran past its store's epoch deadline")
             }
-            Trap::UncaughtException => f.write_str("uncaught exception propagated out of component"),
+            Trap::UncaughtException => {
+                f.write_str("uncaught exception propagated out of component")
+            }
             Trap::InvalidChar { bits } => write!(f, "invalid `char` bit pattern: {bits:#x}"),
             Trap::InvalidUtf8 { detail } => f.write_str(detail),
             Trap::InvalidUtf16 { surrogate } => {
@@ -422,7 +430,10 @@ impl fmt::Display for Trap {
                     "unaligned pointer: realloc return: result not aligned ({ptr:#x} is not a multiple of {align})"
                 ),
                 PointerOf::Value => {
-                    write!(f, "unaligned pointer: {ptr:#x} is not a multiple of {align}")
+                    write!(
+                        f,
+                        "unaligned pointer: {ptr:#x} is not a multiple of {align}"
+                    )
                 }
             },
             Trap::PointerOutOfBounds { ptr, size, memory } => write!(
@@ -487,9 +498,9 @@ impl fmt::Display for Trap {
             Trap::HostObject(e) => fmt::Display::fmt(e, f),
             Trap::CannotLeave => f.write_str("cannot leave component instance"),
             Trap::CannotEnter => f.write_str("cannot enter component instance"),
-            Trap::NotInstantiated => f.write_str(
-                "cannot enter component instance: it is still being instantiated",
-            ),
+            Trap::NotInstantiated => {
+                f.write_str("cannot enter component instance: it is still being instantiated")
+            }
             Trap::Poisoned { fault } => write!(
                 f,
                 "cannot enter component instance: it trapped earlier and may be in an inconsistent state (the trap: {fault})"
@@ -506,6 +517,10 @@ impl fmt::Display for Trap {
                 f,
                 "handle table full: more than {} handles",
                 crate::MAX_HANDLES
+            ),
+            Trap::HostObjectLimit { limit } => write!(
+                f,
+                "host object limit exceeded: the store already holds {limit} host objects"
             ),
             Trap::MemoryLimit {
                 current,

@@ -105,6 +105,7 @@ mod trap;
 mod types;
 mod val;
 
+pub use fault::{Fault, HandleError, PointerOf, Trap, WasmTrap};
 pub use layout::{
     CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,
     MAX_STRING_BYTE_LENGTH, MAX_VALUE_SIZE, VariantShape, flatten, flatten_all, flatten_func,
@@ -116,12 +117,10 @@ pub use types::{
     EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
     ResultType, TupleType, Type, TypeTooLarge, VariantType,
 };
-pub use fault::{Fault, HandleError, PointerOf, Trap, WasmTrap};
 pub use val::{HandleParts, ResourceAny, Val};
 
 /// The most entries a component instance's handle table may hold, per the specification.
 pub const MAX_HANDLES: u32 = (1 << 28) - 1;
-
 
 /// What lifting and lowering need from a running guest: the canonical options of one
 /// `canon lift` or `canon lower` and the instance they belong to.

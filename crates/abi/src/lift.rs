@@ -12,7 +12,7 @@ use crate::lower::tuple_size_align;
 use crate::string::{self, StringEncoding};
 use crate::types::{MapType, Type};
 use crate::val::{ResourceAny, Val};
-use crate::{Context, ResourceIndex, Fault, trap};
+use crate::{Context, Fault, ResourceIndex, trap};
 
 /// Where lifting reads from: the guest behind a [`Context`], or a slice of its memory.
 trait Src {
@@ -37,7 +37,8 @@ trait Src {
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault>;
 
     /// Loads elements whose type holds no handles through a single borrow of memory.
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault>;
+    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize)
+    -> Result<Vec<Val>, Fault>;
 
     /// Counts `bytes` about to be copied out of the guest against the call's budget.
     fn charge(&mut self, bytes: u64) -> Result<(), Fault>;
@@ -52,6 +53,36 @@ trait Src {
 
 /// Lifting from the guest behind a [`Context`].
 struct CxSrc<'a, C: ?Sized>(&'a mut C);
+
+impl<C: Context + ?Sized> CxSrc<'_, C> {
+    /// Runs `f` over a slice of the guest's memory (for a part of a value that holds no
+    /// handles, read with one borrow of memory), then charges what it copied and the host
+    /// memory of its `Val`s.
+    #[inline]
+    fn on_slice<X>(
+        &mut self,
+        f: impl FnOnce(&mut SliceSrc<'_>) -> Result<X, Fault>,
+    ) -> Result<X, Fault> {
+        let encoding = self.0.string_encoding();
+        let budget = self.0.copy_budget();
+        let mut src = SliceSrc {
+            mem: self.0.memory()?,
+            encoding,
+            budget,
+            used: 0,
+            heap: 0,
+        };
+        let v = f(&mut src);
+        let (used, heap) = (src.used, src.heap);
+        if used != 0 {
+            self.0.charge(used, false)?;
+        }
+        if heap != 0 {
+            self.0.charge_heap(heap)?;
+        }
+        v
+    }
+}
 
 impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     const SLICE: bool = false;
@@ -82,46 +113,17 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
 
     #[inline]
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault> {
-        let encoding = self.0.string_encoding();
-        let budget = self.0.copy_budget();
-        let mut src = SliceSrc {
-            mem: self.0.memory()?,
-            encoding,
-            budget,
-            used: 0,
-            heap: 0,
-        };
-        let v = load_in(&mut src, ty, off);
-        let (used, heap) = (src.used, src.heap);
-        if used != 0 {
-            self.0.charge(used, false)?;
-        }
-        if heap != 0 {
-            self.0.charge_heap(heap)?;
-        }
-        v
+        self.on_slice(|src| load_in(src, ty, off))
     }
 
     #[inline]
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault> {
-        let encoding = self.0.string_encoding();
-        let budget = self.0.copy_budget();
-        let mut src = SliceSrc {
-            mem: self.0.memory()?,
-            encoding,
-            budget,
-            used: 0,
-            heap: 0,
-        };
-        let v = load_elems(&mut src, elem, base, len);
-        let (used, heap) = (src.used, src.heap);
-        if used != 0 {
-            self.0.charge(used, false)?;
-        }
-        if heap != 0 {
-            self.0.charge_heap(heap)?;
-        }
-        v
+    fn load_plain_elems(
+        &mut self,
+        elem: &Type,
+        base: usize,
+        len: usize,
+    ) -> Result<Vec<Val>, Fault> {
+        self.on_slice(|src| load_elems(src, elem, base, len))
     }
 
     #[inline]
@@ -181,7 +183,12 @@ impl Src for SliceSrc<'_> {
         load_in(self, ty, off)
     }
 
-    fn load_plain_elems(&mut self, elem: &Type, base: usize, len: usize) -> Result<Vec<Val>, Fault> {
+    fn load_plain_elems(
+        &mut self,
+        elem: &Type,
+        base: usize,
+        len: usize,
+    ) -> Result<Vec<Val>, Fault> {
         load_elems(self, elem, base, len)
     }
 

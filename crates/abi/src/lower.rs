@@ -9,7 +9,7 @@ use crate::layout::{VariantShape, align_to_u64, flat_count_all};
 use crate::string::{self, SourceEncoding, StringEncoding};
 use crate::types::{MapType, TupleType, Type};
 use crate::val::{ResourceAny, Val};
-use crate::{Context, ResourceIndex, Fault, trap};
+use crate::{Context, Fault, ResourceIndex, trap};
 
 /// Where lowering writes: the guest behind a [`Context`], or a slice of its memory.
 pub(crate) trait Dst {
@@ -30,8 +30,12 @@ pub(crate) trait Dst {
     fn realloc(&mut self, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault>;
 
     /// Lowers a handle.
-    fn lower_resource(&mut self, own: bool, ty: ResourceIndex, r: ResourceAny)
-    -> Result<u32, Fault>;
+    fn lower_resource(
+        &mut self,
+        own: bool,
+        ty: ResourceIndex,
+        r: ResourceAny,
+    ) -> Result<u32, Fault>;
 
     /// Stores a value of a plain type (no pointers, no handles) through a single borrow of
     /// memory.
@@ -42,7 +46,13 @@ pub(crate) trait Dst {
 
     /// Checks a pointer returned by `realloc` for a block of `size` bytes aligned to `align`.
     /// `what` names the block for messages: "string content", "list content" or "".
-    fn check_realloc(&mut self, ptr: u32, align: u32, size: u32, what: &'static str) -> Result<(), Fault> {
+    fn check_realloc(
+        &mut self,
+        ptr: u32,
+        align: u32,
+        size: u32,
+        what: &'static str,
+    ) -> Result<(), Fault> {
         if !ptr.is_multiple_of(align) {
             return Err(trap::realloc_unaligned(ptr, align));
         }

@@ -196,7 +196,13 @@ enum Encode {
 }
 
 /// Calls `realloc` and checks that the block it returns is aligned and inside memory.
-fn realloc<D: Dst>(d: &mut D, old: u32, old_size: u32, align: u32, size: u32) -> Result<u32, Fault> {
+fn realloc<D: Dst>(
+    d: &mut D,
+    old: u32,
+    old_size: u32,
+    align: u32,
+    size: u32,
+) -> Result<u32, Fault> {
     let ptr = d.realloc(old, old_size, align, size)?;
     d.check_realloc(ptr, align, size, "string content")?;
     Ok(ptr)

@@ -253,7 +253,10 @@ impl<T> Cx<'_, '_, T> {
 /// Traps when a call's charges, `charged` bytes, are over the store's per-call limit.
 fn check_copy_limit(rt: &crate::store::Runtime, charged: u64) -> Result<(), Fault> {
     if charged > rt.copy_limit {
-        return Err(Trap::CopyLimit { limit: rt.copy_limit }.into());
+        return Err(Trap::CopyLimit {
+            limit: rt.copy_limit,
+        }
+        .into());
     }
     Ok(())
 }
@@ -481,7 +484,9 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Fault> {
         return Err(Fault::host_value("mismatched resource types"));
     }
     if own && !value.owned() {
-        return Err(Fault::host_value("cannot lower a borrowed resource as `own`"));
+        return Err(Fault::host_value(
+            "cannot lower a borrowed resource as `own`",
+        ));
     }
     Ok(())
 }
@@ -936,7 +941,9 @@ impl DirectCall<'_> {
                 let n = sig.flat_results.len();
                 match out.get_mut(..n) {
                     Some(out) => results.lower_direct_flat(&mut cx, &sig.results, out),
-                    None => Err(Fault::from(Trap::Internal { message: "no room for the results".into() })),
+                    None => Err(Fault::from(Trap::Internal {
+                        message: "no room for the results".into(),
+                    })),
                 }
             }
         };
@@ -1105,23 +1112,24 @@ fn call_lifted_inner<T, R>(
     Ok(r)
 }
 
-/// A fault in lowering: the guest's (a trap) or the host's (a value of the wrong type).
+/// A fault in lowering: the guest's (a trap) or the host's (a value of the wrong type, which
+/// is the [`Trap::HostValue`] over a [`HostTypeError`]).
 fn lower_error(t: Fault) -> anyhow::Error {
     if matches!(t.trap(), Trap::HostValue { .. }) {
-        anyhow::Error::new(HostTypeError(t))
+        anyhow::Error::new(HostTypeError).context(t.into_trap())
     } else {
         trap(t)
     }
 }
 
-/// A value the host passed that does not match its type: the host's mistake, found before
-/// the guest ran, so it leaves the instance usable.
+/// Marks a value the host passed that does not match its type: the host's mistake, found
+/// before the guest ran, so it leaves the instance usable.
 #[derive(Debug)]
-pub(crate) struct HostTypeError(Fault);
+pub(crate) struct HostTypeError;
 
 impl std::fmt::Display for HostTypeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.0, f)
+        f.write_str("refused before the guest ran")
     }
 }
 
@@ -1588,9 +1596,11 @@ fn raw_lower_own(
     packed: u64,
 ) -> Result<u32, Fault> {
     let (index, generation) = (packed as u32, (packed >> 32) as u32);
-    rt.objects
-        .check(ty, index, generation)
-        .map_err(|e| Fault::from(Trap::HostBadHandle { cause: e.to_string().into() }))?;
+    rt.objects.check(ty, index, generation).map_err(|e| {
+        Fault::from(Trap::HostBadHandle {
+            cause: e.to_string().into(),
+        })
+    })?;
     let cap = rt.handle_cap;
     rt.instances[instance as usize].handles.add(
         Slot::Own {
@@ -1647,14 +1657,14 @@ fn call_lowered<T: 'static>(
     }
     rt.scopes.truncate(scope);
     // A mistyped value here interrupted a running guest: from here on it is a trap.
-    let flat = r.map_err(|e| match e.downcast::<HostTypeError>() {
-        Ok(HostTypeError(t)) => trap(
+    let flat = r.map_err(|e| match trap_of(&e) {
+        Some(Trap::HostValue { message }) if e.is::<HostTypeError>() => trap(
             Trap::HostBadResult {
-                cause: t.to_string().into(),
+                cause: message.clone(),
             }
             .into(),
         ),
-        Err(e) => e,
+        _ => e,
     })?;
     for (i, v) in flat.iter().enumerate() {
         slots[i] = MaybeUninit::new(u64_to_raw(*v, l.sig.flat_results[i]));
@@ -1786,9 +1796,11 @@ pub(crate) fn run_dtor<T>(
             _ => None,
         };
         let objects = &mut store.data_mut().rt.objects;
-        let generation = objects
-            .generation(rep)
-            .ok_or_else(|| trap(Fault::from(Trap::HostObject(HandleError::Stale { index: rep }))))?;
+        let generation = objects.generation(rep).ok_or_else(|| {
+            trap(Fault::from(Trap::HostObject(HandleError::Stale {
+                index: rep,
+            })))
+        })?;
         let object = objects
             .remove(rep, generation, |o| match callback {
                 Some(_) => o.take_boxed(),
@@ -1951,7 +1963,9 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
                 // `run_dtor` does, without its detour.
                 return match data.rt.objects.remove_live(rep, |o| o.clear()) {
                     Ok(Some(())) => Ok(()),
-                    Ok(None) => Err(trap(Fault::from(Trap::HostObject(HandleError::Stale { index: rep })))),
+                    Ok(None) => Err(trap(Fault::from(Trap::HostObject(HandleError::Stale {
+                        index: rep,
+                    })))),
                     Err(e) => Err(trap(Trap::HostObject(e).into())),
                 };
             }

@@ -28,7 +28,7 @@ use std::any::Any;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{Context, ResourceAny, Fault, Type, Val, direct};
+use tether_abi::{Context, Fault, HandleError, ResourceAny, Trap, Type, Val, direct};
 
 use crate::resources::ResourceType;
 use crate::store::{Runtime, StoreContextMut};
@@ -125,10 +125,7 @@ impl HostObjects {
         parent: Option<u32>,
     ) -> Result<(u32, u32)> {
         if self.live >= self.cap {
-            bail!(
-                "host object limit exceeded: the store already holds {} host objects",
-                self.cap
-            );
+            return Err(Trap::HostObjectLimit { limit: self.cap }.into());
         }
         if let Some(p) = parent {
             self.slots[p as usize].children += 1;
@@ -311,7 +308,7 @@ fn in_use(index: u32) -> HandleError {
 fn wrong_rust_type<R>(index: u32) -> HandleError {
     HandleError::WrongType {
         index,
-        expected: std::any::type_name::<R>().into(),
+        expected: format!("`{}`", std::any::type_name::<R>()).into(),
     }
 }
 
@@ -414,7 +411,6 @@ pub(crate) fn same_store(rt: &Runtime, store: u64) -> Result<(), HandleError> {
 pub(crate) fn of_this_store(rt: &Runtime, store: u64) -> bool {
     store == rt.store_id
 }
-
 
 fn handle_from_val(v: Val, own: bool) -> Result<ResourceAny> {
     match v {
@@ -625,7 +621,8 @@ impl<R> Borrow<R> {
 #[cold]
 fn handle_mismatch(ty: &Type) -> Fault {
     Trap::Internal {
-        message: format!("a typed handle met the component type `{ty}` it was not checked against").into(),
+        message: format!("a typed handle met the component type `{ty}` it was not checked against")
+            .into(),
     }
     .into()
 }
@@ -668,27 +665,28 @@ fn push_in<R: Send + 'static>(
 fn get_in<'a, R: 'static>(rt: &'a Runtime, h: &impl AsHandle<R>) -> Result<&'a R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
-    object_ref::<R>(rt.objects.get(index, generation)?).ok_or_else(|| wrong_rust_type::<R>(index))
+    object_ref::<R>(rt.objects.get(index, generation)?)
+        .ok_or_else(|| wrong_rust_type::<R>(index).into())
 }
 
 fn get_mut_in<'a, R: 'static>(rt: &'a mut Runtime, h: &impl AsHandle<R>) -> Result<&'a mut R> {
     let (store, index, generation) = h.slot();
     same_store(rt, store)?;
     object_mut::<R>(rt.objects.get_mut(index, generation)?)
-        .ok_or_else(|| wrong_rust_type::<R>(index))
+        .ok_or_else(|| wrong_rust_type::<R>(index).into())
 }
 
 fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
     same_store(rt, h.store)?;
     if !object_is::<R>(rt.objects.get(h.index, h.generation)?) {
-        return Err(wrong_rust_type::<R>(h.index));
+        return Err(wrong_rust_type::<R>(h.index).into());
     }
     rt.objects
         .remove(h.index, h.generation, |o| {
             let any: &mut dyn Any = o;
             any.downcast_mut::<Option<R>>().and_then(Option::take)
         })?
-        .ok_or_else(|| wrong_rust_type::<R>(h.index))
+        .ok_or_else(|| wrong_rust_type::<R>(h.index).into())
 }
 
 macro_rules! object_methods {
@@ -788,7 +786,7 @@ pub(crate) fn use_lent<T, R: 'static, X>(
             obj,
             StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
         ),
-        None => Err(wrong_rust_type::<R>(index)),
+        None => Err(wrong_rust_type::<R>(index).into()),
     };
     store.data_mut().rt.objects.give_back(index, object);
     r

@@ -577,8 +577,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     let mut cx = crate::typed::RawCx {
                         rt: &mut store.0.data_mut().rt,
                     };
-                    let p = P::from_flat(args, &mut cx)
-                        .map_err(crate::func::trap)?;
+                    let p = P::from_flat(args, &mut cx).map_err(crate::func::trap)?;
                     f(store, p)?.to_flat(out);
                     Ok(())
                 },

@@ -9,7 +9,7 @@ use std::any::TypeId;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{HandleParts, ResourceAny, Fault};
+use tether_abi::{Fault, HandleError, HandleParts, ResourceAny, Trap};
 
 use crate::store::{AsContextMut, InstanceId};
 
@@ -297,10 +297,11 @@ impl ResourceAnyExt for ResourceAny {
         let rt = host_resource_type(&mut store.0.data_mut().rt, ResourceType::host::<T>());
         let h = self.parts();
         if rt != h.ty {
-            bail!(
-                "mismatched resource types: expected `{}`",
-                std::any::type_name::<T>()
-            );
+            return Err(HandleError::WrongType {
+                index: h.index,
+                expected: format!("`{}`", std::any::type_name::<T>()).into(),
+            }
+            .into());
         }
         Ok(Resource {
             rep: h.index,
@@ -340,7 +341,7 @@ impl ResourceAnyExt for ResourceAny {
 
 /// Checks that a handle the embedder hands over was made in this store.
 fn same_store(rt: &crate::store::Runtime, r: &ResourceAny) -> Result<()> {
-    crate::host::same_store(rt, r.parts().store)
+    Ok(crate::host::same_store(rt, r.parts().store)?)
 }
 
 /// The store-level resource type of a host resource type, created on first use.
@@ -393,7 +394,7 @@ impl HostHandles {
                 generation: g,
                 entry: Some(e),
             }) if *g == generation => Ok(*e),
-            _ => bail!("stale handle: the resource behind host handle {slot} no longer exists"),
+            _ => Err(HandleError::Stale { index: slot }.into()),
         }
     }
 
@@ -539,7 +540,7 @@ pub(crate) fn check_from_embedder(
         if let Some(&expected) = resources.get(index.0 as usize)
             && expected != h.ty
         {
-            bail!("mismatched resource types: the handle is of another resource type");
+            return Err(wrong_type(h.index, expected).into());
         }
         let Some(info) = rt.resource_types.get(h.ty as usize) else {
             bail!("unknown resource type {} of a handle", h.ty);
@@ -549,7 +550,7 @@ pub(crate) fn check_from_embedder(
         } else if info.implementer.is_some() {
             let (ty_id, _) = rt.host_handles.get(h.index, h.generation)?;
             if ty_id != h.ty {
-                bail!("mismatched resource types");
+                return Err(wrong_type(h.index, h.ty).into());
             }
         } else {
             // A host resource whose representation the embedder chose (`Resource<T>`): the
@@ -559,11 +560,7 @@ pub(crate) fn check_from_embedder(
         if matches!(ty, Type::Own(_)) && h.own {
             let key = (h.ty, h.index, h.generation);
             if moved.contains(&key) {
-                bail!(
-                    "one owned handle is passed twice where `own` is expected (handle {} of resource type {})",
-                    h.index,
-                    h.ty
-                );
+                return Err(HandleError::PassedTwice { index: h.index }.into());
             }
             moved.push(key);
         }
@@ -593,7 +590,7 @@ pub(crate) fn from_embedder(
             rt.host_handles.get(h.index, h.generation)?
         };
         if ty_id != h.ty {
-            bail!("mismatched resource types");
+            return Err(wrong_type(h.index, h.ty).into());
         }
         *r = ResourceAny::from_parts(HandleParts {
             index: rep,
@@ -602,6 +599,15 @@ pub(crate) fn from_embedder(
         });
         Ok(())
     })
+}
+
+/// The error for a handle `index` that is not of the resource type `expected`.
+#[cold]
+fn wrong_type(index: u32, expected: u32) -> HandleError {
+    HandleError::WrongType {
+        index,
+        expected: format!("resource of type {expected}").into(),
+    }
 }
 
 /// Releases the host handle slots of borrows lent to the embedder for a call that ended.

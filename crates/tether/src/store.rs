@@ -154,10 +154,11 @@ impl wasmtime::ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         self.grows = self.grows.wrapping_add(1);
         if desired > self.limits.memory_size {
-            return Err(wasmtime::Error::msg(format!(
-                "memory limit exceeded: growing a memory from {current} to {desired} bytes, above the store's limit of {} bytes",
-                self.limits.memory_size
-            )));
+            return Err(wasmtime::Error::new(tether_abi::Trap::MemoryLimit {
+                current,
+                desired,
+                limit: self.limits.memory_size,
+            }));
         }
         Ok(true)
     }
@@ -169,10 +170,11 @@ impl wasmtime::ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.limits.table_elements {
-            return Err(wasmtime::Error::msg(format!(
-                "table limit exceeded: growing a table from {current} to {desired} elements, above the store's limit of {}",
-                self.limits.table_elements
-            )));
+            return Err(wasmtime::Error::new(tether_abi::Trap::TableLimit {
+                current,
+                desired,
+                limit: self.limits.table_elements,
+            }));
         }
         Ok(true)
     }
@@ -297,7 +299,7 @@ impl Runtime {
         caller: Option<InstanceId>,
     ) -> Result<(), tether_abi::Fault> {
         if !self.instances[callee as usize].ready {
-            return Err(Trap::NotInstantiated.into());
+            return Err(tether_abi::Trap::NotInstantiated.into());
         }
         let mut cur = Some(callee);
         while let Some(i) = cur {
@@ -306,13 +308,13 @@ impl Runtime {
             }
             let inst = &self.instances[i as usize];
             if let Some(fault) = &inst.poisoned {
-                return Err(Trap::Poisoned {
+                return Err(tether_abi::Trap::Poisoned {
                     fault: fault.clone(),
                 }
                 .into());
             }
             if !inst.may_enter {
-                return Err(tether_abi::Fault::from(Trap::CannotEnter));
+                return Err(tether_abi::Fault::from(tether_abi::Trap::CannotEnter));
             }
             cur = inst.parent;
         }

@@ -90,7 +90,7 @@
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{Context, CoreType, Fault, Type, Val, direct};
+use tether_abi::{Context, CoreType, Fault, Trap, Type, Val, direct};
 
 use crate::func::{Func, FuncDef};
 use crate::store::AsContextMut;
@@ -144,7 +144,11 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
     /// NaN canonicalisation, `char` validation). Only called when `SCALAR` is `Some`.
     fn from_flat(_v: u64) -> Result<Self, Fault> {
         Err(Trap::Internal {
-            message: format!("`{}` has no single flat value", std::any::type_name::<Self>()).into(),
+            message: format!(
+                "`{}` has no single flat value",
+                std::any::type_name::<Self>()
+            )
+            .into(),
         }
         .into())
     }

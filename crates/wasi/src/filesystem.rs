@@ -601,7 +601,9 @@ impl<T: WasiView> types::Host for T {
     ) -> Result<bool> {
         let other = match store.get(&other) {
             Ok(o) => o,
-            Err(e) if matches!(e.downcast_ref(), Some(HandleError::InUse { .. })) => return Ok(true),
+            Err(e) if matches!(e.downcast_ref(), Some(HandleError::InUse { .. })) => {
+                return Ok(true);
+            }
             Err(e) => return Err(e),
         };
         Ok(match (this.metadata(), other.metadata()) {

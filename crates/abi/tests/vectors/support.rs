@@ -292,7 +292,13 @@ impl Context for TestCx {
         Ok(&mut self.mem)
     }
 
-    fn realloc(&mut self, old: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, Fault> {
+    fn realloc(
+        &mut self,
+        old: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Fault> {
         let ret = if let Some(ret) = self.realloc_result {
             ret
         } else if old != 0 && new_size < old_size {

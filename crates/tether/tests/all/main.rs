@@ -52,4 +52,5 @@ mod memory;
 mod rng;
 mod serialize;
 mod shelves;
+mod traps;
 mod typed;
