@@ -11,10 +11,10 @@ use tether_abi::{
 };
 use wasmtime::{AsContextMut as _, ValRaw};
 
-use crate::resources::{Dtor, Slot};
+use crate::state::runtime::{Dtor, InstanceId, Scope};
+use crate::state::table::Slot;
 use crate::store::{
-    AsContext, AsContextMut, DirectHostFn, InstanceId, RawHostFn, RawMethodFn, Scope,
-    StoreContextMut, StoreData,
+    AsContext, AsContextMut, DirectHostFn, RawHostFn, RawMethodFn, StoreContextMut, StoreData,
 };
 use crate::types::FuncSig;
 
@@ -190,7 +190,7 @@ fn has_borrow(ty: &tether_abi::Type) -> bool {
 }
 
 /// Whether one of the store-level resource types `resources` is defined by a guest.
-pub(crate) fn any_guest_resource(rt: &crate::store::Runtime, resources: &[u32]) -> bool {
+pub(crate) fn any_guest_resource(rt: &crate::state::runtime::Runtime, resources: &[u32]) -> bool {
     resources
         .iter()
         .any(|&r| rt.resource_types[r as usize].implementer.is_some())
@@ -251,7 +251,7 @@ impl<T> Cx<'_, '_, T> {
 }
 
 /// Traps when a call's charges, `charged` bytes, are over the store's per-call limit.
-fn check_copy_limit(rt: &crate::store::Runtime, charged: u64) -> Result<(), Fault> {
+fn check_copy_limit(rt: &crate::state::runtime::Runtime, charged: u64) -> Result<(), Fault> {
     if charged > rt.copy_limit {
         return Err(Trap::CopyLimit {
             limit: rt.copy_limit,
@@ -493,7 +493,11 @@ fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Fault> {
 
 /// Checks that a handle the host hands over belongs to this store and, for object-backed
 /// resource types, that its object still exists.
-fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Result<(), Fault> {
+fn check_object(
+    rt: &crate::state::runtime::Runtime,
+    ty: u32,
+    value: ResourceAny,
+) -> Result<(), Fault> {
     let h = value.parts();
     if !crate::host::of_this_store(rt, h.store) {
         return Err(Fault::host_value(HandleError::OtherStore.to_string()));
@@ -509,6 +513,11 @@ fn check_object(rt: &crate::store::Runtime, ty: u32, value: ResourceAny) -> Resu
 #[cold]
 fn wrong_type(index: u32) -> Fault {
     Fault::from(Trap::WrongHandleType { index })
+}
+
+/// What an instance that a call with error `e` left is poisoned with: the error, in one line.
+fn poison_of(e: &anyhow::Error) -> Arc<str> {
+    Arc::from(describe_error(e).as_str())
 }
 
 /// Renders an error from the core engine or a host function as one line.
@@ -647,7 +656,7 @@ pub(crate) fn call_lifted<T, R>(
     // Arguments of the wrong type are refused before the guest runs (only `realloc` may have
     // run, which leaves nothing inconsistent), so they do not poison the instance.
     let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
-    rt.leave(f.instance, caller, fault);
+    rt.leave(f.instance, caller, fault.map(poison_of));
     r
 }
 
@@ -711,7 +720,7 @@ pub(crate) fn call_lifted_scalar<T, R>(
     store
         .data_mut()
         .rt
-        .leave(f.instance, None, r.as_ref().err());
+        .leave(f.instance, None, r.as_ref().err().map(poison_of));
     r
 }
 
@@ -737,7 +746,7 @@ where
     let rt = &mut store.data_mut().rt;
     rt.scopes.truncate(scope);
     let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
-    rt.leave(f.instance, None, fault);
+    rt.leave(f.instance, None, fault.map(poison_of));
     r
 }
 
@@ -1308,7 +1317,7 @@ struct RawMethod<T: 'static> {
 /// into the core result slot: a scalar as it is, an own handle lowered into the calling
 /// instance's table.
 fn write_raw_result(
-    rt: &mut crate::store::Runtime,
+    rt: &mut crate::state::runtime::Runtime,
     instance: InstanceId,
     result: Option<(CoreType, RawValue)>,
     slots: &mut [MaybeUninit<ValRaw>],
@@ -1488,7 +1497,7 @@ fn raw_host_func<T: 'static, const N: usize>(
 
 /// Whether a lowered function can take the raw path, and how: every parameter and result is a
 /// scalar or a handle to a host object, and nothing spills.
-fn raw_plan(rt: &crate::store::Runtime, l: &Lowered) -> Option<RawPlan> {
+fn raw_plan(rt: &crate::state::runtime::Runtime, l: &Lowered) -> Option<RawPlan> {
     if l.sig.params_spill || l.sig.results_spill {
         return None;
     }
@@ -1543,7 +1552,7 @@ fn raw_plan(rt: &crate::store::Runtime, l: &Lowered) -> Option<RawPlan> {
 /// `own` handle after a `borrow`.
 #[inline]
 fn raw_lift_handle(
-    rt: &mut crate::store::Runtime,
+    rt: &mut crate::state::runtime::Runtime,
     instance: InstanceId,
     ty: u32,
     own: bool,
@@ -1590,7 +1599,7 @@ fn raw_lift_handle(
 /// Lowers an owned handle to a host object for the raw path: the packed slot and generation
 /// become a new entry in the guest's table.
 fn raw_lower_own(
-    rt: &mut crate::store::Runtime,
+    rt: &mut crate::state::runtime::Runtime,
     instance: InstanceId,
     ty: u32,
     packed: u64,
@@ -1825,7 +1834,8 @@ pub(crate) fn run_dtor<T>(
             f(StoreContextMut(store.as_context_mut()), rep)
         }
         Some(Dtor::Object(_)) => Ok(()),
-        Some(Dtor::Guest(func)) => {
+        Some(Dtor::Guest(i)) => {
+            let func = store.data().guest_dtors[i as usize];
             let implementer = implementer.expect("guest destructors belong to an instance");
             store
                 .data_mut()
@@ -1838,7 +1848,7 @@ pub(crate) fn run_dtor<T>(
             store
                 .data_mut()
                 .rt
-                .leave(implementer, caller, r.as_ref().err());
+                .leave(implementer, caller, r.as_ref().err().map(poison_of));
             r
         }
     }
@@ -1972,7 +1982,8 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
             if info.implementer == Some(instance) {
                 // The instance drops its own resource: the destructor runs inside it.
                 let dtor = data.rt.resource_types[rt as usize].dtor.clone();
-                if let Some(Dtor::Guest(func)) = dtor {
+                if let Some(Dtor::Guest(i)) = dtor {
+                    let func = data.guest_dtors[i as usize];
                     let mut buf = [ValRaw::i32(rep as i32)];
                     // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
                     return unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
@@ -2033,7 +2044,7 @@ impl Func {
 
     /// Fails unless `rt` is the runtime of the store that holds the function.
     #[inline]
-    pub(crate) fn check_store(&self, rt: &crate::store::Runtime) -> Result<()> {
+    pub(crate) fn check_store(&self, rt: &crate::state::runtime::Runtime) -> Result<()> {
         if rt.store_id != self.store_id {
             return Err(wrong_store());
         }

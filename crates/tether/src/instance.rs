@@ -10,8 +10,8 @@ use wasmparser::types::Types;
 use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use crate::func::{FuncDef, LiftedFunc, Lowered, Opts};
-use crate::resources::{Dtor, ResourceTypeInfo};
-use crate::store::{AsContextMut, InstanceId, StoreData};
+use crate::state::runtime::{Dtor, InstanceId, ResourceTypeInfo};
+use crate::store::{AsContextMut, StoreData};
 use crate::translate::{CanonOpts, ComponentDef, ExportCache, ImportSource, Item, Sort};
 
 type Wt<'a, T> = wasmtime::StoreContextMut<'a, StoreData<T>>;
@@ -91,7 +91,7 @@ struct Frame<'d> {
     funcs: Vec<FuncDef>,
     instances: Vec<Arc<Exports>>,
     components: Vec<ComponentClosure>,
-    bindings: crate::resources::FastMap<ResourceId, u32>,
+    bindings: crate::state::runtime::FastMap<ResourceId, u32>,
     exports: Exports,
 }
 
@@ -335,8 +335,12 @@ fn step<'d, T: 'static>(
             }
         }
         Item::ResourceType(r) => {
-            let dtor = r.dtor.map(|d| Dtor::Guest(f.core_funcs[d as usize]));
-            let rt = &mut store.data_mut().rt;
+            let data = store.data_mut();
+            let dtor = r.dtor.map(|d| {
+                data.guest_dtors.push(f.core_funcs[d as usize]);
+                Dtor::Guest((data.guest_dtors.len() - 1) as u32)
+            });
+            let rt = &mut data.rt;
             rt.resource_types.push(ResourceTypeInfo {
                 implementer: Some(f.instance),
                 dtor,
@@ -530,7 +534,7 @@ pub(crate) fn bind_entity(
     types: &Types,
     ty: ComponentEntityType,
     e: &Export,
-    bindings: &mut crate::resources::FastMap<ResourceId, u32>,
+    bindings: &mut crate::state::runtime::FastMap<ResourceId, u32>,
 ) {
     match (ty, e) {
         (
@@ -557,7 +561,7 @@ fn bind_instance(
     types: &Types,
     id: wasmparser::component_types::ComponentInstanceTypeId,
     exports: &Exports,
-    bindings: &mut crate::resources::FastMap<ResourceId, u32>,
+    bindings: &mut crate::state::runtime::FastMap<ResourceId, u32>,
 ) {
     for (name, item) in types[id].exports.iter() {
         if let Some(e) = exports.get(name) {

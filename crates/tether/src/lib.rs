@@ -35,6 +35,7 @@ mod host;
 mod instance;
 mod linker;
 mod resources;
+mod state;
 mod store;
 mod translate;
 mod typed;
@@ -47,7 +48,8 @@ pub use func::Func;
 pub use host::{AsHandle, Borrow, Own};
 pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
-pub use resources::{Resource, ResourceAnyExt, ResourceType};
+pub use resources::{Resource, ResourceAnyExt};
+pub use state::runtime::ResourceType;
 pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
 /// The canonical ABI crate (`tether-abi`): [`ComponentType`]'s methods that lift and lower a
 /// value without [`Val`] are written against its [`Context`](abi::Context) and

@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::func::FuncDef;
 use crate::host::use_lent;
 use crate::instance::{ComponentClosure, Export, Exports, Instance};
-use crate::resources::{Dtor, ResourceType};
+use crate::state::runtime::{Dtor, ResourceType};
 use crate::store::{
     AsContextMut, DirectHostFn, HostDtor, HostFuncForms, RawHostFn, RawMethodFn, StoreContextMut,
     StoreData,
@@ -29,7 +29,7 @@ type SigCheck = fn(&crate::types::FuncSig, bound: &HostBound) -> Result<()>;
 /// The host resource types (`resource_host`, `resource`) that fill a component's imported
 /// resource types, by `wasmparser` id: what [`Linker::instantiate_pre`] checks the Rust types
 /// of typed handles against.
-type HostBound = crate::resources::FastMap<ResourceId, ResourceType>;
+type HostBound = crate::state::runtime::FastMap<ResourceId, ResourceType>;
 
 /// A host function: the `Val` form, the check of its Rust types, and its raw and direct
 /// forms when its types allow them.
@@ -56,7 +56,7 @@ enum Definition<T: 'static> {
     /// A resource type backed by host objects of a Rust type; the function marks and returns
     /// its store-level type.
     Objects(
-        fn(&mut crate::store::Runtime) -> u32,
+        fn(&mut crate::state::runtime::Runtime) -> u32,
         ResourceType,
         Option<Arc<crate::store::ObjectDtor<T>>>,
     ),
@@ -875,7 +875,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
 
 /// Resource types bound while linking one component, by `wasmparser` resource id, so that
 /// `eq` constraints between imports can be checked.
-type Bound = crate::resources::FastMap<ResourceId, u32>;
+type Bound = crate::state::runtime::FastMap<ResourceId, u32>;
 
 /// The resource an imported type declares: `referenced` is an earlier resource for an `eq`
 /// bound, or a fresh abstract one for `sub resource`.

@@ -1,213 +1,15 @@
-//! Resources: run-time resource types, per-instance handle tables, and the host's view of
-//! resources ([`ResourceType`], [`Resource`], [`ResourceAny`]).
-//!
-//! A handle table follows `CanonicalABI.md`: slot 0 is reserved, freed slots are reused
-//! last-in-first-out, and indices carry no generation, so a guest index whose slot was reused
-//! refers to the new resource, as the specification says.
+//! The host's view of resources ([`Resource`], [`ResourceAny`]): typed handles to host
+//! resources, and handles to guest-defined resources crossing the embedder boundary
+//! (`to_embedder`, `check_from_embedder`, `from_embedder`) through the store's table of
+//! host-held handles (`crate::state::host_handles`).
 
-use std::any::TypeId;
 use std::marker::PhantomData;
 
 use anyhow::{Result, bail};
-use tether_abi::{Fault, HandleError, HandleParts, ResourceAny, Trap};
+use tether_abi::{HandleError, HandleParts, ResourceAny};
 
-use crate::store::{AsContextMut, InstanceId};
-
-/// The most entries a handle table may hold, per the specification.
-pub(crate) const MAX_HANDLES: u32 = (1 << 28) - 1;
-
-/// A run-time resource type of a store.
-pub(crate) struct ResourceTypeInfo {
-    /// The instance that defined it, or `None` for a host resource type.
-    pub implementer: Option<InstanceId>,
-    pub dtor: Option<Dtor>,
-    /// Whether representations are slots of the store's host objects (see `crate::host`).
-    pub objects: bool,
-}
-
-/// A destructor.
-#[derive(Clone)]
-pub(crate) enum Dtor {
-    /// A core function `(func (param i32))` of the defining instance.
-    Guest(wasmtime::Func),
-    /// An index into the store's host destructors.
-    Host(u32),
-    /// An index into the store's host object destructors (callbacks receiving the object).
-    Object(u32),
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Slot {
-    Free { next: u32 },
-    Own { rt: u32, rep: u32, lends: u32 },
-    Borrow { rt: u32, rep: u32, scope: u32 },
-}
-
-/// One component instance's handles.
-pub(crate) struct HandleTable {
-    slots: Vec<Slot>,
-    /// The most recently freed slot, or 0 when none is free.
-    free: u32,
-    /// How many slots hold a handle.
-    live: u32,
-}
-
-impl HandleTable {
-    pub fn new() -> HandleTable {
-        HandleTable {
-            slots: vec![Slot::Free { next: 0 }],
-            free: 0,
-            live: 0,
-        }
-    }
-
-    /// Adds a handle; `cap` is the most slots the table may have.
-    #[inline]
-    pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Fault> {
-        if self.free != 0 {
-            let i = self.free;
-            let Slot::Free { next } = self.slots[i as usize] else {
-                unreachable!("free list entry is free")
-            };
-            self.free = next;
-            self.slots[i as usize] = slot;
-            self.live += 1;
-            return Ok(i);
-        }
-        let i = self.slots.len() as u32;
-        if i > MAX_HANDLES || i >= cap {
-            return Err(table_full(cap));
-        }
-        self.slots.push(slot);
-        self.live += 1;
-        Ok(i)
-    }
-
-    #[inline]
-    pub fn get(&self, i: u32) -> Result<Slot, Fault> {
-        match self.slots.get(i as usize) {
-            Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(*s),
-            _ => Err(unknown_handle(i)),
-        }
-    }
-
-    #[inline]
-    pub fn get_mut(&mut self, i: u32) -> Result<&mut Slot, Fault> {
-        match self.slots.get_mut(i as usize) {
-            Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(s),
-            _ => Err(unknown_handle(i)),
-        }
-    }
-
-    #[inline]
-    pub fn remove(&mut self, i: u32) -> Result<Slot, Fault> {
-        let slot = self.get(i)?;
-        self.slots[i as usize] = Slot::Free { next: self.free };
-        self.free = i;
-        self.live -= 1;
-        Ok(slot)
-    }
-
-    /// How many slots hold a handle.
-    pub fn live(&self) -> u32 {
-        self.live
-    }
-
-    /// How many slots the table has, free or not, slot 0 included.
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-}
-
-#[cold]
-fn table_full(cap: u32) -> Fault {
-    if cap > MAX_HANDLES {
-        Fault::from(Trap::HandleTableFull)
-    } else {
-        Fault::from(Trap::HandleLimit { cap })
-    }
-}
-
-#[cold]
-fn unknown_handle(i: u32) -> Fault {
-    Fault::from(Trap::UnknownHandle { index: i })
-}
-
-/// The type of a host-defined resource, as the embedder names it on a
-/// [`Linker`](crate::Linker).
-///
-/// Two `ResourceType`s are equal when they name the same host type.
-#[derive(Clone, Copy, Debug)]
-pub struct ResourceType {
-    id: TypeId,
-    name: &'static str,
-}
-
-// The name follows from the type: equality and hashing look at the type's identity only.
-impl PartialEq for ResourceType {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-
-impl Eq for ResourceType {}
-
-impl std::hash::Hash for ResourceType {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.id.hash(state);
-    }
-}
-
-/// A fast hash for small keys that no guest chooses (type ids, resource ids, addresses): it
-/// folds the key's words together with a multiplication, as FxHash does. The maps it serves
-/// are looked up on every instantiation and on every object a host function creates.
-#[derive(Default)]
-pub(crate) struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u32(&mut self, x: u32) {
-        self.write_u64(u64::from(x));
-    }
-
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
-}
-
-/// A hash map with [`FastHasher`].
-pub(crate) type FastMap<K, V> =
-    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
-
-impl ResourceType {
-    /// The resource type backed by the host type `T`.
-    pub fn host<T: 'static>() -> ResourceType {
-        ResourceType {
-            id: TypeId::of::<T>(),
-            name: std::any::type_name::<T>(),
-        }
-    }
-
-    /// The name of the host type, for messages.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-}
+use crate::state::runtime::{ResourceType, ResourceTypeInfo};
+use crate::store::AsContextMut;
 
 /// A typed handle to a host-defined resource: its representation and whether it is owned.
 pub struct Resource<T> {
@@ -340,12 +142,12 @@ impl ResourceAnyExt for ResourceAny {
 }
 
 /// Checks that a handle the embedder hands over was made in this store.
-fn same_store(rt: &crate::store::Runtime, r: &ResourceAny) -> Result<()> {
+fn same_store(rt: &crate::state::runtime::Runtime, r: &ResourceAny) -> Result<()> {
     Ok(crate::host::same_store(rt, r.parts().store)?)
 }
 
 /// The store-level resource type of a host resource type, created on first use.
-pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceType) -> u32 {
+pub(crate) fn host_resource_type(rt: &mut crate::state::runtime::Runtime, ty: ResourceType) -> u32 {
     if let Some(&id) = rt.host_resource_types.get(&ty) {
         return id;
     }
@@ -359,63 +161,9 @@ pub(crate) fn host_resource_type(rt: &mut crate::store::Runtime, ty: ResourceTyp
     id
 }
 
-/// Handles to guest-defined resources that the embedder holds, by slot and generation, so a
-/// handle kept after its resource is gone is detected ("stale handle") instead of reaching
-/// whatever reuses the representation.
-#[derive(Default)]
-pub(crate) struct HostHandles {
-    slots: Vec<HostHandle>,
-    free: Vec<u32>,
-}
-
-struct HostHandle {
-    generation: u32,
-    /// The resource type and representation, or `None` when free.
-    entry: Option<(u32, u32)>,
-}
-
-impl HostHandles {
-    fn insert(&mut self, rt: u32, rep: u32) -> (u32, u32) {
-        if let Some(i) = self.free.pop() {
-            let h = &mut self.slots[i as usize];
-            h.entry = Some((rt, rep));
-            return (i, h.generation);
-        }
-        self.slots.push(HostHandle {
-            generation: 0,
-            entry: Some((rt, rep)),
-        });
-        ((self.slots.len() - 1) as u32, 0)
-    }
-
-    fn get(&self, slot: u32, generation: u32) -> Result<(u32, u32)> {
-        match self.slots.get(slot as usize) {
-            Some(HostHandle {
-                generation: g,
-                entry: Some(e),
-            }) if *g == generation => Ok(*e),
-            _ => Err(HandleError::Stale { index: slot }.into()),
-        }
-    }
-
-    fn remove(&mut self, slot: u32, generation: u32) -> Result<(u32, u32)> {
-        let e = self.get(slot, generation)?;
-        let h = &mut self.slots[slot as usize];
-        h.entry = None;
-        h.generation = h.generation.wrapping_add(1);
-        self.free.push(slot);
-        Ok(e)
-    }
-
-    /// How many handles the embedder holds.
-    pub fn live(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
-}
-
 /// Whether resources of type `rt` are defined by a guest (and so pass the embedder
 /// boundary through [`HostHandles`]).
-fn guest_defined(rt: &crate::store::Runtime, ty: u32) -> bool {
+fn guest_defined(rt: &crate::state::runtime::Runtime, ty: u32) -> bool {
     rt.resource_types
         .get(ty as usize)
         .is_some_and(|t| t.implementer.is_some())
@@ -425,7 +173,7 @@ fn guest_defined(rt: &crate::store::Runtime, ty: u32) -> bool {
 /// in the store's host handle table. Returns the slots of borrows, to release when the call
 /// that lent them ends.
 pub(crate) fn to_embedder(
-    rt: &mut crate::store::Runtime,
+    rt: &mut crate::state::runtime::Runtime,
     v: &mut tether_abi::Val,
     borrows: &mut Vec<(u32, u32)>,
 ) {
@@ -524,7 +272,7 @@ fn each_handle(
 /// resource type, slot and generation). A call refused here leaves every handle the embedder
 /// holds as it was.
 pub(crate) fn check_from_embedder(
-    rt: &crate::store::Runtime,
+    rt: &crate::state::runtime::Runtime,
     v: &mut tether_abi::Val,
     ty: &tether_abi::Type,
     resources: &[u32],
@@ -572,7 +320,7 @@ pub(crate) fn check_from_embedder(
 /// the values' type `ty`: a handle passed where `own` is expected leaves the host handle
 /// table; one passed where `borrow` is expected stays the embedder's, even if it is owned.
 pub(crate) fn from_embedder(
-    rt: &mut crate::store::Runtime,
+    rt: &mut crate::state::runtime::Runtime,
     v: &mut tether_abi::Val,
     ty: &tether_abi::Type,
 ) -> Result<()> {
@@ -611,7 +359,7 @@ fn wrong_type(index: u32, expected: u32) -> HandleError {
 }
 
 /// Releases the host handle slots of borrows lent to the embedder for a call that ended.
-pub(crate) fn release_borrows(rt: &mut crate::store::Runtime, borrows: &[(u32, u32)]) {
+pub(crate) fn release_borrows(rt: &mut crate::state::runtime::Runtime, borrows: &[(u32, u32)]) {
     for &(slot, generation) in borrows {
         let _ = rt.host_handles.remove(slot, generation);
     }

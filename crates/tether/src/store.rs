@@ -3,10 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::Engine;
-use crate::resources::{HandleTable, ResourceTypeInfo};
-
-/// Identifies a component instance's run-time state inside its store.
-pub(crate) type InstanceId = u32;
+use crate::state::runtime::Runtime;
 
 /// A host function as the store keeps it.
 pub(crate) type HostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()>
@@ -75,9 +72,12 @@ pub(crate) struct StoreData<T: 'static> {
     pub host_funcs: Vec<Arc<HostFuncForms<T>>>,
     /// Index of each host function by the address of its shared allocation, so linking the
     /// same definition twice reuses its slot.
-    pub host_func_ids: crate::resources::FastMap<usize, u32>,
+    pub host_func_ids: crate::state::runtime::FastMap<usize, u32>,
     /// Host resource destructors; `Dtor::Host` indexes this.
     pub host_dtors: Vec<Arc<HostDtor<T>>>,
+    /// Destructors of guest-defined resource types, core functions `(func (param i32))` of
+    /// their instances; `Dtor::Guest` indexes this.
+    pub guest_dtors: Vec<wasmtime::Func>,
     /// Destructor callbacks of object-backed resource types; `Dtor::Object` indexes this.
     pub object_dtors: Vec<Arc<ObjectDtor<T>>>,
     pub limiter: Limiter,
@@ -192,178 +192,20 @@ impl wasmtime::ResourceLimiter for Limiter {
     }
 }
 
-/// The component-level state of a store, independent of the embedder's data type.
-pub(crate) struct Runtime {
-    pub instances: Vec<InstanceState>,
-    pub resource_types: Vec<ResourceTypeInfo>,
-    /// The store-level resource type of each host resource type seen so far.
-    pub host_resource_types: crate::resources::FastMap<crate::resources::ResourceType, u32>,
-    /// The Rust type and store-level resource type of the host objects created last.
-    pub last_object_type: Option<(std::any::TypeId, u32)>,
-    /// The calls under way, innermost last: borrows lent and borrowed per call.
-    pub scopes: Vec<Scope>,
-    /// Bytes copied between the host and guests so far.
-    pub bytes_copied: u64,
-    /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
-    pub copy_limit: u64,
-    /// A copy of `Limits::handles_per_instance`.
-    pub handle_cap: u32,
-    /// The host objects (see `crate::host`).
-    pub objects: crate::host::HostObjects,
-    /// Handles to guest-defined resources held by the embedder.
-    pub host_handles: crate::resources::HostHandles,
-    /// This store's identity, which every handle the embedder holds carries: 64 bits, taken
-    /// from a counter that never wraps in practice (one new store per nanosecond would take
-    /// 584 years), so no two stores of a process share one.
-    pub store_id: u64,
-}
-
-/// Gives each store its own identity.
-static NEXT_STORE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// One component instance's run-time state.
-pub(crate) struct InstanceState {
-    pub parent: Option<InstanceId>,
-    pub may_enter: bool,
-    pub may_leave: bool,
-    /// Set, to the fault, when a trap left the instance in an unknown state; it can never be
-    /// entered again.
-    pub poisoned: Option<Arc<str>>,
-    /// Cleared while the instance is being instantiated: until then it cannot be entered.
-    pub ready: bool,
-    /// Bytes copied into this instance's memory and out of it.
-    pub copied_in: u64,
-    pub copied_out: u64,
-    pub handles: HandleTable,
-}
-
-/// The borrow bookkeeping of one call: as a callee (`borrows` handed to it that it has not
-/// dropped yet) and as a caller (handles it lent, to be released when the call returns).
-#[derive(Default)]
-pub(crate) struct Scope {
-    pub borrows: u32,
-    pub lenders: Vec<(InstanceId, u32)>,
-    /// Bytes copied for this call.
-    pub copied: u64,
-}
-
-impl Runtime {
-    fn new() -> Runtime {
-        Runtime {
-            instances: Vec::new(),
-            resource_types: Vec::new(),
-            host_resource_types: Default::default(),
-            last_object_type: None,
-            scopes: Vec::new(),
-            bytes_copied: 0,
-            copy_limit: Limits::default().copy_bytes_per_call,
-            handle_cap: Limits::default().handles_per_instance,
-            objects: crate::host::HostObjects::new(Limits::default().host_objects),
-            host_handles: Default::default(),
-            store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        }
-    }
-
-    pub fn new_instance(&mut self, parent: Option<InstanceId>) -> InstanceId {
-        self.instances.push(InstanceState {
-            parent,
-            may_enter: true,
-            may_leave: true,
-            poisoned: None,
-            ready: false,
-            copied_in: 0,
-            copied_out: 0,
-            handles: HandleTable::new(),
-        });
-        (self.instances.len() - 1) as InstanceId
-    }
-
-    /// Whether `i` is `of` or one of its ancestors.
-    fn is_self_or_ancestor(&self, i: InstanceId, of: InstanceId) -> bool {
-        let mut cur = Some(of);
-        while let Some(c) = cur {
-            if c == i {
-                return true;
-            }
-            cur = self.instances[c as usize].parent;
-        }
-        false
-    }
-
-    /// Enters `callee` from `caller` (`None` for the host): checks, then clears, `may_enter`
-    /// on `callee` and its ancestors, less those the caller is already inside, as
-    /// `may_enter_from` and `enter_from` in the specification do.
-    pub fn enter(
-        &mut self,
-        callee: InstanceId,
-        caller: Option<InstanceId>,
-    ) -> Result<(), tether_abi::Fault> {
-        if !self.instances[callee as usize].ready {
-            return Err(tether_abi::Trap::NotInstantiated.into());
-        }
-        let mut cur = Some(callee);
-        while let Some(i) = cur {
-            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
-                break;
-            }
-            let inst = &self.instances[i as usize];
-            if let Some(fault) = &inst.poisoned {
-                return Err(tether_abi::Trap::Poisoned {
-                    fault: fault.clone(),
-                }
-                .into());
-            }
-            if !inst.may_enter {
-                return Err(tether_abi::Fault::from(tether_abi::Trap::CannotEnter));
-            }
-            cur = inst.parent;
-        }
-        self.set_entered(callee, caller, false, None);
-        Ok(())
-    }
-
-    /// Leaves `callee` back to `caller`; after a trap, poisons what the call entered.
-    pub fn leave(
-        &mut self,
-        callee: InstanceId,
-        caller: Option<InstanceId>,
-        trap: Option<&anyhow::Error>,
-    ) {
-        let poison = trap.map(|e| Arc::from(crate::func::describe_error(e).as_str()));
-        self.set_entered(callee, caller, true, poison);
-    }
-
-    fn set_entered(
-        &mut self,
-        callee: InstanceId,
-        caller: Option<InstanceId>,
-        may_enter: bool,
-        poison: Option<Arc<str>>,
-    ) {
-        let mut cur = Some(callee);
-        while let Some(i) = cur {
-            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
-                break;
-            }
-            let inst = &mut self.instances[i as usize];
-            inst.may_enter = may_enter;
-            if poison.is_some() && inst.poisoned.is_none() {
-                inst.poisoned = poison.clone();
-            }
-            cur = inst.parent;
-        }
-    }
-}
-
 impl<T> Store<T> {
     /// Creates a store holding `data`.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
         let data = StoreData {
             data,
-            rt: Runtime::new(),
+            rt: Runtime::new(
+                Limits::default().copy_bytes_per_call,
+                Limits::default().handles_per_instance,
+                Limits::default().host_objects,
+            ),
             host_funcs: Vec::new(),
             host_func_ids: Default::default(),
             host_dtors: Vec::new(),
+            guest_dtors: Vec::new(),
             object_dtors: Vec::new(),
             limiter: Limiter {
                 limits: Limits::default(),

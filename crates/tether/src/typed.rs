@@ -100,7 +100,7 @@ use crate::store::AsContextMut;
 /// other path.
 #[doc(hidden)]
 pub struct RawCx<'a> {
-    pub(crate) rt: &'a mut crate::store::Runtime,
+    pub(crate) rt: &'a mut crate::state::runtime::Runtime,
 }
 
 /// A Rust type that stands for a component value type.

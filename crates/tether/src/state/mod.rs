@@ -1,0 +1,19 @@
+//! The engine-free core of the runtime: what a store knows about its component instances
+//! and resources, and the rules on that state, with no core engine and no public API inside.
+//!
+//! - [`table`]: one instance's handle table (`own` and `borrow` slots, the specification's
+//!   reuse order, the limits);
+//! - [`objects`]: host objects in slots with generations (free, present, lent out; parents
+//!   and children);
+//! - [`host_handles`]: handles to guest-defined resources that the embedder holds;
+//! - [`runtime`]: a store's component-level state (instances and their flags, resource
+//!   types, the calls under way, the store's identity) and entering and leaving instances.
+//!
+//! **Layer rule:** nothing here imports from the rest of the crate; the call paths above
+//! (`func`, `typed`, `instance`) and the public API (`store`, `linker`, ...) build on it.
+//! Its tests need no core engine.
+
+pub(crate) mod host_handles;
+pub(crate) mod objects;
+pub(crate) mod runtime;
+pub(crate) mod table;

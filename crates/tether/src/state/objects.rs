@@ -1,0 +1,349 @@
+//! Host objects: the Rust values a store owns on behalf of guests, in slots with generations
+//! (see `crate::host` for the typed handles `Own` and `Borrow` over them).
+//!
+//! A slot is free, present, or in use (its object lent out to a method call under way). A
+//! handle names a slot and its generation: once the object is gone the generation moves on,
+//! and the handle is stale, never another object.
+
+use std::any::Any;
+
+use anyhow::Result;
+use tether_abi::{HandleError, Trap};
+
+/// A host object as its slot holds it: the value inside an `Option`, so that the allocation
+/// can outlive the value and serve the next object of the same type that takes the slot
+/// (creating and dropping objects in a loop then allocates nothing).
+pub(crate) trait Object: Any + Send {
+    /// Drops the value, leaving the allocation empty.
+    fn clear(&mut self);
+    /// Moves the value out into a box of its own (for destructor callbacks).
+    fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>>;
+}
+
+impl<R: Send + 'static> Object for Option<R> {
+    fn clear(&mut self) {
+        *self = None;
+    }
+
+    fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>> {
+        self.take().map(|r| Box::new(r) as Box<dyn Any + Send>)
+    }
+}
+
+/// The value of type `R` of a host object, if it is one.
+#[inline]
+pub(crate) fn object_ref<R: 'static>(o: &dyn Object) -> Option<&R> {
+    let any: &dyn Any = o;
+    any.downcast_ref::<Option<R>>()?.as_ref()
+}
+
+/// The value of type `R` of a host object, mutably, if it is one.
+#[inline]
+pub(crate) fn object_mut<R: 'static>(o: &mut dyn Object) -> Option<&mut R> {
+    let any: &mut dyn Any = o;
+    any.downcast_mut::<Option<R>>()?.as_mut()
+}
+
+/// Whether a host object's value is of type `R`.
+#[inline]
+pub(crate) fn object_is<R: 'static>(o: &dyn Object) -> bool {
+    object_ref::<R>(o).is_some()
+}
+
+/// The store's table of host objects.
+pub(crate) struct HostObjects {
+    slots: Vec<ObjSlot>,
+    free: Vec<u32>,
+    live: usize,
+    pub cap: usize,
+}
+
+pub(crate) struct ObjSlot {
+    generation: u32,
+    state: ObjState,
+    /// The object while it is present; the emptied allocation of the object that lived here
+    /// last (if any) while the slot is free; nothing while the object is lent out. The
+    /// allocation stays in place, so creating and dropping objects moves no box around.
+    object: Option<Box<dyn Object>>,
+    /// The store-level resource type.
+    rt: u32,
+    parent: Option<u32>,
+    children: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ObjState {
+    Free,
+    Present,
+    /// Moved out for a method call under way.
+    InUse,
+}
+
+impl HostObjects {
+    pub fn new(cap: usize) -> HostObjects {
+        HostObjects {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            cap,
+        }
+    }
+
+    /// How many objects are alive.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    pub fn insert<R: Send + 'static>(
+        &mut self,
+        rt: u32,
+        value: R,
+        parent: Option<u32>,
+    ) -> Result<(u32, u32)> {
+        if self.live >= self.cap {
+            return Err(Trap::HostObjectLimit { limit: self.cap }.into());
+        }
+        if let Some(p) = parent {
+            self.slots[p as usize].children += 1;
+        }
+        self.live += 1;
+        if let Some(i) = self.free.pop() {
+            let s = &mut self.slots[i as usize];
+            let spare = s.object.as_deref_mut().and_then(|o| {
+                let any: &mut dyn Any = o;
+                any.downcast_mut::<Option<R>>()
+            });
+            match spare {
+                Some(empty) => *empty = Some(value),
+                None => s.object = Some(Box::new(Some(value))),
+            }
+            s.state = ObjState::Present;
+            s.rt = rt;
+            s.parent = parent;
+            s.children = 0;
+            return Ok((i, s.generation));
+        }
+        let i = u32::try_from(self.slots.len())
+            .map_err(|_| anyhow::anyhow!("host object table full"))?;
+        self.slots.push(ObjSlot {
+            generation: 0,
+            state: ObjState::Present,
+            object: Some(Box::new(Some(value))),
+            rt,
+            parent,
+            children: 0,
+        });
+        Ok((i, 0))
+    }
+
+    #[inline]
+    pub fn slot(&self, index: u32, generation: u32) -> Result<&ObjSlot, HandleError> {
+        match self.slots.get(index as usize) {
+            Some(s) if s.generation == generation && s.state != ObjState::Free => Ok(s),
+            _ => Err(stale(index)),
+        }
+    }
+
+    /// The current generation of a live slot (guests' handles carry no generation).
+    #[inline]
+    pub fn generation(&self, index: u32) -> Option<u32> {
+        match self.slots.get(index as usize) {
+            Some(s) if s.state != ObjState::Free => Some(s.generation),
+            _ => None,
+        }
+    }
+
+    /// Checks that `index` holds a live object of resource type `rt` at `generation`.
+    #[inline]
+    pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<(), HandleError> {
+        let s = self.slot(index, generation)?;
+        if s.rt != rt {
+            return Err(HandleError::WrongType {
+                index,
+                expected: format!("resource of type {rt}").into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// How many children the object at `index` has.
+    #[inline]
+    pub fn children(&self, index: u32) -> u32 {
+        self.slots.get(index as usize).map_or(0, |s| s.children)
+    }
+
+    /// Removes the object at `index`, which must have no children, and hands it to `f`,
+    /// which takes its value out or drops it; the emptied allocation stays in the freed slot.
+    pub fn remove<X>(
+        &mut self,
+        index: u32,
+        generation: u32,
+        f: impl FnOnce(&mut dyn Object) -> X,
+    ) -> Result<X, HandleError> {
+        self.slot(index, generation)?;
+        self.remove_live(index, f)?.ok_or_else(|| stale(index))
+    }
+
+    /// [`remove`](Self::remove) for the object in slot `index` whatever its generation (a
+    /// slot that a guest's handle names); `None` if the slot is free.
+    pub fn remove_live<X>(
+        &mut self,
+        index: u32,
+        f: impl FnOnce(&mut dyn Object) -> X,
+    ) -> Result<Option<X>, HandleError> {
+        let s = match self.slots.get_mut(index as usize) {
+            Some(s) if s.state != ObjState::Free => s,
+            _ => return Ok(None),
+        };
+        if s.children != 0 {
+            return Err(HandleError::HasChildren {
+                index,
+                children: s.children,
+            });
+        }
+        if s.state == ObjState::InUse {
+            return Err(HandleError::Lent { index });
+        }
+        s.state = ObjState::Free;
+        s.generation = s.generation.wrapping_add(1);
+        let parent = s.parent.take();
+        self.free.push(index);
+        self.live -= 1;
+        if let Some(p) = parent {
+            let p = &mut self.slots[p as usize];
+            p.children = p.children.saturating_sub(1);
+        }
+        // The table is consistent before the value leaves or is dropped (its `Drop` has no
+        // way to reach the table, but may panic). A present object is always in its slot.
+        Ok(self.slots[index as usize].object.as_deref_mut().map(f))
+    }
+
+    pub fn get(&self, index: u32, generation: u32) -> Result<&dyn Object, HandleError> {
+        let s = self.slot(index, generation)?;
+        match (s.state, &s.object) {
+            (ObjState::Present, Some(v)) => Ok(&**v),
+            _ => Err(in_use(index)),
+        }
+    }
+
+    pub fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object, HandleError> {
+        self.slot(index, generation)?;
+        let s = &mut self.slots[index as usize];
+        match (s.state, &mut s.object) {
+            (ObjState::Present, Some(v)) => Ok(&mut **v),
+            _ => Err(in_use(index)),
+        }
+    }
+
+    /// Moves an object out for a method call, leaving its slot in use.
+    #[inline]
+    pub fn lend(&mut self, index: u32, generation: u32) -> Result<Box<dyn Object>, HandleError> {
+        self.slot(index, generation)?;
+        self.lend_live(index)
+    }
+
+    /// Moves the object in slot `index` out for a method call, whatever its generation: for
+    /// a slot that a guest's handle names, which holds the current object or none.
+    #[inline]
+    pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>, HandleError> {
+        if let Some(s) = self.slots.get_mut(index as usize)
+            && s.state == ObjState::Present
+            && let Some(v) = s.object.take()
+        {
+            s.state = ObjState::InUse;
+            return Ok(v);
+        }
+        Err(match self.slots.get(index as usize) {
+            Some(s) if s.state != ObjState::Free => in_use(index),
+            _ => stale(index),
+        })
+    }
+
+    /// Puts back an object moved out by [`lend`](Self::lend).
+    #[inline]
+    pub fn give_back(&mut self, index: u32, value: Box<dyn Object>) {
+        if let Some(s) = self.slots.get_mut(index as usize) {
+            s.state = ObjState::Present;
+            // A slot in use holds no allocation, so there is nothing to drop.
+            std::mem::forget(s.object.replace(value));
+        }
+    }
+}
+
+#[cold]
+fn stale(index: u32) -> HandleError {
+    HandleError::Stale { index }
+}
+
+#[cold]
+fn in_use(index: u32) -> HandleError {
+    HandleError::InUse { index }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handle_to_a_gone_object_is_stale_even_when_its_slot_is_reused() {
+        let mut o = HostObjects::new(10);
+        let (i, g) = o.insert(1, String::from("first"), None).unwrap();
+        assert_eq!(object_ref::<String>(o.get(i, g).unwrap()).unwrap(), "first");
+        o.remove(i, g, |x| x.clear()).unwrap();
+        let (j, h) = o.insert(1, String::from("second"), None).unwrap();
+        assert_eq!((j, h == g), (i, false));
+        assert_eq!(o.get(i, g).err(), Some(HandleError::Stale { index: i }));
+        assert_eq!(o.check(1, j, h), Ok(()));
+        assert!(matches!(
+            o.check(2, j, h),
+            Err(HandleError::WrongType { .. })
+        ));
+        assert_eq!(o.live(), 1);
+    }
+
+    #[test]
+    fn a_parent_with_children_stays_until_they_go() {
+        let mut o = HostObjects::new(10);
+        let (p, pg) = o.insert(1, 1u8, None).unwrap();
+        let (c, cg) = o.insert(1, 2u8, Some(p)).unwrap();
+        assert_eq!(o.children(p), 1);
+        assert_eq!(
+            o.remove(p, pg, |x| x.clear()).err(),
+            Some(HandleError::HasChildren {
+                index: p,
+                children: 1
+            })
+        );
+        o.remove(c, cg, |x| x.clear()).unwrap();
+        assert_eq!(o.children(p), 0);
+        o.remove(p, pg, |x| x.clear()).unwrap();
+        assert_eq!(o.live(), 0);
+    }
+
+    #[test]
+    fn an_object_lent_out_is_in_use_until_given_back() {
+        let mut o = HostObjects::new(10);
+        let (i, g) = o.insert(1, 5u32, None).unwrap();
+        let lent = o.lend(i, g).unwrap();
+        assert_eq!(o.get(i, g).err(), Some(HandleError::InUse { index: i }));
+        assert_eq!(o.lend_live(i).err(), Some(HandleError::InUse { index: i }));
+        assert_eq!(
+            o.remove(i, g, |x| x.clear()).err(),
+            Some(HandleError::Lent { index: i })
+        );
+        o.give_back(i, lent);
+        assert_eq!(object_ref::<u32>(o.get(i, g).unwrap()), Some(&5));
+    }
+
+    #[test]
+    fn the_store_holds_at_most_its_cap() {
+        let mut o = HostObjects::new(2);
+        o.insert(1, (), None).unwrap();
+        o.insert(1, (), None).unwrap();
+        let e = o.insert(1, (), None).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<Trap>(),
+            Some(&Trap::HostObjectLimit { limit: 2 })
+        );
+    }
+}

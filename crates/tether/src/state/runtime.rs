@@ -1,0 +1,347 @@
+//! The component-level state of a store, with no core engine inside: its instances (with
+//! their flags and handle tables), its resource types, the calls under way, its host objects
+//! and the handles its embedder holds, and its identity. The rules of entering and leaving
+//! instances live here; every call path of the layers above goes through them.
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use tether_abi::{Fault, Trap};
+
+use super::host_handles::HostHandles;
+use super::objects::HostObjects;
+use super::table::HandleTable;
+
+/// An instance of a store, by index into `Runtime::instances`.
+pub(crate) type InstanceId = u32;
+
+/// The component-level state of a store, independent of the embedder's data type.
+pub(crate) struct Runtime {
+    pub instances: Vec<InstanceState>,
+    pub resource_types: Vec<ResourceTypeInfo>,
+    /// The store-level resource type of each host resource type seen so far.
+    pub host_resource_types: FastMap<ResourceType, u32>,
+    /// The Rust type and store-level resource type of the host objects created last.
+    pub last_object_type: Option<(std::any::TypeId, u32)>,
+    /// The calls under way, innermost last: borrows lent and borrowed per call.
+    pub scopes: Vec<Scope>,
+    /// Bytes copied between the host and guests so far.
+    pub bytes_copied: u64,
+    /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
+    pub copy_limit: u64,
+    /// A copy of `Limits::handles_per_instance`.
+    pub handle_cap: u32,
+    /// The host objects (see `crate::host`).
+    pub objects: HostObjects,
+    /// Handles to guest-defined resources held by the embedder.
+    pub host_handles: HostHandles,
+    /// This store's identity, which every handle the embedder holds carries: 64 bits, taken
+    /// from a counter that never wraps in practice (one new store per nanosecond would take
+    /// 584 years), so no two stores of a process share one.
+    pub store_id: u64,
+}
+
+/// Gives each store its own identity.
+static NEXT_STORE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// One component instance's run-time state.
+pub(crate) struct InstanceState {
+    pub parent: Option<InstanceId>,
+    pub may_enter: bool,
+    pub may_leave: bool,
+    /// Set, to the fault, when a trap left the instance in an unknown state; it can never be
+    /// entered again.
+    pub poisoned: Option<Arc<str>>,
+    /// Cleared while the instance is being instantiated: until then it cannot be entered.
+    pub ready: bool,
+    /// Bytes copied into this instance's memory and out of it.
+    pub copied_in: u64,
+    pub copied_out: u64,
+    pub handles: HandleTable,
+}
+
+/// The borrow bookkeeping of one call: as a callee (`borrows` handed to it that it has not
+/// dropped yet) and as a caller (handles it lent, to be released when the call returns).
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub borrows: u32,
+    pub lenders: Vec<(InstanceId, u32)>,
+    /// Bytes copied for this call.
+    pub copied: u64,
+}
+
+impl Runtime {
+    /// A runtime with the given limits: bytes charged per call, handle slots per instance, and
+    /// host objects.
+    pub fn new(copy_limit: u64, handle_cap: u32, host_objects: usize) -> Runtime {
+        Runtime {
+            instances: Vec::new(),
+            resource_types: Vec::new(),
+            host_resource_types: Default::default(),
+            last_object_type: None,
+            scopes: Vec::new(),
+            bytes_copied: 0,
+            copy_limit,
+            handle_cap,
+            objects: HostObjects::new(host_objects),
+            host_handles: Default::default(),
+            store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    pub fn new_instance(&mut self, parent: Option<InstanceId>) -> InstanceId {
+        self.instances.push(InstanceState {
+            parent,
+            may_enter: true,
+            may_leave: true,
+            poisoned: None,
+            ready: false,
+            copied_in: 0,
+            copied_out: 0,
+            handles: HandleTable::new(),
+        });
+        (self.instances.len() - 1) as InstanceId
+    }
+
+    /// Whether `i` is `of` or one of its ancestors.
+    fn is_self_or_ancestor(&self, i: InstanceId, of: InstanceId) -> bool {
+        let mut cur = Some(of);
+        while let Some(c) = cur {
+            if c == i {
+                return true;
+            }
+            cur = self.instances[c as usize].parent;
+        }
+        false
+    }
+
+    /// Enters `callee` from `caller` (`None` for the host): checks, then clears, `may_enter`
+    /// on `callee` and its ancestors, less those the caller is already inside, as
+    /// `may_enter_from` and `enter_from` in the specification do.
+    pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), Fault> {
+        if !self.instances[callee as usize].ready {
+            return Err(Trap::NotInstantiated.into());
+        }
+        let mut cur = Some(callee);
+        while let Some(i) = cur {
+            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
+                break;
+            }
+            let inst = &self.instances[i as usize];
+            if let Some(fault) = &inst.poisoned {
+                return Err(Trap::Poisoned {
+                    fault: fault.clone(),
+                }
+                .into());
+            }
+            if !inst.may_enter {
+                return Err(Fault::from(Trap::CannotEnter));
+            }
+            cur = inst.parent;
+        }
+        self.set_entered(callee, caller, false, None);
+        Ok(())
+    }
+
+    /// Leaves `callee` back to `caller`; after a trap (`poison`, its description), poisons
+    /// what the call entered.
+    pub fn leave(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+        poison: Option<Arc<str>>,
+    ) {
+        self.set_entered(callee, caller, true, poison);
+    }
+
+    fn set_entered(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+        may_enter: bool,
+        poison: Option<Arc<str>>,
+    ) {
+        let mut cur = Some(callee);
+        while let Some(i) = cur {
+            if caller.is_some_and(|c| self.is_self_or_ancestor(i, c)) {
+                break;
+            }
+            let inst = &mut self.instances[i as usize];
+            inst.may_enter = may_enter;
+            if poison.is_some() && inst.poisoned.is_none() {
+                inst.poisoned = poison.clone();
+            }
+            cur = inst.parent;
+        }
+    }
+}
+
+/// A run-time resource type of a store.
+pub(crate) struct ResourceTypeInfo {
+    /// The instance that defined it, or `None` for a host resource type.
+    pub implementer: Option<InstanceId>,
+    pub dtor: Option<Dtor>,
+    /// Whether representations are slots of the store's host objects (see `crate::host`).
+    pub objects: bool,
+}
+
+/// A destructor.
+#[derive(Clone)]
+pub(crate) enum Dtor {
+    /// A core function `(func (param i32))` of the defining instance, by index into the
+    /// store's guest destructors (the core engine's functions live above this layer).
+    Guest(u32),
+    /// An index into the store's host destructors.
+    Host(u32),
+    /// An index into the store's host object destructors (callbacks receiving the object).
+    Object(u32),
+}
+
+/// The type of a host-defined resource, as the embedder names it on a
+/// [`Linker`](crate::Linker).
+///
+/// Two `ResourceType`s are equal when they name the same host type.
+#[derive(Clone, Copy, Debug)]
+pub struct ResourceType {
+    id: TypeId,
+    name: &'static str,
+}
+
+// The name follows from the type: equality and hashing look at the type's identity only.
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ResourceType {}
+
+impl std::hash::Hash for ResourceType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+/// A fast hash for small keys that no guest chooses (type ids, resource ids, addresses): it
+/// folds the key's words together with a multiplication, as FxHash does. The maps it serves
+/// are looked up on every instantiation and on every object a host function creates.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`].
+pub(crate) type FastMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+impl ResourceType {
+    /// The resource type backed by the host type `T`.
+    pub fn host<T: 'static>() -> ResourceType {
+        ResourceType {
+            id: TypeId::of::<T>(),
+            name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The name of the host type, for messages.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> Runtime {
+        Runtime::new(1 << 20, 100, 100)
+    }
+
+    #[test]
+    fn an_instance_cannot_be_entered_twice_or_before_it_is_ready() {
+        let mut rt = runtime();
+        let a = rt.new_instance(None);
+        assert_eq!(
+            rt.enter(a, None).unwrap_err().trap(),
+            &Trap::NotInstantiated
+        );
+        rt.instances[a as usize].ready = true;
+        rt.enter(a, None).unwrap();
+        assert_eq!(rt.enter(a, None).unwrap_err().trap(), &Trap::CannotEnter);
+        rt.leave(a, None, None);
+        rt.enter(a, None).unwrap();
+        rt.leave(a, None, None);
+    }
+
+    #[test]
+    fn a_parent_may_call_into_its_child_and_nothing_else_may_meanwhile() {
+        let mut rt = runtime();
+        let parent = rt.new_instance(None);
+        let child = rt.new_instance(Some(parent));
+        let other = rt.new_instance(None);
+        for i in [parent, child, other] {
+            rt.instances[i as usize].ready = true;
+        }
+        rt.enter(parent, None).unwrap();
+        rt.enter(child, Some(parent)).unwrap();
+        for (callee, caller) in [(child, None), (child, Some(other)), (parent, Some(other))] {
+            assert_eq!(
+                rt.enter(callee, caller).unwrap_err().trap(),
+                &Trap::CannotEnter
+            );
+        }
+        rt.leave(child, Some(parent), None);
+        rt.leave(parent, None, None);
+        rt.enter(child, None).unwrap();
+    }
+
+    #[test]
+    fn a_trap_poisons_what_the_call_entered() {
+        let mut rt = runtime();
+        let parent = rt.new_instance(None);
+        let child = rt.new_instance(Some(parent));
+        for i in [parent, child] {
+            rt.instances[i as usize].ready = true;
+        }
+        rt.enter(child, None).unwrap();
+        rt.leave(child, None, Some(Arc::from("unreachable")));
+        for i in [child, parent] {
+            assert_eq!(
+                rt.enter(i, None).unwrap_err().trap(),
+                &Trap::Poisoned {
+                    fault: Arc::from("unreachable")
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn every_store_has_its_own_identity() {
+        let ids: std::collections::HashSet<u64> = (0..100).map(|_| runtime().store_id).collect();
+        assert_eq!(ids.len(), 100);
+    }
+}

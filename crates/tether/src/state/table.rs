@@ -1,0 +1,163 @@
+//! One component instance's handle table, exactly the specification's: slot 0 is reserved,
+//! freed slots are reused last-in-first-out, and indices carry no generation, so a guest
+//! index whose slot was reused refers to the new resource, as the specification says.
+
+use tether_abi::{Fault, MAX_HANDLES, Trap};
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot {
+    Free { next: u32 },
+    Own { rt: u32, rep: u32, lends: u32 },
+    Borrow { rt: u32, rep: u32, scope: u32 },
+}
+
+/// One component instance's handles.
+pub(crate) struct HandleTable {
+    slots: Vec<Slot>,
+    /// The most recently freed slot, or 0 when none is free.
+    free: u32,
+    /// How many slots hold a handle.
+    live: u32,
+}
+
+impl HandleTable {
+    pub fn new() -> HandleTable {
+        HandleTable {
+            slots: vec![Slot::Free { next: 0 }],
+            free: 0,
+            live: 0,
+        }
+    }
+
+    /// Adds a handle; `cap` is the most slots the table may have.
+    #[inline]
+    pub fn add(&mut self, slot: Slot, cap: u32) -> Result<u32, Fault> {
+        if self.free != 0 {
+            let i = self.free;
+            let Slot::Free { next } = self.slots[i as usize] else {
+                unreachable!("free list entry is free")
+            };
+            self.free = next;
+            self.slots[i as usize] = slot;
+            self.live += 1;
+            return Ok(i);
+        }
+        let i = self.slots.len() as u32;
+        if i > MAX_HANDLES || i >= cap {
+            return Err(table_full(cap));
+        }
+        self.slots.push(slot);
+        self.live += 1;
+        Ok(i)
+    }
+
+    #[inline]
+    pub fn get(&self, i: u32) -> Result<Slot, Fault> {
+        match self.slots.get(i as usize) {
+            Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(*s),
+            _ => Err(unknown_handle(i)),
+        }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, i: u32) -> Result<&mut Slot, Fault> {
+        match self.slots.get_mut(i as usize) {
+            Some(s @ (Slot::Own { .. } | Slot::Borrow { .. })) => Ok(s),
+            _ => Err(unknown_handle(i)),
+        }
+    }
+
+    #[inline]
+    pub fn remove(&mut self, i: u32) -> Result<Slot, Fault> {
+        let slot = self.get(i)?;
+        self.slots[i as usize] = Slot::Free { next: self.free };
+        self.free = i;
+        self.live -= 1;
+        Ok(slot)
+    }
+
+    /// How many slots hold a handle.
+    pub fn live(&self) -> u32 {
+        self.live
+    }
+
+    /// How many slots the table has, free or not, slot 0 included.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+#[cold]
+fn table_full(cap: u32) -> Fault {
+    if cap > MAX_HANDLES {
+        Fault::from(Trap::HandleTableFull)
+    } else {
+        Fault::from(Trap::HandleLimit { cap })
+    }
+}
+
+#[cold]
+fn unknown_handle(i: u32) -> Fault {
+    Fault::from(Trap::UnknownHandle { index: i })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own(rep: u32) -> Slot {
+        Slot::Own {
+            rt: 0,
+            rep,
+            lends: 0,
+        }
+    }
+
+    #[test]
+    fn slot_zero_is_reserved_and_freed_slots_are_reused_last_in_first_out() {
+        let mut t = HandleTable::new();
+        assert_eq!(t.add(own(10), 100).unwrap(), 1);
+        assert_eq!(t.add(own(11), 100).unwrap(), 2);
+        assert_eq!(t.add(own(12), 100).unwrap(), 3);
+        t.remove(1).unwrap();
+        t.remove(3).unwrap();
+        assert_eq!(t.live(), 1);
+        assert_eq!(t.add(own(13), 100).unwrap(), 3);
+        assert_eq!(t.add(own(14), 100).unwrap(), 1);
+        assert_eq!(t.add(own(15), 100).unwrap(), 4);
+        assert!(matches!(t.get(1).unwrap(), Slot::Own { rep: 14, .. }));
+    }
+
+    #[test]
+    fn a_free_or_reserved_index_is_an_unknown_handle() {
+        let mut t = HandleTable::new();
+        for i in [0, 1, u32::MAX] {
+            assert_eq!(
+                t.get(i).unwrap_err().trap(),
+                &Trap::UnknownHandle { index: i }
+            );
+        }
+        t.add(own(1), 100).unwrap();
+        t.remove(1).unwrap();
+        assert_eq!(
+            t.remove(1).unwrap_err().trap(),
+            &Trap::UnknownHandle { index: 1 }
+        );
+    }
+
+    #[test]
+    fn the_limit_counts_slot_zero() {
+        let mut t = HandleTable::new();
+        for _ in 0..3 {
+            t.add(own(1), 4).unwrap();
+        }
+        assert_eq!(
+            t.add(own(1), 4).unwrap_err().trap(),
+            &Trap::HandleLimit { cap: 4 }
+        );
+        // A freed slot is reused under the limit.
+        t.remove(2).unwrap();
+        assert_eq!(t.add(own(1), 4).unwrap(), 2);
+        assert_eq!(t.len(), 4);
+    }
+}
