@@ -11,7 +11,7 @@ use tether_abi::{
 };
 use wasmtime::{AsContextMut as _, ValRaw};
 
-use crate::state::runtime::{Dtor, InstanceId, Scope};
+use crate::state::runtime::{Dtor, InstanceId};
 use crate::state::table::Slot;
 use crate::store::{
     AsContext, AsContextMut, DirectHostFn, RawHostFn, RawMethodFn, StoreContextMut, StoreData,
@@ -105,6 +105,7 @@ pub(crate) fn make_unsupported<T: 'static>(
     types: &wasmparser::types::Types,
     core_func_index: u32,
     what: &str,
+    checks_may_leave: bool,
     instance: InstanceId,
 ) -> Result<wasmtime::Func> {
     let id = types.as_ref().core_function_at(core_func_index);
@@ -124,21 +125,16 @@ pub(crate) fn make_unsupported<T: 'static>(
     let results = fty.results().iter().map(conv).collect::<Result<Vec<_>>>()?;
     let ty = wasmtime::FuncType::new(store.engine(), params, results);
     let what: Arc<str> = what.into();
-    // The built-ins that the specification lets run while the instance may not leave.
-    let checks_may_leave = ![
-        "ContextGet",
-        "ContextSet",
-        "BackpressureInc",
-        "BackpressureDec",
-    ]
-    .iter()
-    .any(|name| what.contains(&format!("`{name}`")));
     Ok(wasmtime::Func::new(
         store,
         ty,
         move |caller: wasmtime::Caller<'_, StoreData<T>>, _params, _results| {
-            if checks_may_leave && !caller.data().rt.instances[instance as usize].may_leave {
-                return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
+            if checks_may_leave {
+                caller
+                    .data()
+                    .rt
+                    .check_may_leave(instance)
+                    .map_err(|t| to_core(trap(t)))?;
             }
             Err(to_core(unsupported_call(&what)))
         },
@@ -214,8 +210,9 @@ pub(crate) struct Cx<'a, 'b, T: 'static> {
     pub opts: &'a Opts,
     pub instance: InstanceId,
     pub resources: &'a [u32],
-    /// The scope that borrows lowered into this instance, or lent from it, belong to.
-    pub scope: usize,
+    /// The scope that borrows lowered into this instance, or lent from it, belong to: every
+    /// call that can lend or hand over a borrow has one.
+    pub scope: Option<usize>,
     pub source: SourceEncoding,
     /// The bytes copied for the call, when the call counts them itself rather than in its
     /// scope (a typed host function's call that pushes no scope).
@@ -235,18 +232,29 @@ fn no_memory() -> Fault {
 impl<T> Cx<'_, '_, T> {
     /// Adds `bytes` to what the current call has charged against its limit, and returns the
     /// total.
-    fn charge_call(&mut self, bytes: u64) -> u64 {
+    fn charge_call(&mut self, bytes: u64) -> Result<u64, Fault> {
         match self.copied {
             Some(c) => {
                 c.set(c.get().saturating_add(bytes));
-                c.get()
+                Ok(c.get())
             }
             None => {
-                let scope = &mut self.store.data_mut().rt.scopes[self.scope];
+                let scope = self.scope()?;
+                let scope = &mut self.store.data_mut().rt.scopes[scope];
                 scope.copied = scope.copied.saturating_add(bytes);
-                scope.copied
+                Ok(scope.copied)
             }
         }
+    }
+
+    /// The call's scope, which a call that lends or hands over borrows always has.
+    fn scope(&self) -> Result<usize, Fault> {
+        self.scope.ok_or_else(|| {
+            Trap::Internal {
+                message: "a call without a scope met a borrow".into(),
+            }
+            .into()
+        })
     }
 }
 
@@ -327,13 +335,13 @@ impl<T> Context for Cx<'_, '_, T> {
         let rt = &self.store.data().rt;
         let copied = match self.copied {
             Some(c) => c.get(),
-            None => rt.scopes[self.scope].copied,
+            None => self.scope.map_or(0, |s| rt.scopes[s].copied),
         };
         rt.copy_limit.saturating_sub(copied)
     }
 
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Fault> {
-        let copied = self.charge_call(bytes);
+        let copied = self.charge_call(bytes)?;
         let rt = &mut self.store.data_mut().rt;
         // A charge may be far above any limit (a hostile list's length times a large element
         // cost): the counters saturate rather than wrap.
@@ -349,7 +357,7 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 
     fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
-        let charged = self.charge_call(bytes);
+        let charged = self.charge_call(bytes)?;
         check_copy_limit(&self.store.data().rt, charged)
     }
 
@@ -396,6 +404,7 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 
     fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
+        let scope = self.scope()?;
         let rt = self.resources[resource.0 as usize];
         let data = self.store.data_mut();
         let slot = data.rt.instances[self.instance as usize]
@@ -422,9 +431,7 @@ impl<T> Context for Cx<'_, '_, T> {
             Slot::Free { .. } => return Err(Fault::from(Trap::UnknownHandle { index })),
         };
         if matches!(slot, Slot::Own { .. }) {
-            data.rt.scopes[self.scope]
-                .lenders
-                .push((self.instance, index));
+            data.rt.scopes[scope].lenders.push((self.instance, index));
         }
         let generation = if data.rt.resource_types[rt as usize].objects {
             data.rt.objects.generation(rep).unwrap_or(u32::MAX)
@@ -457,6 +464,7 @@ impl<T> Context for Cx<'_, '_, T> {
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
+        let scope = self.scope()?;
         let rt = self.resources[resource.0 as usize];
         check_resource(rt, value, false)?;
         let data = self.store.data_mut();
@@ -464,17 +472,16 @@ impl<T> Context for Cx<'_, '_, T> {
         if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
             return Ok(value.parts().index);
         }
-        let scope = self.scope as u32;
         let cap = data.rt.handle_cap;
         let i = data.rt.instances[self.instance as usize].handles.add(
             Slot::Borrow {
                 rt,
                 rep: value.parts().index,
-                scope,
+                scope: scope as u32,
             },
             cap,
         )?;
-        data.rt.scopes[self.scope].borrows += 1;
+        data.rt.scopes[scope].borrows += 1;
         Ok(i)
     }
 }
@@ -640,24 +647,50 @@ pub(crate) fn call_lifted<T, R>(
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
-    store
+    let frame = store
         .data_mut()
         .rt
-        .enter(f.instance, caller)
+        .open_lift(f.instance, caller, true)
         .map_err(trap)?;
-    let scope = {
-        let rt = &mut store.data_mut().rt;
-        rt.scopes.push(Scope::default());
-        rt.scopes.len() - 1
-    };
-    let r = call_lifted_inner(store, f, scope, source, args, on_results);
-    let rt = &mut store.data_mut().rt;
-    rt.scopes.truncate(scope);
-    // Arguments of the wrong type are refused before the guest runs (only `realloc` may have
-    // run, which leaves nothing inconsistent), so they do not poison the instance.
-    let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
-    rt.leave(f.instance, caller, fault.map(poison_of));
+    let r = call_lifted_inner(store, f, frame.scope, source, args, on_results);
+    store.data_mut().rt.close_lift(frame, poison(&r));
     r
+}
+
+/// The end of every call into a lifted function once its results are lifted: the function's
+/// `post-return`, if it has one, run on its core results (`results`, the call's buffer) while
+/// the instance may not leave; then the check that the callee dropped every borrow handed to
+/// it in the call's `scope`.
+fn finish_lifted<T>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    scope: Option<usize>,
+    results: &mut [ValRaw],
+) -> Result<()> {
+    if let Some(post) = f.opts.post_return {
+        let inst = f.instance as usize;
+        store.data_mut().rt.instances[inst].may_leave = false;
+        // SAFETY: the validator checked that `post-return` takes the lifted function's core
+        // results, which the caller's buffer holds in order, and returns nothing; it belongs
+        // to this store.
+        let res = unsafe { post.call_unchecked(&mut *store, results) };
+        store.data_mut().rt.instances[inst].may_leave = true;
+        res.map_err(from_core)?;
+    }
+    if scope.is_some_and(|s| store.data().rt.scopes[s].borrows != 0) {
+        return Err(trap(Fault::from(Trap::BorrowsRemain)));
+    }
+    Ok(())
+}
+
+/// What a call into a guest that ended with `r` poisons the instances it entered with: its
+/// error, unless there was none or the call was refused before the guest ran (arguments of
+/// the wrong type: only `realloc` may have run, which leaves nothing inconsistent).
+fn poison<R>(r: &Result<R>) -> Option<Arc<str>> {
+    r.as_ref()
+        .err()
+        .filter(|e| !e.is::<HostTypeError>())
+        .map(poison_of)
 }
 
 /// Calls a lifted function whose parameters and results are all scalars, moving raw core
@@ -687,7 +720,11 @@ pub(crate) fn call_lifted_scalar<T, R>(
     }
     let mut results = [0u64; MAX_FLAT_RESULTS];
     let results = &mut results[..flat_results.len()];
-    store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lift(f.instance, None, false)
+        .map_err(trap)?;
     let mut buf = [ValRaw::i32(0); MAX_FLAT_PARAMS];
     for (i, (v, ty)) in args.iter().zip(flat_params).enumerate() {
         buf[i] = u64_to_raw(*v, *ty);
@@ -706,21 +743,11 @@ pub(crate) fn call_lifted_scalar<T, R>(
             rt: &mut store.data_mut().rt,
         };
         let r = lift(results, &mut cx).map_err(trap)?;
-        if let Some(post) = f.opts.post_return {
-            let inst = f.instance as usize;
-            store.data_mut().rt.instances[inst].may_leave = false;
-            // SAFETY: `post-return` takes the lifted function's core results, which the
-            // buffer's first slots hold, and returns nothing.
-            let res = unsafe { post.call_unchecked(&mut *store, &mut buf[..results.len()]) };
-            store.data_mut().rt.instances[inst].may_leave = true;
-            res.map_err(from_core)?;
-        }
+        let n_results = results.len();
+        finish_lifted(store, f, None, &mut buf[..n_results])?;
         Ok(r)
     });
-    store
-        .data_mut()
-        .rt
-        .leave(f.instance, None, r.as_ref().err().map(poison_of));
+    store.data_mut().rt.close_lift(frame, poison(&r));
     r
 }
 
@@ -736,24 +763,20 @@ where
     P: crate::typed::ComponentNamedList,
     R: crate::typed::ComponentNamedList,
 {
-    store.data_mut().rt.enter(f.instance, None).map_err(trap)?;
-    let scope = {
-        let rt = &mut store.data_mut().rt;
-        rt.scopes.push(Scope::default());
-        rt.scopes.len() - 1
-    };
-    let r = call_lifted_direct_inner(store, f, scope, params);
-    let rt = &mut store.data_mut().rt;
-    rt.scopes.truncate(scope);
-    let fault = r.as_ref().err().filter(|e| !e.is::<HostTypeError>());
-    rt.leave(f.instance, None, fault.map(poison_of));
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lift(f.instance, None, true)
+        .map_err(trap)?;
+    let r = call_lifted_direct_inner(store, f, frame.scope, params);
+    store.data_mut().rt.close_lift(frame, poison(&r));
     r
 }
 
 fn call_lifted_direct_inner<T, P, R>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
-    scope: usize,
+    scope: Option<usize>,
     params: &P,
 ) -> Result<R>
 where
@@ -842,18 +865,7 @@ where
         }
         .map_err(trap)?
     };
-    if let Some(post) = f.opts.post_return {
-        let inst = f.instance as usize;
-        store.data_mut().rt.instances[inst].may_leave = false;
-        // SAFETY: `post-return` takes the lifted function's core results, which the buffer's
-        // first `n_results` slots hold, and returns nothing; it belongs to this store.
-        let res = unsafe { post.call_unchecked(&mut *store, &mut buf[..n_results]) };
-        store.data_mut().rt.instances[inst].may_leave = true;
-        res.map_err(from_core)?;
-    }
-    if store.data().rt.scopes[scope].borrows != 0 {
-        return Err(trap(Fault::from(Trap::BorrowsRemain)));
-    }
+    finish_lifted(store, f, scope, &mut buf[..n_results])?;
     Ok(results)
 }
 
@@ -862,7 +874,7 @@ where
 pub(crate) struct DirectCall<'a> {
     lowered: &'a Lowered,
     /// The call's scope, when it has one (see `call_lowered_direct`).
-    scope: usize,
+    scope: Option<usize>,
     /// The bytes copied for the call.
     copied: std::cell::Cell<u64>,
     /// The parameters' core values: the flat values, or one pointer when they spill.
@@ -985,9 +997,11 @@ fn call_lowered_direct<T: 'static, const N: usize>(
     f: &DirectHostFn<T>,
     scoped: bool,
 ) -> Result<()> {
-    if !store.data().rt.instances[l.instance as usize].may_leave {
-        return Err(trap(Fault::from(Trap::CannotLeave)));
-    }
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lower(l.instance, scoped)
+        .map_err(trap)?;
     let mut args = [0u64; N];
     for i in 0..N {
         if i >= n {
@@ -1005,17 +1019,10 @@ fn call_lowered_direct<T: 'static, const N: usize>(
     } else {
         (&args[..n], None)
     };
-    let scope = if scoped {
-        let rt = &mut store.data_mut().rt;
-        rt.scopes.push(Scope::default());
-        rt.scopes.len() - 1
-    } else {
-        usize::MAX
-    };
     let mut out = [0u64; MAX_FLAT_RESULTS];
     let call = DirectCall {
         lowered: l,
-        scope,
+        scope: frame.scope,
         copied: std::cell::Cell::new(0),
         args,
         out_ptr,
@@ -1034,16 +1041,7 @@ fn call_lowered_direct<T: 'static, const N: usize>(
         .map_err(trap)
     };
     let r = r.and_then(|()| f(store, &call, &mut out));
-    if scoped {
-        let rt = &mut store.data_mut().rt;
-        let lenders = std::mem::take(&mut rt.scopes[scope].lenders);
-        for (inst, i) in lenders {
-            if let Ok(Slot::Own { lends, .. }) = rt.instances[inst as usize].handles.get_mut(i) {
-                *lends -= 1;
-            }
-        }
-        rt.scopes.truncate(scope);
-    }
+    store.data_mut().rt.close_lower(frame);
     r?;
     if !l.sig.results_spill {
         for ((slot, v), ty) in slots.iter_mut().zip(out).zip(&l.sig.flat_results) {
@@ -1056,7 +1054,7 @@ fn call_lowered_direct<T: 'static, const N: usize>(
 fn call_lifted_inner<T, R>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
-    scope: usize,
+    scope: Option<usize>,
     source: SourceEncoding,
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
@@ -1105,19 +1103,7 @@ fn call_lifted_inner<T, R>(
             .map_err(trap)?
     };
     let r = on_results(store, results)?;
-    if let Some(post) = f.opts.post_return {
-        let inst = f.instance as usize;
-        store.data_mut().rt.instances[inst].may_leave = false;
-        let mut pbuf: Vec<ValRaw> = buf[..core_results.len()].to_vec();
-        // SAFETY: the validator checked that `post-return` takes the lifted function's core
-        // results, which `pbuf` holds, and returns nothing; it belongs to this store.
-        let res = unsafe { post.call_unchecked(&mut *store, pbuf.as_mut_slice()) };
-        store.data_mut().rt.instances[inst].may_leave = true;
-        res.map_err(from_core)?;
-    }
-    if store.data().rt.scopes[scope].borrows != 0 {
-        return Err(trap(Fault::from(Trap::BorrowsRemain)));
-    }
+    finish_lifted(store, f, scope, &mut buf[..core_results.len()])?;
     Ok(r)
 }
 
@@ -1357,10 +1343,8 @@ fn raw_method_func<T: 'static, const N: usize>(
                      slots: &mut [MaybeUninit<ValRaw>]|
           -> wasmtime::Result<()> {
         let rt = &mut caller.data_mut().rt;
+        rt.check_may_leave(instance).map_err(|t| to_core(trap(t)))?;
         let inst = &rt.instances[instance as usize];
-        if !inst.may_leave {
-            return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
-        }
         // SAFETY: the core engine initialised every parameter slot before calling.
         let index = match slots.first() {
             Some(slot) => raw_to_u64(unsafe { slot.assume_init() }, CoreType::I32) as u32,
@@ -1432,9 +1416,7 @@ fn raw_host_func<T: 'static, const N: usize>(
                      slots: &mut [MaybeUninit<ValRaw>]|
           -> wasmtime::Result<()> {
         let rt = &mut caller.data_mut().rt;
-        if !rt.instances[instance as usize].may_leave {
-            return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
-        }
+        rt.check_may_leave(instance).map_err(|t| to_core(trap(t)))?;
         let mut args = [0u64; N];
         // Own handles lent as borrows for this call, as `lift_borrow` records them.
         let mut lent = [0u32; N];
@@ -1480,11 +1462,7 @@ fn raw_host_func<T: 'static, const N: usize>(
         if n_lent != 0 {
             let rt = &mut caller.data_mut().rt;
             for &index in &lent[..n_lent] {
-                if let Ok(Slot::Own { lends, .. }) =
-                    rt.instances[instance as usize].handles.get_mut(index)
-                {
-                    *lends -= 1;
-                }
+                rt.give_back_lend(instance, index);
             }
         }
         r.map_err(to_core)?;
@@ -1636,9 +1614,11 @@ fn call_lowered<T: 'static>(
     params: &[CoreType],
     slots: &mut [MaybeUninit<ValRaw>],
 ) -> Result<()> {
-    if !store.data().rt.instances[l.instance as usize].may_leave {
-        return Err(trap(Fault::from(Trap::CannotLeave)));
-    }
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lower(l.instance, true)
+        .map_err(trap)?;
     let args: Vec<u64> = params
         .iter()
         .zip(slots.iter())
@@ -1650,21 +1630,9 @@ fn call_lowered<T: 'static>(
     } else {
         None
     };
-    let scope = {
-        let rt = &mut store.data_mut().rt;
-        rt.scopes.push(Scope::default());
-        rt.scopes.len() - 1
-    };
-    let r = call_lowered_inner(store, l, scope, &args, out_ptr);
-    // Give back every handle lent for the call, whether it returned or trapped.
-    let rt = &mut store.data_mut().rt;
-    let lenders = std::mem::take(&mut rt.scopes[scope].lenders);
-    for (inst, i) in lenders {
-        if let Ok(Slot::Own { lends, .. }) = rt.instances[inst as usize].handles.get_mut(i) {
-            *lends -= 1;
-        }
-    }
-    rt.scopes.truncate(scope);
+    let r = call_lowered_inner(store, l, frame.scope, &args, out_ptr);
+    // Gives back every handle lent for the call, whether it returned or trapped.
+    store.data_mut().rt.close_lower(frame);
     // A mistyped value here interrupted a running guest: from here on it is a trap.
     let flat = r.map_err(|e| match trap_of(&e) {
         Some(Trap::HostValue { message }) if e.is::<HostTypeError>() => trap(
@@ -1684,7 +1652,7 @@ fn call_lowered<T: 'static>(
 fn call_lowered_inner<T: 'static>(
     store: &mut Wt<'_, T>,
     l: &Lowered,
-    scope: usize,
+    scope: Option<usize>,
     args: &[u64],
     out_ptr: Option<u32>,
 ) -> Result<Vec<u64>> {
@@ -1837,18 +1805,15 @@ pub(crate) fn run_dtor<T>(
         Some(Dtor::Guest(i)) => {
             let func = store.data().guest_dtors[i as usize];
             let implementer = implementer.expect("guest destructors belong to an instance");
-            store
+            let frame = store
                 .data_mut()
                 .rt
-                .enter(implementer, caller)
+                .open_lift(implementer, caller, false)
                 .map_err(trap)?;
             let mut buf = [ValRaw::i32(rep as i32)];
             // SAFETY: the validator checked that a destructor has type `(func (param i32))`.
             let r = unsafe { func.call_unchecked(&mut store, &mut buf) }.map_err(from_core);
-            store
-                .data_mut()
-                .rt
-                .leave(implementer, caller, r.as_ref().err().map(poison_of));
+            store.data_mut().rt.close_lift(frame, poison(&r));
             r
         }
     }
@@ -1898,11 +1863,11 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
                   -> wasmtime::Result<()> {
                 let rep = arg(slots);
                 let data = caller.data_mut();
+                data.rt
+                    .check_may_leave(instance)
+                    .map_err(|t| to_core(trap(t)))?;
                 let cap = data.rt.handle_cap;
                 let inst = &mut data.rt.instances[instance as usize];
-                if !inst.may_leave {
-                    return Err(to_core(trap(Fault::from(Trap::CannotLeave))));
-                }
                 let i = inst
                     .handles
                     .add(Slot::Own { rt, rep, lends: 0 }, cap)
@@ -1950,10 +1915,8 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
 
 fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32) -> Result<()> {
     let data = store.data_mut();
+    data.rt.check_may_leave(instance).map_err(trap)?;
     let inst = &mut data.rt.instances[instance as usize];
-    if !inst.may_leave {
-        return Err(trap(Fault::from(Trap::CannotLeave)));
-    }
     let slot = inst.handles.get(i).map_err(trap)?;
     match slot {
         Slot::Own { rt: have, .. } | Slot::Borrow { rt: have, .. } if have != rt => {

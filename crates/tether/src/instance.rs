@@ -444,13 +444,22 @@ fn step<'d, T: 'static>(
         Item::Unsupported {
             what,
             sort: Sort::Func,
+            ..
         } => f.funcs.push(FuncDef::Unsupported(what.as_str().into())),
         Item::Unsupported {
             what,
             sort: Sort::CoreFunc,
+            checks_may_leave,
         } => {
             let index = f.core_funcs.len() as u32;
-            let core = crate::func::make_unsupported(store, &def.types, index, what, f.instance)?;
+            let core = crate::func::make_unsupported(
+                store,
+                &def.types,
+                index,
+                what,
+                *checks_may_leave,
+                f.instance,
+            )?;
             f.core_funcs.push(core);
         }
     }

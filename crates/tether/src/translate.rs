@@ -222,8 +222,14 @@ pub(crate) enum Item {
         core_ty: std::sync::OnceLock<wasmtime::FuncType>,
     },
     /// A construct that validates but that Tether does not run (component-model async, ...);
-    /// instantiating a component that contains it is an error naming it.
-    Unsupported { what: String, sort: Sort },
+    /// instantiating a component that contains it is an error naming it. A core function of
+    /// this kind traps first if its instance may not leave, as every built-in does, unless it
+    /// is one the specification lets run then (`checks_may_leave` false).
+    Unsupported {
+        what: String,
+        sort: Sort,
+        checks_may_leave: bool,
+    },
 }
 
 /// The index space an unsupported definition extends.
@@ -662,12 +668,22 @@ fn translate_canon(
             core_ty: std::sync::OnceLock::new(),
         },
         other => {
+            // The built-ins the specification lets run while the instance may not leave.
+            let checks_may_leave = !matches!(
+                other,
+                CanonicalFunction::ContextGet { .. }
+                    | CanonicalFunction::ContextSet { .. }
+                    | CanonicalFunction::BackpressureInc
+                    | CanonicalFunction::BackpressureDec
+            );
+            // The built-in's name, for the message only.
             let name = format!("{other:?}");
             let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
-            unsupported(
-                format!("the canonical built-in `{name}` (component-model async or threads)"),
-                Sort::CoreFunc,
-            )
+            Item::Unsupported {
+                what: format!("the canonical built-in `{name}` (component-model async or threads)"),
+                sort: Sort::CoreFunc,
+                checks_may_leave,
+            }
         }
     };
     b.items.push(item);
@@ -675,7 +691,11 @@ fn translate_canon(
 }
 
 fn unsupported(what: String, sort: Sort) -> Item {
-    Item::Unsupported { what, sort }
+    Item::Unsupported {
+        what,
+        sort,
+        checks_may_leave: true,
+    }
 }
 
 /// The reason a signature could not be converted, without the `unsupported: ` prefix.

@@ -70,7 +70,106 @@ pub(crate) struct Scope {
     pub copied: u64,
 }
 
+/// A call under way into an instance's lifted function, from the host or from another
+/// instance: opened by [`Runtime::open_lift`], which enters the instance, and closed by
+/// [`Runtime::close_lift`], which leaves it. Every path that calls into a guest (`Val`,
+/// direct, raw; destructors) goes through the two.
+#[must_use = "a frame must be closed with `Runtime::close_lift`"]
+pub(crate) struct LiftFrame {
+    callee: InstanceId,
+    caller: Option<InstanceId>,
+    /// The call's scope (`Runtime::scopes`), for calls that can hand the callee borrows or
+    /// copy values; a call of scalars alone needs none.
+    pub scope: Option<usize>,
+}
+
+/// A guest's call out of an instance through a `canon lower` (to the host or to another
+/// instance): opened by [`Runtime::open_lower`], which checks that the instance may leave,
+/// and closed by [`Runtime::close_lower`], which gives back what the call lent.
+#[must_use = "a frame must be closed with `Runtime::close_lower`"]
+pub(crate) struct LowerFrame {
+    /// The call's scope, for calls whose parameters can lend handles (a `borrow`) or whose
+    /// values are copied through it.
+    pub scope: Option<usize>,
+}
+
 impl Runtime {
+    /// Opens the frame of a call into `callee` from `caller` (`None`: the host): enters the
+    /// instance ([`enter`](Self::enter)) and, with `scoped`, pushes the call's scope.
+    #[inline]
+    pub fn open_lift(
+        &mut self,
+        callee: InstanceId,
+        caller: Option<InstanceId>,
+        scoped: bool,
+    ) -> Result<LiftFrame, Fault> {
+        self.enter(callee, caller)?;
+        Ok(LiftFrame {
+            callee,
+            caller,
+            scope: scoped.then(|| self.push_scope()),
+        })
+    }
+
+    /// Closes a frame of [`open_lift`](Self::open_lift): pops its scope and leaves the
+    /// instance, poisoning what the call entered with `poison` if the call trapped.
+    #[inline]
+    pub fn close_lift(&mut self, frame: LiftFrame, poison: Option<Arc<str>>) {
+        if let Some(scope) = frame.scope {
+            self.scopes.truncate(scope);
+        }
+        self.leave(frame.callee, frame.caller, poison);
+    }
+
+    /// Opens the frame of a guest's call out of `instance`: checks that the instance may
+    /// leave (not from its `realloc` or `post-return`) and, with `scoped`, pushes the call's
+    /// scope.
+    #[inline]
+    pub fn open_lower(&mut self, instance: InstanceId, scoped: bool) -> Result<LowerFrame, Fault> {
+        self.check_may_leave(instance)?;
+        Ok(LowerFrame {
+            scope: scoped.then(|| self.push_scope()),
+        })
+    }
+
+    /// Closes a frame of [`open_lower`](Self::open_lower), whether the call returned or
+    /// trapped: gives back every handle lent for it and pops its scope.
+    #[inline]
+    pub fn close_lower(&mut self, frame: LowerFrame) {
+        let Some(scope) = frame.scope else { return };
+        let lenders = std::mem::take(&mut self.scopes[scope].lenders);
+        for (instance, index) in lenders {
+            self.give_back_lend(instance, index);
+        }
+        self.scopes.truncate(scope);
+    }
+
+    /// Ends one lend of the own handle `index` of `instance`, lent as a borrow for a call
+    /// that ended.
+    #[inline]
+    pub fn give_back_lend(&mut self, instance: InstanceId, index: u32) {
+        if let Ok(super::table::Slot::Own { lends, .. }) =
+            self.instances[instance as usize].handles.get_mut(index)
+        {
+            *lends = lends.saturating_sub(1);
+        }
+    }
+
+    /// Traps unless `instance` may call out (`may_leave`).
+    #[inline]
+    pub fn check_may_leave(&self, instance: InstanceId) -> Result<(), Fault> {
+        if self.instances[instance as usize].may_leave {
+            Ok(())
+        } else {
+            Err(Trap::CannotLeave.into())
+        }
+    }
+
+    fn push_scope(&mut self) -> usize {
+        self.scopes.push(Scope::default());
+        self.scopes.len() - 1
+    }
+
     /// A runtime with the given limits: bytes charged per call, handle slots per instance, and
     /// host objects.
     pub fn new(copy_limit: u64, handle_cap: u32, host_objects: usize) -> Runtime {
