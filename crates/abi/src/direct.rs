@@ -177,6 +177,18 @@ pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<()
     crate::lift::charge_values(cx, tys)
 }
 
+/// The host memory [`charge_values`] charges for values of types `tys`: a runtime works it out
+/// once per signature and charges it with [`charge_fixed`].
+pub fn values_heap(tys: &[Type]) -> u64 {
+    crate::lift::values_heap(tys)
+}
+
+/// Charges `heap` bytes, a signature's [`values_heap`], to the call (nothing when zero).
+#[inline]
+pub fn charge_fixed<C: Context + ?Sized>(cx: &mut C, heap: u64) -> Result<(), Fault> {
+    crate::lift::charge_fixed(cx, heap)
+}
+
 /// Allocates a block for `count` elements of type `elem` with the guest's `realloc` (charged
 /// to the call) and checks it, as `store_list_into_range` does; returns its pointer. The
 /// elements are then written from that pointer on.

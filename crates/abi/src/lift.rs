@@ -46,9 +46,6 @@ trait Src {
     /// Counts `bytes` of host memory that `Val`s take beyond the bytes copied against the
     /// call's budget ([`Context::charge_heap`]).
     fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault>;
-
-    /// How many more bytes may be charged.
-    fn budget(&self) -> u64;
 }
 
 /// Lifting from the guest behind a [`Context`].
@@ -135,11 +132,6 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
         self.0.charge_heap(bytes)
     }
-
-    #[inline]
-    fn budget(&self) -> u64 {
-        self.0.copy_budget()
-    }
 }
 
 /// Lifting values without handles from a slice of memory.
@@ -201,12 +193,6 @@ impl Src for SliceSrc<'_> {
         self.heap = self.heap.saturating_add(bytes);
         self.check_budget()
     }
-
-    fn budget(&self) -> u64 {
-        self.budget
-            .saturating_sub(self.used)
-            .saturating_sub(self.heap)
-    }
 }
 
 /// Lifts the string at `ptr` and charges its UTF-8 bytes. A string whose code units alone
@@ -214,16 +200,15 @@ impl Src for SliceSrc<'_> {
 /// before it is decoded, so that the host never allocates it.
 fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Fault> {
     let encoding = s.encoding();
+    // The fewest UTF-8 bytes the string can take are charged before it is decoded, so one over
+    // the budget is never allocated; what non-ASCII text takes beyond them, after.
     let least = string::least_utf8_len(s.mem()?, encoding, ptr, len)?;
-    let budget = s.budget();
-    if least > budget {
-        return Err(s
-            .charge(least)
-            .err()
-            .unwrap_or_else(|| trap::copy_limit(budget)));
-    }
+    s.charge(least)?;
     let text = string::lift(s.mem()?, encoding, ptr, len)?;
-    s.charge(text.len() as u64)?;
+    let more = (text.len() as u64).saturating_sub(least);
+    if more != 0 {
+        s.charge(more)?;
+    }
     Ok(text)
 }
 
@@ -450,9 +435,19 @@ pub(crate) fn list_heap(elem: &Type, len: u32) -> u64 {
 /// Charges to the call the [`Type::lifted_heap`] of values of types `tys` about to be lifted
 /// as a whole (parameters or results), before any of it is allocated.
 pub(crate) fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Fault> {
-    let heap = tys
-        .iter()
-        .fold(0u64, |n, t| n.saturating_add(t.lifted_heap()));
+    charge_fixed(cx, values_heap(tys))
+}
+
+/// The [`Type::lifted_heap`] of values of types `tys` together.
+pub(crate) fn values_heap(tys: &[Type]) -> u64 {
+    tys.iter()
+        .fold(0u64, |n, t| n.saturating_add(t.lifted_heap()))
+}
+
+/// Charges `heap` bytes of host memory, the [`values_heap`] of a signature's parameters or
+/// results worked out once, to the call; nothing when it is zero.
+#[inline]
+pub(crate) fn charge_fixed<C: Context + ?Sized>(cx: &mut C, heap: u64) -> Result<(), Fault> {
     if heap == 0 {
         return Ok(());
     }

@@ -661,6 +661,7 @@ pub(crate) fn call_lifted<T, R>(
 /// `post-return`, if it has one, run on its core results (`results`, the call's buffer) while
 /// the instance may not leave; then the check that the callee dropped every borrow handed to
 /// it in the call's `scope`.
+#[inline]
 fn finish_lifted<T>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
@@ -686,6 +687,7 @@ fn finish_lifted<T>(
 /// What a call into a guest that ended with `r` poisons the instances it entered with: its
 /// error, unless there was none or the call was refused before the guest ran (arguments of
 /// the wrong type: only `realloc` may have run, which leaves nothing inconsistent).
+#[inline]
 fn poison<R>(r: &Result<R>) -> Option<Arc<str>> {
     r.as_ref()
         .err()
@@ -857,10 +859,10 @@ where
         if sig.results_spill {
             let ptr = raw[0] as u32;
             tether_abi::direct::check_spilled(&mut cx, &sig.results, ptr)
-                .and_then(|()| tether_abi::direct::charge_values(&mut cx, &sig.results))
+                .and_then(|()| tether_abi::direct::charge_fixed(&mut cx, sig.results_heap))
                 .and_then(|()| R::load_direct_fields(&mut cx, &sig.results, ptr as usize, 0))
         } else {
-            tether_abi::direct::charge_values(&mut cx, &sig.results)
+            tether_abi::direct::charge_fixed(&mut cx, sig.results_heap)
                 .and_then(|()| R::lift_direct_flat(&mut cx, &sig.results, &raw[..n_results]))
         }
         .map_err(trap)?
@@ -1029,7 +1031,7 @@ fn call_lowered_direct<T: 'static, const N: usize>(
     };
     // The checks and charges of `lift_flat_values`, in its order, before any parameter
     // (a method's `self` included) is lifted.
-    let r = {
+    let r = if l.sig.params_spill || l.sig.params_heap != 0 {
         let mut cx = call.cx(store);
         let ptr = args.first().copied().unwrap_or(0) as u32;
         if l.sig.params_spill {
@@ -1037,8 +1039,10 @@ fn call_lowered_direct<T: 'static, const N: usize>(
         } else {
             Ok(())
         }
-        .and_then(|()| tether_abi::direct::charge_values(&mut cx, &l.sig.params))
+        .and_then(|()| tether_abi::direct::charge_fixed(&mut cx, l.sig.params_heap))
         .map_err(trap)
+    } else {
+        Ok(())
     };
     let r = r.and_then(|()| f(store, &call, &mut out));
     store.data_mut().rt.close_lower(frame);

@@ -28,6 +28,10 @@ pub(crate) struct FuncSig {
     pub resources: Vec<ResourceId>,
     /// Whether the flattened parameters exceed `MAX_FLAT_PARAMS`.
     pub params_spill: bool,
+    /// The host memory that lifting the parameters, and the results, as a whole takes beyond
+    /// their lists' elements (`tether_abi::direct::values_heap`), worked out once.
+    pub params_heap: u64,
+    pub results_heap: u64,
     /// Whether the flattened results exceed `MAX_FLAT_RESULTS`.
     pub results_spill: bool,
     /// The flattened parameters, as the core function that lifts or lowers them sees them
@@ -116,6 +120,8 @@ impl<'a> TypeCx<'a> {
         let (lower_params, lower_results) =
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lower);
         Ok(FuncSig {
+            params_heap: tether_abi::direct::values_heap(&params),
+            results_heap: tether_abi::direct::values_heap(&results),
             param_names,
             params_spill: flat_params.is_none(),
             results_spill: flat_results.is_none(),

@@ -20,6 +20,7 @@ struct HostHandle {
 }
 
 impl HostHandles {
+    #[inline]
     pub fn insert(&mut self, rt: u32, rep: u32) -> (u32, u32) {
         if let Some(i) = self.free.pop() {
             let h = &mut self.slots[i as usize];
@@ -33,6 +34,7 @@ impl HostHandles {
         ((self.slots.len() - 1) as u32, 0)
     }
 
+    #[inline]
     pub fn get(&self, slot: u32, generation: u32) -> Result<(u32, u32)> {
         match self.slots.get(slot as usize) {
             Some(HostHandle {
@@ -43,6 +45,7 @@ impl HostHandles {
         }
     }
 
+    #[inline]
     pub fn remove(&mut self, slot: u32, generation: u32) -> Result<(u32, u32)> {
         let e = self.get(slot, generation)?;
         let h = &mut self.slots[slot as usize];

@@ -90,10 +90,12 @@ impl HostObjects {
     }
 
     /// How many objects are alive.
+    #[inline]
     pub fn live(&self) -> usize {
         self.live
     }
 
+    #[inline]
     pub fn insert<R: Send + 'static>(
         &mut self,
         rt: u32,
@@ -101,7 +103,7 @@ impl HostObjects {
         parent: Option<u32>,
     ) -> Result<(u32, u32)> {
         if self.live >= self.cap {
-            return Err(Trap::HostObjectLimit { limit: self.cap }.into());
+            return Err(over_cap(self.cap));
         }
         if let Some(p) = parent {
             self.slots[p as usize].children += 1;
@@ -158,10 +160,7 @@ impl HostObjects {
     pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<(), HandleError> {
         let s = self.slot(index, generation)?;
         if s.rt != rt {
-            return Err(HandleError::WrongType {
-                index,
-                expected: format!("resource of type {rt}").into(),
-            });
+            return Err(wrong_type(index, rt));
         }
         Ok(())
     }
@@ -174,6 +173,7 @@ impl HostObjects {
 
     /// Removes the object at `index`, which must have no children, and hands it to `f`,
     /// which takes its value out or drops it; the emptied allocation stays in the freed slot.
+    #[inline]
     pub fn remove<X>(
         &mut self,
         index: u32,
@@ -186,6 +186,7 @@ impl HostObjects {
 
     /// [`remove`](Self::remove) for the object in slot `index` whatever its generation (a
     /// slot that a guest's handle names); `None` if the slot is free.
+    #[inline]
     pub fn remove_live<X>(
         &mut self,
         index: u32,
@@ -196,10 +197,7 @@ impl HostObjects {
             _ => return Ok(None),
         };
         if s.children != 0 {
-            return Err(HandleError::HasChildren {
-                index,
-                children: s.children,
-            });
+            return Err(has_children(index, s.children));
         }
         if s.state == ObjState::InUse {
             return Err(HandleError::Lent { index });
@@ -218,6 +216,7 @@ impl HostObjects {
         Ok(self.slots[index as usize].object.as_deref_mut().map(f))
     }
 
+    #[inline]
     pub fn get(&self, index: u32, generation: u32) -> Result<&dyn Object, HandleError> {
         let s = self.slot(index, generation)?;
         match (s.state, &s.object) {
@@ -226,6 +225,7 @@ impl HostObjects {
         }
     }
 
+    #[inline]
     pub fn get_mut(&mut self, index: u32, generation: u32) -> Result<&mut dyn Object, HandleError> {
         self.slot(index, generation)?;
         let s = &mut self.slots[index as usize];
@@ -268,6 +268,27 @@ impl HostObjects {
             std::mem::forget(s.object.replace(value));
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_type(index: u32, rt: u32) -> HandleError {
+    HandleError::WrongType {
+        index,
+        expected: format!("resource of type {rt}").into(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn has_children(index: u32, children: u32) -> HandleError {
+    HandleError::HasChildren { index, children }
+}
+
+#[cold]
+#[inline(never)]
+fn over_cap(limit: usize) -> anyhow::Error {
+    Trap::HostObjectLimit { limit }.into()
 }
 
 #[cold]

@@ -165,6 +165,7 @@ impl Runtime {
         }
     }
 
+    #[inline]
     fn push_scope(&mut self) -> usize {
         self.scopes.push(Scope::default());
         self.scopes.len() - 1
@@ -203,6 +204,7 @@ impl Runtime {
     }
 
     /// Whether `i` is `of` or one of its ancestors.
+    #[inline]
     fn is_self_or_ancestor(&self, i: InstanceId, of: InstanceId) -> bool {
         let mut cur = Some(of);
         while let Some(c) = cur {
@@ -217,6 +219,7 @@ impl Runtime {
     /// Enters `callee` from `caller` (`None` for the host): checks, then clears, `may_enter`
     /// on `callee` and its ancestors, less those the caller is already inside, as
     /// `may_enter_from` and `enter_from` in the specification do.
+    #[inline]
     pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), Fault> {
         if !self.instances[callee as usize].ready {
             return Err(Trap::NotInstantiated.into());
@@ -244,6 +247,7 @@ impl Runtime {
 
     /// Leaves `callee` back to `caller`; after a trap (`poison`, its description), poisons
     /// what the call entered.
+    #[inline]
     pub fn leave(
         &mut self,
         callee: InstanceId,
@@ -253,6 +257,7 @@ impl Runtime {
         self.set_entered(callee, caller, true, poison);
     }
 
+    #[inline]
     fn set_entered(
         &mut self,
         callee: InstanceId,
