@@ -1142,18 +1142,8 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
     }
 }
 
-/// The core function type of a `canon lower` of a function of signature `sig`.
-pub(crate) fn lowered_core_type(engine: &wasmtime::Engine, sig: &FuncSig) -> wasmtime::FuncType {
-    let (params, results) = sig.lower_core_type();
-    wasmtime::FuncType::new(
-        engine,
-        params.iter().map(|t| core_val_type(*t)),
-        results.iter().map(|t| core_val_type(*t)),
-    )
-}
-
 /// Creates the core function that a `canon lower` produces; `ty` is its core type
-/// ([`lowered_core_type`]).
+/// (`FuncSig::lowered_func_type`).
 pub(crate) fn make_lowered<T: 'static>(
     store: &mut Wt<'_, T>,
     ty: wasmtime::FuncType,
@@ -1603,15 +1593,6 @@ fn raw_lower_own(
     )
 }
 
-pub(crate) fn core_val_type(t: CoreType) -> wasmtime::ValType {
-    match t {
-        CoreType::I32 => wasmtime::ValType::I32,
-        CoreType::I64 => wasmtime::ValType::I64,
-        CoreType::F32 => wasmtime::ValType::F32,
-        CoreType::F64 => wasmtime::ValType::F64,
-    }
-}
-
 fn call_lowered<T: 'static>(
     store: &mut Wt<'_, T>,
     l: &Lowered,
@@ -1823,21 +1804,8 @@ pub(crate) fn run_dtor<T>(
     }
 }
 
-/// The core function type of a resource built-in: `(i32) -> i32` for `resource.new` and
-/// `resource.rep`, `(i32)` for `resource.drop`.
-pub(crate) fn resource_intrinsic_type(
-    engine: &wasmtime::Engine,
-    op: crate::translate::ResourceOp,
-) -> wasmtime::FuncType {
-    let results = match op {
-        crate::translate::ResourceOp::Drop => &[][..],
-        _ => &[wasmtime::ValType::I32][..],
-    };
-    wasmtime::FuncType::new(engine, [wasmtime::ValType::I32], results.iter().cloned())
-}
-
 /// Creates the core function of a `canon resource.new`, `resource.drop` or `resource.rep`;
-/// `ty` is its core type ([`resource_intrinsic_type`]).
+/// `ty` is its core type (`crate::types::resource_intrinsic_type`).
 pub(crate) fn make_resource_intrinsic<T: 'static>(
     store: &mut Wt<'_, T>,
     ty: wasmtime::FuncType,

@@ -121,7 +121,7 @@ pub(crate) fn instantiate<T: 'static>(
 ) -> Result<(Arc<Exports>, InstanceId)> {
     let def = &*closure.def;
     let instance = store.data_mut().rt.new_instance(parent);
-    let n = def.space_sizes();
+    let n = def.sizes;
     let mut f = Frame {
         def,
         outer: closure.outer.clone(),
@@ -395,14 +395,7 @@ fn step<'d, T: 'static>(
             let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
             let guest_resources = crate::func::any_guest_resource(&store.data().rt, &resources);
-            let ty = match core_ty.get() {
-                Some(ty) if wasmtime::Engine::same(ty.engine(), store.engine()) => ty.clone(),
-                _ => {
-                    let ty = crate::func::lowered_core_type(store.engine(), sig);
-                    let _ = core_ty.set(ty.clone());
-                    ty
-                }
-            };
+            let ty = core_ty.clone();
             let core = crate::func::make_lowered(
                 store,
                 ty,
@@ -430,14 +423,7 @@ fn step<'d, T: 'static>(
                 .bindings
                 .get(&id)
                 .ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
-            let ty = match core_ty.get() {
-                Some(ty) if wasmtime::Engine::same(ty.engine(), store.engine()) => ty.clone(),
-                _ => {
-                    let ty = crate::func::resource_intrinsic_type(store.engine(), *op);
-                    let _ = core_ty.set(ty.clone());
-                    ty
-                }
-            };
+            let ty = core_ty.clone();
             let core = crate::func::make_resource_intrinsic(store, ty, *op, rt, f.instance);
             f.core_funcs.push(core);
         }

@@ -354,6 +354,11 @@ fn link_and_instantiate<T: 'static>(
     funcs: usize,
 ) -> Result<Instance> {
     let def = component.def();
+    if !wasmtime::Engine::same(&def.engine, store.engine()) {
+        bail!(
+            "the component was compiled with another engine than the store's: instantiate it in a store of the engine given to `Component::new`"
+        );
+    }
     let mut args = Vec::with_capacity(imports.len());
     let mut bound = Bound::default();
     // Room for the host functions the imports bring into a new store, at once.

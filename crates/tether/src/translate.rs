@@ -36,8 +36,12 @@ pub(crate) struct ComponentDef {
     /// The exports, in order.
     pub exports: Vec<(String, ComponentEntityType)>,
     /// How many entries each index space of an instance of this level ends up with, at
-    /// most, so that instantiation allocates each space once.
-    pub sizes: std::sync::OnceLock<SpaceSizes>,
+    /// most, so that instantiation allocates each space once; counted when the level is
+    /// translated.
+    pub sizes: SpaceSizes,
+    /// The core engine the component was compiled with: its core modules and the core
+    /// function types of its items belong to it, so it instantiates only in stores of it.
+    pub engine: wasmtime::Engine,
 }
 
 /// Upper bounds on the sizes of one instance's index spaces (see `instance::Frame`).
@@ -56,10 +60,10 @@ pub(crate) struct SpaceSizes {
     pub exports: usize,
 }
 
-impl ComponentDef {
-    /// The sizes of an instance's index spaces, counted once from the initializers.
-    pub fn space_sizes(&self) -> SpaceSizes {
-        *self.sizes.get_or_init(|| {
+impl SpaceSizes {
+    /// The sizes of an instance's index spaces, counted from a level's initializers.
+    fn count(items: &[Item]) -> SpaceSizes {
+        {
             let mut n = SpaceSizes::default();
             let sort = |n: &mut SpaceSizes, kind: ComponentExternalKind| match kind {
                 ComponentExternalKind::Func => n.funcs += 1,
@@ -68,7 +72,7 @@ impl ComponentDef {
                 ComponentExternalKind::Component => n.components += 1,
                 ComponentExternalKind::Type | ComponentExternalKind::Value => {}
             };
-            for item in &self.items {
+            for item in items {
                 match item {
                     Item::CoreModule(_) => n.core_modules += 1,
                     Item::CoreInstantiate { .. } | Item::CoreInstanceFromExports(_) => {
@@ -108,7 +112,7 @@ impl ComponentDef {
                 }
             }
             n
-        })
+        }
     }
 }
 
@@ -210,16 +214,16 @@ pub(crate) enum Item {
         func: u32,
         sig: Arc<FuncSig>,
         opts: CanonOpts,
-        /// The core function type, registered with the engine the first time an instance
-        /// needs it rather than once per instance.
-        core_ty: std::sync::OnceLock<wasmtime::FuncType>,
+        /// The core function type, registered with the component's engine when it was
+        /// compiled.
+        core_ty: wasmtime::FuncType,
     },
     /// `canon resource.new`, `resource.drop`, `resource.rep`: pushes a core function.
     ResourceIntrinsic {
         op: ResourceOp,
         type_index: u32,
-        /// The core function type, registered once (see `Lower::core_ty`).
-        core_ty: std::sync::OnceLock<wasmtime::FuncType>,
+        /// The core function type, registered when the component was compiled.
+        core_ty: wasmtime::FuncType,
     },
     /// A construct that validates but that Tether does not run (component-model async, ...);
     /// instantiating a component that contains it is an error naming it. A core function of
@@ -277,9 +281,10 @@ impl Builder {
         }
     }
 
-    fn finish(self, types: Types) -> ComponentDef {
+    fn finish(self, types: Types, engine: &wasmtime::Engine) -> ComponentDef {
         ComponentDef {
-            sizes: std::sync::OnceLock::new(),
+            sizes: SpaceSizes::count(&self.items),
+            engine: engine.clone(),
             types,
             items: self.items,
             modules: self.modules,
@@ -367,7 +372,7 @@ pub(crate) fn translate_with(
                 match stack.pop() {
                     Some(Level::Module) => {}
                     Some(Level::Component(b)) => {
-                        let def = b.finish(types);
+                        let def = b.finish(types, engine.core());
                         match stack.last_mut() {
                             Some(Level::Component(parent)) => {
                                 parent.items.push(Item::Component(parent.components.len()));
@@ -392,7 +397,7 @@ pub(crate) fn translate_with(
             continue;
         };
         let types = validator.types(0).expect("validator has a current level");
-        translate_section(b, &payload, &types)?;
+        translate_section(b, &payload, &types, engine.core())?;
     }
     root.ok_or_else(|| anyhow::anyhow!("unexpected end of component binary"))
 }
@@ -417,6 +422,7 @@ fn translate_section(
     b: &mut Builder,
     payload: &Payload<'_>,
     types: &wasmparser::types::TypesRef<'_>,
+    engine: &wasmtime::Engine,
 ) -> Result<()> {
     match payload {
         Payload::InstanceSection(s) => {
@@ -532,7 +538,7 @@ fn translate_section(
         Payload::ComponentCanonicalSection(s) => {
             for canon in s.clone() {
                 let canon = canon.map_err(invalid)?;
-                translate_canon(b, canon, types)?;
+                translate_canon(b, canon, types, engine)?;
             }
         }
         Payload::ComponentStartSection { range, .. } => {
@@ -605,6 +611,7 @@ fn translate_canon(
     b: &mut Builder,
     canon: CanonicalFunction,
     types: &wasmparser::types::TypesRef<'_>,
+    engine: &wasmtime::Engine,
 ) -> Result<()> {
     let item = match canon {
         CanonicalFunction::Lift {
@@ -639,9 +646,9 @@ fn translate_canon(
             match (opts(&options), TypeCx::new(types).func_sig(fty)) {
                 (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lower {
                     func: func_index,
+                    core_ty: sig.lowered_func_type(engine),
                     sig: Arc::new(sig),
                     opts,
-                    core_ty: std::sync::OnceLock::new(),
                 },
                 (Ok(_), Ok(_)) => unsupported(
                     "lowering async functions (component-model async)".into(),
@@ -655,17 +662,17 @@ fn translate_canon(
         CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::New,
             type_index: resource,
-            core_ty: std::sync::OnceLock::new(),
+            core_ty: crate::types::resource_intrinsic_type(engine, true),
         },
         CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Drop,
             type_index: resource,
-            core_ty: std::sync::OnceLock::new(),
+            core_ty: crate::types::resource_intrinsic_type(engine, false),
         },
         CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Rep,
             type_index: resource,
-            core_ty: std::sync::OnceLock::new(),
+            core_ty: crate::types::resource_intrinsic_type(engine, true),
         },
         other => {
             // The built-ins the specification lets run while the instance may not leave.

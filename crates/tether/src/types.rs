@@ -235,3 +235,38 @@ fn primitive(p: PrimitiveValType) -> Type {
         PrimitiveValType::ErrorContext => Type::U32,
     }
 }
+
+impl FuncSig {
+    /// The core function type of a `canon lower` of this signature, registered with `engine`.
+    pub fn lowered_func_type(&self, engine: &wasmtime::Engine) -> wasmtime::FuncType {
+        let (params, results) = self.lower_core_type();
+        wasmtime::FuncType::new(
+            engine,
+            params.iter().map(|t| core_val_type(*t)),
+            results.iter().map(|t| core_val_type(*t)),
+        )
+    }
+}
+
+/// The core function type of a resource built-in, registered with `engine`: `(i32) -> i32`
+/// for `resource.new` and `resource.rep` (`returns`), `(i32)` for `resource.drop`.
+pub(crate) fn resource_intrinsic_type(
+    engine: &wasmtime::Engine,
+    returns: bool,
+) -> wasmtime::FuncType {
+    let results = if returns {
+        &[wasmtime::ValType::I32][..]
+    } else {
+        &[][..]
+    };
+    wasmtime::FuncType::new(engine, [wasmtime::ValType::I32], results.iter().cloned())
+}
+
+fn core_val_type(t: CoreType) -> wasmtime::ValType {
+    match t {
+        CoreType::I32 => wasmtime::ValType::I32,
+        CoreType::I64 => wasmtime::ValType::I64,
+        CoreType::F32 => wasmtime::ValType::F32,
+        CoreType::F64 => wasmtime::ValType::F64,
+    }
+}

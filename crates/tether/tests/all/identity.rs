@@ -270,3 +270,21 @@ fn a_method_on_the_wrong_rust_type_is_refused_when_linking() {
     let msg = link_error(&linker, &engine, "`Own<Socket>`");
     assert!(msg.contains("keep") && msg.contains("Socket"), "{msg}");
 }
+
+#[test]
+fn a_component_instantiates_only_with_the_engine_it_was_compiled_with() {
+    let a = Engine::default();
+    let b = Engine::default();
+    let component = Component::new(&a, GUEST).unwrap();
+    let mut store = Store::new(&b, Vec::new());
+    let err = match linker(&b).instantiate(&mut store, &component) {
+        Ok(_) => panic!("a component of engine A instantiated in a store of engine B"),
+        Err(e) => e,
+    };
+    assert!(format!("{err:#}").contains("another engine"), "{err:#}");
+    // In a store of its own engine it instantiates, twice, with the core types computed once.
+    let mut store = Store::new(&a, Vec::new());
+    let linker = linker(&a);
+    linker.instantiate(&mut store, &component).unwrap();
+    linker.instantiate(&mut store, &component).unwrap();
+}
