@@ -170,15 +170,10 @@ pub fn check_list<C: Context + ?Sized>(
     cx.charge(u64::from(len) * u64::from(elem.size()), false)
 }
 
-/// Charges to the call the [`Type::lifted_heap`] of the values of types `tys` about to be
-/// lifted as a whole (a call's parameters after the pointer to spilled ones was checked, or
-/// its results), as [`lift_flat_values`](crate::lift_flat_values) does before lifting them.
-pub fn charge_values<C: Context + ?Sized>(cx: &mut C, tys: &[Type]) -> Result<(), Fault> {
-    crate::lift::charge_values(cx, tys)
-}
-
-/// The host memory [`charge_values`] charges for values of types `tys`: a runtime works it out
-/// once per signature and charges it with [`charge_fixed`].
+/// The host memory that lifting values of types `tys` as a whole takes beyond their lists'
+/// elements (their [`Type::lifted_heap`]s), as [`lift_flat_values`](crate::lift_flat_values)
+/// charges it: a runtime works it out once per signature and charges it with
+/// [`charge_fixed`].
 pub fn values_heap(tys: &[Type]) -> u64 {
     crate::lift::values_heap(tys)
 }

@@ -202,9 +202,10 @@ fn lift_string<S: Src>(s: &mut S, ptr: u32, len: u32) -> Result<String, Fault> {
     let encoding = s.encoding();
     // The fewest UTF-8 bytes the string can take are charged before it is decoded, so one over
     // the budget is never allocated; what non-ASCII text takes beyond them, after.
-    let least = string::least_utf8_len(s.mem()?, encoding, ptr, len)?;
+    let span = string::span(s.mem()?.len(), encoding, ptr, len)?;
+    let least = span.least_utf8_len();
     s.charge(least)?;
-    let text = string::lift(s.mem()?, encoding, ptr, len)?;
+    let text = string::decode(s.mem()?, encoding, span)?;
     let more = (text.len() as u64).saturating_sub(least);
     if more != 0 {
         s.charge(more)?;

@@ -44,49 +44,33 @@ pub enum SourceEncoding {
 /// The bit of a `latin1+utf16` length that marks the string as UTF-16.
 const UTF16_TAG: u32 = 1 << 31;
 
-/// Reads a string of `tagged_code_units` code units at `ptr` in `mem` (the spec's
-/// `load_string_from_range`).
-pub(crate) fn lift(
-    mem: &[u8],
-    encoding: StringEncoding,
+/// Where a string's bytes lie in a guest's memory, checked as the spec's
+/// `load_string_from_range` checks them (length, alignment, bounds), and whether they are
+/// UTF-16: what a caller needs to charge the string before [`decode`] allocates it. The two
+/// together are the spec's `load_string_from_range`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
     ptr: u32,
-    tagged_code_units: u32,
-) -> Result<String, Fault> {
-    let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
-    if utf16 {
-        decode_utf16(bytes)
-    } else if encoding == StringEncoding::Utf8 {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(trap::bad_utf8(e)),
-        }
-    } else {
-        Ok(decode_latin1(bytes))
+    byte_len: usize,
+    utf16: bool,
+}
+
+impl Span {
+    /// The fewest UTF-8 bytes the string can decode to: one per code unit.
+    pub(crate) fn least_utf8_len(&self) -> u64 {
+        let len = self.byte_len as u64;
+        if self.utf16 { len / 2 } else { len }
     }
 }
 
-/// The checks of [`lift`] (length, alignment, bounds) without decoding: the fewest UTF-8
-/// bytes the string can lift to (one per code unit), which a caller charges before [`lift`]
-/// allocates when that alone is over its budget.
-pub(crate) fn least_utf8_len(
-    mem: &[u8],
+/// Checks the string of `tagged_code_units` code units at `ptr` against a memory of
+/// `memory_len` bytes.
+pub(crate) fn span(
+    memory_len: usize,
     encoding: StringEncoding,
     ptr: u32,
     tagged_code_units: u32,
-) -> Result<u64, Fault> {
-    let (bytes, utf16) = checked_range(mem, encoding, ptr, tagged_code_units)?;
-    let len = bytes.len() as u64;
-    Ok(if utf16 { len / 2 } else { len })
-}
-
-/// The bytes of the string at `ptr`, checked as the spec's `load_string_from_range` checks
-/// them, and whether they are UTF-16.
-fn checked_range(
-    mem: &[u8],
-    encoding: StringEncoding,
-    ptr: u32,
-    tagged_code_units: u32,
-) -> Result<(&[u8], bool), Fault> {
+) -> Result<Span, Fault> {
     let units = u64::from(tagged_code_units);
     let (align, byte_len, utf16) = match encoding {
         StringEncoding::Utf8 => (1, units, false),
@@ -102,10 +86,35 @@ fn checked_range(
     if !ptr.is_multiple_of(align) {
         return Err(trap::unaligned_string(ptr, align));
     }
-    let start = ptr as usize;
-    match mem.get(start..).and_then(|m| m.get(..byte_len as usize)) {
-        Some(bytes) => Ok((bytes, utf16)),
-        None => Err(trap::string_out_of_bounds(ptr, byte_len, mem.len())),
+    if u64::from(ptr) + byte_len > memory_len as u64 {
+        return Err(trap::string_out_of_bounds(ptr, byte_len, memory_len));
+    }
+    Ok(Span {
+        ptr,
+        byte_len: byte_len as usize,
+        utf16,
+    })
+}
+
+/// Decodes the string a [`span`] found, in `encoding`, from `mem`.
+pub(crate) fn decode(mem: &[u8], encoding: StringEncoding, span: Span) -> Result<String, Fault> {
+    let start = span.ptr as usize;
+    let Some(bytes) = mem.get(start..).and_then(|m| m.get(..span.byte_len)) else {
+        return Err(trap::string_out_of_bounds(
+            span.ptr,
+            span.byte_len as u64,
+            mem.len(),
+        ));
+    };
+    if span.utf16 {
+        decode_utf16(bytes)
+    } else if encoding == StringEncoding::Utf8 {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(trap::bad_utf8(e)),
+        }
+    } else {
+        Ok(decode_latin1(bytes))
     }
 }
 
