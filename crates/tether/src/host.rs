@@ -30,11 +30,12 @@ use std::marker::PhantomData;
 use anyhow::{Result, bail};
 use tether_abi::{Context, Fault, HandleError, ResourceAny, Trap, Type, Val, direct};
 
+use crate::call::store::StoreContextMut;
+use crate::call::values::{ComponentType, RawCx};
+use crate::state::embedder::same_store;
 use crate::state::objects::{Object, object_is, object_mut, object_ref};
 use crate::state::runtime::ResourceType;
 use crate::state::runtime::Runtime;
-use crate::store::StoreContextMut;
-use crate::typed::{ComponentType, RawCx};
 
 #[cold]
 fn wrong_rust_type<R>(index: u32) -> HandleError {
@@ -128,20 +129,6 @@ impl<R> AsHandle<R> for Borrow<R> {
     fn slot(&self) -> (u64, u32, u32) {
         (self.store, self.index, self.generation)
     }
-}
-
-/// Checks that a handle belongs to this store (`store` is the store it was made in).
-pub(crate) fn same_store(rt: &Runtime, store: u64) -> Result<(), HandleError> {
-    if !of_this_store(rt, store) {
-        return Err(HandleError::OtherStore);
-    }
-    Ok(())
-}
-
-/// Whether a handle made in `store` may be used in the store of `rt`.
-#[inline]
-pub(crate) fn of_this_store(rt: &Runtime, store: u64) -> bool {
-    store == rt.store_id
 }
 
 fn handle_from_val(v: Val, own: bool) -> Result<ResourceAny> {
@@ -368,7 +355,7 @@ pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
     {
         return id;
     }
-    let id = crate::resources::host_resource_type(rt, ResourceType::host::<R>());
+    let id = crate::state::embedder::host_resource_type(rt, ResourceType::host::<R>());
     rt.resource_types[id as usize].objects = true;
     rt.last_object_type = Some((key, id));
     id
@@ -467,7 +454,7 @@ macro_rules! object_methods {
 
 object_methods! {
     StoreContextMut<'_, T> => |s| (&s.0.data().rt, &mut s.0.data_mut().rt);
-    crate::store::Store<T> => |s| (&s.inner.data().rt, &mut s.inner.data_mut().rt);
+    crate::call::store::Store<T> => |s| (&s.inner.data().rt, &mut s.inner.data_mut().rt);
 }
 
 impl<T> StoreContextMut<'_, T> {
@@ -508,7 +495,7 @@ impl<T> StoreContextMut<'_, T> {
 /// object (`StoreContextMut::lend`, the forms of `LinkerInstance::method`) goes through here.
 #[inline]
 pub(crate) fn use_lent<T, R: 'static, X>(
-    store: &mut wasmtime::StoreContextMut<'_, crate::store::StoreData<T>>,
+    store: &mut wasmtime::StoreContextMut<'_, crate::call::store::StoreData<T>>,
     index: u32,
     mut object: Box<dyn Object>,
     f: impl FnOnce(&mut R, StoreContextMut<'_, T>) -> Result<X>,

@@ -28,33 +28,37 @@
 //! ```
 #![deny(missing_docs)]
 
-mod component;
+// The layers, from the bottom (ARCHITECTURE.md draws them; `tests/layers.rs` holds the
+// imports to them): `engine`; `state`, the engine-free core; `plan`, the compiled plan;
+// `call`, the store and the call paths; then the public API, the modules below `call`'s
+// line here.
+mod call;
 mod engine;
+mod plan;
+mod state;
+
 mod func;
 mod host;
 mod instance;
 mod linker;
 mod resources;
-mod state;
-mod store;
-mod translate;
 mod typed;
-mod types;
 
 pub use anyhow::{Error, Result};
-pub use component::{Component, Module};
+pub use call::store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
+pub use call::values::{ComponentNamedList, ComponentType};
 pub use engine::{Config, Engine};
 pub use func::Func;
 pub use host::{AsHandle, Borrow, Own};
 pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
+pub use plan::component::{Component, Module};
 pub use resources::{Resource, ResourceAnyExt};
 pub use state::runtime::ResourceType;
-pub use store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
 /// The canonical ABI crate (`tether-abi`): [`ComponentType`]'s methods that lift and lower a
 /// value without [`Val`] are written against its [`Context`](abi::Context) and
 /// [`direct`](abi::direct) building blocks.
 pub use tether_abi as abi;
 pub use tether_abi::{HandleError, ResourceAny, Trap, Type, Val, WasmTrap};
 pub use tether_macro::{ComponentType, bindgen, flags};
-pub use typed::{ComponentNamedList, ComponentType, TypedFunc};
+pub use typed::TypedFunc;

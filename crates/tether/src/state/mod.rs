@@ -7,12 +7,14 @@
 //!   and children);
 //! - [`host_handles`]: handles to guest-defined resources that the embedder holds;
 //! - [`runtime`]: a store's component-level state (instances and their flags, resource
-//!   types, the calls under way, the store's identity) and entering and leaving instances.
+//!   types, the calls under way, the store's identity) and entering and leaving instances;
+//! - [`embedder`]: handles crossing to and from the embedder as `Val`s, and the store
+//!   identity every handle is checked against.
 //!
-//! **Layer rule:** nothing here imports from the rest of the crate; the call paths above
-//! (`func`, `typed`, `instance`) and the public API (`store`, `linker`, ...) build on it.
-//! Its tests need no core engine.
+//! **Layer rule:** nothing here imports from the rest of the crate; the call layer above
+//! (`crate::call`) and the public API build on it. Its tests need no core engine.
 
+pub(crate) mod embedder;
 pub(crate) mod host_handles;
 pub(crate) mod objects;
 pub(crate) mod runtime;

@@ -272,7 +272,7 @@ impl HostObjects {
 
 #[cold]
 #[inline(never)]
-fn wrong_type(index: u32, rt: u32) -> HandleError {
+pub(crate) fn wrong_type(index: u32, rt: u32) -> HandleError {
     HandleError::WrongType {
         index,
         expected: format!("resource of type {rt}").into(),

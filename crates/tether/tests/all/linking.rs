@@ -105,3 +105,95 @@ fn store_and_compiled_items_are_send() {
     assert_send_sync::<Component>();
     assert_send_sync::<Linker<()>>();
 }
+
+/// An async `canon lift` takes a place in the function index space like any other: an
+/// export of the function after it is not mistaken for the import before it (the index
+/// spaces are modelled once, in translation; a second model that skipped unsupported
+/// functions refused this component as re-exporting its import).
+#[test]
+fn an_async_lift_counts_in_the_function_index_space() {
+    let engine = Engine::default();
+    let component = Component::new(
+        &engine,
+        r#"(component
+            (core module $m
+              (func (export "a") (result i32) i32.const 0)
+              (func (export "cb") (param i32 i32 i32) (result i32) i32.const 0)
+              (func (export "b") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $async async (result u32)
+              (canon lift (core func $i "a") async (callback (core func $i "cb"))))
+            (import "f" (func $f (result u32)))
+            (func $b (result u32) (canon lift (core func $i "b")))
+            (export "async" (func $async))
+            (export "b" (func $b)))"#,
+    )
+    .expect("the export of the async lift is not the import");
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .root()
+        .func_wrap("f", |_, (): ()| Ok((1u32,)))
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let b = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "b")
+        .unwrap();
+    assert_eq!(b.call(&mut store, ()).unwrap(), (7,));
+    let err = instance
+        .get_func(&mut store, "async")
+        .unwrap()
+        .call(&mut store, &[], &mut [tether::Val::U32(0)])
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("unsupported"), "{err:#}");
+}
+
+/// A module the component defines has its imports found by position, worked out when the
+/// component was compiled; a module it imports has them found by name at instantiation.
+/// Both link the same core instances, instantiation after instantiation.
+#[test]
+fn core_imports_of_defined_and_imported_modules_link_alike() {
+    let engine = Engine::default();
+    let wat = |module_def: &str| {
+        format!(
+            r#"(component
+                {module_def}
+                (core module $lib
+                  (func (export "seven") (result i32) i32.const 7)
+                  (func (export "other") (result i32) i32.const 1))
+                (core instance $lib (instantiate $lib))
+                (core instance $bag (export "six" (func $lib "seven")))
+                (core instance $user (instantiate $user
+                  (with "lib" (instance $lib))
+                  (with "bag" (instance $bag))))
+                (func (export "sum") (result u32) (canon lift (core func $user "sum"))))"#
+        )
+    };
+    let user = r#"(core module $user
+          (import "lib" "other" (func $o (result i32)))
+          (import "bag" "six" (func $s (result i32)))
+          (import "lib" "seven" (func $v (result i32)))
+          (func (export "sum") (result i32)
+            (i32.add (call $v) (i32.add (call $s) (call $o)))))"#;
+    let defined = Component::new(&engine, wat(user)).unwrap();
+    let user_ty = r#"(import "user" (core module $user
+          (import "lib" "other" (func (result i32)))
+          (import "bag" "six" (func (result i32)))
+          (import "lib" "seven" (func (result i32)))
+          (export "sum" (func (result i32)))))"#;
+    let imported = Component::new(&engine, wat(user_ty)).unwrap();
+    let module =
+        tether::Module::new(&engine, user.replacen("(core module $user", "(module", 1)).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.root().module("user", &module).unwrap();
+    for component in [&defined, &imported] {
+        for _ in 0..2 {
+            let mut store = Store::new(&engine, ());
+            let instance = linker.instantiate(&mut store, component).unwrap();
+            let sum = instance
+                .get_typed_func::<(), (u32,)>(&mut store, "sum")
+                .unwrap();
+            assert_eq!(sum.call(&mut store, ()).unwrap(), (15,));
+        }
+    }
+}

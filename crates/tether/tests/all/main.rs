@@ -47,6 +47,7 @@ mod handle_churn;
 mod host_objects;
 mod hostile;
 mod identity;
+mod layers;
 mod linking;
 mod memory;
 mod rng;

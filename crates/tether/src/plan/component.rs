@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use wasmparser::component_types::ComponentEntityType;
 
 use crate::engine::Engine;
-use crate::translate::ComponentDef;
+use crate::plan::translate::ComponentDef;
 
 /// A compiled component.
 ///
@@ -46,7 +46,7 @@ impl Component {
 
     /// Compiles a component from its binary form.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Component> {
-        let def = crate::translate::translate(engine, bytes)?;
+        let def = crate::plan::translate::translate(engine, bytes)?;
         check_root_restrictions(&def)?;
         Ok(Component {
             def: Arc::new(def),
@@ -118,7 +118,7 @@ impl Component {
                 bytes.len() - r.pos
             );
         }
-        let def = crate::translate::translate_with(engine, binary, &mut |_, offset| {
+        let def = crate::plan::translate::translate_with(engine, binary, &mut |_, offset| {
             modules.pop_front().ok_or_else(|| {
                 anyhow::anyhow!("serialized component lacks the core module at offset {offset:#x}")
             })
@@ -153,7 +153,7 @@ impl Component {
 
 /// Every core module of a component, in binary order (the order translation compiles them).
 fn collect_modules(def: &ComponentDef, out: &mut Vec<wasmtime::Module>) {
-    use crate::translate::Item;
+    use crate::plan::translate::Item;
     for item in &def.items {
         match item {
             Item::CoreModule(i) => out.push(def.modules[*i].clone()),
@@ -200,43 +200,12 @@ fn check_root_restrictions(def: &ComponentDef) -> Result<()> {
             );
         }
     }
-    for item in &def.items {
-        if let crate::translate::Item::Export {
-            name,
-            kind: wasmparser::ComponentExternalKind::Func,
-            index,
-        } = item
-            && reexports_import(def, *index)
-        {
-            bail!(
-                "component export `{name}` is a reexport of an imported function which is not implemented"
-            );
-        }
+    if let Some(name) = def.reexported_imports.first() {
+        bail!(
+            "component export `{name}` is a reexport of an imported function which is not implemented"
+        );
     }
     Ok(())
-}
-
-/// Whether function `index` of the root component is one of its imports, passed through.
-fn reexports_import(def: &ComponentDef, index: u32) -> bool {
-    use crate::translate::Item;
-    use wasmparser::ComponentExternalKind as K;
-    let mut funcs: Vec<bool> = Vec::new();
-    for item in &def.items {
-        match item {
-            Item::Import { kind: K::Func, .. } => funcs.push(true),
-            Item::AliasExport { kind: K::Func, .. } | Item::Lift { .. } => funcs.push(false),
-            Item::Export {
-                kind: K::Func,
-                index: i,
-                ..
-            } => {
-                let v = funcs.get(*i as usize).copied().unwrap_or(false);
-                funcs.push(v);
-            }
-            _ => {}
-        }
-    }
-    funcs.get(index as usize).copied().unwrap_or(false)
 }
 
 /// A compiled core WebAssembly module, for defining on a [`Linker`](crate::Linker).

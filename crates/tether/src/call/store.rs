@@ -17,10 +17,10 @@ pub(crate) type RawHostFn<T> =
 
 /// A typed host function whose parameter and result types all move without `Val`: it lifts
 /// its parameters from the guest, runs, and lowers its results into the guest itself,
-/// through the call's [`DirectCall`](crate::func::DirectCall).
+/// through the call's [`DirectCall`](super::func_def::DirectCall).
 pub(crate) type DirectHostFn<T> = dyn Fn(
         &mut wasmtime::StoreContextMut<'_, StoreData<T>>,
-        &crate::func::DirectCall<'_>,
+        &super::func_def::DirectCall<'_>,
         &mut [u64],
     ) -> anyhow::Result<()>
     + Send

@@ -4,7 +4,7 @@
 //! its initializers in binary order ([`Item`]), its nested core modules compiled by the core
 //! engine, its nested components translated recursively, and the `wasmparser` type information
 //! of each component level.
-//! Instantiation ([`crate::instance`]) then walks the items in order, filling the index spaces
+//! Instantiation (`call::instantiate`) then walks the items in order, filling the index spaces
 //! of one instance, exactly as the component model's dynamic semantics describe.
 
 use std::sync::Arc;
@@ -18,8 +18,9 @@ use wasmparser::{
     Validator,
 };
 
+use super::spaces::{CoreExportAt, CoreImport, SpaceSizes};
 use crate::engine::Engine;
-use crate::types::{FuncSig, TypeCx};
+use crate::plan::types::{FuncSig, TypeCx};
 
 /// One component level: its initializers and what they refer to.
 pub(crate) struct ComponentDef {
@@ -42,94 +43,9 @@ pub(crate) struct ComponentDef {
     /// The core engine the component was compiled with: its core modules and the core
     /// function types of its items belong to it, so it instantiates only in stores of it.
     pub engine: wasmtime::Engine,
-}
-
-/// Upper bounds on the sizes of one instance's index spaces (see `instance::Frame`).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct SpaceSizes {
-    pub core_funcs: usize,
-    pub core_tables: usize,
-    pub core_memories: usize,
-    pub core_globals: usize,
-    pub core_tags: usize,
-    pub core_modules: usize,
-    pub core_instances: usize,
-    pub funcs: usize,
-    pub instances: usize,
-    pub components: usize,
-    pub exports: usize,
-}
-
-impl SpaceSizes {
-    /// The sizes of an instance's index spaces, counted from a level's initializers.
-    fn count(items: &[Item]) -> SpaceSizes {
-        {
-            let mut n = SpaceSizes::default();
-            let sort = |n: &mut SpaceSizes, kind: ComponentExternalKind| match kind {
-                ComponentExternalKind::Func => n.funcs += 1,
-                ComponentExternalKind::Instance => n.instances += 1,
-                ComponentExternalKind::Module => n.core_modules += 1,
-                ComponentExternalKind::Component => n.components += 1,
-                ComponentExternalKind::Type | ComponentExternalKind::Value => {}
-            };
-            for item in items {
-                match item {
-                    Item::CoreModule(_) => n.core_modules += 1,
-                    Item::CoreInstantiate { .. } | Item::CoreInstanceFromExports(_) => {
-                        n.core_instances += 1
-                    }
-                    Item::Component(_) => n.components += 1,
-                    Item::Instantiate { .. } | Item::InstanceFromExports { .. } => n.instances += 1,
-                    Item::AliasExport { kind, .. } | Item::Import { kind, .. } => {
-                        sort(&mut n, *kind)
-                    }
-                    Item::Export { kind, .. } => {
-                        n.exports += 1;
-                        sort(&mut n, *kind)
-                    }
-                    Item::AliasCoreExport { kind, .. } => match kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => n.core_funcs += 1,
-                        ExternalKind::Table => n.core_tables += 1,
-                        ExternalKind::Memory => n.core_memories += 1,
-                        ExternalKind::Global => n.core_globals += 1,
-                        ExternalKind::Tag => n.core_tags += 1,
-                    },
-                    Item::AliasOuter { kind, .. } => match kind {
-                        ComponentOuterAliasKind::CoreModule => n.core_modules += 1,
-                        ComponentOuterAliasKind::Component => n.components += 1,
-                        _ => {}
-                    },
-                    Item::Lift { .. } => n.funcs += 1,
-                    Item::Lower { .. } | Item::ResourceIntrinsic { .. } => n.core_funcs += 1,
-                    Item::Unsupported {
-                        sort: Sort::Func, ..
-                    } => n.funcs += 1,
-                    Item::Unsupported {
-                        sort: Sort::CoreFunc,
-                        ..
-                    } => n.core_funcs += 1,
-                    Item::ResourceType(_) => {}
-                }
-            }
-            n
-        }
-    }
-}
-
-/// The position of a core export in its module's export list, found by name once: later
-/// instantiations read the export by position. Only a hint: the core engine checks that an
-/// instance was made from the same module, and a miss falls back to the name.
-pub(crate) type ExportCache = std::sync::OnceLock<wasmtime::ModuleExport>;
-
-/// Where one import of a core module comes from: the core instance (by index) that the
-/// instantiation's argument names, and the export's position in it. A core instance index
-/// is always filled by the same item, so a bundle's position holds for every instantiation;
-/// a module instance's position is an [`ExportCache`] hint.
-pub(crate) struct ImportSource {
-    pub instance: u32,
-    pub name: Box<str>,
-    pub export: ExportCache,
-    pub bag_position: std::sync::OnceLock<u32>,
+    /// The names of exported functions that are this level's own function imports, passed
+    /// through.
+    pub reexported_imports: Vec<Arc<str>>,
 }
 
 /// The string encoding and other options of a `canon lift` or `canon lower`.
@@ -149,9 +65,10 @@ pub(crate) enum Item {
     CoreInstantiate {
         module: u32,
         args: Vec<(String, u32)>,
-        /// Where each of the module's imports is found, worked out by name at the first
-        /// instantiation (see [`ImportSource`]).
-        imports: std::sync::OnceLock<Box<[ImportSource]>>,
+        /// Where each of the module's imports is found, in the module's order, when
+        /// translation knows the module (see [`super::spaces`]); otherwise each is found by
+        /// name at instantiation.
+        imports: Option<Box<[CoreImport]>>,
     },
     /// Bundles core items into a core instance.
     CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
@@ -178,8 +95,8 @@ pub(crate) enum Item {
         kind: ExternalKind,
         instance: u32,
         name: String,
-        /// Where the export is in its module, remembered from the first instantiation.
-        export: ExportCache,
+        /// Where the export is in its instance (see [`super::spaces`]).
+        at: CoreExportAt,
     },
     /// `alias outer`: a module or component of an enclosing component.
     AliasOuter {
@@ -281,9 +198,11 @@ impl Builder {
         }
     }
 
-    fn finish(self, types: Types, engine: &wasmtime::Engine) -> ComponentDef {
+    fn finish(mut self, types: Types, engine: &wasmtime::Engine) -> ComponentDef {
+        let plan = super::spaces::plan(&mut self.items, &self.modules);
         ComponentDef {
-            sizes: SpaceSizes::count(&self.items),
+            sizes: plan.sizes,
+            reexported_imports: plan.reexported_imports,
             engine: engine.clone(),
             types,
             items: self.items,
@@ -433,7 +352,7 @@ fn translate_section(
                         Item::CoreInstantiate {
                             module: module_index,
                             args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
-                            imports: std::sync::OnceLock::new(),
+                            imports: None,
                         }
                     }
                     wasmparser::Instance::FromExports(exports) => Item::CoreInstanceFromExports(
@@ -498,7 +417,7 @@ fn translate_section(
                             kind,
                             instance: instance_index,
                             name: name.to_string(),
-                            export: ExportCache::default(),
+                            at: CoreExportAt::ByName,
                         });
                     }
                     ComponentAlias::Outer { kind, count, index } => {
@@ -662,17 +581,17 @@ fn translate_canon(
         CanonicalFunction::ResourceNew { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::New,
             type_index: resource,
-            core_ty: crate::types::resource_intrinsic_type(engine, true),
+            core_ty: crate::plan::types::resource_intrinsic_type(engine, true),
         },
         CanonicalFunction::ResourceDrop { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Drop,
             type_index: resource,
-            core_ty: crate::types::resource_intrinsic_type(engine, false),
+            core_ty: crate::plan::types::resource_intrinsic_type(engine, false),
         },
         CanonicalFunction::ResourceRep { resource } => Item::ResourceIntrinsic {
             op: ResourceOp::Rep,
             type_index: resource,
-            core_ty: crate::types::resource_intrinsic_type(engine, true),
+            core_ty: crate::plan::types::resource_intrinsic_type(engine, true),
         },
         other => {
             // The built-ins the specification lets run while the instance may not leave.

@@ -1,0 +1,404 @@
+//! [`Cx`]: lifting and lowering against one instance's memory, `realloc` and handle table,
+//! as `tether-abi`'s [`Context`] asks; and [`GuestMemory`], the cached view of a linear
+//! memory that every access goes through.
+
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+use tether_abi::{
+    Context, Fault, HandleError, HandleParts, ResourceAny, ResourceIndex, SourceEncoding,
+    StringEncoding, Trap,
+};
+use wasmtime::ValRaw;
+
+use super::Wt;
+use super::error::{describe_error, wrong_type};
+use crate::state::embedder::of_this_store;
+use crate::state::runtime::{InstanceId, Runtime};
+use crate::state::table::Slot;
+
+/// The canonical options of one `canon lift` or `canon lower`, resolved to core items.
+#[derive(Clone)]
+pub(crate) struct Opts {
+    pub encoding: StringEncoding,
+    pub memory: Option<GuestMemory>,
+    pub realloc: Option<wasmtime::Func>,
+    pub post_return: Option<wasmtime::Func>,
+}
+
+/// The linear memory that canonical options name, with its base and length as last read.
+///
+/// Reading a memory's extent through the core engine walks several dependent pointers (the
+/// store's instance, its offsets, the memory's definition), which cost a call that copies a
+/// few bytes more than its copy. The view read last stays exact until the memory grows, and
+/// every growth first asks the store's limiter, which counts it (`Limiter::grows`): a view
+/// read in the same store at the same count is used as it is.
+pub(crate) struct GuestMemory {
+    pub memory: wasmtime::Memory,
+    /// The id of the store the view was read in (`u64::MAX`, which no store has: never read).
+    seen_store: AtomicU64,
+    /// The store's growth count when the view was read.
+    seen_grows: AtomicU64,
+    base: AtomicPtr<u8>,
+    len: AtomicUsize,
+}
+
+impl GuestMemory {
+    pub fn new(memory: wasmtime::Memory) -> GuestMemory {
+        GuestMemory {
+            memory,
+            seen_store: AtomicU64::new(u64::MAX),
+            seen_grows: AtomicU64::new(0),
+            base: AtomicPtr::new(std::ptr::null_mut()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// The memory's base and length in `store`.
+    #[inline]
+    fn view<T>(&self, store: &Wt<'_, T>) -> (*mut u8, usize) {
+        let data = store.data();
+        let (id, grows) = (data.rt.store_id, data.limiter.grows);
+        if self.seen_store.load(Relaxed) == id && self.seen_grows.load(Relaxed) == grows {
+            return (self.base.load(Relaxed), self.len.load(Relaxed));
+        }
+        let base = self.memory.data_ptr(store);
+        let len = self.memory.data_size(store);
+        self.base.store(base, Relaxed);
+        self.len.store(len, Relaxed);
+        self.seen_grows.store(grows, Relaxed);
+        self.seen_store.store(id, Relaxed);
+        (base, len)
+    }
+}
+
+impl Clone for GuestMemory {
+    fn clone(&self) -> GuestMemory {
+        GuestMemory::new(self.memory)
+    }
+}
+
+/// Lifting and lowering against one instance's memory, `realloc` and handle table.
+pub(crate) struct Cx<'a, 'b, T: 'static> {
+    pub store: &'a mut Wt<'b, T>,
+    pub opts: &'a Opts,
+    pub instance: InstanceId,
+    pub resources: &'a [u32],
+    /// The scope that borrows lowered into this instance, or lent from it, belong to: every
+    /// call that can lend or hand over a borrow has one.
+    pub scope: Option<usize>,
+    pub source: SourceEncoding,
+    /// The bytes copied for the call, when the call counts them itself rather than in its
+    /// scope (a typed host function's call that pushes no scope).
+    pub copied: Option<&'a std::cell::Cell<u64>>,
+}
+
+#[cold]
+fn no_memory() -> Fault {
+    Trap::MissingOption { option: "memory" }.into()
+}
+
+impl<'a, 'b, T> Cx<'a, 'b, T> {
+    /// The context of a call with its own scope (or none) that counts what it copies there,
+    /// reading strings in `source` encoding.
+    #[inline]
+    pub fn new(
+        store: &'a mut Wt<'b, T>,
+        opts: &'a Opts,
+        instance: InstanceId,
+        resources: &'a [u32],
+        scope: Option<usize>,
+        source: SourceEncoding,
+    ) -> Self {
+        Cx {
+            store,
+            opts,
+            instance,
+            resources,
+            scope,
+            source,
+            copied: None,
+        }
+    }
+
+    /// Adds `bytes` to what the current call has charged against its limit, and returns the
+    /// total.
+    fn charge_call(&mut self, bytes: u64) -> Result<u64, Fault> {
+        match self.copied {
+            Some(c) => {
+                c.set(c.get().saturating_add(bytes));
+                Ok(c.get())
+            }
+            None => {
+                let scope = self.scope()?;
+                let scope = &mut self.store.data_mut().rt.scopes[scope];
+                scope.copied = scope.copied.saturating_add(bytes);
+                Ok(scope.copied)
+            }
+        }
+    }
+
+    /// The call's scope, which a call that lends or hands over borrows always has.
+    fn scope(&self) -> Result<usize, Fault> {
+        self.scope.ok_or_else(|| {
+            Trap::Internal {
+                message: "a call without a scope met a borrow".into(),
+            }
+            .into()
+        })
+    }
+}
+
+/// Traps when a call's charges, `charged` bytes, are over the store's per-call limit.
+fn check_copy_limit(rt: &Runtime, charged: u64) -> Result<(), Fault> {
+    if charged > rt.copy_limit {
+        return Err(Trap::CopyLimit {
+            limit: rt.copy_limit,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+impl<T> Context for Cx<'_, '_, T> {
+    fn string_encoding(&self) -> StringEncoding {
+        self.opts.encoding
+    }
+
+    fn source_encoding(&self) -> SourceEncoding {
+        self.source
+    }
+
+    fn memory(&self) -> Result<&[u8], Fault> {
+        let Some(m) = &self.opts.memory else {
+            return Err(no_memory());
+        };
+        let (base, len) = m.view(self.store);
+        // SAFETY: `view` gives the memory's current extent in this store (it is read again
+        // after any growth, the only change to a memory's base or length), and the slice
+        // borrows the store, so no guest code runs and no memory grows while it lives.
+        Ok(unsafe { std::slice::from_raw_parts(base, len) })
+    }
+
+    fn memory_mut(&mut self) -> Result<&mut [u8], Fault> {
+        let Some(m) = &self.opts.memory else {
+            return Err(no_memory());
+        };
+        let (base, len) = m.view(self.store);
+        // SAFETY: as in `memory`; the slice borrows the store mutably, so nothing else reads
+        // or writes the memory while it lives.
+        Ok(unsafe { std::slice::from_raw_parts_mut(base, len) })
+    }
+
+    fn realloc(
+        &mut self,
+        old_ptr: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Fault> {
+        let Some(realloc) = self.opts.realloc else {
+            return Err(Trap::MissingOption { option: "realloc" }.into());
+        };
+        let inst = self.instance as usize;
+        self.store.data_mut().rt.instances[inst].may_leave = false;
+        let mut args = [
+            ValRaw::i32(old_ptr as i32),
+            ValRaw::i32(old_size as i32),
+            ValRaw::i32(align as i32),
+            ValRaw::i32(new_size as i32),
+        ];
+        // SAFETY: the validator checked that `realloc` has type
+        // `(func (param i32 i32 i32 i32) (result i32))`, which the four-slot buffer fits, and
+        // the function belongs to this store.
+        let r = unsafe { realloc.call_unchecked(&mut *self.store, &mut args) };
+        self.store.data_mut().rt.instances[inst].may_leave = true;
+        match r {
+            Ok(()) => Ok(args[0].get_i32() as u32),
+            Err(e) => Err(Trap::ReallocFailed {
+                cause: describe_error(&e.into()).into(),
+            }
+            .into()),
+        }
+    }
+
+    fn copy_budget(&self) -> u64 {
+        let rt = &self.store.data().rt;
+        let copied = match self.copied {
+            Some(c) => c.get(),
+            None => self.scope.map_or(0, |s| rt.scopes[s].copied),
+        };
+        rt.copy_limit.saturating_sub(copied)
+    }
+
+    fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Fault> {
+        let copied = self.charge_call(bytes)?;
+        let rt = &mut self.store.data_mut().rt;
+        // A charge may be far above any limit (a hostile list's length times a large element
+        // cost): the counters saturate rather than wrap.
+        rt.bytes_copied = rt.bytes_copied.saturating_add(bytes);
+        let inst = &mut rt.instances[self.instance as usize];
+        let counter = if into_guest {
+            &mut inst.copied_in
+        } else {
+            &mut inst.copied_out
+        };
+        *counter = counter.saturating_add(bytes);
+        check_copy_limit(rt, copied)
+    }
+
+    fn charge_heap(&mut self, bytes: u64) -> Result<(), Fault> {
+        let charged = self.charge_call(bytes)?;
+        check_copy_limit(&self.store.data().rt, charged)
+    }
+
+    fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
+        let rt = self.resources[resource.0 as usize];
+        let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
+        match table.remove(index)? {
+            Slot::Own {
+                rt: have,
+                rep,
+                lends,
+            } => {
+                if have != rt {
+                    return Err(wrong_type(index));
+                }
+                if lends != 0 {
+                    return Err(Fault::from(Trap::HandleLent));
+                }
+                let rtd = &self.store.data().rt;
+                let mut generation = 0;
+                if rtd.resource_types[rt as usize].objects {
+                    let children = rtd.objects.children(rep);
+                    if children != 0 {
+                        return Err(Fault::from(Trap::HasChildren { index, children }));
+                    }
+                    generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
+                }
+                Ok(ResourceAny::from_parts(HandleParts {
+                    store: self.store.data().rt.store_id,
+                    ty: rt,
+                    index: rep,
+                    generation,
+                    own: true,
+                }))
+            }
+            Slot::Borrow { rt: have, .. } => {
+                if have != rt {
+                    return Err(wrong_type(index));
+                }
+                Err(Fault::from(Trap::OwnFromBorrow { index }))
+            }
+            Slot::Free { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
+        }
+    }
+
+    fn lift_borrow(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
+        let scope = self.scope()?;
+        let rt = self.resources[resource.0 as usize];
+        let data = self.store.data_mut();
+        let slot = data.rt.instances[self.instance as usize]
+            .handles
+            .get_mut(index)?;
+        let rep = match slot {
+            Slot::Own {
+                rt: have,
+                rep,
+                lends,
+            } => {
+                if *have != rt {
+                    return Err(wrong_type(index));
+                }
+                *lends += 1;
+                *rep
+            }
+            Slot::Borrow { rt: have, rep, .. } => {
+                if *have != rt {
+                    return Err(wrong_type(index));
+                }
+                *rep
+            }
+            Slot::Free { .. } => return Err(Fault::from(Trap::UnknownHandle { index })),
+        };
+        if matches!(slot, Slot::Own { .. }) {
+            data.rt.scopes[scope].lenders.push((self.instance, index));
+        }
+        let generation = if data.rt.resource_types[rt as usize].objects {
+            data.rt.objects.generation(rep).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
+        Ok(ResourceAny::from_parts(HandleParts {
+            store: data.rt.store_id,
+            ty: rt,
+            index: rep,
+            generation,
+            own: false,
+        }))
+    }
+
+    fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
+        let rt = self.resources[resource.0 as usize];
+        check_resource(rt, value, true)?;
+        let data = self.store.data_mut();
+        check_object(&data.rt, rt, value)?;
+        let cap = data.rt.handle_cap;
+        data.rt.instances[self.instance as usize].handles.add(
+            Slot::Own {
+                rt,
+                rep: value.parts().index,
+                lends: 0,
+            },
+            cap,
+        )
+    }
+
+    fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
+        let scope = self.scope()?;
+        let rt = self.resources[resource.0 as usize];
+        check_resource(rt, value, false)?;
+        let data = self.store.data_mut();
+        check_object(&data.rt, rt, value)?;
+        if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
+            return Ok(value.parts().index);
+        }
+        let cap = data.rt.handle_cap;
+        let i = data.rt.instances[self.instance as usize].handles.add(
+            Slot::Borrow {
+                rt,
+                rep: value.parts().index,
+                scope: scope as u32,
+            },
+            cap,
+        )?;
+        data.rt.scopes[scope].borrows += 1;
+        Ok(i)
+    }
+}
+
+fn check_resource(rt: u32, value: ResourceAny, own: bool) -> Result<(), Fault> {
+    if value.parts().ty != rt {
+        return Err(Fault::host_value("mismatched resource types"));
+    }
+    if own && !value.owned() {
+        return Err(Fault::host_value(
+            "cannot lower a borrowed resource as `own`",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a handle the host hands over belongs to this store and, for object-backed
+/// resource types, that its object still exists.
+fn check_object(rt: &Runtime, ty: u32, value: ResourceAny) -> Result<(), Fault> {
+    let h = value.parts();
+    if !of_this_store(rt, h.store) {
+        return Err(Fault::host_value(HandleError::OtherStore.to_string()));
+    }
+    if rt.resource_types[ty as usize].objects {
+        rt.objects
+            .check(ty, h.index, h.generation)
+            .map_err(|e| Fault::host_value(e.to_string()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! Calls out of a guest (`canon lower`): the core function a lowered import becomes, on the
+//! `Val` path ([`call_lowered`]) or the direct path of typed host functions
+//! ([`DirectCall`]); the raw path is in `raw.rs`. Every path opens its frame with
+//! `Runtime::open_lower` (the `may_leave` check, the call's scope) and closes it with
+//! `Runtime::close_lower` (lends given back).
+
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use tether_abi::{
+    Context, CoreType, Fault, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, ResourceAny, SourceEncoding,
+    StringEncoding, Trap, Val,
+};
+use wasmtime::{AsContextMut as _, ValRaw};
+
+use super::Wt;
+use super::cx::Cx;
+use super::error::{HostTypeError, lower_error, to_core, trap, trap_of, unsupported_call};
+use super::flat::{raw_to_u64, u64_to_raw};
+use super::func_def::{DirectCall, FuncDef, Lowered};
+use super::lift::call_lifted;
+use super::raw::make_raw;
+use super::store::{DirectHostFn, StoreContextMut, StoreData};
+use super::values::ComponentNamedList;
+use crate::state::embedder;
+
+/// Whether a value of type `ty` can hold a `borrow` handle.
+fn has_borrow(ty: &tether_abi::Type) -> bool {
+    use tether_abi::Type as Ty;
+    match ty {
+        Ty::Borrow(_) => true,
+        Ty::List(l) => has_borrow(l.elem()),
+        Ty::FixedList(l) => has_borrow(l.elem()),
+        Ty::Map(m) => has_borrow(m.key()) || has_borrow(m.value()),
+        Ty::Record(r) => r.fields().iter().any(|(_, t)| has_borrow(t)),
+        Ty::Tuple(t) => t.types().iter().any(has_borrow),
+        Ty::Variant(v) => v
+            .cases()
+            .iter()
+            .any(|(_, t)| t.as_ref().is_some_and(has_borrow)),
+        Ty::Option(o) => has_borrow(o.some()),
+        Ty::Result(r) => r.ok().is_some_and(has_borrow) || r.err().is_some_and(has_borrow),
+        _ => false,
+    }
+}
+
+impl DirectCall<'_> {
+    fn cx<'s, 'b, T>(&'s self, store: &'s mut Wt<'b, T>) -> Cx<'s, 'b, T> {
+        Cx {
+            store,
+            opts: &self.lowered.opts,
+            instance: self.lowered.instance,
+            resources: &self.lowered.resources,
+            scope: self.scope,
+            source: SourceEncoding::Utf8,
+            copied: Some(&self.copied),
+        }
+    }
+
+    /// Lifts the parameters after the first `skip` (a method's `self`) as `P`.
+    #[inline]
+    pub(crate) fn params<T, P: ComponentNamedList>(
+        &self,
+        store: &mut Wt<'_, T>,
+        skip: usize,
+    ) -> Result<P> {
+        let sig = &*self.lowered.sig;
+        let tys = sig.params.get(skip..).unwrap_or(&[]);
+        let mut cx = self.cx(store);
+        if sig.params_spill {
+            // The caller checked the pointer against the whole parameter tuple.
+            let mut end = 0;
+            for ty in &sig.params[..skip.min(sig.params.len())] {
+                end = tether_abi::direct::field_offset(end, ty) + u64::from(ty.size());
+            }
+            let base = self.args.first().copied().unwrap_or(0) as u32 as usize;
+            P::load_direct_fields(&mut cx, tys, base, end)
+        } else {
+            let at: usize = sig.params[..skip.min(sig.params.len())]
+                .iter()
+                .map(|t| t.flat_count())
+                .sum();
+            P::lift_direct_flat(&mut cx, tys, self.args.get(at..).unwrap_or(&[]))
+        }
+        .map_err(trap)
+    }
+
+    /// Lifts a method's `self`, the first parameter, a `borrow<R>`: the object's slot and
+    /// generation.
+    #[inline]
+    pub(crate) fn self_handle<T>(&self, store: &mut Wt<'_, T>) -> Result<ResourceAny> {
+        let sig = &*self.lowered.sig;
+        let Some(tether_abi::Type::Borrow(r)) = sig.params.first() else {
+            return Err(anyhow!(
+                "a method's first parameter must be `self: borrow<...>`"
+            ));
+        };
+        let arg = self.args.first().copied().unwrap_or(0) as u32;
+        let mut cx = self.cx(store);
+        let index = if sig.params_spill {
+            let mem = cx.memory().map_err(trap)?;
+            u32::from_le_bytes(tether_abi::direct::read(mem, arg as usize).map_err(trap)?)
+        } else {
+            arg
+        };
+        cx.lift_borrow(*r, index).map_err(trap)
+    }
+
+    /// Lowers the results, into `out` (the flat result, if any) or the caller's return area.
+    #[inline]
+    pub(crate) fn results<T, R: ComponentNamedList>(
+        &self,
+        store: &mut Wt<'_, T>,
+        results: &R,
+        out: &mut [u64],
+    ) -> Result<()> {
+        let sig = &*self.lowered.sig;
+        let mut cx = self.cx(store);
+        let r = match self.out_ptr {
+            Some(ptr) => tether_abi::direct::check_spilled(&mut cx, &sig.results, ptr)
+                .and_then(|()| results.store_direct_fields(&mut cx, &sig.results, ptr as usize, 0)),
+            None => {
+                let n = sig.flat_results.len();
+                match out.get_mut(..n) {
+                    Some(out) => results.lower_direct_flat(&mut cx, &sig.results, out),
+                    None => Err(Fault::from(Trap::Internal {
+                        message: "no room for the results".into(),
+                    })),
+                }
+            }
+        };
+        r.map_err(|t| match t.trap() {
+            Trap::HostValue { message } => trap(
+                Trap::HostBadResult {
+                    cause: message.clone(),
+                }
+                .into(),
+            ),
+            _ => trap(t),
+        })
+    }
+}
+
+/// A guest's call of a typed host function on the direct path: the frame of
+/// [`call_lowered`] (the `may_leave` check, the call's scope, the handles lent for it)
+/// around `f`. A call whose parameters hold no `borrow` lends no handle and needs no scope:
+/// it counts the bytes it copies itself.
+///
+/// `N` is at least the number of core parameters `params` (those of the lowered core
+/// function, the return area's pointer included), so that the common small signatures get a
+/// loop unrolled over an array of their size.
+fn call_lowered_direct<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    params: &[CoreType; N],
+    n: usize,
+    slots: &mut [MaybeUninit<ValRaw>],
+    f: &DirectHostFn<T>,
+    scoped: bool,
+) -> Result<()> {
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lower(l.instance, scoped)
+        .map_err(trap)?;
+    let mut args = [0u64; N];
+    for i in 0..N {
+        if i >= n {
+            break;
+        }
+        let Some(slot) = slots.get(i) else {
+            break;
+        };
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        args[i] = raw_to_u64(unsafe { slot.assume_init() }, params[i]);
+    }
+    let (args, out_ptr) = if l.sig.results_spill {
+        let n = n.saturating_sub(1);
+        (&args[..n], Some(args[n] as u32))
+    } else {
+        (&args[..n], None)
+    };
+    let mut out = [0u64; MAX_FLAT_RESULTS];
+    let call = DirectCall {
+        lowered: l,
+        scope: frame.scope,
+        copied: std::cell::Cell::new(0),
+        args,
+        out_ptr,
+    };
+    // The checks and charges of `lift_flat_values`, in its order, before any parameter
+    // (a method's `self` included) is lifted.
+    let r = if l.sig.params_spill || l.sig.params_heap != 0 {
+        let mut cx = call.cx(store);
+        let ptr = args.first().copied().unwrap_or(0) as u32;
+        if l.sig.params_spill {
+            tether_abi::direct::check_spilled(&mut cx, &l.sig.params, ptr)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| tether_abi::direct::charge_fixed(&mut cx, l.sig.params_heap))
+        .map_err(trap)
+    } else {
+        Ok(())
+    };
+    let r = r.and_then(|()| f(store, &call, &mut out));
+    store.data_mut().rt.close_lower(frame);
+    r?;
+    if !l.sig.results_spill {
+        for ((slot, v), ty) in slots.iter_mut().zip(out).zip(&l.sig.flat_results) {
+            *slot = MaybeUninit::new(u64_to_raw(v, *ty));
+        }
+    }
+    Ok(())
+}
+
+fn source_of(encoding: StringEncoding) -> SourceEncoding {
+    match encoding {
+        StringEncoding::Utf8 => SourceEncoding::Utf8,
+        StringEncoding::Utf16 => SourceEncoding::Utf16,
+        StringEncoding::Latin1Utf16 => SourceEncoding::Latin1Utf16 { force_utf16: false },
+    }
+}
+
+/// Creates the core function that a `canon lower` produces; `ty` is its core type
+/// (`FuncSig::lowered_func_type`).
+pub(crate) fn make_lowered<T: 'static>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    lowered: Lowered,
+) -> wasmtime::Func {
+    let params = lowered.sig.lower_params.clone();
+    if let FuncDef::Host(i) = lowered.callee {
+        let forms = store.data().host_funcs[i as usize].clone();
+        if let Some(f) = make_raw(store, &ty, &forms, &lowered, &params) {
+            return f;
+        }
+        // A typed host function whose types all move without `Val`.
+        if let Some(direct) = &forms.direct
+            && !lowered.guest_resources
+        {
+            let direct = direct.clone();
+            return match params.len() {
+                0..=1 => direct_host_func::<T, 1>(store, ty, lowered, direct),
+                2 => direct_host_func::<T, 2>(store, ty, lowered, direct),
+                3 => direct_host_func::<T, 3>(store, ty, lowered, direct),
+                4 => direct_host_func::<T, 4>(store, ty, lowered, direct),
+                _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(store, ty, lowered, direct),
+            };
+        }
+    }
+    let lowered = Arc::new(lowered);
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let mut store = caller.as_context_mut();
+        call_lowered(&mut store, &lowered, &params, slots).map_err(to_core)
+    };
+    // SAFETY: `call_lowered` reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// Creates the core function of a typed host function on the direct path, with at most `N`
+/// core parameters.
+fn direct_host_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    lowered: Lowered,
+    direct: Arc<DirectHostFn<T>>,
+) -> wasmtime::Func {
+    let scoped = lowered.sig.params.iter().any(has_borrow);
+    let n = lowered.sig.lower_params.len().min(N);
+    let mut params = [CoreType::I32; N];
+    params[..n].copy_from_slice(&lowered.sig.lower_params[..n]);
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let mut store = caller.as_context_mut();
+        call_lowered_direct(&mut store, &lowered, &params, n, slots, &*direct, scoped)
+            .map_err(to_core)
+    };
+    // SAFETY: `call_lowered_direct` reads exactly the parameters of `ty` and writes exactly
+    // its results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+fn call_lowered<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    params: &[CoreType],
+    slots: &mut [MaybeUninit<ValRaw>],
+) -> Result<()> {
+    let frame = store
+        .data_mut()
+        .rt
+        .open_lower(l.instance, true)
+        .map_err(trap)?;
+    let args: Vec<u64> = params
+        .iter()
+        .zip(slots.iter())
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        .map(|(ty, s)| raw_to_u64(unsafe { s.assume_init() }, *ty))
+        .collect();
+    let out_ptr = if l.sig.results_spill {
+        args.last().map(|p| *p as u32)
+    } else {
+        None
+    };
+    let r = call_lowered_inner(store, l, frame.scope, &args, out_ptr);
+    // Gives back every handle lent for the call, whether it returned or trapped.
+    store.data_mut().rt.close_lower(frame);
+    // A mistyped value here interrupted a running guest: from here on it is a trap.
+    let flat = r.map_err(|e| match trap_of(&e) {
+        Some(Trap::HostValue { message }) if e.is::<HostTypeError>() => trap(
+            Trap::HostBadResult {
+                cause: message.clone(),
+            }
+            .into(),
+        ),
+        _ => e,
+    })?;
+    for (i, v) in flat.iter().enumerate() {
+        slots[i] = MaybeUninit::new(u64_to_raw(*v, l.sig.flat_results[i]));
+    }
+    Ok(())
+}
+
+fn call_lowered_inner<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    scope: Option<usize>,
+    args: &[u64],
+    out_ptr: Option<u32>,
+) -> Result<Vec<u64>> {
+    let params = {
+        let mut cx = Cx::new(
+            store,
+            &l.opts,
+            l.instance,
+            &l.resources,
+            scope,
+            SourceEncoding::Utf8,
+        );
+        let param_args = if out_ptr.is_some() {
+            &args[..args.len() - 1]
+        } else {
+            args
+        };
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params)
+            .map_err(trap)?
+    };
+    let lower_results = |store: &mut Wt<'_, T>, results: Vec<Val>| -> Result<Vec<u64>> {
+        let mut flat = Vec::with_capacity(1);
+        let mut cx = Cx::new(
+            store,
+            &l.opts,
+            l.instance,
+            &l.resources,
+            scope,
+            SourceEncoding::Utf8,
+        );
+        tether_abi::lower_flat_values(
+            &mut cx,
+            MAX_FLAT_RESULTS,
+            &results,
+            &l.sig.results,
+            out_ptr,
+            &mut flat,
+        )
+        .map_err(lower_error)?;
+        Ok(flat)
+    };
+    match &l.callee {
+        FuncDef::Host(i) => {
+            let f = store.data().host_funcs[*i as usize].dynamic.clone();
+            let mut results = vec![Val::Bool(false); l.sig.results.len()];
+            if l.sig.has_resources() {
+                let mut params = params;
+                let mut borrows = Vec::new();
+                for p in &mut params {
+                    embedder::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
+                }
+                let r = f(
+                    StoreContextMut(store.as_context_mut()),
+                    &params,
+                    &mut results,
+                );
+                embedder::release_borrows(&mut store.data_mut().rt, &borrows);
+                r?;
+                for (v, ty) in results.iter_mut().zip(&l.sig.results) {
+                    embedder::from_embedder(&mut store.data_mut().rt, v, ty)
+                        .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
+                }
+            } else {
+                f(
+                    StoreContextMut(store.as_context_mut()),
+                    &params,
+                    &mut results,
+                )?;
+            }
+            let mut cx_source = lower_results(store, results);
+            if let Err(e) = &cx_source
+                && trap_of(e).is_none()
+            {
+                cx_source = Err(trap(
+                    Trap::HostBadResult {
+                        cause: e.to_string().into(),
+                    }
+                    .into(),
+                ));
+            }
+            cx_source
+        }
+        FuncDef::Lifted(f) => {
+            let source = source_of(l.opts.encoding);
+            call_lifted(
+                store,
+                f,
+                Some(l.instance),
+                source,
+                &params,
+                |store, results| lower_results(store, results),
+            )
+        }
+        FuncDef::Unsupported(what) => Err(unsupported_call(what)),
+    }
+}

@@ -1,0 +1,421 @@
+//! The raw path of `canon lower`: a typed host function over scalars and handles to host
+//! objects, called with raw core values, the handles translated between the guest's table
+//! and the objects' slots with no `Val` and no allocation.
+
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use tether_abi::{CoreType, Fault, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, Trap};
+use wasmtime::{AsContextMut as _, ValRaw};
+
+use super::Wt;
+use super::error::{to_core, trap, wrong_type};
+use super::flat::{raw_to_u64, u64_to_raw};
+use super::func_def::Lowered;
+use super::store::{HostFuncForms, RawHostFn, RawMethodFn, StoreContextMut, StoreData};
+use crate::state::runtime::{InstanceId, Runtime};
+use crate::state::table::Slot;
+
+/// How the raw path passes one flat value.
+#[derive(Clone, Copy)]
+enum RawValue {
+    Scalar,
+    /// A handle to a host object of store-level resource type `rt`.
+    Handle {
+        rt: u32,
+        own: bool,
+    },
+}
+
+struct RawPlan {
+    pub params: Vec<RawValue>,
+    pub results: Vec<RawValue>,
+}
+
+/// A host function on the raw path, with what its core function needs.
+struct RawFunc<T: 'static> {
+    raw: Arc<RawHostFn<T>>,
+    plan: RawPlan,
+    instance: InstanceId,
+    /// The core types of the parameters and results.
+    params: Arc<[CoreType]>,
+    results: Vec<CoreType>,
+}
+
+/// A method of a host object on the raw path (see `make_lowered`).
+struct RawMethod<T: 'static> {
+    method: Arc<RawMethodFn<T>>,
+    /// The store-level resource type of `self`.
+    self_ty: u32,
+    instance: InstanceId,
+    /// The core types of the parameters, `self` first.
+    params: Arc<[CoreType]>,
+    result: Option<(CoreType, RawValue)>,
+}
+
+/// The core function of a host function on the raw path (see [`RawValue`]), when the
+/// function has a raw form and its signature passes only scalars and handles to host objects;
+/// `ty` is its core type, `params` its core parameters.
+pub(super) fn make_raw<T: 'static>(
+    store: &mut Wt<'_, T>,
+    ty: &wasmtime::FuncType,
+    forms: &HostFuncForms<T>,
+    lowered: &Lowered,
+    params: &Arc<[CoreType]>,
+) -> Option<wasmtime::Func> {
+    // A typed host function over scalars and handles to host objects: raw core values in
+    // and out, with handles translated between the guest's table and the objects' slots.
+    let plan = match (&forms.raw, &forms.raw_method) {
+        (None, None) => None,
+        _ => raw_plan(&store.data().rt, lowered),
+    };
+    // A method of a host object on the raw path, whose other parameters are scalars: the
+    // `self` handle goes straight to the object's slot.
+    if let (Some(method), Some(plan)) = (&forms.raw_method, &plan)
+        && let Some(RawValue::Handle {
+            rt: self_ty,
+            own: false,
+        }) = plan.params.first().copied()
+        && plan.params[1..]
+            .iter()
+            .all(|h| matches!(h, RawValue::Scalar))
+    {
+        let m = RawMethod {
+            method: method.clone(),
+            self_ty,
+            instance: lowered.instance,
+            params: params.clone(),
+            result: match (lowered.sig.flat_results.first(), plan.results.first()) {
+                (Some(ty), Some(how)) => Some((*ty, *how)),
+                _ => None,
+            },
+        };
+        return Some(match params.len() {
+            0 | 1 => raw_method_func::<T, 0>(store, ty.clone(), m),
+            2 => raw_method_func::<T, 1>(store, ty.clone(), m),
+            3 => raw_method_func::<T, 2>(store, ty.clone(), m),
+            4 => raw_method_func::<T, 3>(store, ty.clone(), m),
+            _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, ty.clone(), m),
+        });
+    }
+    if let (Some(raw), Some(plan)) = (&forms.raw, plan) {
+        let raw = RawFunc {
+            raw: raw.clone(),
+            plan,
+            instance: lowered.instance,
+            params: params.clone(),
+            results: lowered.sig.flat_results.clone(),
+        };
+        // Monomorphic for the common parameter counts, so that the per-parameter loop is
+        // unrolled and its arrays are as small as the signature.
+        return Some(match params.len() {
+            0 => raw_host_func::<T, 0>(store, ty.clone(), raw),
+            1 => raw_host_func::<T, 1>(store, ty.clone(), raw),
+            2 => raw_host_func::<T, 2>(store, ty.clone(), raw),
+            3 => raw_host_func::<T, 3>(store, ty.clone(), raw),
+            4 => raw_host_func::<T, 4>(store, ty.clone(), raw),
+            _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, ty.clone(), raw),
+        });
+    }
+    None
+}
+
+/// Writes the one result of a raw host function or method, `value` as the host returned it,
+/// into the core result slot: a scalar as it is, an own handle lowered into the calling
+/// instance's table.
+fn write_raw_result(
+    rt: &mut Runtime,
+    instance: InstanceId,
+    result: Option<(CoreType, RawValue)>,
+    slots: &mut [MaybeUninit<ValRaw>],
+    value: u64,
+) -> wasmtime::Result<()> {
+    if let Some((ty, how)) = result
+        && let Some(slot) = slots.first_mut()
+    {
+        let v = match how {
+            RawValue::Scalar => value,
+            RawValue::Handle { rt: rty, .. } => {
+                u64::from(raw_lower_own(rt, instance, rty, value).map_err(|t| to_core(trap(t)))?)
+            }
+        };
+        *slot = MaybeUninit::new(u64_to_raw(v, ty));
+    }
+    Ok(())
+}
+
+/// Creates the core function of a raw method with at most `N` flat parameters after `self`.
+fn raw_method_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    m: RawMethod<T>,
+) -> wasmtime::Func {
+    let n = m.params.len().saturating_sub(1).min(N);
+    let mut tys = [CoreType::I32; N];
+    tys[..n].copy_from_slice(&m.params[1..1 + n]);
+    let RawMethod {
+        method,
+        self_ty,
+        instance,
+        result,
+        ..
+    } = m;
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let rt = &mut caller.data_mut().rt;
+        rt.check_may_leave(instance).map_err(|t| to_core(trap(t)))?;
+        let inst = &rt.instances[instance as usize];
+        // SAFETY: the core engine initialised every parameter slot before calling.
+        let index = match slots.first() {
+            Some(slot) => raw_to_u64(unsafe { slot.assume_init() }, CoreType::I32) as u32,
+            None => 0,
+        };
+        // Borrowing `self` lends nothing: no later parameter is a handle (see
+        // `raw_lift_handle`).
+        let object = match inst.handles.get(index) {
+            Ok(Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. })
+                if have == self_ty =>
+            {
+                rep
+            }
+            Ok(_) => return Err(to_core(trap(wrong_type(index)))),
+            Err(t) => return Err(to_core(trap(t))),
+        };
+        let mut args = [0u64; N];
+        for i in 0..N {
+            if i >= n {
+                break;
+            }
+            let Some(slot) = slots.get(i + 1) else {
+                break;
+            };
+            // SAFETY: the core engine initialised every parameter slot before calling.
+            args[i] = raw_to_u64(unsafe { slot.assume_init() }, tys[i]);
+        }
+        let mut out = [0u64; MAX_FLAT_RESULTS];
+        method(
+            &mut caller.as_context_mut(),
+            object,
+            &args[..n],
+            &mut out[..usize::from(result.is_some())],
+        )
+        .map_err(to_core)?;
+        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+    };
+    // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// Creates the core function of a raw host function with at most `N` flat parameters.
+fn raw_host_func<T: 'static, const N: usize>(
+    store: &mut Wt<'_, T>,
+    ty: wasmtime::FuncType,
+    f: RawFunc<T>,
+) -> wasmtime::Func {
+    let n = f.params.len().min(N);
+    let mut how = [RawValue::Scalar; N];
+    let mut tys = [CoreType::I32; N];
+    for i in 0..n {
+        how[i] = f.plan.params[i];
+        tys[i] = f.params[i];
+    }
+    let result = match (f.results.first(), f.plan.results.first()) {
+        (Some(ty), Some(how)) => Some((*ty, *how)),
+        _ => None,
+    };
+    // Whether an `own` handle follows a `borrow`: only then can a lend be seen.
+    let lend = how.iter().enumerate().any(|(i, h)| {
+        matches!(h, RawValue::Handle { own: false, .. })
+            && how[i + 1..]
+                .iter()
+                .any(|h| matches!(h, RawValue::Handle { own: true, .. }))
+    });
+    let RawFunc { raw, instance, .. } = f;
+    let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
+                     slots: &mut [MaybeUninit<ValRaw>]|
+          -> wasmtime::Result<()> {
+        let rt = &mut caller.data_mut().rt;
+        rt.check_may_leave(instance).map_err(|t| to_core(trap(t)))?;
+        let mut args = [0u64; N];
+        // Own handles lent as borrows for this call, as `lift_borrow` records them.
+        let mut lent = [0u32; N];
+        let mut n_lent = 0;
+        let mut lifted = Ok(());
+        for i in 0..N {
+            if i >= n {
+                break;
+            }
+            let Some(slot) = slots.get(i) else {
+                break;
+            };
+            // SAFETY: the core engine initialised every parameter slot before calling.
+            let v = raw_to_u64(unsafe { slot.assume_init() }, tys[i]);
+            args[i] = match how[i] {
+                RawValue::Scalar => v,
+                RawValue::Handle { rt: ty, own } => {
+                    match raw_lift_handle(rt, instance, ty, own, lend, v as u32) {
+                        Ok((packed, lends)) => {
+                            if lends {
+                                lent[n_lent] = v as u32;
+                                n_lent += 1;
+                            }
+                            packed
+                        }
+                        Err(t) => {
+                            lifted = Err(t);
+                            break;
+                        }
+                    }
+                }
+            };
+        }
+        let mut out = [0u64; MAX_FLAT_RESULTS];
+        let r = match lifted {
+            Ok(()) => raw(
+                StoreContextMut(caller.as_context_mut()),
+                &args[..n],
+                &mut out[..usize::from(result.is_some())],
+            ),
+            Err(t) => Err(trap(t)),
+        };
+        if n_lent != 0 {
+            let rt = &mut caller.data_mut().rt;
+            for &index in &lent[..n_lent] {
+                rt.give_back_lend(instance, index);
+            }
+        }
+        r.map_err(to_core)?;
+        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+    };
+    // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
+    // results, with the types `lower_core_type` gave both.
+    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+}
+
+/// Whether a lowered function can take the raw path, and how: every parameter and result is a
+/// scalar or a handle to a host object, and nothing spills.
+fn raw_plan(rt: &Runtime, l: &Lowered) -> Option<RawPlan> {
+    if l.sig.params_spill || l.sig.results_spill {
+        return None;
+    }
+    let classify = |ty: &tether_abi::Type, result: bool| -> Option<RawValue> {
+        use tether_abi::Type as Ty;
+        match ty {
+            Ty::Bool
+            | Ty::S8
+            | Ty::U8
+            | Ty::S16
+            | Ty::U16
+            | Ty::S32
+            | Ty::U32
+            | Ty::S64
+            | Ty::U64
+            | Ty::F32
+            | Ty::F64
+            | Ty::Char => Some(RawValue::Scalar),
+            Ty::Own(r) | Ty::Borrow(r) => {
+                let rt_id = l.resources[r.0 as usize];
+                let own = matches!(ty, Ty::Own(_));
+                (rt.resource_types[rt_id as usize].objects && (own || !result))
+                    .then_some(RawValue::Handle { rt: rt_id, own })
+            }
+            _ => None,
+        }
+    };
+    let params = l
+        .sig
+        .params
+        .iter()
+        .map(|t| classify(t, false))
+        .collect::<Option<Vec<_>>>()?;
+    let results = l
+        .sig
+        .results
+        .iter()
+        .map(|t| classify(t, true))
+        .collect::<Option<Vec<_>>>()?;
+    Some(RawPlan { params, results })
+}
+
+/// Lifts a handle to a host object for the raw path: the guest's index becomes the object's
+/// slot and generation, packed. An `own` handle leaves the guest's table; with `lend`,
+/// borrowing an own handle lends it for the call, as `lift_borrow` does (the second value
+/// says so: the caller gives the lend back when the call ends).
+///
+/// A lend only keeps the handle from being dropped or moved during the call. While a host
+/// function runs, no code of the calling instance can do that (the instance cannot be entered
+/// again, and only its own code reaches its table); only a later parameter of the same call
+/// can, an `own` of the same handle. So the raw path counts lends only for signatures with an
+/// `own` handle after a `borrow`.
+#[inline]
+fn raw_lift_handle(
+    rt: &mut Runtime,
+    instance: InstanceId,
+    ty: u32,
+    own: bool,
+    lend: bool,
+    index: u32,
+) -> Result<(u64, bool), Fault> {
+    let table = &mut rt.instances[instance as usize].handles;
+    let (rep, lent) = match table.get_mut(index)? {
+        Slot::Own {
+            rt: have,
+            rep,
+            lends,
+        } if *have == ty => {
+            let rep = *rep;
+            if own {
+                if *lends != 0 {
+                    return Err(Fault::from(Trap::HandleLent));
+                }
+                let children = rt.objects.children(rep);
+                if children != 0 {
+                    return Err(Fault::from(Trap::HasChildren { index, children }));
+                }
+                table.remove(index)?;
+                (rep, false)
+            } else if lend {
+                *lends += 1;
+                (rep, true)
+            } else {
+                (rep, false)
+            }
+        }
+        Slot::Borrow { rt: have, rep, .. } if *have == ty => {
+            if own {
+                return Err(Fault::from(Trap::OwnFromBorrow { index }));
+            }
+            (*rep, false)
+        }
+        _ => return Err(wrong_type(index)),
+    };
+    let generation = rt.objects.generation(rep).unwrap_or(u32::MAX);
+    Ok((u64::from(rep) | (u64::from(generation) << 32), lent))
+}
+
+/// Lowers an owned handle to a host object for the raw path: the packed slot and generation
+/// become a new entry in the guest's table.
+fn raw_lower_own(
+    rt: &mut Runtime,
+    instance: InstanceId,
+    ty: u32,
+    packed: u64,
+) -> Result<u32, Fault> {
+    let (index, generation) = (packed as u32, (packed >> 32) as u32);
+    rt.objects.check(ty, index, generation).map_err(|e| {
+        Fault::from(Trap::HostBadHandle {
+            cause: e.to_string().into(),
+        })
+    })?;
+    let cap = rt.handle_cap;
+    rt.instances[instance as usize].handles.add(
+        Slot::Own {
+            rt: ty,
+            rep: index,
+            lends: 0,
+        },
+        cap,
+    )
+}

@@ -1,0 +1,243 @@
+//! Linking a component against a linker's definitions once ([`InstancePre`]): every import
+//! resolved and type-checked, host resource types bound and checked against the Rust types
+//! of typed host functions, before any store is involved.
+
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use wasmparser::component_types::ComponentEntityType;
+use wasmparser::types::Types;
+
+use super::*;
+
+/// What one import (or one export of an imported instance) is linked to, worked out once by
+/// [`Linker::instantiate_pre`]: the definition, and for an instance the same for each export
+/// its type lists, in the type's order.
+pub(super) struct Linked<T: 'static> {
+    pub name: Arc<str>,
+    pub ty: ComponentEntityType,
+    pub to: LinkedTo<T>,
+}
+
+pub(super) enum LinkedTo<T: 'static> {
+    /// No definition: the import needs none (it is synthesized) or linking fails.
+    Nothing,
+    Definition(Definition<T>),
+    /// A linker instance, one entry per export of the instance type.
+    Instance(Vec<Linked<T>>),
+}
+
+impl<T: 'static> Linked<T> {
+    pub fn new(
+        types: &Types,
+        name: &str,
+        ty: ComponentEntityType,
+        d: Option<&Definition<T>>,
+    ) -> Self {
+        let to = match (ty, d) {
+            (ComponentEntityType::Instance(id), Some(Definition::Instance(map))) => {
+                LinkedTo::Instance(
+                    types[id]
+                        .exports
+                        .iter()
+                        .map(|(ename, item)| Linked::new(types, ename, item.ty, map.get(ename)))
+                        .collect(),
+                )
+            }
+            (_, Some(d)) => LinkedTo::Definition(d.clone()),
+            (_, None) => LinkedTo::Nothing,
+        };
+        Linked {
+            name: name.into(),
+            ty,
+            to,
+        }
+    }
+
+    /// How many host functions the definitions hold.
+    pub fn funcs(&self) -> usize {
+        match &self.to {
+            LinkedTo::Nothing => 0,
+            LinkedTo::Definition(d) => d.funcs(),
+            LinkedTo::Instance(items) => items.iter().map(Linked::funcs).sum(),
+        }
+    }
+}
+
+/// Links a component's imports (`imports`, in order) in `store`, then instantiates it.
+pub(super) fn link_and_instantiate<T: 'static>(
+    store: &mut Wt<'_, T>,
+    component: &Component,
+    imports: &[Linked<T>],
+    funcs: usize,
+) -> Result<Instance> {
+    let def = component.def();
+    if !wasmtime::Engine::same(&def.engine, store.engine()) {
+        bail!(
+            "the component was compiled with another engine than the store's: instantiate it in a store of the engine given to `Component::new`"
+        );
+    }
+    let mut args = Vec::with_capacity(imports.len());
+    let mut bound = Bound::default();
+    // Room for the host functions the imports bring into a new store, at once.
+    let data = store.data_mut();
+    if data.host_funcs.is_empty() {
+        data.host_funcs.reserve(funcs);
+        data.host_func_ids.reserve(funcs);
+    }
+    for l in imports {
+        let e = link_import(store, &def.types, l, &mut bound).map_err(|e| {
+            let name = &l.name;
+            e.context(format!("import `{name}` has the wrong type"))
+        })?;
+        args.push(e);
+    }
+    let closure = ComponentClosure {
+        def: def.clone(),
+        outer: None,
+    };
+    let args = crate::call::instantiate::Args::Ordered(args);
+    let (exports, id) = crate::call::instantiate::instantiate(store, &closure, &args, None)?;
+    let store_id = store.data().rt.store_id;
+    Ok(Instance {
+        exports,
+        id,
+        store_id,
+    })
+}
+
+/// Checks what can be checked of definition `d` against an import of type `ty` without a
+/// store: the Rust types of typed host functions, in nested instances too.
+pub(super) fn precheck<T>(
+    types: &Types,
+    name: &str,
+    ty: ComponentEntityType,
+    d: &Definition<T>,
+    bound: &HostBound,
+) -> Result<()> {
+    match (ty, d) {
+        (ComponentEntityType::Func(id), Definition::Func(f)) => {
+            check_func(types, name, id, f, bound)
+        }
+        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
+            for (ename, item) in types[id].exports.iter() {
+                if let Some(d) = map.get(ename) {
+                    precheck(types, ename, item.ty, d, bound)
+                        .map_err(|e| e.context(format!("instance export `{ename}`")))?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Records the host resource type of each resource-type import (at the root, or an export of
+/// an imported instance) that the definition `d` fills.
+pub(super) fn bind_host_types<T>(
+    types: &Types,
+    ty: ComponentEntityType,
+    d: &Definition<T>,
+    bound: &mut HostBound,
+) {
+    match (ty, d) {
+        (ComponentEntityType::Type { .. }, Definition::Objects(_, host, _))
+        | (ComponentEntityType::Type { .. }, Definition::Resource(host, _)) => {
+            if let Some((referenced, created)) = type_resource(ty) {
+                bound.insert(referenced, *host);
+                bound.insert(created, *host);
+            }
+        }
+        (ComponentEntityType::Instance(id), Definition::Instance(map)) => {
+            for (ename, item) in types[id].exports.iter() {
+                if let Some(d) = map.get(ename) {
+                    bind_host_types(types, item.ty, d, bound);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks the typed handles (`Own<R>`, `Borrow<R>`) among the elements of `L`, standing for
+/// `tys`, against the host resource types bound to the signature's resource types: a handle
+/// to `R` where the import's resource is filled by another Rust type is refused. (Handles
+/// nested inside records, lists and the like are checked when they are used: a handle
+/// to an object of another type is an error then.)
+pub(super) fn check_handles<L: crate::call::values::ComponentNamedList>(
+    sig: &crate::plan::types::FuncSig,
+    tys: &[tether_abi::Type],
+    bound: &HostBound,
+    what: &str,
+) -> Result<()> {
+    let mut rust = Vec::new();
+    L::host_resources(&mut rust);
+    for (i, (ty, rust)) in tys.iter().zip(rust).enumerate() {
+        if let (tether_abi::Type::Own(r) | tether_abi::Type::Borrow(r), Some(rust)) = (ty, rust) {
+            check_handle(sig, *r, rust, bound, &format!("{what} {i}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the resource type `r` of `sig`, where the Rust type `rust` stands for it, is
+/// not bound to another host type.
+pub(super) fn check_handle(
+    sig: &crate::plan::types::FuncSig,
+    r: tether_abi::ResourceIndex,
+    rust: ResourceType,
+    bound: &HostBound,
+    what: &str,
+) -> Result<()> {
+    let host = sig.resources.get(r.0 as usize).and_then(|id| bound.get(id));
+    match host {
+        Some(host) if *host != rust => bail!(
+            "{what} is a handle to `{}`, but the import's resource type is defined by the host as `{}`",
+            rust.name(),
+            host.name()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a typed host function's Rust types against the function type `id`.
+pub(super) fn check_func<T>(
+    types: &Types,
+    name: &str,
+    id: wasmparser::component_types::ComponentFuncTypeId,
+    f: &HostFuncDef<T>,
+    bound: &HostBound,
+) -> Result<()> {
+    if let Some(check) = f.check {
+        let types_ref = types.as_ref();
+        let sig = crate::plan::types::TypeCx::new(&types_ref).func_sig(&types[id])?;
+        check(&sig, bound).map_err(|e| {
+            e.context(format!(
+                "function `{name}` has the wrong type: expected `{}`",
+                sig.describe()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// A component whose imports were checked against a linker, ready to instantiate many times.
+pub struct InstancePre<T: 'static> {
+    /// What each of the component's imports is linked to, in order.
+    pub(super) imports: Vec<Linked<T>>,
+    /// How many host functions those definitions hold.
+    pub(super) funcs: usize,
+    pub(super) component: Component,
+}
+
+impl<T: 'static> InstancePre<T> {
+    /// Instantiates the component in `store`.
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        link_and_instantiate(
+            &mut store.as_context_mut().0,
+            &self.component,
+            &self.imports,
+            self.funcs,
+        )
+    }
+}
