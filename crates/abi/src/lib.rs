@@ -95,6 +95,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod check;
 pub mod direct;
 mod fault;
 mod layout;
@@ -105,6 +106,7 @@ mod trap;
 mod types;
 mod val;
 
+pub use check::check_value;
 pub use fault::{Fault, HandleError, PointerOf, Trap, WasmTrap};
 pub use layout::{
     CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,

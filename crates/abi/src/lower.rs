@@ -201,7 +201,12 @@ fn put_disc(mem: &mut [u8], off: usize, shape: VariantShape, disc: usize) -> Res
 }
 
 /// The bit vector of `names` for flags type `ty`.
-fn flag_bits(ty: &Type, labels: &[String], names: &[String], val: &Val) -> Result<u32, Fault> {
+pub(crate) fn flag_bits(
+    ty: &Type,
+    labels: &[String],
+    names: &[String],
+    val: &Val,
+) -> Result<u32, Fault> {
     let mut bits = 0u32;
     for name in names {
         match labels.iter().position(|l| l == name) {
@@ -214,14 +219,14 @@ fn flag_bits(ty: &Type, labels: &[String], names: &[String], val: &Val) -> Resul
 
 /// The case index and payload type of a variant-like value, checking that the value's
 /// payload matches the case.
-struct Case<'a> {
-    index: usize,
-    ty: Option<&'a Type>,
-    payload: Option<&'a Val>,
+pub(crate) struct Case<'a> {
+    pub index: usize,
+    pub ty: Option<&'a Type>,
+    pub payload: Option<&'a Val>,
 }
 
 /// Resolves the case of `val` for a variant-like `ty`, or `None` if it does not match.
-fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Option<(VariantShape, Case<'a>)> {
+pub(crate) fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Option<(VariantShape, Case<'a>)> {
     let (shape, index, case_ty, payload) = match (ty, val) {
         (Type::Variant(t), Val::Variant(name, payload)) => {
             let index = t.find(name)?;
@@ -253,7 +258,7 @@ fn case_of<'a>(ty: &'a Type, val: &'a Val) -> Option<(VariantShape, Case<'a>)> {
 }
 
 /// Checks that record `val` has the fields of `ty`, with the same names in the same order.
-fn record_fields(
+pub(crate) fn record_fields(
     ty: &Type,
     fields: &[(String, Type)],
     vals: &[(String, Val)],

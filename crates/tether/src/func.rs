@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 use tether_abi::{SourceEncoding, Val};
 
-use crate::call::error::unsupported_call;
+use crate::call::error::{lower_error, trap, unsupported_call};
 use crate::call::func_def::FuncDef;
 use crate::call::lift::call_lifted;
 use crate::call::store::{AsContext, AsContextMut};
@@ -104,8 +104,15 @@ impl Func {
                         },
                     );
                 }
-                // Handles cross the embedder boundary: translate them both ways, once all of
-                // them are known to fit, so that a refused call takes no handle away.
+                // Handles cross the embedder boundary: translate them both ways, once the
+                // call is known to go ahead (the instance can be entered, every value fits
+                // its type, every handle is live and of its type), so that a refused call
+                // takes no handle away.
+                let rt = &store.0.data().rt;
+                rt.check_enter(f.instance, None).map_err(trap)?;
+                for (p, ty) in params.iter().zip(&f.sig.params) {
+                    tether_abi::check_value(ty, p).map_err(lower_error)?;
+                }
                 let mut params = params.to_vec();
                 let mut moved = Vec::new();
                 for (p, ty) in params.iter_mut().zip(&f.sig.params) {

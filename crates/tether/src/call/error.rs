@@ -130,7 +130,7 @@ pub(super) fn poison<R>(r: &Result<R>) -> Option<Arc<str>> {
 
 /// A fault in lowering: the guest's (a trap) or the host's (a value of the wrong type, which
 /// is the [`Trap::HostValue`] over a [`HostTypeError`]).
-pub(super) fn lower_error(t: Fault) -> anyhow::Error {
+pub(crate) fn lower_error(t: Fault) -> anyhow::Error {
     if matches!(t.trap(), Trap::HostValue { .. }) {
         anyhow::Error::new(HostTypeError).context(t.into_trap())
     } else {

@@ -221,6 +221,14 @@ impl Runtime {
     /// `may_enter_from` and `enter_from` in the specification do.
     #[inline]
     pub fn enter(&mut self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), Fault> {
+        self.check_enter(callee, caller)?;
+        self.set_entered(callee, caller, false, None);
+        Ok(())
+    }
+
+    /// Whether a call from `caller` (`None`: the host) may enter `callee` now: the fault
+    /// [`enter`](Self::enter) would return, without entering.
+    pub fn check_enter(&self, callee: InstanceId, caller: Option<InstanceId>) -> Result<(), Fault> {
         if !self.instances[callee as usize].ready {
             return Err(Trap::NotInstantiated.into());
         }
@@ -241,7 +249,6 @@ impl Runtime {
             }
             cur = inst.parent;
         }
-        self.set_entered(callee, caller, false, None);
         Ok(())
     }
 

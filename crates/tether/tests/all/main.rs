@@ -50,6 +50,7 @@ mod identity;
 mod layers;
 mod linking;
 mod memory;
+mod refused;
 mod rng;
 mod serialize;
 mod shelves;
