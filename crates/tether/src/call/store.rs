@@ -141,7 +141,7 @@ pub(crate) struct Limiter {
     /// How many times a linear memory of this store has asked to grow. The core engine asks
     /// the limiter before every growth, and growing is the only way a memory's base or length
     /// changes, so a view of a memory read at the same count is still exact (see
-    /// `func::GuestMemory`).
+    /// `cx::GuestMemory`).
     pub grows: u64,
 }
 
