@@ -152,6 +152,14 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
                 .map_err(|e| __nested("record field", #label, #rust, e))?;
         }
     });
+    let handles = members.iter().enumerate().map(|(i, m)| {
+        let ty = m.ty;
+        quote! {
+            if let ::core::option::Option::Some((_, fty)) = fields.get(#i) {
+                <#ty as #krate::ComponentType>::host_handles(fty, f)?;
+            }
+        }
+    });
     let to_vals = members.iter().map(|m| {
         let (ident, label) = (m.ident, &m.label);
         quote! {
@@ -270,6 +278,15 @@ fn record(input: &DeriveInput, data: &DataStruct, krate: &TokenStream) -> syn::R
     };
     Ok(quote! {
         #direct
+
+        #[allow(unused_variables)]
+        fn host_handles(ty: &#krate::Type, f: &mut #krate::HostHandleCheck<'_>) -> #krate::Result<()> {
+            if let #krate::Type::Record(record) = ty {
+                let fields = record.fields();
+                #(#handles)*
+            }
+            ::core::result::Result::Ok(())
+        }
 
         fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {
             match ty {
@@ -447,6 +464,14 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
     let members = cases(data, input, "variant")?;
     let labels = labels(&members, "cases")?;
 
+    let handles = members.iter().enumerate().filter_map(|(i, m)| {
+        let ty = m.ty?;
+        Some(quote! {
+            if let ::core::option::Option::Some((_, ::core::option::Option::Some(payload))) = cases.get(#i) {
+                <#ty as #krate::ComponentType>::host_handles(payload, f)?;
+            }
+        })
+    });
     let checks = members.iter().enumerate().map(|(i, m)| {
         let label = &m.label;
         match m.ty {
@@ -660,6 +685,15 @@ fn variant(input: &DeriveInput, data: &DataEnum, krate: &TokenStream) -> syn::Re
             match self {
                 #(#stores)*
             }
+        }
+
+        #[allow(unused_variables)]
+        fn host_handles(ty: &#krate::Type, f: &mut #krate::HostHandleCheck<'_>) -> #krate::Result<()> {
+            if let #krate::Type::Variant(variant) = ty {
+                let cases = variant.cases();
+                #(#handles)*
+            }
+            ::core::result::Result::Ok(())
         }
 
         fn typecheck(ty: &#krate::Type) -> #krate::Result<()> {

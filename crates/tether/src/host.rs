@@ -31,7 +31,7 @@ use anyhow::{Result, bail};
 use tether_abi::{Context, Fault, HandleError, ResourceAny, Trap, Type, Val, direct};
 
 use crate::call::store::StoreContextMut;
-use crate::call::values::{ComponentType, RawCx};
+use crate::call::values::{ComponentType, HostHandleCheck, RawCx};
 use crate::state::embedder::same_store;
 use crate::state::objects::{Object, object_is, object_mut, object_ref};
 use crate::state::runtime::ResourceType;
@@ -206,8 +206,11 @@ impl<R: Send + 'static> ComponentType for Own<R> {
 
     handle_direct_methods!(Own, lift_own, lower_own);
 
-    fn host_resource() -> Option<ResourceType> {
-        Some(ResourceType::host::<R>())
+    fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+        match ty {
+            Type::Own(r) | Type::Borrow(r) => f(*r, ResourceType::host::<R>()),
+            _ => Ok(()),
+        }
     }
 
     fn to_flat(&self) -> u64 {
@@ -248,8 +251,11 @@ impl<R: Send + 'static> ComponentType for Borrow<R> {
 
     handle_direct_methods!(Borrow, lift_borrow, lower_borrow);
 
-    fn host_resource() -> Option<ResourceType> {
-        Some(ResourceType::host::<R>())
+    fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+        match ty {
+            Type::Own(r) | Type::Borrow(r) => f(*r, ResourceType::host::<R>()),
+            _ => Ok(()),
+        }
     }
 
     fn to_flat(&self) -> u64 {

@@ -46,6 +46,8 @@ mod typed;
 
 pub use anyhow::{Error, Result};
 pub use call::store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
+#[doc(hidden)]
+pub use call::values::HostHandleCheck;
 pub use call::values::{ComponentNamedList, ComponentType};
 pub use engine::{Config, Engine};
 pub use func::Func;

@@ -17,6 +17,12 @@ pub struct RawCx<'a> {
     pub(crate) rt: &'a mut Runtime,
 }
 
+/// What [`ComponentType::host_handles`] reports each handle to: its resource index in the
+/// signature and the Rust type of its host objects.
+#[doc(hidden)]
+pub type HostHandleCheck<'a> =
+    dyn FnMut(tether_abi::ResourceIndex, crate::ResourceType) -> Result<()> + 'a;
+
 /// A Rust type that stands for a component value type.
 ///
 /// Besides the conversions to and from [`Val`] that every implementation provides, a type can
@@ -73,11 +79,15 @@ pub trait ComponentType: Sized + Send + Sync + 'static {
         .into())
     }
 
-    /// The host resource type this Rust type is a handle to (`Own<R>`, `Borrow<R>`): linking
-    /// checks it against the host type that fills the import's resource type.
+    /// Reports each handle to a host object that a value of this Rust type holds where the
+    /// component type `ty` (which passed [`typecheck`](Self::typecheck)) has a handle: `f`
+    /// gets the handle's resource index in the signature and the Rust host type that stands
+    /// for it (`Own<R>`, `Borrow<R>`, and those nested in lists, options, results, tuples and
+    /// derived records and variants). Linking checks each against the host type that fills
+    /// the import's resource type.
     #[doc(hidden)]
-    fn host_resource() -> Option<crate::ResourceType> {
-        None
+    fn host_handles(_ty: &Type, _f: &mut HostHandleCheck<'_>) -> Result<()> {
+        Ok(())
     }
 
     /// [`from_flat`](Self::from_flat) on the raw path, where a handle also learns the store
@@ -540,6 +550,13 @@ impl<T: ComponentType> ComponentType for Vec<T> {
             _ => Err(mismatch("Vec", ty)),
         }
     }
+    fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+        match ty {
+            Type::List(l) => T::host_handles(l.elem(), f),
+            Type::FixedList(l) => T::host_handles(l.elem(), f),
+            _ => Ok(()),
+        }
+    }
     fn to_val(&self) -> Val {
         Val::List(self.iter().map(T::to_val).collect())
     }
@@ -636,6 +653,12 @@ impl<T: ComponentType> ComponentType for Option<T> {
         match ty {
             Type::Option(o) => T::typecheck(o.some()),
             _ => Err(mismatch("Option", ty)),
+        }
+    }
+    fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+        match ty {
+            Type::Option(o) => T::host_handles(o.some(), f),
+            _ => Ok(()),
         }
     }
     fn to_val(&self) -> Val {
@@ -786,6 +809,17 @@ impl<T: ComponentType, E: ComponentType> ComponentType for Result<T, E> {
             }
             _ => Err(mismatch("Result", ty)),
         }
+    }
+    fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+        if let Type::Result(r) = ty {
+            if let Some(ok) = r.ok() {
+                T::host_handles(ok, f)?;
+            }
+            if let Some(err) = r.err() {
+                E::host_handles(err, f)?;
+            }
+        }
+        Ok(())
     }
     fn to_val(&self) -> Val {
         Val::Result(match self {
@@ -954,9 +988,13 @@ pub trait ComponentNamedList: Sized + Send + Sync + 'static {
     fn from_vals(vals: Vec<Val>) -> Result<Self>;
     /// Writes each scalar element's flat value (only when `ALL_SCALAR`).
     fn to_flat(&self, out: &mut [u64]);
-    /// Each element's [`ComponentType::host_resource`], in order.
+    /// [`ComponentType::host_handles`] of each element, with the element's type in `tys`;
+    /// `f` also gets the element's position.
     #[doc(hidden)]
-    fn host_resources(out: &mut Vec<Option<crate::ResourceType>>);
+    fn host_handles(
+        tys: &[Type],
+        f: &mut dyn FnMut(usize, tether_abi::ResourceIndex, crate::ResourceType) -> Result<()>,
+    ) -> Result<()>;
     /// Reads each element from its flat value (only when `ALL_RAW`), in the store of `cx`.
     #[doc(hidden)]
     fn from_flat(flat: &[u64], cx: &mut RawCx<'_>) -> Result<Self, Fault>;
@@ -1087,8 +1125,14 @@ macro_rules! tuples {
                 $(out[$n] = self.$n.to_flat();)*
             }
             #[allow(unused_variables)]
-            fn host_resources(out: &mut Vec<Option<crate::ResourceType>>) {
-                $(out.push($t::host_resource());)*
+            fn host_handles(
+                tys: &[Type],
+                f: &mut dyn FnMut(usize, tether_abi::ResourceIndex, crate::ResourceType) -> Result<()>,
+            ) -> Result<()> {
+                $(if let Some(ty) = tys.get($n) {
+                    $t::host_handles(ty, &mut |r, rust| f($n, r, rust))?;
+                })*
+                Ok(())
             }
             #[allow(unused_variables)]
             #[inline]
@@ -1170,6 +1214,14 @@ macro_rules! tuple_types {
                 match ty {
                     Type::Tuple(t) => <Self as ComponentNamedList>::typecheck(t.types()),
                     _ => Err(mismatch("tuple", ty)),
+                }
+            }
+            fn host_handles(ty: &Type, f: &mut HostHandleCheck<'_>) -> Result<()> {
+                match ty {
+                    Type::Tuple(t) => {
+                        <Self as ComponentNamedList>::host_handles(t.types(), &mut |_, r, rust| f(r, rust))
+                    }
+                    _ => Ok(()),
                 }
             }
             fn to_val(&self) -> Val {

@@ -170,14 +170,18 @@ pub(super) fn check_handles<L: crate::call::values::ComponentNamedList>(
     bound: &HostBound,
     what: &str,
 ) -> Result<()> {
-    let mut rust = Vec::new();
-    L::host_resources(&mut rust);
-    for (i, (ty, rust)) in tys.iter().zip(rust).enumerate() {
-        if let (tether_abi::Type::Own(r) | tether_abi::Type::Borrow(r), Some(rust)) = (ty, rust) {
-            check_handle(sig, *r, rust, bound, &format!("{what} {i}"))?;
-        }
-    }
-    Ok(())
+    L::host_handles(tys, &mut |i, r, rust| {
+        let nested = !matches!(
+            tys.get(i),
+            Some(tether_abi::Type::Own(_) | tether_abi::Type::Borrow(_))
+        );
+        let what = if nested {
+            format!("a handle inside {what} {i}")
+        } else {
+            format!("{what} {i}")
+        };
+        check_handle(sig, r, rust, bound, &what)
+    })
 }
 
 /// Checks that the resource type `r` of `sig`, where the Rust type `rust` stands for it, is

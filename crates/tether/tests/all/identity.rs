@@ -288,3 +288,82 @@ fn a_component_instantiates_only_with_the_engine_it_was_compiled_with() {
     linker.instantiate(&mut store, &component).unwrap();
     linker.instantiate(&mut store, &component).unwrap();
 }
+
+/// A record holding a handle, as `#[derive(ComponentType)]` makes one.
+#[derive(ComponentType)]
+#[component(bound = "R: Send + 'static")]
+struct Tagged<R: Send + 'static> {
+    r: Own<R>,
+    n: u32,
+}
+
+/// Handles nested in lists, options, results, tuples and derived records are checked when
+/// linking too, and the error says where the handle is.
+#[test]
+fn a_nested_handle_of_the_wrong_rust_type_is_refused_when_linking() {
+    const NESTED: &str = r#"(component
+      (import "response" (type $r (sub resource)))
+      (type $tagged (record (field "r" (own $r)) (field "n" u32)))
+      (import "tagged" (type $tagged' (eq $tagged)))
+      (import "all" (func (param "rs" (list (own $r)))))
+      (import "maybe" (func (param "n" u32) (param "r" (option (borrow $r)))))
+      (import "pair" (func (result (tuple u32 (result (own $r) (error u8))))))
+      (import "tag" (func (param "t" $tagged'))))"#;
+    let engine = Engine::default();
+    let component = Component::new(&engine, NESTED).unwrap();
+    type Pair<R> = ((u32, Result<Own<R>, u8>),);
+    let link = |wrong: &str| {
+        let mut linker = Linker::<()>::new(&engine);
+        let mut root = linker.root();
+        root.resource_host::<Response>("response").unwrap();
+        if wrong == "all" {
+            root.func_wrap("all", |_, (_,): (Vec<Own<Socket>>,)| Ok(()))
+        } else {
+            root.func_wrap("all", |_, (_,): (Vec<Own<Response>>,)| Ok(()))
+        }
+        .unwrap();
+        if wrong == "maybe" {
+            root.func_wrap(
+                "maybe",
+                |_, (_, _): (u32, Option<tether::Borrow<Socket>>)| Ok(()),
+            )
+        } else {
+            root.func_wrap(
+                "maybe",
+                |_, (_, _): (u32, Option<tether::Borrow<Response>>)| Ok(()),
+            )
+        }
+        .unwrap();
+        if wrong == "pair" {
+            root.func_wrap("pair", |_, (): ()| -> anyhow::Result<Pair<Socket>> {
+                anyhow::bail!("not called")
+            })
+        } else {
+            root.func_wrap("pair", |_, (): ()| -> anyhow::Result<Pair<Response>> {
+                anyhow::bail!("not called")
+            })
+        }
+        .unwrap();
+        if wrong == "tag" {
+            root.func_wrap("tag", |_, (_,): (Tagged<Socket>,)| Ok(()))
+        } else {
+            root.func_wrap("tag", |_, (_,): (Tagged<Response>,)| Ok(()))
+        }
+        .unwrap();
+        linker.instantiate_pre(&component).map(|_| ())
+    };
+    link("").expect("the right Rust types link");
+    for (wrong, place) in [
+        ("all", "inside parameter 0"),
+        ("maybe", "inside parameter 1"),
+        ("pair", "inside result 0"),
+        ("tag", "inside parameter 0"),
+    ] {
+        let err = link(wrong).expect_err(wrong);
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains(place) && msg.contains("Socket") && msg.contains("Response"),
+            "{wrong}: {msg}"
+        );
+    }
+}
