@@ -79,17 +79,21 @@ impl Clone for GuestMemory {
 
 /// Lifting and lowering against one instance's memory, `realloc` and handle table.
 pub(crate) struct Cx<'a, 'b, T: 'static> {
-    pub store: &'a mut Wt<'b, T>,
-    pub opts: &'a Opts,
-    pub instance: InstanceId,
-    pub resources: &'a [u32],
+    /// The store, which only the context's own methods touch while it lives: so the memory's
+    /// extent changes only through `realloc`, which forgets `view`.
+    store: &'a mut Wt<'b, T>,
+    opts: &'a Opts,
+    instance: InstanceId,
+    resources: &'a [u32],
     /// The scope that borrows lowered into this instance, or lent from it, belong to: every
     /// call that can lend or hand over a borrow has one.
-    pub scope: Option<usize>,
-    pub source: SourceEncoding,
+    scope: Option<usize>,
+    source: SourceEncoding,
     /// The bytes copied for the call, when the call counts them itself rather than in its
     /// scope (a typed host function's call that pushes no scope).
-    pub copied: Option<&'a std::cell::Cell<u64>>,
+    copied: Option<&'a std::cell::Cell<u64>>,
+    /// The memory's base and length as this context last read them (see `memory`).
+    view: std::cell::Cell<Option<(*mut u8, usize)>>,
 }
 
 #[cold]
@@ -117,7 +121,45 @@ impl<'a, 'b, T> Cx<'a, 'b, T> {
             scope,
             source,
             copied: None,
+            view: std::cell::Cell::new(None),
         }
+    }
+
+    /// The context of a typed host function's call that counts what it copies in `copied`
+    /// rather than in a scope; it reads strings as UTF-8.
+    #[inline]
+    pub fn counting(
+        store: &'a mut Wt<'b, T>,
+        opts: &'a Opts,
+        instance: InstanceId,
+        resources: &'a [u32],
+        scope: Option<usize>,
+        copied: &'a std::cell::Cell<u64>,
+    ) -> Self {
+        Cx {
+            copied: Some(copied),
+            ..Cx::new(
+                store,
+                opts,
+                instance,
+                resources,
+                scope,
+                SourceEncoding::Utf8,
+            )
+        }
+    }
+
+    /// The memory's base and length: read once per context, and again after `realloc` (the
+    /// only way guest code runs, and so the only way the memory can grow, while the context
+    /// holds the store).
+    #[inline]
+    fn extent(&self, m: &GuestMemory) -> (*mut u8, usize) {
+        if let Some(v) = self.view.get() {
+            return v;
+        }
+        let v = m.view(self.store);
+        self.view.set(Some(v));
+        v
     }
 
     /// Adds `bytes` to what the current call has charged against its limit, and returns the
@@ -168,22 +210,25 @@ impl<T> Context for Cx<'_, '_, T> {
         self.source
     }
 
+    #[inline]
     fn memory(&self) -> Result<&[u8], Fault> {
         let Some(m) = &self.opts.memory else {
             return Err(no_memory());
         };
-        let (base, len) = m.view(self.store);
-        // SAFETY: `view` gives the memory's current extent in this store (it is read again
-        // after any growth, the only change to a memory's base or length), and the slice
-        // borrows the store, so no guest code runs and no memory grows while it lives.
+        let (base, len) = self.extent(m);
+        // SAFETY: `extent` gives the memory's current extent in this store (`GuestMemory::view`
+        // reads it again after any growth, the only change to a memory's base or length, and
+        // the context forgets it after `realloc`, the only guest code it runs), and the slice
+        // borrows the context, so no guest code runs and no memory grows while it lives.
         Ok(unsafe { std::slice::from_raw_parts(base, len) })
     }
 
+    #[inline]
     fn memory_mut(&mut self) -> Result<&mut [u8], Fault> {
         let Some(m) = &self.opts.memory else {
             return Err(no_memory());
         };
-        let (base, len) = m.view(self.store);
+        let (base, len) = self.extent(m);
         // SAFETY: as in `memory`; the slice borrows the store mutably, so nothing else reads
         // or writes the memory while it lives.
         Ok(unsafe { std::slice::from_raw_parts_mut(base, len) })
@@ -211,6 +256,8 @@ impl<T> Context for Cx<'_, '_, T> {
         // `(func (param i32 i32 i32 i32) (result i32))`, which the four-slot buffer fits, and
         // the function belongs to this store.
         let r = unsafe { realloc.call_unchecked(&mut *self.store, &mut args) };
+        // The guest ran: its memory may have grown.
+        self.view.set(None);
         self.store.data_mut().rt.instances[inst].may_leave = true;
         match r {
             Ok(()) => Ok(args[0].get_i32() as u32),
@@ -230,6 +277,7 @@ impl<T> Context for Cx<'_, '_, T> {
         rt.copy_limit.saturating_sub(copied)
     }
 
+    #[inline]
     fn charge(&mut self, bytes: u64, into_guest: bool) -> Result<(), Fault> {
         let copied = self.charge_call(bytes)?;
         let rt = &mut self.store.data_mut().rt;

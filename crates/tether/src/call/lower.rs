@@ -47,15 +47,14 @@ fn has_borrow(ty: &tether_abi::Type) -> bool {
 
 impl DirectCall<'_> {
     fn cx<'s, 'b, T>(&'s self, store: &'s mut Wt<'b, T>) -> Cx<'s, 'b, T> {
-        Cx {
+        Cx::counting(
             store,
-            opts: &self.lowered.opts,
-            instance: self.lowered.instance,
-            resources: &self.lowered.resources,
-            scope: self.scope,
-            source: SourceEncoding::Utf8,
-            copied: Some(&self.copied),
-        }
+            &self.lowered.opts,
+            self.lowered.instance,
+            &self.lowered.resources,
+            self.scope,
+            &self.copied,
+        )
     }
 
     /// Lifts the parameters after the first `skip` (a method's `self`) as `P`.
