@@ -223,7 +223,6 @@ impl<T> Context for Cx<'_, '_, T> {
         Ok(unsafe { std::slice::from_raw_parts(base, len) })
     }
 
-    #[inline]
     fn memory_mut(&mut self) -> Result<&mut [u8], Fault> {
         let Some(m) = &self.opts.memory else {
             return Err(no_memory());
