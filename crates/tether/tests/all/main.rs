@@ -35,6 +35,22 @@ fn held_at_start<T>(store: &tether::Store<T>, wasi: bool, what: &str) -> (usize,
     held
 }
 
+/// The handle error an error carries, as itself or as the host-object fault of a trap.
+fn handle_error(e: &anyhow::Error) -> Option<&tether::HandleError> {
+    e.chain().find_map(|c| {
+        c.downcast_ref::<tether::HandleError>()
+            .or_else(|| match c.downcast_ref::<tether::Trap>() {
+                Some(tether::Trap::HostObject(h)) => Some(h),
+                _ => None,
+            })
+    })
+}
+
+/// The trap an error carries.
+fn trap_of(e: &anyhow::Error) -> Option<&tether::Trap> {
+    e.chain().find_map(|c| c.downcast_ref::<tether::Trap>())
+}
+
 mod article;
 mod bad_input;
 mod bindgen;
