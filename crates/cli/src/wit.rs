@@ -56,13 +56,17 @@ pub fn one_line(s: &str) -> String {
 pub fn print_wit(path: &Path) -> Result<()> {
     let bytes = read_binary(path)?;
     ensure_component(path, &bytes)?;
-    let decoded = wit_component::decode(&bytes).map_err(|e| {
-        anyhow!(
-            "cannot print the WIT of `{}`: {}",
-            path.display(),
-            one_line(&format!("{e:#}"))
-        )
-    })?;
+    let text = world_wit(&bytes)
+        .map_err(|e| anyhow!("cannot print the WIT of `{}`: {e:#}", path.display()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The world of the component `bytes` (a binary) as WIT, with the packages it uses nested
+/// after a blank line each; an error is one line.
+pub fn world_wit(bytes: &[u8]) -> Result<String> {
+    let decoded =
+        wit_component::decode(bytes).map_err(|e| anyhow!("{}", one_line(&format!("{e:#}"))))?;
     let resolve = decoded.resolve();
     let main = decoded.package();
     let nested: Vec<_> = resolve
@@ -80,13 +84,13 @@ pub fn print_wit(path: &Path) -> Result<()> {
         .output
         .to_string()
         .replace("}\npackage ", "}\n\npackage ");
-    println!("{}", text.trim_end());
-    Ok(())
+    Ok(text.trim_end().to_string())
 }
 
-/// Checks the WIT file or folder at `path`, printing the package it defines; an error is
-/// wit-parser's diagnostic, with the file, line and column and the line marked.
-pub fn check(path: &Path) -> Result<()> {
+/// Checks the WIT file or folder at `path` and returns the line `tether check` prints for it
+/// (the path and the package it defines); an error is wit-parser's diagnostic, with the file,
+/// line and column and the line marked.
+pub fn check(path: &Path) -> Result<String> {
     if !path.exists() {
         return Err(anyhow!(
             "cannot read `{}`: no such file or folder",
@@ -100,10 +104,9 @@ pub fn check(path: &Path) -> Result<()> {
     let package = &resolve.packages[pkg];
     let worlds = package.worlds.len();
     let interfaces = package.interfaces.len();
-    println!(
+    Ok(format!(
         "{}: ok: package `{}` ({interfaces} interface(s), {worlds} world(s))",
         path.display(),
         package.name
-    );
-    Ok(())
+    ))
 }
