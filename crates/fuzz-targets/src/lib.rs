@@ -19,6 +19,8 @@ pub mod arb;
 pub mod common;
 pub mod handles;
 pub mod load;
+#[cfg(target_os = "linux")]
+pub mod wasi_fs;
 pub mod wit;
 
 /// A target's entry point.
@@ -31,4 +33,6 @@ pub const TARGETS: &[(&str, Run)] = &[
     ("wit", wit::run),
     ("abi", abi::run),
     ("handles", handles::run),
+    #[cfg(target_os = "linux")]
+    ("wasi-fs", wasi_fs::run),
 ];
