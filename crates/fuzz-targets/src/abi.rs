@@ -137,6 +137,14 @@ impl Context for Guest {
             .checked_next_multiple_of(align)
             .unwrap_or(u32::MAX);
         self.next = ptr.saturating_add(size);
+        // A block that grows moves, with its contents, as `realloc` must.
+        let (from, to, n) = (old as usize, ptr as usize, old_size as usize);
+        if old != 0
+            && from.saturating_add(n) <= self.memory.len()
+            && to.saturating_add(n) <= self.memory.len()
+        {
+            self.memory.copy_within(from..from + n, to);
+        }
         match self.mode {
             Realloc::Bump => Ok(ptr),
             Realloc::Unaligned => Ok(ptr.wrapping_add(1)),
