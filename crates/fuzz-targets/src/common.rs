@@ -110,7 +110,26 @@ pub fn conforms(val: &Val, ty: &Type) -> bool {
 /// from `u` (fuel refilled per call), checking every error with [`check_error`] and every
 /// result against its type. Stops when `u` runs dry.
 pub fn call_exports<T>(store: &mut Store<T>, instance: &Instance, u: &mut Unstructured<'_>) {
-    for name in instance.export_names() {
+    call_some(store, instance, u, instance.export_names());
+}
+
+/// [`call_exports`] for the root export `name` only.
+pub fn call_export<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    u: &mut Unstructured<'_>,
+    name: &str,
+) {
+    call_some(store, instance, u, vec![name.to_string()]);
+}
+
+fn call_some<T>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    u: &mut Unstructured<'_>,
+    names: Vec<String>,
+) {
+    for name in names {
         let Some(func) = instance.get_func(&mut *store, &name) else {
             continue;
         };

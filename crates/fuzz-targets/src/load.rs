@@ -403,15 +403,19 @@ fn generated(data: &[u8]) {
     if !defined {
         panic!("fuzz generator: the linker refused a definition\n{}", g.wat);
     }
-    let mut store = Store::new(common::engine(), ());
-    if store.set_fuel(FUEL).is_err() {
-        return;
-    }
-    match linker.instantiate(&mut store, &component) {
-        Ok(instance) => common::call_exports(&mut store, &instance, &mut u),
-        Err(e) => panic!(
-            "fuzz finding: a generated component did not instantiate: {e:#}\n{}",
-            g.wat
-        ),
+    // Each export in an instance of its own, since a trap poisons an instance.
+    let exports: Vec<String> = component.export_names().map(str::to_string).collect();
+    for name in exports {
+        let mut store = Store::new(common::engine(), ());
+        if store.set_fuel(FUEL).is_err() {
+            return;
+        }
+        match linker.instantiate(&mut store, &component) {
+            Ok(instance) => common::call_export(&mut store, &instance, &mut u, &name),
+            Err(e) => panic!(
+                "fuzz finding: a generated component did not instantiate: {e:#}\n{}",
+                g.wat
+            ),
+        }
     }
 }
