@@ -14,6 +14,9 @@
 //! `lift_direct`, `load_direct`, `lower_direct`, `store_direct`, which skip `Val`) against
 //! the `Val` path on the same input: the same value or the same trap message, the same bytes
 //! charged, the same `realloc` calls and the same memory afterwards.
+//!
+//! Part three ([`raw`]), with an engine, for about one input in eight: the raw path of
+//! scalar signatures against the `Val` path, in both directions.
 
 use arbitrary::{Result, Unstructured};
 use tether::abi::{
@@ -29,6 +32,10 @@ pub fn run(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let _ = random_type(&mut u);
     let _ = typed(&mut u);
+    // The raw path needs an engine: about one input in eight, to keep the others fast.
+    if u.ratio(1, 8).unwrap_or(false) {
+        let _ = raw::run(&mut u);
+    }
 }
 
 /// How `realloc` behaves.
@@ -584,4 +591,199 @@ where
         }
     }
     Ok(())
+}
+
+/// Part three: the raw path (scalar signatures: flat core values straight to Rust, no `Val`)
+/// against the `Val` path, through a guest, in both directions. The guest returns a core
+/// value the input chose, lifted as each scalar type (`TypedFunc` against `Func::call`), and
+/// passes it to a host function taking that type (`func_wrap` against `func_new`).
+pub mod raw {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use arbitrary::{Result, Unstructured};
+    use tether::{Component, ComponentType, Linker, Store, StoreContextMut, Val};
+
+    use crate::common;
+
+    /// Each scalar type, the core type it flattens to, and its WAT name.
+    const SCALARS: &[(&str, &str)] = &[
+        ("bool", "i32"),
+        ("u8", "i32"),
+        ("s8", "i32"),
+        ("u16", "i32"),
+        ("s16", "i32"),
+        ("u32", "i32"),
+        ("s32", "i32"),
+        ("char", "i32"),
+        ("u64", "i64"),
+        ("s64", "i64"),
+        ("f32", "f32"),
+        ("f64", "f64"),
+    ];
+
+    fn component() -> &'static Component {
+        static COMPONENT: OnceLock<Component> = OnceLock::new();
+        COMPONENT.get_or_init(|| {
+            let mut imports = String::new();
+            let mut lowered = String::new();
+            let mut core_imports = String::new();
+            let mut core_funcs = String::new();
+            let mut lifts = String::new();
+            for (ty, core) in SCALARS {
+                let value = match *core {
+                    "i32" => "(i32.wrap_i64 (global.get $v))",
+                    "i64" => "(global.get $v)",
+                    "f32" => "(f32.reinterpret_i32 (i32.wrap_i64 (global.get $v)))",
+                    _ => "(f64.reinterpret_i64 (global.get $v))",
+                };
+                imports.push_str(&format!(
+                    "  (import \"take-{ty}\" (func $take-{ty} (param \"x\" {ty})))\n"
+                ));
+                lowered.push_str(&format!(
+                    "  (core func $take-{ty} (canon lower (func $take-{ty})))\n"
+                ));
+                core_imports.push_str(&format!(
+                    "    (import \"host\" \"take-{ty}\" (func $take-{ty} (param {core})))\n"
+                ));
+                core_funcs.push_str(&format!(
+                    "    (func (export \"get-{ty}\") (result {core}) {value})\n    (func (export \"call-{ty}\") (call $take-{ty} {value}))\n"
+                ));
+                lifts.push_str(&format!(
+                    "  (func (export \"get-{ty}\") (result {ty}) (canon lift (core func $m \"get-{ty}\")))\n  (func (export \"call-{ty}\") (canon lift (core func $m \"call-{ty}\")))\n"
+                ));
+            }
+            let host: String = SCALARS
+                .iter()
+                .map(|(ty, _)| format!("(export \"take-{ty}\" (func $take-{ty})) "))
+                .collect();
+            let wat = format!(
+                "(component\n{imports}{lowered}  (core instance $host {host})\n  (core module $m\n{core_imports}    (global $v (mut i64) (i64.const 0))\n    (func (export \"set\") (param i64) (global.set $v (local.get 0)))\n{core_funcs}  )\n  (core instance $m (instantiate $m (with \"host\" (instance $host))))\n  (func (export \"set\") (param \"v\" u64) (canon lift (core func $m \"set\")))\n{lifts})"
+            );
+            match Component::new(common::engine(), &wat) {
+                Ok(c) => c,
+                Err(e) => panic!("fuzz setup: the raw component: {e:#}\n{wat}"),
+            }
+        })
+    }
+
+    /// What the host functions received.
+    type Received = Arc<Mutex<Option<Val>>>;
+
+    fn define<T: ComponentType + 'static>(
+        typed: &mut Linker<()>,
+        dynamic: &mut Linker<()>,
+        ty: &str,
+        seen: &Received,
+    ) {
+        let name = format!("take-{ty}");
+        let s = seen.clone();
+        let a = typed
+            .root()
+            .func_wrap(&name, move |_: StoreContextMut<'_, ()>, (x,): (T,)| {
+                *s.lock().unwrap_or_else(|e| e.into_inner()) = Some(x.to_val());
+                Ok(())
+            });
+        let s = seen.clone();
+        let b = dynamic.root().func_new(&name, move |_, params, _| {
+            *s.lock().unwrap_or_else(|e| e.into_inner()) = params.first().cloned();
+            Ok(())
+        });
+        if let Err(e) = a.and(b) {
+            panic!("fuzz setup: defining {name}: {e:#}");
+        }
+    }
+
+    fn outcome(r: anyhow::Result<Option<Val>>) -> std::result::Result<Option<Val>, String> {
+        r.map_err(|e| match e.downcast_ref::<tether::Trap>() {
+            Some(t) => t.to_string(),
+            None => format!("{e:#}"),
+        })
+    }
+
+    fn compare<T: ComponentType + 'static>(bits: u64, ty: &str) {
+        let engine = common::engine();
+        let seen: Received = Arc::default();
+        let (mut typed, mut dynamic) = (Linker::new(engine), Linker::new(engine));
+        // Every import must be defined; only `ty`'s is looked at.
+        macro_rules! all {
+            ($($t:ty, $n:literal);*) => {$(define::<$t>(&mut typed, &mut dynamic, $n, &seen);)*};
+        }
+        all!(bool, "bool"; u8, "u8"; i8, "s8"; u16, "u16"; i16, "s16"; u32, "u32"; i32, "s32";
+             char, "char"; u64, "u64"; i64, "s64"; f32, "f32"; f64, "f64");
+        let mut results = Vec::new();
+        for (i, linker) in [&typed, &dynamic].into_iter().enumerate() {
+            let mut store = Store::new(engine, ());
+            if let Err(e) = store.set_fuel(common::FUEL) {
+                panic!("fuzz setup: fuel: {e:#}");
+            }
+            let instance = match linker.instantiate(&mut store, component()) {
+                Ok(i) => i,
+                Err(e) => panic!("fuzz setup: the raw component: {e:#}"),
+            };
+            let set = instance.get_typed_func::<(u64,), ()>(&mut store, "set");
+            if let Err(e) = set.and_then(|f| f.call(&mut store, (bits,))) {
+                panic!("fuzz setup: set: {e:#}");
+            }
+            // A guest's result lifted as `T`.
+            let got = if i == 0 {
+                instance
+                    .get_typed_func::<(), (T,)>(&mut store, &format!("get-{ty}"))
+                    .and_then(|f| f.call(&mut store, ()))
+                    .map(|(x,)| Some(x.to_val()))
+            } else {
+                let Some(f) = instance.get_func(&mut store, &format!("get-{ty}")) else {
+                    panic!("fuzz setup: no get-{ty}");
+                };
+                let mut out = [Val::Bool(false)];
+                f.call(&mut store, &[], &mut out)
+                    .map(|()| Some(out[0].clone()))
+            };
+            // The guest passing the value to the host.
+            *seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            let Some(call) = instance.get_func(&mut store, &format!("call-{ty}")) else {
+                panic!("fuzz setup: no call-{ty}");
+            };
+            let passed = call
+                .call(&mut store, &[], &mut [])
+                .map(|()| seen.lock().unwrap_or_else(|e| e.into_inner()).take());
+            results.push((outcome(got), outcome(passed)));
+        }
+        if results[0] != results[1] {
+            panic!(
+                "fuzz finding: abi raw path: {ty} from core bits {bits:#x}: raw {:?}, Val {:?}",
+                results[0], results[1]
+            );
+        }
+    }
+
+    /// Runs one case: a scalar type and a core value, both chosen by `u`.
+    pub fn run(u: &mut Unstructured<'_>) -> Result<()> {
+        let bits: u64 = match u.int_in_range(0..=3)? {
+            0 => u.int_in_range(0..=0x11_0000)?,
+            1 => *u.choose(&[
+                0xd800,
+                0xdfff,
+                0x10_ffff,
+                0x11_0000,
+                0x7fc0_0001,
+                0xffff_ffff,
+            ])?,
+            _ => u.arbitrary()?,
+        };
+        match u.int_in_range(0..=11)? {
+            0 => compare::<bool>(bits, "bool"),
+            1 => compare::<u8>(bits, "u8"),
+            2 => compare::<i8>(bits, "s8"),
+            3 => compare::<u16>(bits, "u16"),
+            4 => compare::<i16>(bits, "s16"),
+            5 => compare::<u32>(bits, "u32"),
+            6 => compare::<i32>(bits, "s32"),
+            7 => compare::<char>(bits, "char"),
+            8 => compare::<u64>(bits, "u64"),
+            9 => compare::<i64>(bits, "s64"),
+            10 => compare::<f32>(bits, "f32"),
+            _ => compare::<f64>(bits, "f64"),
+        }
+        Ok(())
+    }
 }
