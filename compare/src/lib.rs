@@ -8,6 +8,8 @@
 //! - [`budget`]: how long a randomized test runs (`COMPARE_SECONDS`) and its seed
 //!   (`COMPARE_SEED`).
 
+pub mod values;
+
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
@@ -32,21 +34,46 @@ pub fn budget(default_secs: f64) -> (Duration, u64) {
     (Duration::from_secs_f64(secs), seed)
 }
 
-/// SplitMix64: small, fast, and good enough to draw test cases.
+/// SplitMix64: small, fast, and good enough to draw test cases; or, made with
+/// [`Rng::from_bytes`], a fuzzer's input steering every draw.
 #[derive(Clone)]
-pub struct Rng(u64);
+pub struct Rng {
+    state: u64,
+    /// A fuzzer's input, consumed eight bytes per draw.
+    input: Vec<u8>,
+}
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng {
+            state: seed,
+            input: Vec::new(),
+        }
+    }
+
+    /// Draws steered by `data`: each draw is SplitMix64's next number XORed with the next
+    /// eight bytes of `data` (little-endian, zero-padded), so that every bit of every draw is
+    /// the fuzzer's to set while the input lasts, and mutating one byte changes one draw.
+    pub fn from_bytes(data: &[u8]) -> Rng {
+        let mut input = data.to_vec();
+        input.reverse();
+        Rng { state: 0, input }
     }
 
     pub fn u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        z ^= z >> 31;
+        let mut steer = [0u8; 8];
+        for b in &mut steer {
+            match self.input.pop() {
+                Some(x) => *b = x,
+                None => break,
+            }
+        }
+        z ^ u64::from_le_bytes(steer)
     }
 
     pub fn u32(&mut self) -> u32 {

@@ -340,7 +340,7 @@ impl Type {
 
     /// Whether a value of this type contains an `own` or `borrow` handle.
     #[inline]
-    pub(crate) fn has_resource(&self) -> bool {
+    pub fn has_resource(&self) -> bool {
         match self {
             Type::Own(_) | Type::Borrow(_) => true,
             Type::List(l) => l.has_resource,

@@ -2,9 +2,10 @@
 //! any component, WIT-shaped or not): the functions, resource types and instances that must
 //! be defined; plain types and resource types equal to ones already imported need nothing.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use std::collections::HashSet;
 
+use tether::{Linker, LinkerInstance};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ResourceId};
 use wasmparser::types::Types;
 use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
@@ -83,4 +84,51 @@ fn need(types: &Types, ty: ComponentEntityType, bound: &mut HashSet<ResourceId>)
         ComponentEntityType::Component(_) => Some(Need::Other("component")),
         ComponentEntityType::Value(_) => Some(Need::Other("value")),
     }
+}
+
+/// The Rust type of the objects of a resource type that [`define_stubs`] defines: no guest
+/// can make one, since no host function returns one.
+pub struct Unprovided;
+
+/// Defines in `linker` every import in `needed` (from [`needed`]) whose name `provided` does
+/// not accept: functions that fail when called (so the calling guest traps), and resource
+/// types of [`Unprovided`] objects; an instance import gets an instance of such stubs.
+/// A module, component or value import is an error.
+pub fn define_stubs<T: 'static>(
+    linker: &mut Linker<T>,
+    needed: &[(String, Need)],
+    provided: impl Fn(&str) -> bool,
+) -> Result<()> {
+    fn define<T: 'static>(
+        inst: &mut LinkerInstance<'_, T>,
+        path: &str,
+        name: &str,
+        need: &Need,
+    ) -> Result<()> {
+        let path = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}#{name}")
+        };
+        match need {
+            Need::Func => inst.func_new(name, move |_store, _params, _results| {
+                bail!("`{path}` was called, an import `tether run` does not provide (`--trap-unknown-imports`)")
+            }),
+            Need::Resource => inst.resource_host::<Unprovided>(name),
+            Need::Instance(exports) => {
+                let mut nested = inst.instance(name)?;
+                for (ename, n) in exports {
+                    define(&mut nested, &path, ename, n)?;
+                }
+                Ok(())
+            }
+            Need::Other(kind) => bail!("the import `{path}` is a {kind}, which `tether run` cannot provide"),
+        }
+    }
+    for (name, need) in needed {
+        if !provided(name) {
+            define(&mut linker.root(), "", name, need)?;
+        }
+    }
+    Ok(())
 }

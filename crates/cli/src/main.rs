@@ -13,11 +13,13 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod guest;
-mod imports;
 mod preview1;
 mod run;
 mod wave;
-mod wit;
+
+// What `tether wit`, `tether check` and `--trap-unknown-imports` run lives in the library,
+// where the fuzz targets call it too.
+use tether_cli::{Diagnostic, imports, wit};
 
 /// Runs WebAssembly components with Tether.
 #[derive(Parser)]
@@ -66,7 +68,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Wit { component } => wit::print_wit(&component).map(|()| 0),
-        Command::Check { path } => wit::check(&path).map(|()| 0),
+        Command::Check { path } => wit::check(&path).map(|line| {
+            println!("{line}");
+            0
+        }),
         Command::Demo => demo::run().map(|()| 0),
     };
     match result {
@@ -78,18 +83,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// A WIT diagnostic, printed whole: the parser's message with its file, line and snippet.
-#[derive(Debug)]
-pub struct Diagnostic(pub String);
-
-impl std::fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Diagnostic {}
 
 /// An error as one line: its causes joined with `: `, each cut to its first line (a trap's
 /// wasm backtrace is left out), repeated causes once. A [`Diagnostic`] is printed whole.

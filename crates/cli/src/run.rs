@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use tether::{Component, Engine, Func, Linker, LinkerInstance, Store, Type, Val};
+use tether::{Component, Engine, Func, Linker, Store, Type, Val};
 use tether_host::{HttpClient, HttpPolicy, HttpView};
 use tether_wasi::{DirPerms, WasiCtx, WasiCtxBuilder, WasiView};
 
@@ -178,7 +178,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
     tether_host::add_to_linker(&mut linker)?;
     tether_wasi::add_to_linker(&mut linker)?;
     if args.trap_unknown_imports {
-        stub_unknown_imports(&mut linker, &needed)?;
+        crate::imports::define_stubs(&mut linker, &needed, provided)?;
     }
     let wasi = wasi_ctx(&args, &dirs)?;
     let mut store = Store::new(
@@ -236,7 +236,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
         )
     })?;
     let params = func.params(&store);
-    if params.iter().any(has_handle) {
+    if params.iter().any(Type::has_resource) {
         bail!("`{name}` takes a resource handle, which cannot be given on the command line");
     }
     let vals = match &call {
@@ -313,68 +313,10 @@ fn check_imports(path: &Path, needed: &[(String, Need)]) -> Result<()> {
     Ok(())
 }
 
-/// A resource type of an import `tether run` does not provide.
-struct Unprovided;
-
-/// Defines every import in `needed` that the command does not provide: functions that trap
-/// when called, and resource types no guest can make.
-fn stub_unknown_imports(linker: &mut Linker<Host>, needed: &[(String, Need)]) -> Result<()> {
-    fn define(
-        inst: &mut LinkerInstance<'_, Host>,
-        path: &str,
-        name: &str,
-        need: &Need,
-    ) -> Result<()> {
-        let path = if path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{path}#{name}")
-        };
-        match need {
-            Need::Func => inst.func_new(name, move |_store, _params, _results| {
-                bail!("`{path}` was called, an import `tether run` does not provide (`--trap-unknown-imports`)")
-            }),
-            Need::Resource => inst.resource_host::<Unprovided>(name),
-            Need::Instance(exports) => {
-                let mut nested = inst.instance(name)?;
-                for (ename, n) in exports {
-                    define(&mut nested, &path, ename, n)?;
-                }
-                Ok(())
-            }
-            Need::Other(kind) => bail!("the import `{path}` is a {kind}, which `tether run` cannot provide"),
-        }
-    }
-    for (name, need) in needed {
-        if !provided(name) {
-            define(&mut linker.root(), "", name, need)?;
-        }
-    }
-    Ok(())
-}
-
 /// The function `name` at the root, or `instance#name` in an exported instance.
 fn find_func(instance: &tether::Instance, store: &mut Store<Host>, name: &str) -> Option<Func> {
     match name.rsplit_once('#') {
         Some((iface, func)) => instance.get_func_at(&mut *store, &[iface, func]),
         None => instance.get_func(&mut *store, name),
-    }
-}
-
-fn has_handle(ty: &Type) -> bool {
-    match ty {
-        Type::Own(_) | Type::Borrow(_) => true,
-        Type::List(l) => has_handle(l.elem()),
-        Type::FixedList(l) => has_handle(l.elem()),
-        Type::Map(m) => has_handle(m.key()) || has_handle(m.value()),
-        Type::Record(r) => r.fields().iter().any(|(_, t)| has_handle(t)),
-        Type::Tuple(t) => t.types().iter().any(has_handle),
-        Type::Variant(v) => v
-            .cases()
-            .iter()
-            .any(|(_, t)| t.as_ref().is_some_and(has_handle)),
-        Type::Option(o) => has_handle(o.some()),
-        Type::Result(r) => r.ok().is_some_and(has_handle) || r.err().is_some_and(has_handle),
-        _ => false,
     }
 }

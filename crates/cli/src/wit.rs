@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use wit_component::WitPrinter;
-use wit_parser::Resolve;
+use wit_parser::{Resolve, Type, TypeDefKind, TypeOwner, WorldKey};
 
 /// Reads a component file as a binary, converting WAT text.
 pub fn read_binary(path: &Path) -> Result<Vec<u8>> {
@@ -56,14 +56,19 @@ pub fn one_line(s: &str) -> String {
 pub fn print_wit(path: &Path) -> Result<()> {
     let bytes = read_binary(path)?;
     ensure_component(path, &bytes)?;
-    let decoded = wit_component::decode(&bytes).map_err(|e| {
-        anyhow!(
-            "cannot print the WIT of `{}`: {}",
-            path.display(),
-            one_line(&format!("{e:#}"))
-        )
-    })?;
+    let text = world_wit(&bytes)
+        .map_err(|e| anyhow!("cannot print the WIT of `{}`: {e:#}", path.display()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The world of the component `bytes` (a binary) as WIT, with the packages it uses nested
+/// after a blank line each; an error is one line.
+pub fn world_wit(bytes: &[u8]) -> Result<String> {
+    let decoded =
+        wit_component::decode(bytes).map_err(|e| anyhow!("{}", one_line(&format!("{e:#}"))))?;
     let resolve = decoded.resolve();
+    printable(resolve)?;
     let main = decoded.package();
     let nested: Vec<_> = resolve
         .packages
@@ -80,13 +85,48 @@ pub fn print_wit(path: &Path) -> Result<()> {
         .output
         .to_string()
         .replace("}\npackage ", "}\n\npackage ");
-    println!("{}", text.trim_end());
+    Ok(text.trim_end().to_string())
+}
+
+/// Fails if printing `resolve` as WIT would need the name of an interface that has none: a
+/// component's instance import or export is decoded as an unnamed interface, and a type of
+/// another instance that is the same as one of its types would be printed as a `use` of it
+/// by path (`WitPrinter` panics on that; WIT has no way to say it).
+fn printable(resolve: &Resolve) -> Result<()> {
+    let unnamed = |owner: TypeOwner| match owner {
+        TypeOwner::Interface(i) => resolve.interfaces[i].name.is_none(),
+        _ => false,
+    };
+    for (_, ty) in resolve.types.iter() {
+        if let TypeDefKind::Type(Type::Id(target)) = ty.kind {
+            let target = &resolve.types[target];
+            if target.owner != ty.owner && unnamed(target.owner) {
+                let name = ty.name.as_deref().unwrap_or("a type");
+                return Err(anyhow!(
+                    "`{name}` is a type of an instance that is not a WIT interface, used by \
+                     another one; WIT cannot express that"
+                ));
+            }
+        }
+    }
+    for (_, world) in resolve.worlds.iter() {
+        for key in world.imports.keys().chain(world.exports.keys()) {
+            if let WorldKey::Interface(i) = key
+                && resolve.interfaces[*i].name.is_none()
+            {
+                return Err(anyhow!(
+                    "the world refers to an interface that has no name; WIT cannot express that"
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
-/// Checks the WIT file or folder at `path`, printing the package it defines; an error is
-/// wit-parser's diagnostic, with the file, line and column and the line marked.
-pub fn check(path: &Path) -> Result<()> {
+/// Checks the WIT file or folder at `path` and returns the line `tether check` prints for it
+/// (the path and the package it defines); an error is wit-parser's diagnostic, with the file,
+/// line and column and the line marked.
+pub fn check(path: &Path) -> Result<String> {
     if !path.exists() {
         return Err(anyhow!(
             "cannot read `{}`: no such file or folder",
@@ -100,10 +140,9 @@ pub fn check(path: &Path) -> Result<()> {
     let package = &resolve.packages[pkg];
     let worlds = package.worlds.len();
     let interfaces = package.interfaces.len();
-    println!(
+    Ok(format!(
         "{}: ok: package `{}` ({interfaces} interface(s), {worlds} world(s))",
         path.display(),
         package.name
-    );
-    Ok(())
+    ))
 }
