@@ -4,13 +4,11 @@
 
 use tether::{Component, Engine, Linker, ResourceAnyExt, Store, Val};
 
-/// Found by `handles`: a call into a poisoned instance is refused ("cannot enter component
-/// instance"), but the `own` handles passed to it have already been moved out of the
-/// embedder's hands (`Func::call_inner` runs `from_embedder` before `call_lifted` finds the
-/// instance poisoned), so the embedder's `ResourceAny` is stale afterwards although the call
-/// never ran. `ARCHITECTURE.md` promises that a refused call takes no handle away.
+/// Found by `handles` (F2, fixed in 5ef481b): a call into a poisoned instance was refused
+/// ("cannot enter component instance"), but the `own` handles passed to it had already been
+/// moved out of the embedder's hands (`Func::call` moved them before the call found the
+/// instance poisoned), so the embedder's `ResourceAny` was stale although the call never ran.
 #[test]
-#[ignore = "fuzz finding: a call refused by a poisoned instance consumes the own handles passed to it, fix pending in crates/tether"]
 fn poisoned_call_keeps_handles() {
     let engine = Engine::default();
     let component = Component::new(
