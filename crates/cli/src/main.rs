@@ -11,10 +11,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod common;
 mod demo;
 mod guest;
 mod preview1;
 mod run;
+mod serve;
 mod wave;
 
 // What `tether wit`, `tether check` and `--trap-unknown-imports` run lives in the library,
@@ -33,6 +35,9 @@ struct Cli {
 enum Command {
     /// Runs a component: calls the function `--invoke` names, or its `run` export.
     Run(run::RunArgs),
+    /// Serves a `wasi:http/proxy` component over HTTP/1.1: a fresh instance answers each
+    /// request.
+    Serve(serve::ServeArgs),
     /// Prints a component's world as WIT.
     Wit {
         /// The component (binary or WAT text).
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Wit { component } => wit::print_wit(&component).map(|()| 0),
         Command::Check { path } => wit::check(&path).map(|line| {
             println!("{line}");

@@ -8,13 +8,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use tether::{Component, Engine, Func, Linker, Store, Type, Val};
-use tether_host::{HttpClient, HttpPolicy, HttpView};
-use tether_wasi::{DirPerms, WasiCtx, WasiCtxBuilder, WasiView};
+use tether::{Func, Linker, Store, Type, Val};
+use tether_host::HttpClient;
+use tether_wasi::WasiCtx;
+use tether_wasi_http::WasiHttpCtx;
+
+use crate::common::{self, DirMapping, GrantArgs, Host, LimitArgs};
 
 use crate::imports::Need;
 use crate::wave;
-use crate::wit::{ensure_component, read_binary};
+use crate::wit::read_binary;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -24,26 +27,10 @@ pub struct RunArgs {
     /// component's `run` export is called.
     #[arg(long, value_name = "CALL")]
     invoke: Option<String>,
-    /// Lets the guest reach this origin (`scheme://host[:port]`) through `tether:http`.
-    /// Repeatable; no origin is allowed by default.
-    #[arg(long = "allow-http", value_name = "ORIGIN")]
-    allow_http: Vec<String>,
-    /// Gives a WASI guest the host directory HOST, which it sees as GUEST (as HOST itself
-    /// when `::GUEST` is left out). The guest reaches nothing outside it. Repeatable.
-    #[arg(long, value_name = "HOST[::GUEST]")]
-    dir: Vec<String>,
-    /// Like `--dir`, read-only: the guest can read and list, and every change is refused.
-    #[arg(long = "dir-readonly", value_name = "HOST[::GUEST]")]
-    dir_readonly: Vec<String>,
-    /// Sets an environment variable for a WASI guest: `NAME=VALUE`, or `NAME` to pass the
-    /// host's value on. Repeatable; the guest sees no other variable.
-    #[arg(long, value_name = "NAME[=VALUE]")]
-    env: Vec<String>,
-    /// Lets a WASI guest use the host's network: resolve names, connect and listen on TCP
-    /// sockets, send and receive UDP datagrams.
-    /// Without it, `wasi:sockets` denies every socket and lookup (`access-denied`).
-    #[arg(long)]
-    inherit_network: bool,
+    #[command(flatten)]
+    grants: GrantArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Prints, on stderr, the bytes copied into and out of the guest, the host objects alive
     /// at exit, and the time taken.
     #[arg(long)]
@@ -60,134 +47,55 @@ pub struct RunArgs {
     args: Vec<String>,
 }
 
-/// A `--dir HOST::GUEST` mapping.
-struct DirMapping {
-    host: PathBuf,
-    guest: String,
-    perms: DirPerms,
-}
-
-fn parse_dir(text: &str, perms: DirPerms) -> Result<DirMapping> {
-    let (host, guest) = text.split_once("::").unwrap_or((text, text));
-    if host.is_empty() || guest.is_empty() {
-        bail!("`--dir {text}`: expected `HOST::GUEST` or `DIR`");
-    }
-    Ok(DirMapping {
-        host: PathBuf::from(host),
-        guest: guest.to_string(),
-        perms,
-    })
-}
-
-/// The data of the command's store: the HTTP client and the WASI context.
-struct Host {
-    http: HttpClient,
-    wasi: WasiCtx,
-}
-
-impl HttpView for Host {
-    fn http(&mut self) -> &mut HttpClient {
-        &mut self.http
-    }
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> &mut WasiCtx {
-        &mut self.wasi
-    }
-}
-
-/// Whether the command provides the import `name`.
-fn provided(name: &str) -> bool {
-    if name == tether_host::INTERFACE {
-        return true;
-    }
-    tether_wasi::provides(name)
-}
-
 /// The WASI context for the command line's arguments, environment and directories.
 fn wasi_ctx(args: &RunArgs, dirs: &[DirMapping]) -> Result<WasiCtx> {
     let name = args.component.file_name().map_or_else(
         || args.component.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut b = WasiCtxBuilder::new()
-        .inherit_stdio()
-        .arg(name)
-        .args(args.args.iter().cloned());
-    for e in &args.env {
-        b = match e.split_once('=') {
-            Some((k, v)) if !k.is_empty() => b.env(k, v),
-            Some(_) => bail!("`--env {e}`: expected `NAME=VALUE` or `NAME`"),
-            None => match std::env::var(e) {
-                Ok(v) => b.env(e.as_str(), v),
-                // Not set on the host: not set in the guest either.
-                Err(_) => b,
-            },
-        };
-    }
-    if args.inherit_network {
-        b = b.inherit_network();
-    }
-    for d in dirs {
-        b = b
-            .preopened_dir(&d.host, d.guest.clone(), d.perms)
-            .with_context(|| format!("`--dir {}::{}`", d.host.display(), d.guest))?;
-    }
-    Ok(b.build())
+    let argv = std::iter::once(name)
+        .chain(args.args.iter().cloned())
+        .collect();
+    args.grants.wasi_ctx(dirs, argv)
 }
 
 /// Runs the component; returns the exit status for the process: a WASI command's own, or 0.
 pub fn run(args: RunArgs) -> Result<i32> {
     let start = Instant::now();
     let path = &args.component;
-    let mut policy = HttpPolicy::new();
-    for origin in &args.allow_http {
-        policy = policy
-            .allow(origin)
-            .with_context(|| format!("`--allow-http {origin}`"))?;
-    }
-    let dirs = args
-        .dir
-        .iter()
-        .map(|d| parse_dir(d, DirPerms::ReadWrite))
-        .chain(
-            args.dir_readonly
-                .iter()
-                .map(|d| parse_dir(d, DirPerms::ReadOnly)),
-        )
-        .collect::<Result<Vec<_>>>()?;
+    let policy = args.grants.policy()?;
+    let dirs = args.grants.dirs()?;
     let call = args.invoke.as_deref().map(wave::parse_call).transpose()?;
 
     let mut bytes = read_binary(path)?;
     if crate::preview1::is_core_module(&bytes) {
         bytes = crate::preview1::adapt(path, &bytes)?;
     }
-    ensure_component(path, &bytes)?;
-    let engine = Engine::default();
-    let component = Component::new(&engine, &bytes)
-        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
-    let needed =
-        crate::imports::needed(&bytes).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
+    let common::Compiled {
+        engine,
+        component,
+        needed,
+    } = common::compile(path, &bytes, &args.limits)?;
     if !args.trap_unknown_imports {
         check_imports(path, &needed)?;
     }
     let compiled = start.elapsed();
 
     let mut linker = Linker::<Host>::new(&engine);
-    tether_host::add_to_linker(&mut linker)?;
-    tether_wasi::add_to_linker(&mut linker)?;
+    common::add_to_linker(&mut linker)?;
     if args.trap_unknown_imports {
-        crate::imports::define_stubs(&mut linker, &needed, provided)?;
+        crate::imports::define_stubs(&mut linker, &needed, common::provided)?;
     }
     let wasi = wasi_ctx(&args, &dirs)?;
     let mut store = Store::new(
         &engine,
         Host {
-            http: HttpClient::new(policy),
+            http: HttpClient::new(policy.clone()),
             wasi,
+            wasi_http: WasiHttpCtx::new(policy),
         },
     );
+    args.limits.apply(&mut store);
     let t = Instant::now();
     let instance = linker
         .instantiate(&mut store, &component)
@@ -283,8 +191,8 @@ fn print_stats(
     );
     eprintln!(
         "stats: HTTP requests: {}, body bytes read: {}",
-        store.data().http.requests(),
-        store.data().http.body_bytes_read()
+        store.data().http.requests() + store.data().wasi_http.requests(),
+        store.data().http.body_bytes_read() + store.data().wasi_http.body_bytes_read()
     );
     eprintln!(
         "stats: time: load and compile {}, instantiate {}, call {}, total {}",
@@ -299,13 +207,13 @@ fn print_stats(
 /// that needs a definition.
 fn check_imports(path: &Path, needed: &[(String, Need)]) -> Result<()> {
     for (name, _) in needed {
-        if provided(name) {
+        if common::provided(name) {
             continue;
         }
         bail!(
-            "`{}` imports `{name}`, which `tether run` cannot provide (it provides WASI 0.2 \
-             without `wasi:http`, and `{}`; `--trap-unknown-imports` fills the others with \
-             functions that trap)",
+            "`{}` imports `{name}`, which `tether run` cannot provide (it provides WASI 0.2, \
+             the client side of `wasi:http`, and `{}`; `--trap-unknown-imports` fills the \
+             others with functions that trap)",
             path.display(),
             tether_host::INTERFACE
         );

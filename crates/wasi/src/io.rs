@@ -1,5 +1,6 @@
 //! `wasi:io`: errors, pollables and streams.
 
+use std::any::Any;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
@@ -16,6 +17,7 @@ use crate::WasiView;
 use crate::bindings::wasi::filesystem::types::ErrorCode as FsError;
 use crate::bindings::wasi::io::streams::StreamError;
 use crate::bindings::wasi::io::{error, poll, streams};
+use crate::host_io::{HostInputStream, HostOutputStream, HostReady, StreamFailure};
 use crate::stdio::{Input, MAX_READ, Output};
 
 /// `wasi:io/error.error`: what went wrong in a stream operation.
@@ -23,10 +25,56 @@ pub struct IoError {
     pub(crate) message: String,
     /// The filesystem's error code, when the stream is a file's.
     pub(crate) fs: Option<FsError>,
+    /// What the interface that made a host stream put in its failure.
+    pub(crate) detail: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl IoError {
+    /// An error with `message` and nothing else.
+    pub fn new(message: impl Into<String>) -> IoError {
+        IoError {
+            message: message.into(),
+            fs: None,
+            detail: None,
+        }
+    }
+
+    /// What `to-debug-string` returns.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The detail a host stream's failure carried ([`StreamFailure::Failed`]), for the
+    /// interface that made the stream.
+    pub fn detail(&self) -> Option<&(dyn Any + Send + Sync)> {
+        self.detail.as_deref()
+    }
 }
 
 /// `wasi:io/poll.pollable`: something a guest can wait for.
 pub struct Pollable(pub(crate) Ready);
+
+impl Pollable {
+    /// A pollable that waits for a host interface's source (see [`crate::host_io`]).
+    pub fn host(source: Arc<dyn HostReady>) -> Pollable {
+        Pollable(Ready::Host(source))
+    }
+
+    /// A pollable that is always ready.
+    pub fn ready_now() -> Pollable {
+        Pollable(Ready::Always)
+    }
+
+    /// Whether it is ready now (`ready`).
+    pub fn is_ready(&self) -> bool {
+        self.0.is_ready()
+    }
+
+    /// Waits until it is ready (`block`).
+    pub fn block(&self) {
+        wait_any(std::slice::from_ref(&self.0));
+    }
+}
 
 /// What a pollable waits for.
 #[derive(Clone)]
@@ -42,6 +90,8 @@ pub(crate) enum Ready {
     /// A socket resource whose pollable follows its state (a `tcp-socket`, which waits for
     /// nothing, for a connection to accept or for its connection to be made).
     Watch(Arc<SocketWatch>),
+    /// A host interface's source.
+    Host(Arc<dyn HostReady>),
 }
 
 /// What the pollables of a socket resource wait for, which changes with the socket's state:
@@ -123,6 +173,7 @@ impl Ready {
             Ready::Always => true,
             Ready::At(t) => t.is_some_and(|t| Instant::now() >= t),
             Ready::Input(i) => i.ready(),
+            Ready::Host(h) => h.is_ready(),
             Ready::Socket(..) | Ready::Watch(_) => match self.socket() {
                 Some(wait) => socket_ready(&[wait], Some(Duration::ZERO))[0],
                 // A socket resource waiting for nothing.
@@ -148,9 +199,26 @@ impl Ready {
     }
 }
 
+/// How often a wait on host sources beside other kinds of source (or on host sources with
+/// different signals) looks at them again.
+const HOST_STEP: Duration = Duration::from_millis(1);
+
 /// Waits until one of `sources` is ready; returns the indices of those that are.
 fn wait_any(sources: &[Ready]) -> Vec<u32> {
+    // The signal of the host sources, if they share one; read before looking at them.
+    let hosts: Vec<&Arc<dyn HostReady>> = sources
+        .iter()
+        .filter_map(|s| match s {
+            Ready::Host(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    let signal = hosts.first().map(|h| h.signal().clone());
+    let one_signal = signal
+        .as_ref()
+        .is_some_and(|s| hosts.iter().all(|h| Arc::ptr_eq(h.signal(), s)));
     loop {
+        let seen = signal.as_ref().map(|s| s.seen());
         let ready: Vec<u32> = (0..sources.len() as u32)
             .filter(|i| sources[*i as usize].is_ready())
             .collect();
@@ -165,6 +233,20 @@ fn wait_any(sources: &[Ready]) -> Vec<u32> {
         let sockets: Vec<(BorrowedFd<'_>, bool)> =
             sources.iter().filter_map(Ready::socket).collect();
         let until_deadline = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if let (Some(signal), Some(seen)) = (&signal, seen) {
+            if one_signal && sockets.is_empty() && input.is_none() {
+                signal.wait(seen, deadline);
+            } else {
+                // Other kinds of source beside: look at them all in short steps.
+                let step = until_deadline.map_or(HOST_STEP, |d| d.min(HOST_STEP));
+                if sockets.is_empty() {
+                    signal.wait(seen, Some(Instant::now() + step));
+                } else {
+                    socket_ready(&sockets, Some(step));
+                }
+            }
+            continue;
+        }
         if !sockets.is_empty() {
             // With stdin to watch too, look at it again every 10 ms.
             let step = match (until_deadline, input.is_some()) {
@@ -203,10 +285,26 @@ pub(crate) enum In {
     },
     /// A connected TCP socket (non-blocking), shared with its output stream.
     Tcp(Arc<TcpStream>),
+    /// A host interface's source of bytes.
+    Host(Box<dyn HostInputStream>),
 }
 
 /// `wasi:io/streams.output-stream`: stdout, stderr, or a file being written.
 pub struct OutputStream(pub(crate) Out);
+
+impl InputStream {
+    /// An input stream over a host interface's source of bytes (see [`crate::host_io`]).
+    pub fn host(source: Box<dyn HostInputStream>) -> InputStream {
+        InputStream(In::Host(source))
+    }
+}
+
+impl OutputStream {
+    /// An output stream into a host interface's sink of bytes (see [`crate::host_io`]).
+    pub fn host(sink: Box<dyn HostOutputStream>) -> OutputStream {
+        OutputStream(Out::Host(sink))
+    }
+}
 
 pub(crate) enum Out {
     /// The guest's stdout or stderr.
@@ -220,6 +318,8 @@ pub(crate) enum Out {
     },
     /// A connected TCP socket (non-blocking), shared with its input stream.
     Tcp(Arc<TcpStream>),
+    /// A host interface's sink of bytes.
+    Host(Box<dyn HostOutputStream>),
 }
 
 /// How many bytes `check-write` allows at a time.
@@ -234,8 +334,24 @@ fn failed<T, D>(store: &mut StoreContextMut<'_, D>, e: io::Error, file: bool) ->
     let own = store.push(IoError {
         message: e.to_string(),
         fs,
+        detail: None,
     })?;
     Ok(Err(StreamError::LastOperationFailed(own)))
+}
+
+/// The `stream-error` for a host stream's failure.
+fn host_failed<T, D>(store: &mut StoreContextMut<'_, D>, f: StreamFailure) -> StreamResult<T> {
+    match f {
+        StreamFailure::Closed => Ok(Err(StreamError::Closed)),
+        StreamFailure::Failed { message, detail } => {
+            let own = store.push(IoError {
+                message,
+                fs: None,
+                detail,
+            })?;
+            Ok(Err(StreamError::LastOperationFailed(own)))
+        }
+    }
 }
 
 impl InputStream {
@@ -250,7 +366,7 @@ impl InputStream {
                 Ok(bytes) => Ok(Ok(bytes)),
                 Err(None) => Ok(Err(StreamError::Closed)),
                 Err(Some(message)) => {
-                    let own = store.push(IoError { message, fs: None })?;
+                    let own = store.push(IoError::new(message))?;
                     Ok(Err(StreamError::LastOperationFailed(own)))
                 }
             },
@@ -292,6 +408,10 @@ impl InputStream {
                     }
                 }
             }
+            In::Host(source) => match source.read(len.min(MAX_READ) as usize, block)? {
+                Ok(bytes) => Ok(Ok(bytes)),
+                Err(f) => host_failed(store, f),
+            },
         }
     }
 
@@ -300,14 +420,23 @@ impl InputStream {
             In::Stdin(i) => Ready::Input(i.clone()),
             In::File { .. } => Ready::Always,
             In::Tcp(s) => Ready::Socket(s.clone(), false),
+            In::Host(source) => Ready::Host(source.ready()),
         }
     }
 }
 
 impl OutputStream {
-    fn write<D>(&mut self, store: &mut StoreContextMut<'_, D>, bytes: &[u8]) -> StreamResult<()> {
+    /// Writes `bytes`: all of them at once with `block` false (the guest's `check-write`
+    /// allowed them), or in pieces as the sink makes room with `block` true.
+    fn write<D>(
+        &mut self,
+        store: &mut StoreContextMut<'_, D>,
+        bytes: &[u8],
+        block: bool,
+    ) -> StreamResult<()> {
         let file = matches!(self.0, Out::File { .. });
         let r = match &mut self.0 {
+            Out::Host(sink) => return write_host(store, sink.as_mut(), bytes, block),
             Out::Stdio(out) => out.write_all(bytes),
             Out::File { file, position } => match position {
                 Some(p) => file
@@ -326,9 +455,15 @@ impl OutputStream {
     }
 
     fn flush<D>(&mut self, store: &mut StoreContextMut<'_, D>) -> StreamResult<()> {
-        let r = match &self.0 {
+        let r = match &mut self.0 {
             Out::Stdio(out) => out.flush(),
             Out::File { .. } | Out::Tcp(_) => Ok(()),
+            Out::Host(sink) => {
+                return match sink.flush() {
+                    Ok(()) => Ok(Ok(())),
+                    Err(f) => host_failed(store, f),
+                };
+            }
         };
         match r {
             Ok(()) => Ok(Ok(())),
@@ -349,18 +484,53 @@ impl OutputStream {
         &mut self,
         store: &mut StoreContextMut<'_, D>,
         len: u64,
+        block: bool,
     ) -> StreamResult<()> {
+        if !block && matches!(self.0, Out::Host(_)) {
+            // One write, which the sink checks against what it allowed.
+            return self.write(store, &vec![0u8; len as usize], false);
+        }
         let zeroes = vec![0u8; len.min(64 << 10) as usize];
         let mut left = len;
         while left > 0 {
             let n = left.min(zeroes.len() as u64) as usize;
-            if let Err(e) = self.write(store, &zeroes[..n])? {
+            if let Err(e) = self.write(store, &zeroes[..n], block)? {
                 return Ok(Err(e));
             }
             left -= n as u64;
         }
         Ok(Ok(()))
     }
+}
+
+/// Writes `bytes` into a host sink: at once, or with `block` as it makes room.
+fn write_host<D>(
+    store: &mut StoreContextMut<'_, D>,
+    sink: &mut dyn HostOutputStream,
+    mut bytes: &[u8],
+    block: bool,
+) -> StreamResult<()> {
+    if !block {
+        return match sink.write(bytes.to_vec())? {
+            Ok(()) => Ok(Ok(())),
+            Err(f) => host_failed(store, f),
+        };
+    }
+    while !bytes.is_empty() {
+        let room = match sink.check_write() {
+            Ok(0) => {
+                wait_any(&[Ready::Host(sink.ready())]);
+                continue;
+            }
+            Ok(n) => n.min(bytes.len()),
+            Err(f) => return host_failed(store, f),
+        };
+        if let Err(f) = sink.write(bytes[..room].to_vec())? {
+            return host_failed(store, f);
+        }
+        bytes = &bytes[room..];
+    }
+    Ok(Ok(()))
 }
 
 /// Writes all of `bytes` to a non-blocking socket, waiting while it is full.
@@ -445,10 +615,16 @@ impl<T: WasiView> streams::Host for T {
     }
 
     fn output_stream_check_write(
-        _store: StoreContextMut<'_, Self>,
-        _this: &mut OutputStream,
+        mut store: StoreContextMut<'_, Self>,
+        this: &mut OutputStream,
     ) -> StreamResult<u64> {
-        Ok(Ok(WRITE_BUDGET))
+        match &mut this.0 {
+            Out::Host(sink) => match sink.check_write() {
+                Ok(n) => Ok(Ok(n as u64)),
+                Err(f) => host_failed(&mut store, f),
+            },
+            _ => Ok(Ok(WRITE_BUDGET)),
+        }
     }
 
     fn output_stream_write(
@@ -457,7 +633,7 @@ impl<T: WasiView> streams::Host for T {
         contents: Vec<u8>,
     ) -> StreamResult<()> {
         OutputStream::check_len(contents.len())?;
-        this.write(&mut store, &contents)
+        this.write(&mut store, &contents, false)
     }
 
     fn output_stream_blocking_write_and_flush(
@@ -468,7 +644,7 @@ impl<T: WasiView> streams::Host for T {
         // The blocking form takes at most 4096 bytes in the interface's words; more is
         // accepted here, within the same budget as `write`.
         OutputStream::check_len(contents.len())?;
-        if let Err(e) = this.write(&mut store, &contents)? {
+        if let Err(e) = this.write(&mut store, &contents, true)? {
             return Ok(Err(e));
         }
         this.flush(&mut store)
@@ -491,6 +667,7 @@ impl<T: WasiView> streams::Host for T {
     fn output_stream_subscribe(&mut self, this: &mut OutputStream) -> Result<Pollable> {
         Ok(Pollable(match &this.0 {
             Out::Tcp(s) => Ready::Socket(s.clone(), true),
+            Out::Host(sink) => Ready::Host(sink.ready()),
             _ => Ready::Always,
         }))
     }
@@ -501,7 +678,7 @@ impl<T: WasiView> streams::Host for T {
         len: u64,
     ) -> StreamResult<()> {
         OutputStream::check_len(len.min(usize::MAX as u64) as usize)?;
-        this.write_zeroes(&mut store, len)
+        this.write_zeroes(&mut store, len, false)
     }
 
     fn output_stream_blocking_write_zeroes_and_flush(
@@ -510,7 +687,7 @@ impl<T: WasiView> streams::Host for T {
         len: u64,
     ) -> StreamResult<()> {
         OutputStream::check_len(len.min(usize::MAX as u64) as usize)?;
-        if let Err(e) = this.write_zeroes(&mut store, len)? {
+        if let Err(e) = this.write_zeroes(&mut store, len, true)? {
             return Ok(Err(e));
         }
         this.flush(&mut store)
@@ -542,10 +719,24 @@ fn splice<D>(
     len: u64,
     block: bool,
 ) -> StreamResult<u64> {
-    let len = len.min(WRITE_BUDGET);
+    let mut len = len.min(WRITE_BUDGET);
+    if let Out::Host(sink) = &mut this.0
+        && !block
+    {
+        // No more than the sink has room for now.
+        match sink.check_write() {
+            Ok(n) => len = len.min(n as u64),
+            Err(f) => return host_failed(&mut store, f),
+        }
+        if len == 0 {
+            return Ok(Ok(0));
+        }
+    }
     let bytes = store.lend(&src, |input, mut store| input.read(&mut store, len, block))?;
     match bytes {
-        Ok(bytes) => Ok(this.write(&mut store, &bytes)?.map(|()| bytes.len() as u64)),
+        Ok(bytes) => Ok(this
+            .write(&mut store, &bytes, block)?
+            .map(|()| bytes.len() as u64)),
         Err(e) => Ok(Err(e)),
     }
 }

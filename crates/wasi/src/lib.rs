@@ -44,6 +44,7 @@ mod cli;
 mod clocks;
 mod ctx;
 mod filesystem;
+pub mod host_io;
 mod io;
 mod random;
 mod sockets;

@@ -1,0 +1,264 @@
+//! What `tether run` and `tether serve` share: the flags that say what a guest may reach
+//! (directories, environment, network, HTTP origins) and how far it may go (memory, time),
+//! and the store data that holds the host interfaces.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::imports::Need;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use tether::{Component, Engine, Limits, Store};
+use tether_host::{HttpClient, HttpPolicy, HttpView};
+use tether_wasi::{DirPerms, WasiCtx, WasiCtxBuilder, WasiView};
+use tether_wasi_http::{WasiHttpCtx, WasiHttpView};
+
+/// What a guest may reach.
+#[derive(Args, Clone)]
+pub struct GrantArgs {
+    /// Lets the guest reach this origin (`scheme://host[:port]`) through `tether:http` and
+    /// `wasi:http/outgoing-handler`. Repeatable; no origin is allowed by default.
+    #[arg(long = "allow-http", value_name = "ORIGIN")]
+    pub allow_http: Vec<String>,
+    /// Gives a WASI guest the host directory HOST, which it sees as GUEST (as HOST itself
+    /// when `::GUEST` is left out). The guest reaches nothing outside it. Repeatable.
+    #[arg(long, value_name = "HOST[::GUEST]")]
+    pub dir: Vec<String>,
+    /// Like `--dir`, read-only: the guest can read and list, and every change is refused.
+    #[arg(long = "dir-readonly", value_name = "HOST[::GUEST]")]
+    pub dir_readonly: Vec<String>,
+    /// Sets an environment variable for a WASI guest: `NAME=VALUE`, or `NAME` to pass the
+    /// host's value on. Repeatable; the guest sees no other variable.
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
+    /// Lets a WASI guest use the host's network: resolve names, connect and listen on TCP
+    /// sockets, send and receive UDP datagrams.
+    /// Without it, `wasi:sockets` denies every socket and lookup (`access-denied`).
+    #[arg(long)]
+    pub inherit_network: bool,
+}
+
+/// How far a guest may go.
+#[derive(Args, Clone)]
+pub struct LimitArgs {
+    /// The most bytes any one linear memory of the guest may grow to (`64MiB`, `1GiB`,
+    /// `65536`); a guest growing past it sees `memory.grow` fail.
+    #[arg(long = "max-memory-size", value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory_size: Option<usize>,
+    /// Interrupts the guest once it has run this long (`500ms`, `30s`, `2m`): for `run`,
+    /// the whole run; for `serve`, each request.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+/// How often the epoch moves on when a timeout is set.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+impl LimitArgs {
+    /// The engine for these limits: with epoch interruption when there is a timeout, and a
+    /// thread that moves the epoch on every [`EPOCH_TICK`].
+    pub fn engine(&self, config: &mut tether::Config) -> Result<Engine> {
+        if self.timeout.is_some() {
+            config.epoch_interruption(true);
+        }
+        let engine = Engine::new(config)?;
+        if self.timeout.is_some() {
+            let ticking = engine.clone();
+            std::thread::Builder::new()
+                .name("tether-epoch".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(EPOCH_TICK);
+                        ticking.increment_epoch();
+                    }
+                })
+                .context("starting the epoch thread")?;
+        }
+        Ok(engine)
+    }
+
+    /// Applies the limits to a fresh store.
+    pub fn apply<T>(&self, store: &mut Store<T>) {
+        if let Some(bytes) = self.max_memory_size {
+            store.set_limits(Limits {
+                memory_size: bytes,
+                ..Limits::default()
+            });
+        }
+        if let Some(t) = self.timeout {
+            let ticks = t.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
+            store.set_epoch_deadline(ticks.min(u128::from(u64::MAX)) as u64);
+        }
+    }
+}
+
+/// Parses a size: bytes, or a number with `KiB`, `MiB`, `GiB` (or `K`, `M`, `G`).
+pub fn parse_size(text: &str) -> Result<usize> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .with_context(|| format!("`{text}` is not a size (such as `64MiB`)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" | "kb" => 10,
+        "m" | "mib" | "mb" => 20,
+        "g" | "gib" | "gb" => 30,
+        _ => bail!("`{text}`: unknown unit `{unit}` (use KiB, MiB or GiB)"),
+    };
+    n.checked_mul(1 << shift)
+        .and_then(|b| usize::try_from(b).ok())
+        .with_context(|| format!("`{text}` is too large"))
+}
+
+/// Parses a duration: a number with `ms`, `s`, `m` or `h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: f64 = n
+        .parse()
+        .with_context(|| format!("`{text}` is not a duration (such as `30s`)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => bail!("`{text}`: unknown unit `{unit}` (use ms, s, m or h)"),
+    };
+    Duration::try_from_secs_f64(secs).with_context(|| format!("`{text}` is not a duration"))
+}
+
+/// A `--dir HOST::GUEST` mapping.
+pub struct DirMapping {
+    pub host: PathBuf,
+    pub guest: String,
+    pub perms: DirPerms,
+}
+
+fn parse_dir(text: &str, perms: DirPerms) -> Result<DirMapping> {
+    let (host, guest) = text.split_once("::").unwrap_or((text, text));
+    if host.is_empty() || guest.is_empty() {
+        bail!("`--dir {text}`: expected `HOST::GUEST` or `DIR`");
+    }
+    Ok(DirMapping {
+        host: PathBuf::from(host),
+        guest: guest.to_string(),
+        perms,
+    })
+}
+
+impl GrantArgs {
+    /// The HTTP policy of `--allow-http`.
+    pub fn policy(&self) -> Result<HttpPolicy> {
+        let mut policy = HttpPolicy::new();
+        for origin in &self.allow_http {
+            policy = policy
+                .allow(origin)
+                .with_context(|| format!("`--allow-http {origin}`"))?;
+        }
+        Ok(policy)
+    }
+
+    /// The `--dir` and `--dir-readonly` mappings.
+    pub fn dirs(&self) -> Result<Vec<DirMapping>> {
+        self.dir
+            .iter()
+            .map(|d| parse_dir(d, DirPerms::ReadWrite))
+            .chain(
+                self.dir_readonly
+                    .iter()
+                    .map(|d| parse_dir(d, DirPerms::ReadOnly)),
+            )
+            .collect()
+    }
+
+    /// A WASI context with these grants, the host's stdio, and `args` as its arguments.
+    pub fn wasi_ctx(&self, dirs: &[DirMapping], args: Vec<String>) -> Result<WasiCtx> {
+        let mut b = WasiCtxBuilder::new().inherit_stdio().args(args);
+        for e in &self.env {
+            b = match e.split_once('=') {
+                Some((k, v)) if !k.is_empty() => b.env(k, v),
+                Some(_) => bail!("`--env {e}`: expected `NAME=VALUE` or `NAME`"),
+                None => match std::env::var(e) {
+                    Ok(v) => b.env(e.as_str(), v),
+                    // Not set on the host: not set in the guest either.
+                    Err(_) => b,
+                },
+            };
+        }
+        if self.inherit_network {
+            b = b.inherit_network();
+        }
+        for d in dirs {
+            b = b
+                .preopened_dir(&d.host, d.guest.clone(), d.perms)
+                .with_context(|| format!("`--dir {}::{}`", d.host.display(), d.guest))?;
+        }
+        Ok(b.build())
+    }
+}
+
+/// The data of a store of the command: the host interfaces it provides.
+pub struct Host {
+    pub http: HttpClient,
+    pub wasi: WasiCtx,
+    pub wasi_http: WasiHttpCtx,
+}
+
+impl HttpView for Host {
+    fn http(&mut self) -> &mut HttpClient {
+        &mut self.http
+    }
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> &mut WasiCtx {
+        &mut self.wasi
+    }
+}
+
+impl WasiHttpView for Host {
+    fn http(&mut self) -> &mut WasiHttpCtx {
+        &mut self.wasi_http
+    }
+}
+
+/// A component compiled for the command, with the imports it needs defined.
+pub struct Compiled {
+    pub engine: Engine,
+    pub component: Component,
+    pub needed: Vec<(String, Need)>,
+}
+
+/// Compiles the component `bytes` (read from `path`) for an engine with `limits`, and lists
+/// the imports it needs defined.
+pub fn compile(path: &Path, bytes: &[u8], limits: &LimitArgs) -> Result<Compiled> {
+    crate::wit::ensure_component(path, bytes)?;
+    let engine = limits.engine(&mut tether::Config::new())?;
+    let component = Component::new(&engine, bytes)
+        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
+    let needed = crate::imports::needed(bytes).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
+    Ok(Compiled {
+        engine,
+        component,
+        needed,
+    })
+}
+
+/// Defines every host interface the command provides in `linker`.
+pub fn add_to_linker(linker: &mut tether::Linker<Host>) -> Result<()> {
+    tether_host::add_to_linker(linker)?;
+    tether_wasi::add_to_linker(linker)?;
+    tether_wasi_http::add_to_linker(linker)
+}
+
+/// Whether the command provides the import `name`.
+pub fn provided(name: &str) -> bool {
+    name == tether_host::INTERFACE
+        || tether_wasi::provides(name)
+        || tether_wasi_http::provides(name)
+}
