@@ -49,6 +49,10 @@ pub struct LimitArgs {
     /// the whole run; for `serve`, each request.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Engine options as `wasmtime` takes them: `-O pooling-allocator` (or `=y`, `=n`)
+    /// allocates instances from pools made once, cheaper for many short-lived instances.
+    #[arg(short = 'O', value_name = "OPTION")]
+    pub engine_options: Vec<String>,
 }
 
 /// How often the epoch moves on when a timeout is set.
@@ -58,6 +62,17 @@ impl LimitArgs {
     /// The engine for these limits: with epoch interruption when there is a timeout, and a
     /// thread that moves the epoch on every [`EPOCH_TICK`].
     pub fn engine(&self, config: &mut tether::Config) -> Result<Engine> {
+        for option in &self.engine_options {
+            match option.as_str() {
+                "pooling-allocator" | "pooling-allocator=y" => {
+                    config.pooling_allocator(true);
+                }
+                "pooling-allocator=n" => {
+                    config.pooling_allocator(false);
+                }
+                other => bail!("`-O {other}`: the engine options are `-O pooling-allocator[=y|n]`"),
+            }
+        }
         if self.timeout.is_some() {
             config.epoch_interruption(true);
         }

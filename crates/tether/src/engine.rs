@@ -19,6 +19,7 @@ pub struct Config {
     features: WasmFeatures,
     pub(crate) fuel: bool,
     pub(crate) epoch_interruption: bool,
+    pub(crate) pooling: bool,
 }
 
 impl Default for Config {
@@ -65,6 +66,7 @@ impl Config {
             features,
             fuel: false,
             epoch_interruption: false,
+            pooling: false,
         }
     }
 
@@ -121,6 +123,15 @@ impl Config {
         self
     }
 
+    /// Allocates core instances, memories and tables from pools made once for the engine
+    /// (the core engine's pooling allocator, with its default limits: 1,000 core instances
+    /// and memories at once), which makes instantiating many short-lived instances cheaper,
+    /// as a server that instantiates per request does.
+    pub fn pooling_allocator(&mut self, enable: bool) -> &mut Config {
+        self.pooling = enable;
+        self
+    }
+
     /// Lets [`Engine::increment_epoch`] interrupt guests past their store's deadline
     /// (see [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
@@ -164,6 +175,9 @@ impl Engine {
             .wasm_threads(f.contains(WasmFeatures::THREADS))
             .consume_fuel(config.fuel)
             .epoch_interruption(config.epoch_interruption);
+        if config.pooling {
+            c.allocation_strategy(wasmtime::InstanceAllocationStrategy::pooling());
+        }
         let core = wasmtime::Engine::new(&c).map_err(anyhow::Error::from)?;
         Ok(Engine { core, features: f })
     }
