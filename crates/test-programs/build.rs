@@ -226,6 +226,41 @@ fn main() -> Result<()> {
         path_const(&mut consts, name, &doc, &path)?;
     }
 
+    // The `wasi:http` guests (see `guests/http-README.md`): one proxy per toolchain, all
+    // answering the same routes, and a command that fetches a URL.
+    let (proxy_rust, client_rust) = wasi
+        .http_rust()
+        .context("failed to build `guests/http-rust`")?;
+    let http_builds: [WasiStep<'_>; 4] = [
+        ("HTTP_PROXY_RUST", "guests/http-rust/proxy", &|| {
+            Ok(proxy_rust.clone())
+        }),
+        ("HTTP_PROXY_JS", "guests/http-proxy-js", &|| {
+            wasi.http_proxy_js()
+        }),
+        ("HTTP_PROXY_PYTHON", "guests/http-proxy-python", &|| {
+            wasi.componentize_py(
+                "http-proxy-python",
+                &wasi.wasi_http_wit_files(),
+                "wasi:http/proxy@0.2.12",
+                "http-proxy-python",
+            )
+        }),
+        ("HTTP_CLIENT_RUST", "guests/http-rust/client", &|| {
+            Ok(client_rust.clone())
+        }),
+    ];
+    for (name, folder, build) in http_builds {
+        let path = build().with_context(|| format!("failed to build `{folder}`"))?;
+        let what = if name.starts_with("HTTP_PROXY") {
+            "`wasi:http/proxy` component"
+        } else {
+            "WASI 0.2 command component, a `wasi:http` client,"
+        };
+        let doc = format!("The {what} built from `{folder}`\n/// (see `guests/http-README.md`).");
+        path_const(&mut consts, name, &doc, &path)?;
+    }
+
     // Guests of other worlds, from the toolchains that also build WASI commands.
     let path = wasi
         .componentize_py(
@@ -296,6 +331,16 @@ const WASI_WIT_FILES: &[&str] = &["io", "clocks", "random", "filesystem", "socke
 const WASI_CC: &str = "clang-19";
 const WASI_SYSROOT: &str = "/usr";
 
+/// The `wasi:http` package of [`WASI_WIT`], which the proxy guests also need.
+const WASI_HTTP_WIT_FILE: &str = "http";
+
+/// The version of `wasi:http` whose `incoming-handler` the engine of [`COMPONENTIZE_JS`]
+/// (StarlingMonkey) exports for its fetch event. The export must carry exactly that version,
+/// so the JavaScript proxy's world includes `wasi:http/proxy` at it, from a copy of
+/// [`WASI_WIT`]'s `http.wit` labelled with it (the 0.2.x releases since 0.2.2 define the same
+/// items).
+const STARLINGMONKEY_WASI_HTTP: &str = "0.2.10";
+
 /// The versions of the Python and JavaScript componentizers that the install script pins.
 const COMPONENTIZE_PY: &str = "0.25.1";
 const COMPONENTIZE_QJS: &str = "0.4.5";
@@ -320,31 +365,53 @@ struct WasiBuild<'a> {
 impl WasiBuild<'_> {
     /// `guests/wasi-cli`, a cargo workspace of its own, built by cargo for [`WASI_TARGET`].
     fn rust(&self) -> Result<PathBuf> {
+        let [path] = self.cargo_wasip2("wasi-cli", [("wasi-cli.wasm", "wasi-rust")])?;
+        Ok(path)
+    }
+
+    /// `guests/http-rust`, a cargo workspace of its own built by cargo for [`WASI_TARGET`]: the
+    /// paths of its proxy component and of its client command component.
+    fn http_rust(&self) -> Result<(PathBuf, PathBuf)> {
+        let [proxy, client] = self.cargo_wasip2(
+            "http-rust",
+            [
+                ("http_proxy_rust.wasm", "http-proxy-rust"),
+                ("http-client-rust.wasm", "http-client-rust"),
+            ],
+        )?;
+        Ok((proxy, client))
+    }
+
+    /// Builds the cargo workspace `guests/FOLDER` for [`WASI_TARGET`] (rustc links each crate
+    /// into a component itself) and copies each of its components `(FILE, NAME)` to
+    /// `OUT_DIR/NAME.component.wasm`, returning those paths.
+    fn cargo_wasip2<const N: usize>(
+        &self,
+        folder: &str,
+        components: [(&str, &str); N],
+    ) -> Result<[PathBuf; N]> {
         check_target_installed(
             WASI_TARGET,
             "test guests are compiled for it",
             INSTALL_ADVICE,
         )?;
         build_guests(
-            &self.guests_dir.join("wasi-cli"),
+            &self.guests_dir.join(folder),
             self.target_dir,
             WASI_TARGET,
             "the guests",
         )?;
-        let built = self
-            .target_dir
-            .join(WASI_TARGET)
-            .join("release")
-            .join("wasi-cli.wasm");
-        let path = self.out_dir.join("wasi-rust.component.wasm");
-        fs::copy(&built, &path).with_context(|| {
-            format!(
-                "failed to copy `{}` to `{}`",
-                built.display(),
-                path.display()
-            )
-        })?;
-        Ok(path)
+        let built = self.target_dir.join(WASI_TARGET).join("release");
+        let mut paths = Vec::with_capacity(N);
+        for (file, name) in components {
+            let from = built.join(file);
+            let to = self.out_dir.join(format!("{name}.component.wasm"));
+            fs::copy(&from, &to).with_context(|| {
+                format!("failed to copy `{}` to `{}`", from.display(), to.display())
+            })?;
+            paths.push(to);
+        }
+        Ok(paths.try_into().expect("one path per component"))
     }
 
     /// `guests/c/main.c`, compiled by clang for `wasm32-wasi` (WASI preview 1) against
@@ -483,24 +550,60 @@ impl WasiBuild<'_> {
 
     /// `guests/componentize-js/app.js`, built by componentize-js (SpiderMonkey through
     /// StarlingMonkey, the engine of `jco componentize`) for the world `command` of its
-    /// `wit/world.wit`, which includes `wasi:cli/imports` of [`WASI_WIT`]: `build.mjs` calls
-    /// its `componentize` with the WIT folder assembled in `OUT_DIR`.
+    /// `wit/world.wit`, which includes `wasi:cli/imports` of [`WASI_WIT`], with the `http` and
+    /// `fetch-event` features off.
     fn componentize_js(&self) -> Result<PathBuf> {
+        self.componentize_js_guest("componentize-js", "command", false, "wasi-componentize-js")
+    }
+
+    /// `guests/http-proxy-js/app.js`, built by componentize-js with its `http` and
+    /// `fetch-event` features on, for the world `proxy` of its `wit/world.wit`: `wasi:http/proxy`
+    /// at [`STARLINGMONKEY_WASI_HTTP`].
+    fn http_proxy_js(&self) -> Result<PathBuf> {
+        self.componentize_js_guest("http-proxy-js", "proxy", true, "http-proxy-js")
+    }
+
+    /// `guests/FOLDER/app.js`, built by componentize-js (installed by npm in
+    /// `guests/componentize-js`, whose `build.mjs` calls it) into `OUT_DIR/NAME.component.wasm`,
+    /// for `world` of `guests/FOLDER/wit/world.wit` with the packages of [`WASI_WIT`] beside it.
+    /// With `http`, the features `http` and `fetch-event` are on, and `wasi:http` is among those
+    /// packages, labelled [`STARLINGMONKEY_WASI_HTTP`] (the version the engine exports its
+    /// handler as); without, both features are off.
+    fn componentize_js_guest(
+        &self,
+        folder: &str,
+        world: &str,
+        http: bool,
+        name: &str,
+    ) -> Result<PathBuf> {
         let dir = self.guests_dir.join("componentize-js");
-        let source = dir.join("app.js");
+        let source = self.guests_dir.join(folder).join("app.js");
+        let world_file = self.guests_dir.join(folder).join("wit/world.wit");
         let script = dir.join("build.mjs");
-        let world = dir.join("wit/world.wit");
         let installed = npm_package(&dir, "@bytecodealliance/componentize-js", COMPONENTIZE_JS)?;
-        let wit = self.wasi_wit_files();
-        let path = self.out_dir.join("wasi-componentize-js.component.wasm");
-        let mut inputs: Vec<&Path> = vec![&source, &script, &world, &installed, self.script];
+        let wit = if http {
+            self.wasi_http_wit_files()
+        } else {
+            self.wasi_wit_files()
+        };
+        let path = self.out_dir.join(format!("{name}.component.wasm"));
+        let mut inputs: Vec<&Path> = vec![&source, &world_file, &script, &installed, self.script];
         inputs.extend(wit.iter().map(PathBuf::as_path));
         if is_fresh(&path, &inputs)? {
             return Ok(path);
         }
-        let wit_dir = self.world_with_wasi(&world, &wit, "wasi-componentize-js-wit")?;
+        let wit_dir = self.world_with_wasi(&world_file, &wit, &format!("{name}-wit"))?;
+        if http {
+            relabel_wasi_http(&wit_dir.join("deps"), STARLINGMONKEY_WASI_HTTP)?;
+        }
         let mut cmd = Command::new("node");
-        cmd.arg(&script).arg(&wit_dir).arg(&path).current_dir(&dir);
+        cmd.arg(&script)
+            .arg(&source)
+            .arg(&wit_dir)
+            .arg(world)
+            .arg(&path)
+            .args(http.then_some("--http"))
+            .current_dir(&dir);
         run(&mut cmd, "node")?;
         Ok(path)
     }
@@ -511,6 +614,13 @@ impl WasiBuild<'_> {
             .iter()
             .map(|name| self.wit_dir.join(format!("{name}.wit")))
             .collect()
+    }
+
+    /// [`Self::wasi_wit_files`] and `wasi:http`: what `wasi:http/proxy` needs.
+    fn wasi_http_wit_files(&self) -> Vec<PathBuf> {
+        let mut files = self.wasi_wit_files();
+        files.push(self.wit_dir.join(format!("{WASI_HTTP_WIT_FILE}.wit")));
+        files
     }
 
     /// A WIT folder `OUT_DIR/name` holding `world` and, in `deps/`, the WASI packages `wit`:
@@ -528,6 +638,20 @@ impl WasiBuild<'_> {
         }
         Ok(wit_dir)
     }
+}
+
+/// Labels the `wasi:http` package of [`WASI_WIT`] copied into the folder `deps` with
+/// `version`, which must be one of the 0.2.x releases that define the same items.
+fn relabel_wasi_http(deps: &Path, version: &str) -> Result<()> {
+    let file = deps.join(format!("{WASI_HTTP_WIT_FILE}.wit"));
+    let text = fs::read_to_string(&file)
+        .with_context(|| format!("failed to read `{}`", file.display()))?;
+    let from = "package wasi:http@0.2.12;";
+    if !text.contains(from) {
+        bail!("`{}` does not declare `{from}`", file.display());
+    }
+    let text = text.replacen(from, &format!("package wasi:http@{version};"), 1);
+    fs::write(&file, text).with_context(|| format!("failed to write `{}`", file.display()))
 }
 
 /// The `package.json` of the npm package `name` installed in `dir/node_modules`, checked to be

@@ -1,20 +1,25 @@
-// Builds app.js into a component with componentize-js, for the world `command` of the WIT
-// folder given: `node build.mjs WIT_DIR OUT`. Called by crates/test-programs/build.rs.
-// wasi:http and its fetch-event handler are left out: the guest does not use them.
+// Builds a JavaScript guest into a component with componentize-js:
+//   node build.mjs SOURCE WIT_DIR WORLD OUT [--http]
+// for the world WORLD of the WIT folder WIT_DIR. Without --http, the features `http` (fetch)
+// and `fetch-event` are off, as a command that uses neither needs; with it they are on, and
+// StarlingMonkey exports `wasi:http/incoming-handler`, turning each request into a `fetch`
+// event. Called by crates/test-programs/build.rs for guests/componentize-js and
+// guests/http-proxy-js.
 
 import { componentize } from "@bytecodealliance/componentize-js";
 import { readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 
-const [witPath, out] = process.argv.slice(2);
-if (!witPath || !out) {
-  console.error("usage: node build.mjs WIT_DIR OUT");
+const args = process.argv.slice(2);
+const http = args.includes("--http");
+const [sourcePath, witPath, worldName, out, ...rest] = args.filter((a) => a !== "--http");
+if (!out || rest.length > 0) {
+  console.error("usage: node build.mjs SOURCE WIT_DIR WORLD OUT [--http]");
   process.exit(2);
 }
-const source = await readFile(fileURLToPath(new URL("app.js", import.meta.url)), "utf8");
+const source = await readFile(sourcePath, "utf8");
 const { component } = await componentize(source, {
   witPath,
-  worldName: "command",
-  disableFeatures: ["http", "fetch-event"],
+  worldName,
+  disableFeatures: http ? [] : ["http", "fetch-event"],
 });
 await writeFile(out, component);

@@ -18,6 +18,10 @@
 //! [`WASI_COMPONENTIZE_JS`];
 //! `guests/wasi-README.md` says what each prints, and `scripts/install-wasi-toolchains`
 //! installs the toolchains.
+//! The `wasi:http` guests become [`HTTP_PROXY_RUST`], [`HTTP_PROXY_JS`] and
+//! [`HTTP_PROXY_PYTHON`] (one `wasi:http/proxy` per toolchain, all answering the same routes)
+//! and [`HTTP_CLIENT_RUST`] (a command fetching a URL); `guests/http-README.md` lists the
+//! routes and what each toolchain does differently.
 //!
 //! ```no_run
 //! let bytes = std::fs::read(tether_test_programs::ROUNDTRIP).unwrap();

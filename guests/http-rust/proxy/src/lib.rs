@@ -1,0 +1,202 @@
+//! A `wasi:http/proxy` component: the routes every HTTP proxy guest of `guests/` answers
+//! (`guests/http-README.md`), for testing `tether serve`.
+//!
+//! Bodies are streamed through `wasi:io/streams` in chunks of at most [`CHUNK`] bytes, with
+//! the response handed to the host before its body is written, so no body is ever held whole.
+
+use guest_streams::write_all;
+use wasi::exports::http::incoming_handler::Guest;
+use wasi::http::types::{
+    Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
+
+/// The name this proxy gives in `GET /` and in its `x-proxy` header.
+const NAME: &str = "rust";
+
+/// The most bytes read or written at once.
+const CHUNK: usize = 64 * 1024;
+
+/// The largest body `GET /download/N` sends: 1 TiB.
+const MAX_DOWNLOAD: u64 = 1 << 40;
+
+struct Proxy;
+
+wasi::http::proxy::export!(Proxy);
+
+impl Guest for Proxy {
+    fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        let target = request.path_with_query().unwrap_or_default();
+        let path = target.split('?').next().unwrap_or_default();
+        let method = request.method();
+        match (&method, path) {
+            (Method::Get, "/") => {
+                let text = format!("hello from {NAME}");
+                respond_with(out, 200, &[], text.as_bytes());
+            }
+            (Method::Get, "/headers") => {
+                let value = request
+                    .headers()
+                    .get("x-echo")
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                respond_with(out, 200, &[("x-echo", &value)], &value);
+            }
+            (Method::Post, "/echo") => echo(request, out),
+            (Method::Post, "/upload") => upload(request, out),
+            (Method::Get, "/trap") => panic!("`GET /trap` asks the proxy to trap"),
+            (Method::Get, _) => match path.strip_prefix("/download/").and_then(download_size) {
+                Some(size) => download(out, size),
+                None => not_found(out),
+            },
+            _ => not_found(out),
+        }
+    }
+}
+
+/// `GET /download/N`'s N: decimal digits only, at most [`MAX_DOWNLOAD`].
+fn download_size(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|&n| n <= MAX_DOWNLOAD)
+}
+
+fn not_found(out: ResponseOutparam) {
+    respond_with(out, 404, &[], b"not found");
+}
+
+/// `POST /echo`: each chunk of the request body is written back as soon as it is read.
+/// A failed read leaves the response body unfinished, so the client sees it cut short.
+fn echo(request: IncomingRequest, out: ResponseOutparam) {
+    let Some(incoming) = RequestBody::take(&request) else {
+        return respond_with(out, 500, &[], b"request body unavailable");
+    };
+    let response = Response::start(out, 200, &[]);
+    loop {
+        match incoming.stream.blocking_read(CHUNK as u64) {
+            Ok(chunk) => {
+                if response.write(&chunk).is_err() {
+                    return;
+                }
+            }
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(_)) => return,
+        }
+    }
+    response.finish();
+}
+
+/// `POST /upload`: the request body is read in chunks and only counted.
+fn upload(request: IncomingRequest, out: ResponseOutparam) {
+    let Some(incoming) = RequestBody::take(&request) else {
+        return respond_with(out, 500, &[], b"request body unavailable");
+    };
+    let mut received: u64 = 0;
+    loop {
+        match incoming.stream.blocking_read(CHUNK as u64) {
+            Ok(chunk) => received += chunk.len() as u64,
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(_)) => {
+                let text = format!("request body failed after {received} bytes");
+                return respond_with(out, 400, &[], text.as_bytes());
+            }
+        }
+    }
+    drop(incoming);
+    respond_with(
+        out,
+        200,
+        &[],
+        format!("received {received} bytes").as_bytes(),
+    );
+}
+
+/// `GET /download/N`: N bytes, the byte at offset `i` being `b'a' + i % 26`, written in
+/// chunks of [`CHUNK`] bytes cut from one buffer of the repeating alphabet.
+fn download(out: ResponseOutparam, size: u64) {
+    let pattern: Vec<u8> = (0..CHUNK + 26).map(|i| b'a' + (i % 26) as u8).collect();
+    let response = Response::start(out, 200, &[]);
+    let mut sent: u64 = 0;
+    while sent < size {
+        let len = (size - sent).min(CHUNK as u64) as usize;
+        let start = (sent % 26) as usize;
+        if response.write(&pattern[start..start + len]).is_err() {
+            return;
+        }
+        sent += len as u64;
+    }
+    response.finish();
+}
+
+/// Answers at once with `status` and the whole of `body`.
+fn respond_with(out: ResponseOutparam, status: u16, headers: &[(&str, &[u8])], body: &[u8]) {
+    let response = Response::start(out, status, headers);
+    if response.write(body).is_ok() {
+        response.finish();
+    }
+}
+
+/// A response already handed to the host, whose body is being written.
+struct Response {
+    // Fields drop in order: the stream, a child of the body, goes first.
+    stream: Option<OutputStream>,
+    body: Option<OutgoingBody>,
+}
+
+impl Response {
+    /// Sends `status` and the headers (`content-type: text/plain`, `x-proxy: rust`, then
+    /// `headers`) through `out`, and opens the body for writing.
+    fn start(out: ResponseOutparam, status: u16, headers: &[(&str, &[u8])]) -> Response {
+        let mut fields = vec![
+            ("content-type".to_string(), b"text/plain".to_vec()),
+            ("x-proxy".to_string(), NAME.as_bytes().to_vec()),
+        ];
+        fields.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_vec())));
+        let fields = Fields::from_list(&fields).expect("the response headers are valid");
+        let response = OutgoingResponse::new(fields);
+        response
+            .set_status_code(status)
+            .expect("the status code is valid");
+        let body = response
+            .body()
+            .expect("a new response's body is taken once");
+        let stream = body.write().expect("a new body's stream is taken once");
+        ResponseOutparam::set(out, Ok(response));
+        Response {
+            stream: Some(stream),
+            body: Some(body),
+        }
+    }
+
+    /// Writes all of `bytes` to the body and flushes it.
+    fn write(&self, bytes: &[u8]) -> Result<(), StreamError> {
+        write_all(self.stream.as_ref().expect("written before finish"), bytes)
+    }
+
+    /// Ends the body (no trailers). A response dropped unfinished is cut short instead.
+    fn finish(mut self) {
+        drop(self.stream.take());
+        if let Some(body) = self.body.take() {
+            let _ = OutgoingBody::finish(body, None);
+        }
+    }
+}
+
+/// The request's body and its stream (declared first: it drops first, being the child).
+struct RequestBody {
+    stream: InputStream,
+    _body: IncomingBody,
+}
+
+impl RequestBody {
+    fn take(request: &IncomingRequest) -> Option<RequestBody> {
+        let body = request.consume().ok()?;
+        let stream = body.stream().ok()?;
+        Some(RequestBody {
+            stream,
+            _body: body,
+        })
+    }
+}
