@@ -298,7 +298,8 @@ fn imports_the_command_cannot_satisfy() {
         "1\n"
     );
 
-    // A WASI import of any 0.2.x version links; `wasi:http` is not provided.
+    // A WASI import of any 0.2.x version links; of `wasi:http`, only the client side is
+    // provided.
     let wasi = dir.write(
         "wasi.wat",
         r#"(component
@@ -331,9 +332,25 @@ fn imports_the_command_cannot_satisfy() {
              (core instance $i (instantiate $m))
              (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
     );
+    // Provided, so it links by name, and the mistyped function is named.
     let e = fails(&["run", "--invoke", "f()", p(&http)]);
     assert!(
-        e.contains("imports `wasi:http/outgoing-handler@0.2.0`, which `tether run` cannot provide"),
+        e.contains(
+            "import `wasi:http/outgoing-handler@0.2.0` has the wrong type: instance export `handle`"
+        ),
+        "{e}"
+    );
+    let server_side = dir.write(
+        "wasi-http-server.wat",
+        r#"(component
+             (import "wasi:http/incoming-handler@0.2.0" (instance (export "handle" (func))))
+             (core module $m (func (export "f") (result i32) (i32.const 1)))
+             (core instance $i (instantiate $m))
+             (func (export "f") (result u32) (canon lift (core func $i "f"))))"#,
+    );
+    let e = fails(&["run", "--invoke", "f()", p(&server_side)]);
+    assert!(
+        e.contains("imports `wasi:http/incoming-handler@0.2.0`, which `tether run` cannot provide"),
         "{e}"
     );
 }
