@@ -120,17 +120,27 @@ impl Go {
 /// The resolve is filtered to the host's platform: cargo has downloaded only the packages of the
 /// platforms being built for, and an unfiltered `cargo metadata --offline` asks for every
 /// platform's (on a fresh cargo home it fails naming some Windows-only crate).
+/// When the offline resolve still lacks a package, `cargo metadata` runs again allowed to
+/// download it.
 fn wit_bindgen_go_pkg() -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let host = std::env::var("HOST").context("cargo set no HOST for the build script")?;
-    let output = run(
-        Command::new(cargo)
-            .args(["metadata", "--format-version", "1", "--offline"])
-            .args(["--filter-platform", &host, "--manifest-path"])
-            .arg(&manifest),
-        "cargo metadata",
-    )?;
+    let metadata = |offline: bool| {
+        let mut cmd = Command::new(&cargo);
+        cmd.args(["metadata", "--format-version", "1"]);
+        if offline {
+            cmd.arg("--offline");
+        }
+        cmd.args(["--filter-platform", &host, "--manifest-path"])
+            .arg(&manifest);
+        run(&mut cmd, "cargo metadata")
+    };
+    // Offline first: a build of the whole workspace has downloaded every package the resolve
+    // names. A build of this package alone (`cargo build -p tether-test-programs`) from an empty
+    // cargo home has not (the other members' dependencies are missing, and the offline resolve
+    // fails naming one): then cargo may download them.
+    let output = metadata(true).or_else(|_| metadata(false))?;
     let metadata: serde_json::Value =
         serde_json::from_slice(&output.stdout).context("`cargo metadata` printed no JSON")?;
     let manifest_path = metadata["packages"]
