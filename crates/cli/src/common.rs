@@ -14,7 +14,7 @@ use tether_wasi::{DirPerms, WasiCtx, WasiCtxBuilder, WasiView};
 use tether_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 /// What a guest may reach.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub struct GrantArgs {
     /// Lets the guest reach this origin (`scheme://host[:port]`) through `tether:http` and
     /// `wasi:http/outgoing-handler`. Repeatable; no origin is allowed by default.
@@ -39,7 +39,7 @@ pub struct GrantArgs {
 }
 
 /// How far a guest may go.
-#[derive(Args, Clone)]
+#[derive(Args, Clone, Default)]
 pub struct LimitArgs {
     /// The most bytes any one linear memory of the guest may grow to (`64MiB`, `1GiB`,
     /// `65536`); a guest growing past it sees `memory.grow` fail.
@@ -191,9 +191,13 @@ impl GrantArgs {
             .collect()
     }
 
-    /// A WASI context with these grants, the host's stdio, and `args` as its arguments.
-    pub fn wasi_ctx(&self, dirs: &[DirMapping], args: Vec<String>) -> Result<WasiCtx> {
+    /// A WASI context with these grants, the host's stdout and stderr (and stdin with
+    /// `stdin`, else an empty one), and `args` as its arguments.
+    pub fn wasi_ctx(&self, dirs: &[DirMapping], args: Vec<String>, stdin: bool) -> Result<WasiCtx> {
         let mut b = WasiCtxBuilder::new().inherit_stdio().args(args);
+        if !stdin {
+            b = b.stdin_bytes(Vec::new());
+        }
         for e in &self.env {
             b = match e.split_once('=') {
                 Some((k, v)) if !k.is_empty() => b.env(k, v),

@@ -1,7 +1,9 @@
-//! Building the bundled example guest (`examples/http-guest`) from source: `cargo build
-//! --release --target wasm32-unknown-unknown` (installing the target with `rustup` if it is
-//! missing), then `wit-component` to turn the core module into a component, both through
-//! `tether-guest-build`, which `crates/test-programs/build.rs` uses too.
+//! Building the bundled guests from source: the example guest (`examples/http-guest`) with
+//! `cargo build --release --target wasm32-unknown-unknown` (installing the target with
+//! `rustup` if it is missing), then `wit-component` to turn the core module into a
+//! component, both through `tether-guest-build`, which `crates/test-programs/build.rs` uses
+//! too; and the Rust `wasi:http` proxy of `guests/http-rust`, for `wasm32-wasip2`, where
+//! rustc makes the component itself.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,9 +14,38 @@ use anyhow::{Context, Result, bail};
 /// The target the guest is compiled for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
 
+/// The target the proxy is compiled for.
+pub const PROXY_TARGET: &str = "wasm32-wasip2";
+
 /// The example guest's source, in the repository this binary was built from.
 pub fn source_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/http-guest")
+}
+
+/// Builds the Rust `wasi:http` proxy of `guests/http-rust` if needed and returns the path of
+/// its component.
+pub fn proxy_component() -> Result<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guests/http-rust");
+    let dir = dir.canonicalize().with_context(|| {
+        format!(
+            "the proxy's source is not at `{}`: `tether demo --serve` builds it from a checkout of the Tether repository",
+            dir.display()
+        )
+    })?;
+    ensure_target(PROXY_TARGET)?;
+    let target_dir = target_dir();
+    tether_guest_build::build_workspace(&dir, &target_dir, PROXY_TARGET, "the proxy", None)?;
+    let component = target_dir
+        .join(PROXY_TARGET)
+        .join("release")
+        .join("http_proxy_rust.wasm");
+    if !component.is_file() {
+        bail!(
+            "the proxy's build produced no component at `{}`",
+            component.display()
+        );
+    }
+    Ok(component)
 }
 
 /// Builds the example guest if needed and returns its component, with the path of the core
@@ -27,7 +58,7 @@ pub fn example_component() -> Result<(Vec<u8>, PathBuf)> {
             dir.display()
         )
     })?;
-    ensure_target()?;
+    ensure_target(TARGET)?;
     let target_dir = target_dir();
     tether_guest_build::build_workspace(&dir, &target_dir, TARGET, "the example guest", None)?;
     let core = target_dir
@@ -64,26 +95,26 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// Installs [`TARGET`]'s standard library with `rustup` if the toolchain lacks it.
-fn ensure_target() -> Result<()> {
-    if target_installed()? {
+/// Installs `target`'s standard library with `rustup` if the toolchain lacks it.
+fn ensure_target(target: &str) -> Result<()> {
+    if target_installed(target)? {
         return Ok(());
     }
-    eprintln!("tether: installing the Rust target `{TARGET}` with `rustup target add {TARGET}`");
+    eprintln!("tether: installing the Rust target `{target}` with `rustup target add {target}`");
     let status = Command::new("rustup")
-        .args(["target", "add", TARGET])
+        .args(["target", "add", target])
         .stdout(Stdio::null())
         .status()
         .with_context(|| {
-            format!("the Rust target `{TARGET}` is not installed, and `rustup` could not be run to install it")
+            format!("the Rust target `{target}` is not installed, and `rustup` could not be run to install it")
         })?;
-    if !status.success() || !target_installed()? {
-        bail!("installing the Rust target `{TARGET}` failed: run `rustup target add {TARGET}`");
+    if !status.success() || !target_installed(target)? {
+        bail!("installing the Rust target `{target}` failed: run `rustup target add {target}`");
     }
     Ok(())
 }
 
-fn target_installed() -> Result<bool> {
+fn target_installed(target: &str) -> Result<bool> {
     let output = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
@@ -97,7 +128,7 @@ fn target_installed() -> Result<bool> {
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     Ok(sysroot
         .join("lib/rustlib")
-        .join(TARGET)
+        .join(target)
         .join("lib")
         .is_dir())
 }

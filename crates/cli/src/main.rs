@@ -51,7 +51,17 @@ enum Command {
     },
     /// Serves a page on loopback and runs the bundled example guest on it, showing that a
     /// response's body is read and copied into the guest only when the guest asks for it.
-    Demo,
+    /// With `--serve`, builds the Rust `wasi:http` proxy of `guests/http-rust` and serves it
+    /// instead.
+    Demo {
+        /// Serves the proxy on `--addr` until interrupted (try `curl ADDR/` and
+        /// `curl ADDR/download/100`).
+        #[arg(long)]
+        serve: bool,
+        /// The address `--serve` listens on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
 }
 
 fn main() -> ExitCode {
@@ -78,7 +88,9 @@ fn main() -> ExitCode {
             println!("{line}");
             0
         }),
-        Command::Demo => demo::run().map(|()| 0),
+        Command::Demo { serve: false, .. } => demo::run().map(|()| 0),
+        Command::Demo { serve: true, addr } => guest::proxy_component()
+            .and_then(|proxy| serve::run(serve::ServeArgs::defaults(proxy, addr))),
     };
     match result {
         // Exit statuses are bytes; a WASI guest's `exit-with-code` gives one.

@@ -56,7 +56,7 @@ fn wasi_ctx(args: &RunArgs, dirs: &[DirMapping]) -> Result<WasiCtx> {
     let argv = std::iter::once(name)
         .chain(args.args.iter().cloned())
         .collect();
-    args.grants.wasi_ctx(dirs, argv)
+    args.grants.wasi_ctx(dirs, argv, true)
 }
 
 /// Runs the component; returns the exit status for the process: a WASI command's own, or 0.

@@ -38,6 +38,21 @@ pub struct ServeArgs {
     component: PathBuf,
 }
 
+impl ServeArgs {
+    /// The arguments of `tether serve --addr ADDR COMPONENT`.
+    pub fn defaults(component: PathBuf, addr: SocketAddr) -> ServeArgs {
+        ServeArgs {
+            addr,
+            max_concurrent_requests: None,
+            quiet: false,
+            wasi_options: Vec::new(),
+            grants: GrantArgs::default(),
+            limits: LimitArgs::default(),
+            component,
+        }
+    }
+}
+
 /// Serves until SIGINT or SIGTERM, then lets the requests under way finish.
 pub fn run(mut args: ServeArgs) -> Result<i32> {
     for option in &args.wasi_options {
@@ -74,17 +89,18 @@ pub fn run(mut args: ServeArgs) -> Result<i32> {
     let policy = args.grants.policy()?;
     let dirs = args.grants.dirs()?;
     // Check the grants once, before the first request needs them.
-    args.grants.wasi_ctx(&dirs, Vec::new())?;
+    args.grants.wasi_ctx(&dirs, Vec::new(), false)?;
     let grants = args.grants.clone();
     let limits = args.limits.clone();
     let name = path.display().to_string();
-    let make_policy = policy.clone();
+    // One `tether:http` client for all requests: its agent is costly to make.
+    let client = HttpClient::new(policy.clone());
     let make_store = Box::new(move |wasi_http| {
-        let wasi = grants.wasi_ctx(&dirs, vec![name.clone()])?;
+        let wasi = grants.wasi_ctx(&dirs, vec![name.clone()], false)?;
         let mut store = Store::new(
             &engine,
             Host {
-                http: HttpClient::new(make_policy.clone()),
+                http: client.clone(),
                 wasi,
                 wasi_http,
             },

@@ -196,7 +196,11 @@ fn routes(component: &str, lang: &str) {
     assert_eq!(r.status().as_u16(), 200, "{lang}");
     assert_eq!(text(r), format!("hello from {lang}"));
 
-    // One access-log line per request, with its status.
+    // One access-log line per request, with its status (written in batches: wait for them).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("\"GET /trap\" 500") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let log = server.log();
     for line in [
         "\"GET /\" 200",

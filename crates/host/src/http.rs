@@ -59,7 +59,9 @@ struct Counters {
 
 /// The HTTP client behind `tether:http`: a blocking `ureq` agent that follows no redirect
 /// itself, and the [`HttpPolicy`] every request and every redirect hop is checked against
-/// before any connection is made.
+/// before any connection is made. A clone shares the agent (and its connection pool) and the
+/// counters.
+#[derive(Clone)]
 pub struct HttpClient {
     policy: HttpPolicy,
     agent: ureq::Agent,

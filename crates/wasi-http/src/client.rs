@@ -100,11 +100,11 @@ fn prepare(
     let method =
         method_to_http(&request.method).map_err(|_| ErrorCode::HttpRequestMethodInvalid)?;
     let uri = http::Uri::from_str(path).map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
-    let body = PipeBody {
-        pipe: request
+    let body = PipeBody::request(
+        request
             .body
             .unwrap_or_else(|| Pipe::empty(ctx.signal.clone())),
-    };
+    );
     let mut req = http::Request::new(body);
     *req.method_mut() = method;
     *req.uri_mut() = uri;

@@ -306,10 +306,47 @@ impl HostOutputStream for PipeWriter {
     }
 }
 
+/// The end of a body whose `outgoing-body` the guest dropped without finishing it.
+pub fn dropped_unfinished() -> ErrorCode {
+    ErrorCode::InternalError(Some(
+        "the guest dropped the outgoing-body without finishing it".into(),
+    ))
+}
+
 /// A body a guest writes, as hyper sends it.
+///
+/// A body the guest cuts short fails, and hyper ends the exchange without the body's end, as
+/// the interface asks. A response's body ([`PipeBody::response`]) that the guest dropped
+/// unfinished before writing a byte of it is sent empty instead, so that its status still
+/// reaches the client (what `wasmtime serve` does with StarlingMonkey's answer to a handler
+/// that throws).
 pub struct PipeBody {
     /// The body.
     pub pipe: Arc<Pipe>,
+    /// Whether a byte of it was handed to hyper.
+    sent: bool,
+    /// Whether a body dropped before its first byte is sent empty.
+    empty_if_dropped: bool,
+}
+
+impl PipeBody {
+    /// The body of a request.
+    pub fn request(pipe: Arc<Pipe>) -> PipeBody {
+        PipeBody {
+            pipe,
+            sent: false,
+            empty_if_dropped: false,
+        }
+    }
+
+    /// The body of a response.
+    pub fn response(pipe: Arc<Pipe>) -> PipeBody {
+        PipeBody {
+            pipe,
+            sent: false,
+            empty_if_dropped: true,
+        }
+    }
 }
 
 impl Drop for PipeBody {
@@ -326,11 +363,13 @@ impl Body for PipeBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, ErrorCode>>> {
-        let pipe = &self.pipe;
+        let this = self.get_mut();
+        let pipe = &this.pipe;
         let mut s = pipe.lock();
         if let Some(bytes) = s.chunks.pop_front() {
             s.buffered -= bytes.len();
             pipe.changed(s);
+            this.sent = true;
             return Poll::Ready(Some(Ok(Frame::data(bytes))));
         }
         match &s.end {
@@ -345,6 +384,11 @@ impl Body for PipeBody {
                 let trailers = trailers.clone();
                 s.trailers_sent = true;
                 Poll::Ready(trailers.map(|t| Ok(Frame::trailers(t))))
+            }
+            Some(End::Failed(code))
+                if this.empty_if_dropped && !this.sent && *code == dropped_unfinished() =>
+            {
+                Poll::Ready(None)
             }
             Some(End::Failed(code)) => Poll::Ready(Some(Err(code.clone()))),
         }

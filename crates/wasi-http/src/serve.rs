@@ -98,6 +98,7 @@ struct Shared<T: 'static> {
     make_store: Box<MakeStore<T>>,
     permits: Option<Semaphore>,
     options: ServeOptions,
+    log: AccessLog,
     runtime: tokio::runtime::Handle,
 }
 
@@ -115,9 +116,20 @@ pub async fn serve<T: WasiHttpView>(
         make_store,
         permits: options.max_concurrent_requests.map(Semaphore::new),
         options,
+        log: AccessLog::default(),
         runtime: tokio::runtime::Handle::current(),
     });
     let connections = tracker::Tracker::default();
+    // The access log reaches stderr in batches, at most `LOG_DELAY` late.
+    let flusher = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LOG_DELAY).await;
+                shared.log.flush();
+            }
+        })
+    };
     // Tells the connections to finish the request under way and close.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
@@ -165,7 +177,56 @@ pub async fn serve<T: WasiHttpView>(
     drop(listener);
     let _ = stop.send(true);
     connections.wait().await;
+    flusher.abort();
+    shared.log.flush();
     Ok(())
+}
+
+/// How late an access-log line may reach stderr.
+const LOG_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The access log: lines gathered in memory and written to stderr in batches, so that a
+/// request does not wait for a write of its own.
+#[derive(Default)]
+struct AccessLog {
+    buf: std::sync::Mutex<Vec<u8>>,
+}
+
+impl AccessLog {
+    /// The most bytes gathered before they are written at once.
+    const BATCH: usize = 16 << 10;
+
+    fn line(&self, line: std::fmt::Arguments<'_>) {
+        use std::io::Write as _;
+        let mut buf = self
+            .buf
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(buf, "{line}");
+        if buf.len() >= Self::BATCH {
+            let batch = std::mem::take(&mut *buf);
+            drop(buf);
+            let _ = std::io::stderr().write_all(&batch);
+        }
+    }
+
+    fn flush(&self) {
+        use std::io::Write as _;
+        let batch = std::mem::take(
+            &mut *self
+                .buf
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if !batch.is_empty() {
+            let _ = std::io::stderr().write_all(&batch);
+        }
+    }
+}
+
+/// Blocks a runtime worker's thread for `wait`, its other tasks moved to another thread.
+fn block_in_place(wait: &mut dyn FnMut()) {
+    tokio::task::block_in_place(wait);
 }
 
 /// A response the server makes itself: a status and a short text.
@@ -203,8 +264,13 @@ async fn answer<T: WasiHttpView>(
     let ctx = WasiHttpCtx::with_runtime(shared.options.policy.clone(), shared.runtime.clone());
     let signal = ctx.signal.clone();
     let (parts, body) = req.into_parts();
-    let pipe = Pipe::new(signal);
-    tokio::spawn(pump(body, pipe.clone(), None));
+    let pipe = if body.is_end_stream() {
+        Pipe::empty(signal)
+    } else {
+        let pipe = Pipe::new(signal);
+        tokio::spawn(pump(body, pipe.clone(), None));
+        pipe
+    };
     let authority = parts.uri.authority().map(|a| a.to_string()).or_else(|| {
         parts
             .headers
@@ -222,10 +288,21 @@ async fn answer<T: WasiHttpView>(
     };
     let (outparam, rx) = ResponseOutparam::new();
     let guest = shared.clone();
-    let run = tokio::task::spawn_blocking(move || -> Result<()> {
+    let run_guest = move || -> Result<()> {
         let mut store = (guest.make_store)(ctx)?;
         guest.proxy.handle(&mut store, request, outparam)
-    });
+    };
+    // On a multi-threaded runtime the guest runs as a task of its own on a worker thread:
+    // no hand-over to another thread, and requests take their turns in order. When it must
+    // wait (for a body to arrive or drain, a response, a timer), `block_in_place` gives the
+    // worker's other tasks to another thread first. Elsewhere it runs on a blocking thread.
+    let run = if shared.runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
+        tokio::spawn(
+            async move { tether_wasi::host_io::with_blocking_hook(block_in_place, run_guest) },
+        )
+    } else {
+        tokio::task::spawn_blocking(run_guest)
+    };
     let response = match rx.await {
         Ok(Ok(response)) => response.map(ServeBody::Guest),
         Ok(Err(code)) => plain(500, &format!("the guest answered with an error: {code:?}")),
@@ -241,11 +318,11 @@ async fn answer<T: WasiHttpView>(
         }
     };
     if shared.options.access_log {
-        eprintln!(
+        shared.log.line(format_args!(
             "{peer} \"{method} {path}\" {} {:.3}ms",
             response.status().as_u16(),
             start.elapsed().as_secs_f64() * 1000.0
-        );
+        ));
     }
     response
 }

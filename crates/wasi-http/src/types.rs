@@ -126,9 +126,7 @@ pub struct OutgoingBody {
 impl Drop for OutgoingBody {
     fn drop(&mut self) {
         if !self.finished {
-            self.pipe.fail(ErrorCode::InternalError(Some(
-                "the guest dropped the outgoing-body without finishing it".into(),
-            )));
+            self.pipe.fail(crate::pipe::dropped_unfinished());
         }
     }
 }
@@ -461,7 +459,7 @@ impl<T: WasiHttpView> types::Host for T {
             Ok(r) => {
                 let signal = self.http().signal.clone();
                 let pipe = r.body.unwrap_or_else(|| Pipe::empty(signal));
-                let mut resp = http::Response::new(PipeBody { pipe });
+                let mut resp = http::Response::new(PipeBody::response(pipe));
                 *resp.status_mut() = http::StatusCode::from_u16(r.status)
                     .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
                 *resp.headers_mut() = r.headers;

@@ -43,6 +43,7 @@
 //! [`Pollable`]: crate::Pollable
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
@@ -174,4 +175,48 @@ pub trait HostOutputStream: Send + 'static {
 
     /// What the stream's pollable waits for: room to write.
     fn ready(&self) -> Arc<dyn HostReady>;
+}
+
+/// How a thread blocks: a function that runs the blocking wait it is given, and may first
+/// tell whoever else relies on the thread (an async runtime's scheduler) to go elsewhere.
+pub type BlockingHook = fn(&mut dyn FnMut());
+
+thread_local! {
+    static HOOK: Cell<Option<BlockingHook>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `hook` around every wait of a guest's host calls on this thread that may
+/// block: `wasi:io/poll`, and blocking reads and writes of streams. A server that runs
+/// guests on its async runtime's threads passes `tokio::task::block_in_place` this way, so
+/// that a waiting guest never stalls the other tasks of its thread.
+pub fn with_blocking_hook<R>(hook: BlockingHook, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<BlockingHook>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            HOOK.set(self.0);
+        }
+    }
+    let _restore = Restore(HOOK.replace(Some(hook)));
+    f()
+}
+
+/// Runs `wait`, which may block the thread, through this thread's [`BlockingHook`] if it has
+/// one.
+pub(crate) fn blocking<R>(wait: impl FnOnce() -> R) -> R {
+    let Some(hook) = HOOK.get() else {
+        return wait();
+    };
+    let mut wait = Some(wait);
+    let mut out = None;
+    hook(&mut || {
+        if let Some(w) = wait.take() {
+            out = Some(w());
+        }
+    });
+    match (out, wait) {
+        (Some(r), _) => r,
+        // A hook that did not run the wait: run it here.
+        (None, Some(w)) => w(),
+        (None, None) => unreachable!("the wait ran but left no result"),
+    }
 }

@@ -203,8 +203,20 @@ impl Ready {
 /// different signals) looks at them again.
 const HOST_STEP: Duration = Duration::from_millis(1);
 
-/// Waits until one of `sources` is ready; returns the indices of those that are.
+/// Waits until one of `sources` is ready; returns the indices of those that are. A wait that
+/// blocks goes through the thread's blocking hook (`host_io::with_blocking_hook`).
 fn wait_any(sources: &[Ready]) -> Vec<u32> {
+    let ready: Vec<u32> = (0..sources.len() as u32)
+        .filter(|i| sources[*i as usize].is_ready())
+        .collect();
+    if !ready.is_empty() {
+        return ready;
+    }
+    crate::host_io::blocking(|| wait_any_blocking(sources))
+}
+
+/// [`wait_any`]'s loop.
+fn wait_any_blocking(sources: &[Ready]) -> Vec<u32> {
     // The signal of the host sources, if they share one; read before looking at them.
     let hosts: Vec<&Arc<dyn HostReady>> = sources
         .iter()
@@ -362,7 +374,11 @@ impl InputStream {
         block: bool,
     ) -> StreamResult<Vec<u8>> {
         match &mut self.0 {
-            In::Stdin(input) => match input.read(len, block) {
+            In::Stdin(input) => match if block {
+                crate::host_io::blocking(|| input.read(len, true))
+            } else {
+                input.read(len, false)
+            } {
                 Ok(bytes) => Ok(Ok(bytes)),
                 Err(None) => Ok(Err(StreamError::Closed)),
                 Err(Some(message)) => {
@@ -401,7 +417,9 @@ impl InputStream {
                             if !block {
                                 return Ok(Ok(Vec::new()));
                             }
-                            socket_ready(&[(socket.as_fd(), false)], None);
+                            crate::host_io::blocking(|| {
+                                socket_ready(&[(socket.as_fd(), false)], None)
+                            });
                         }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => return failed(store, e, false),
@@ -540,7 +558,7 @@ fn write_socket(socket: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                socket_ready(&[(socket.as_fd(), true)], None);
+                crate::host_io::blocking(|| socket_ready(&[(socket.as_fd(), true)], None));
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
