@@ -498,3 +498,44 @@ fn client_is_denied_an_origin_not_allowed() {
         "a denied request reached the origin"
     );
 }
+
+/// With `--max-concurrent-requests 1`, a request waits while another's guest runs, even once
+/// that guest's response has gone out and it is still writing the body.
+#[test]
+fn max_concurrent_requests_bounds_guests_running() {
+    let server = Server::start(HTTP_PROXY_RUST, &["--max-concurrent-requests", "1"]);
+    // A body far larger than the host's pipe and the socket buffers: its guest waits for the
+    // client to read.
+    let r = agent()
+        .get(server.url(&format!("/download/{}", 64u64 << 20)))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let mut reader = r.into_body().into_reader();
+    let mut first = vec![0u8; 1 << 20];
+    reader.read_exact(&mut first).unwrap();
+
+    let impatient: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(2)))
+        .build()
+        .into();
+    assert!(
+        impatient.get(server.url("/")).call().is_err(),
+        "a second request was served while the first guest still ran"
+    );
+
+    // Once the first body is read to its end, the next request is served.
+    let mut rest = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        rest += n as u64;
+    }
+    assert_eq!(rest + (1 << 20), 64 << 20);
+    let r = agent().get(server.url("/")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

@@ -96,7 +96,8 @@ pub type MakeStore<T> = dyn Fn(WasiHttpCtx) -> Result<Store<T>> + Send + Sync;
 struct Shared<T: 'static> {
     proxy: ProxyPre<T>,
     make_store: Box<MakeStore<T>>,
-    permits: Option<Semaphore>,
+    /// Turns to run a guest: a request holds one until its guest has returned.
+    permits: Option<Arc<Semaphore>>,
     options: ServeOptions,
     log: AccessLog,
     runtime: tokio::runtime::Handle,
@@ -114,7 +115,9 @@ pub async fn serve<T: WasiHttpView>(
     let shared = Arc::new(Shared {
         proxy,
         make_store,
-        permits: options.max_concurrent_requests.map(Semaphore::new),
+        permits: options
+            .max_concurrent_requests
+            .map(|n| Arc::new(Semaphore::new(n))),
         options,
         log: AccessLog::default(),
         runtime: tokio::runtime::Handle::current(),
@@ -254,8 +257,8 @@ async fn answer<T: WasiHttpView>(
         .path_and_query()
         .map(|p| p.to_string())
         .unwrap_or_default();
-    let _permit = match &shared.permits {
-        Some(s) => match s.acquire().await {
+    let permit = match &shared.permits {
+        Some(s) => match s.clone().acquire_owned().await {
             Ok(p) => Some(p),
             Err(_) => return plain(503, "the server is shutting down"),
         },
@@ -289,6 +292,9 @@ async fn answer<T: WasiHttpView>(
     let (outparam, rx) = ResponseOutparam::new();
     let guest = shared.clone();
     let run_guest = move || -> Result<()> {
+        // The turn ends when the guest returns, which may be after its response went out
+        // (a guest still writing the body).
+        let _permit = permit;
         let mut store = (guest.make_store)(ctx)?;
         guest.proxy.handle(&mut store, request, outparam)
     };
