@@ -137,7 +137,7 @@ pub struct WasiHttpCtx {
     /// Notified at every change of this store's HTTP futures and bodies.
     pub(crate) signal: Arc<Signal>,
     /// Body bytes handed to the guest.
-    pub(crate) counters: Arc<AtomicU64>,
+    pub(crate) body_bytes: Arc<AtomicU64>,
     /// Requests sent.
     pub(crate) requests: AtomicU64,
 }
@@ -174,7 +174,7 @@ impl WasiHttpCtx {
             policy,
             runtime,
             signal: Signal::new(),
-            counters: Arc::new(AtomicU64::new(0)),
+            body_bytes: Arc::new(AtomicU64::new(0)),
             requests: AtomicU64::new(0),
         }
     }
@@ -191,7 +191,7 @@ impl WasiHttpCtx {
 
     /// How many bytes of incoming bodies were handed to the guest.
     pub fn body_bytes_read(&self) -> u64 {
-        self.counters.load(Ordering::Relaxed)
+        self.body_bytes.load(Ordering::Relaxed)
     }
 }
 

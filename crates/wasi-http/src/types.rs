@@ -175,21 +175,6 @@ pub struct FutureIncomingResponse {
     pub(crate) slot: Arc<ResponseSlot>,
 }
 
-/// Whether `text` is an HTTP token (a method or scheme name).
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn valid_method(m: &Method) -> bool {
-    match m {
-        Method::Other(s) => is_token(s),
-        _ => true,
-    }
-}
-
 fn valid_scheme(s: &Scheme) -> bool {
     match s {
         Scheme::Other(s) => {
@@ -329,7 +314,7 @@ impl<T: WasiHttpView> types::Host for T {
         this: &mut OutgoingRequest,
         method: Method,
     ) -> Result<Result<(), ()>> {
-        if !valid_method(&method) || method_to_http(&method).is_err() {
+        if method_to_http(&method).is_err() {
             return Ok(Err(()));
         }
         this.method = method;
@@ -494,7 +479,7 @@ impl<T: WasiHttpView> types::Host for T {
         this.stream_taken = true;
         Ok(Ok(InputStream::host(Box::new(PipeReader {
             pipe: this.pipe.clone(),
-            counter: Some(self.http().counters.clone()),
+            counter: Some(self.http().body_bytes.clone()),
         }))))
     }
 

@@ -60,11 +60,6 @@ impl Pollable {
         Pollable(Ready::Host(source))
     }
 
-    /// A pollable that is always ready.
-    pub fn ready_now() -> Pollable {
-        Pollable(Ready::Always)
-    }
-
     /// Whether it is ready now (`ready`).
     pub fn is_ready(&self) -> bool {
         self.0.is_ready()
