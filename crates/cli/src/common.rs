@@ -50,7 +50,8 @@ pub struct LimitArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Engine options as `wasmtime` takes them: `-O pooling-allocator` (or `=y`, `=n`)
-    /// allocates instances from pools made once, cheaper for many short-lived instances.
+    /// allocates instances from pools made once, cheaper for many short-lived instances
+    /// (`tether serve` uses it unless told `=n`, where the machine has room for its pools).
     #[arg(short = 'O', value_name = "OPTION")]
     pub engine_options: Vec<String>,
 }
@@ -253,11 +254,16 @@ pub struct Compiled {
     pub needed: Vec<(String, Need)>,
 }
 
-/// Compiles the component `bytes` (read from `path`) for an engine with `limits`, and lists
-/// the imports it needs defined.
-pub fn compile(path: &Path, bytes: &[u8], limits: &LimitArgs) -> Result<Compiled> {
+/// Compiles the component `bytes` (read from `path`) for an engine of `config` with `limits`
+/// (whose `-O` options override `config`), and lists the imports it needs defined.
+pub fn compile(
+    path: &Path,
+    bytes: &[u8],
+    limits: &LimitArgs,
+    mut config: tether::Config,
+) -> Result<Compiled> {
     crate::wit::ensure_component(path, bytes)?;
-    let engine = limits.engine(&mut tether::Config::new())?;
+    let engine = limits.engine(&mut config)?;
     let component = Component::new(&engine, bytes)
         .with_context(|| format!("`{}` is not a valid component", path.display()))?;
     let needed = crate::imports::needed(bytes).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;

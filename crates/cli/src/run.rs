@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
         engine,
         component,
         needed,
-    } = common::compile(path, &bytes, &args.limits)?;
+    } = common::compile(path, &bytes, &args.limits, tether::Config::new())?;
     if !args.trap_unknown_imports {
         check_imports(path, &needed)?;
     }

@@ -53,6 +53,15 @@ impl ServeArgs {
     }
 }
 
+/// The engine configuration `tether serve` starts from: as `wasmtime serve`, the pooling
+/// allocator, where the machine's address space has room for its pools (`-O
+/// pooling-allocator=n` turns it off).
+fn serve_config() -> tether::Config {
+    let mut config = tether::Config::new();
+    config.pooling_allocator(tether::Config::pooling_allocator_fits());
+    config
+}
+
 /// Serves until SIGINT or SIGTERM, then lets the requests under way finish.
 pub fn run(mut args: ServeArgs) -> Result<i32> {
     for option in &args.wasi_options {
@@ -68,7 +77,7 @@ pub fn run(mut args: ServeArgs) -> Result<i32> {
         engine,
         component,
         needed,
-    } = common::compile(path, &bytes, &args.limits)?;
+    } = common::compile(path, &bytes, &args.limits, serve_config())?;
     for (name, _) in &needed {
         if !common::provided(name) {
             bail!(

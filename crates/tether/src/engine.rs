@@ -132,6 +132,32 @@ impl Config {
         self
     }
 
+    /// Whether this machine's address space has room for the pooling allocator's pools at
+    /// their default limits (about 2^42 bytes of reservations): some systems give a process
+    /// only 39 bits, and there [`Config::pooling_allocator`] fails to make an engine. Probed
+    /// once, by reserving that much for one memory.
+    ///
+    /// ```
+    /// let mut config = tether::Config::new();
+    /// config.pooling_allocator(tether::Config::pooling_allocator_fits());
+    /// let engine = tether::Engine::new(&config).unwrap();
+    /// ```
+    pub fn pooling_allocator_fits() -> bool {
+        static FITS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *FITS.get_or_init(|| {
+            const BITS: u32 = 42;
+            let mut c = wasmtime::Config::new();
+            c.wasm_memory64(true).memory_reservation(1 << BITS);
+            let Ok(engine) = wasmtime::Engine::new(&c) else {
+                return false;
+            };
+            let mut store = wasmtime::Store::new(&engine, ());
+            // The maximum is in 64 KiB pages.
+            let ty = wasmtime::MemoryType::new64(0, Some(1 << (BITS - 16)));
+            wasmtime::Memory::new(&mut store, ty).is_ok()
+        })
+    }
+
     /// Lets [`Engine::increment_epoch`] interrupt guests past their store's deadline
     /// (see [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {

@@ -130,7 +130,8 @@ pub(crate) fn run_dtor<T>(
 /// `ty` is its core type (`crate::plan::types::resource_intrinsic_type`).
 pub(crate) fn make_resource_intrinsic<T: 'static>(
     store: &mut Wt<'_, T>,
-    ty: wasmtime::FuncType,
+    place: super::slots::Place,
+    ty: &wasmtime::FuncType,
     op: ResourceOp,
     rt: u32,
     instance: InstanceId,
@@ -170,7 +171,7 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
             };
             // SAFETY: the closure reads the one `i32` parameter and writes the one `i32`
             // result of `ty`.
-            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+            unsafe { place.func(store, ty, host) }
         }
         ResourceOp::Rep => {
             let host = move |caller: wasmtime::Caller<'_, StoreData<T>>,
@@ -190,7 +191,7 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
             };
             // SAFETY: the closure reads the one `i32` parameter and writes the one `i32`
             // result of `ty`.
-            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+            unsafe { place.func(store, ty, host) }
         }
         ResourceOp::Drop => {
             let host = move |mut caller: wasmtime::Caller<'_, StoreData<T>>,
@@ -201,7 +202,7 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
             };
             // SAFETY: the closure reads the one `i32` parameter of `ty` and writes nothing,
             // as `ty` has no result.
-            unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+            unsafe { place.func(store, ty, host) }
         }
     }
 }

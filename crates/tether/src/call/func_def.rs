@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::cx::Opts;
+use crate::plan::translate::ResourceOp;
 use crate::plan::types::FuncSig;
 use crate::state::runtime::{InstanceId, Runtime};
 
@@ -60,4 +61,15 @@ pub(crate) struct DirectCall<'a> {
     pub args: &'a [u64],
     /// Where the results go when they spill: the caller's return area.
     pub out_ptr: Option<u32>,
+}
+
+/// What an instantiation resolved for a core function it defers: a shared slot's, whose
+/// closure is built from this at its first call (see `shared.rs`).
+pub(crate) enum Pending {
+    Lower(Lowered),
+    Intrinsic {
+        op: ResourceOp,
+        rt: u32,
+        instance: InstanceId,
+    },
 }

@@ -11,7 +11,10 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use super::Wt;
 use super::cx::{GuestMemory, Opts};
+use super::func_def::Pending;
 use super::func_def::{FuncDef, LiftedFunc, Lowered, any_guest_resource};
+use super::shared::SharedFuncs;
+use super::slots::Place;
 use crate::plan::spaces::CoreExportAt;
 use crate::plan::translate::{CanonOpts, ComponentDef, Item, Sort};
 use crate::state::runtime::{Dtor, InstanceId, ResourceTypeInfo};
@@ -113,13 +116,18 @@ impl Args<'_> {
 }
 
 /// Instantiates `closure` with `args` as its imports, inside `parent`.
+///
+/// With `shared`, the core functions of lowered imports and resource intrinsics come from the
+/// set an `InstancePre` shares across stores where the store has not used them yet.
 pub(crate) fn instantiate<T: 'static>(
     store: &mut Wt<'_, T>,
     closure: &ComponentClosure,
     args: &Args<'_>,
     parent: Option<InstanceId>,
+    shared: Option<&SharedFuncs<T>>,
 ) -> Result<(Arc<Exports>, InstanceId)> {
     let def = &*closure.def;
+    let shared = shared.and_then(|s| Some((s, s.base(def)?)));
     let instance = store.data_mut().rt.new_instance(parent);
     let n = def.sizes;
     let mut f = Frame {
@@ -141,18 +149,21 @@ pub(crate) fn instantiate<T: 'static>(
             items: Vec::with_capacity(n.exports),
         },
     };
-    for item in &def.items {
-        step(store, &mut f, item, args)?;
+    for (i, item) in def.items.iter().enumerate() {
+        let shared = shared.map(|(s, base)| (s, base + i as u32));
+        step(store, &mut f, item, args, shared)?;
     }
     store.data_mut().rt.instances[instance as usize].ready = true;
     Ok((Arc::new(f.exports), instance))
 }
 
+/// Runs one initializer; `shared` is the shared function set and this item's slot in it.
 fn step<'d, T: 'static>(
     store: &mut Wt<'_, T>,
     f: &mut Frame<'d>,
     item: &'d Item,
     args: &Args<'_>,
+    shared: Option<(&SharedFuncs<T>, u32)>,
 ) -> Result<()> {
     let def = f.def;
     match item {
@@ -162,7 +173,7 @@ fn step<'d, T: 'static>(
             args: margs,
             imports: planned,
         } => {
-            let module = f.core_modules[*module as usize].clone();
+            let module = &f.core_modules[*module as usize];
             let mut imports = Vec::with_capacity(module.imports().len());
             match planned {
                 Some(planned) => {
@@ -194,7 +205,7 @@ fn step<'d, T: 'static>(
                     }
                 }
             }
-            let inst = wasmtime::Instance::new(&mut *store, &module, &imports)
+            let inst = wasmtime::Instance::new(&mut *store, module, &imports)
                 .map_err(crate::call::error::from_core)?;
             f.core_instances.push(CoreInstance::Wasm(inst));
         }
@@ -234,8 +245,13 @@ fn step<'d, T: 'static>(
             for (name, kind, index) in cargs {
                 child_args.push((name.as_str(), item_of(f, *kind, *index)?));
             }
-            let (exports, _) =
-                instantiate(store, &closure, &Args::Named(child_args), Some(f.instance))?;
+            let (exports, _) = instantiate(
+                store,
+                &closure,
+                &Args::Named(child_args),
+                Some(f.instance),
+                shared.map(|(s, _)| s),
+            )?;
             // Bind the resource types the parent's view of this instance mentions.
             let ty = def.types.component_instance_at(*instance_index);
             bind_instance(&def.types, ty, &exports, &mut f.bindings);
@@ -253,8 +269,7 @@ fn step<'d, T: 'static>(
             instance,
             name,
         } => {
-            let inst = f.instances[*instance as usize].clone();
-            let e = inst
+            let e = f.instances[*instance as usize]
                 .get(name)
                 .ok_or_else(|| anyhow!("instance has no export `{name}`"))?
                 .clone();
@@ -378,19 +393,23 @@ fn step<'d, T: 'static>(
             let opts = resolve_opts(store, f, opts)?;
             let resources = resolve_resources(f, &sig.resources)?;
             let guest_resources = any_guest_resource(&store.data().rt, &resources);
-            let ty = core_ty.clone();
-            let core = crate::call::lower::make_lowered(
-                store,
-                ty,
-                Lowered {
-                    callee,
-                    sig: sig.clone(),
-                    opts,
-                    instance: f.instance,
-                    resources,
-                    guest_resources,
+            let lowered = Lowered {
+                callee,
+                sig: sig.clone(),
+                opts,
+                instance: f.instance,
+                resources,
+                guest_resources,
+            };
+            let core = match defer(store, shared, Box::new(Pending::Lower(lowered))) {
+                Ok(core) => core,
+                Err(pending) => match *pending {
+                    Pending::Lower(lowered) => {
+                        crate::call::lower::make_lowered(store, Place::Own, core_ty, lowered)
+                    }
+                    _ => bail!("internal error: a deferred lowering came back changed"),
                 },
-            );
+            };
             f.core_funcs.push(core);
         }
         Item::ResourceIntrinsic {
@@ -406,9 +425,22 @@ fn step<'d, T: 'static>(
                 .bindings
                 .get(&id)
                 .ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
-            let ty = core_ty.clone();
-            let core =
-                crate::call::builtins::make_resource_intrinsic(store, ty, *op, rt, f.instance);
+            let pending = Box::new(Pending::Intrinsic {
+                op: *op,
+                rt,
+                instance: f.instance,
+            });
+            let core = match defer(store, shared, pending) {
+                Ok(core) => core,
+                Err(_) => crate::call::builtins::make_resource_intrinsic(
+                    store,
+                    Place::Own,
+                    core_ty,
+                    *op,
+                    rt,
+                    f.instance,
+                ),
+            };
             f.core_funcs.push(core);
         }
         Item::Unsupported {
@@ -434,6 +466,19 @@ fn step<'d, T: 'static>(
         }
     }
     Ok(())
+}
+
+/// The shared core function of an item, if it has a slot of the shared set and the store
+/// has not given that slot to another instance; otherwise `pending` back.
+fn defer<T: 'static>(
+    store: &mut Wt<'_, T>,
+    shared: Option<(&SharedFuncs<T>, u32)>,
+    pending: Box<Pending>,
+) -> Result<wasmtime::Func, Box<Pending>> {
+    match shared {
+        Some((s, slot)) => s.defer(store, slot, pending),
+        None => Err(pending),
+    }
 }
 
 /// The export `name` of a core instance, at `at` where translation found it.

@@ -21,6 +21,7 @@ use super::flat::{raw_to_u64, u64_to_raw};
 use super::func_def::{DirectCall, FuncDef, Lowered};
 use super::lift::call_lifted;
 use super::raw::make_raw;
+use super::slots::Place;
 use super::store::{DirectHostFn, StoreContextMut, StoreData};
 use super::values::ComponentNamedList;
 use crate::state::embedder;
@@ -226,13 +227,14 @@ fn source_of(encoding: StringEncoding) -> SourceEncoding {
 /// (`FuncSig::lowered_func_type`).
 pub(crate) fn make_lowered<T: 'static>(
     store: &mut Wt<'_, T>,
-    ty: wasmtime::FuncType,
+    place: Place,
+    ty: &wasmtime::FuncType,
     lowered: Lowered,
 ) -> wasmtime::Func {
     let params = lowered.sig.lower_params.clone();
     if let FuncDef::Host(i) = lowered.callee {
         let forms = store.data().host_funcs[i as usize].clone();
-        if let Some(f) = make_raw(store, &ty, &forms, &lowered, &params) {
+        if let Some(f) = make_raw(store, place, ty, &forms, &lowered, &params) {
             return f;
         }
         // A typed host function whose types all move without `Val`.
@@ -241,11 +243,13 @@ pub(crate) fn make_lowered<T: 'static>(
         {
             let direct = direct.clone();
             return match params.len() {
-                0..=1 => direct_host_func::<T, 1>(store, ty, lowered, direct),
-                2 => direct_host_func::<T, 2>(store, ty, lowered, direct),
-                3 => direct_host_func::<T, 3>(store, ty, lowered, direct),
-                4 => direct_host_func::<T, 4>(store, ty, lowered, direct),
-                _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(store, ty, lowered, direct),
+                0..=1 => direct_host_func::<T, 1>(store, place, ty, lowered, direct),
+                2 => direct_host_func::<T, 2>(store, place, ty, lowered, direct),
+                3 => direct_host_func::<T, 3>(store, place, ty, lowered, direct),
+                4 => direct_host_func::<T, 4>(store, place, ty, lowered, direct),
+                _ => direct_host_func::<T, { MAX_FLAT_PARAMS + 1 }>(
+                    store, place, ty, lowered, direct,
+                ),
             };
         }
     }
@@ -258,14 +262,15 @@ pub(crate) fn make_lowered<T: 'static>(
     };
     // SAFETY: `call_lowered` reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
-    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+    unsafe { place.func(store, ty, host) }
 }
 
 /// Creates the core function of a typed host function on the direct path, with at most `N`
 /// core parameters.
 fn direct_host_func<T: 'static, const N: usize>(
     store: &mut Wt<'_, T>,
-    ty: wasmtime::FuncType,
+    place: Place,
+    ty: &wasmtime::FuncType,
     lowered: Lowered,
     direct: Arc<DirectHostFn<T>>,
 ) -> wasmtime::Func {
@@ -282,7 +287,7 @@ fn direct_host_func<T: 'static, const N: usize>(
     };
     // SAFETY: `call_lowered_direct` reads exactly the parameters of `ty` and writes exactly
     // its results, with the types `lower_core_type` gave both.
-    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+    unsafe { place.func(store, ty, host) }
 }
 
 fn call_lowered<T: 'static>(

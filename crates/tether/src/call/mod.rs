@@ -28,6 +28,8 @@ pub(crate) mod instantiate;
 pub(crate) mod lift;
 pub(crate) mod lower;
 pub(crate) mod raw;
+pub(crate) mod shared;
+pub(crate) mod slots;
 pub(crate) mod store;
 pub(crate) mod values;
 

@@ -12,6 +12,7 @@ use super::Wt;
 use super::error::{to_core, trap, wrong_type};
 use super::flat::{raw_to_u64, u64_to_raw};
 use super::func_def::Lowered;
+use super::slots::Place;
 use super::store::{HostFuncForms, RawHostFn, RawMethodFn, StoreContextMut, StoreData};
 use crate::state::runtime::{InstanceId, Runtime};
 use crate::state::table::Slot;
@@ -58,6 +59,7 @@ struct RawMethod<T: 'static> {
 /// `ty` is its core type, `params` its core parameters.
 pub(super) fn make_raw<T: 'static>(
     store: &mut Wt<'_, T>,
+    place: Place,
     ty: &wasmtime::FuncType,
     forms: &HostFuncForms<T>,
     lowered: &Lowered,
@@ -91,11 +93,11 @@ pub(super) fn make_raw<T: 'static>(
             },
         };
         return Some(match params.len() {
-            0 | 1 => raw_method_func::<T, 0>(store, ty.clone(), m),
-            2 => raw_method_func::<T, 1>(store, ty.clone(), m),
-            3 => raw_method_func::<T, 2>(store, ty.clone(), m),
-            4 => raw_method_func::<T, 3>(store, ty.clone(), m),
-            _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, ty.clone(), m),
+            0 | 1 => raw_method_func::<T, 0>(store, place, ty, m),
+            2 => raw_method_func::<T, 1>(store, place, ty, m),
+            3 => raw_method_func::<T, 2>(store, place, ty, m),
+            4 => raw_method_func::<T, 3>(store, place, ty, m),
+            _ => raw_method_func::<T, MAX_FLAT_PARAMS>(store, place, ty, m),
         });
     }
     if let (Some(raw), Some(plan)) = (&forms.raw, plan) {
@@ -109,12 +111,12 @@ pub(super) fn make_raw<T: 'static>(
         // Monomorphic for the common parameter counts, so that the per-parameter loop is
         // unrolled and its arrays are as small as the signature.
         return Some(match params.len() {
-            0 => raw_host_func::<T, 0>(store, ty.clone(), raw),
-            1 => raw_host_func::<T, 1>(store, ty.clone(), raw),
-            2 => raw_host_func::<T, 2>(store, ty.clone(), raw),
-            3 => raw_host_func::<T, 3>(store, ty.clone(), raw),
-            4 => raw_host_func::<T, 4>(store, ty.clone(), raw),
-            _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, ty.clone(), raw),
+            0 => raw_host_func::<T, 0>(store, place, ty, raw),
+            1 => raw_host_func::<T, 1>(store, place, ty, raw),
+            2 => raw_host_func::<T, 2>(store, place, ty, raw),
+            3 => raw_host_func::<T, 3>(store, place, ty, raw),
+            4 => raw_host_func::<T, 4>(store, place, ty, raw),
+            _ => raw_host_func::<T, MAX_FLAT_PARAMS>(store, place, ty, raw),
         });
     }
     None
@@ -147,7 +149,8 @@ fn write_raw_result(
 /// Creates the core function of a raw method with at most `N` flat parameters after `self`.
 fn raw_method_func<T: 'static, const N: usize>(
     store: &mut Wt<'_, T>,
-    ty: wasmtime::FuncType,
+    place: Place,
+    ty: &wasmtime::FuncType,
     m: RawMethod<T>,
 ) -> wasmtime::Func {
     let n = m.params.len().saturating_sub(1).min(N);
@@ -205,13 +208,14 @@ fn raw_method_func<T: 'static, const N: usize>(
     };
     // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
-    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+    unsafe { place.func(store, ty, host) }
 }
 
 /// Creates the core function of a raw host function with at most `N` flat parameters.
 fn raw_host_func<T: 'static, const N: usize>(
     store: &mut Wt<'_, T>,
-    ty: wasmtime::FuncType,
+    place: Place,
+    ty: &wasmtime::FuncType,
     f: RawFunc<T>,
 ) -> wasmtime::Func {
     let n = f.params.len().min(N);
@@ -291,7 +295,7 @@ fn raw_host_func<T: 'static, const N: usize>(
     };
     // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
-    unsafe { wasmtime::Func::new_unchecked(store, ty, host) }
+    unsafe { place.func(store, ty, host) }
 }
 
 /// Whether a lowered function can take the raw path, and how: every parameter and result is a

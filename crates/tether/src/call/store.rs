@@ -81,6 +81,19 @@ pub(crate) struct StoreData<T: 'static> {
     /// Destructor callbacks of object-backed resource types; `Dtor::Object` indexes this.
     pub object_dtors: Vec<Arc<ObjectDtor<T>>>,
     pub limiter: Limiter,
+    /// The closures behind the core functions this store's instances share with other
+    /// stores' (see `shared.rs`).
+    pub shared: super::slots::SharedSlots<StoreData<T>>,
+}
+
+impl<T: 'static> super::slots::HasSlots for StoreData<T> {
+    fn slots(&self) -> &super::slots::SharedSlots<Self> {
+        &self.shared
+    }
+
+    fn slots_mut(&mut self) -> &mut super::slots::SharedSlots<Self> {
+        &mut self.shared
+    }
 }
 
 /// Limits a store puts on its guests. Going past one is a trap or an error that names it.
@@ -204,6 +217,7 @@ impl<T> Store<T> {
             ),
             host_funcs: Vec::new(),
             host_func_ids: Default::default(),
+            shared: Default::default(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),

@@ -300,6 +300,8 @@ impl<T: 'static> Linker<T> {
             imports,
             funcs,
             component: component.clone(),
+            uses: Default::default(),
+            shared: Default::default(),
         })
     }
 }

@@ -2,13 +2,15 @@
 //! resolved and type-checked, host resource types bound and checked against the Rust types
 //! of typed host functions, before any store is involved.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Result, bail};
 use wasmparser::component_types::ComponentEntityType;
 use wasmparser::types::Types;
 
 use super::*;
+use crate::call::shared::SharedFuncs;
 
 /// What one import (or one export of an imported instance) is linked to, worked out once by
 /// [`Linker::instantiate_pre`]: the definition, and for an instance the same for each export
@@ -70,6 +72,7 @@ pub(super) fn link_and_instantiate<T: 'static>(
     component: &Component,
     imports: &[Linked<T>],
     funcs: usize,
+    shared: Option<&SharedFuncs<T>>,
 ) -> Result<Instance> {
     let def = component.def();
     if !wasmtime::Engine::same(&def.engine, store.engine()) {
@@ -97,7 +100,8 @@ pub(super) fn link_and_instantiate<T: 'static>(
         outer: None,
     };
     let args = crate::call::instantiate::Args::Ordered(args);
-    let (exports, id) = crate::call::instantiate::instantiate(store, &closure, &args, None)?;
+    let (exports, id) =
+        crate::call::instantiate::instantiate(store, &closure, &args, None, shared)?;
     let store_id = store.data().rt.store_id;
     Ok(Instance {
         exports,
@@ -232,16 +236,33 @@ pub struct InstancePre<T: 'static> {
     /// How many host functions those definitions hold.
     pub(super) funcs: usize,
     pub(super) component: Component,
+    /// How many times this has instantiated.
+    pub(super) uses: AtomicU32,
+    /// The core functions its instances share, made at the second instantiation (so that
+    /// `Linker::instantiate`, which instantiates once, does not pay for them); `None` if
+    /// making them failed.
+    pub(super) shared: OnceLock<Option<SharedFuncs<T>>>,
 }
 
 impl<T: 'static> InstancePre<T> {
     /// Instantiates the component in `store`.
     pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>) -> Result<Instance> {
+        let shared = if self.uses.fetch_add(1, Ordering::Relaxed) > 0 {
+            self.shared
+                .get_or_init(|| {
+                    let engine = &self.component.def().engine;
+                    SharedFuncs::new(engine, self.component.def()).ok()
+                })
+                .as_ref()
+        } else {
+            None
+        };
         link_and_instantiate(
             &mut store.as_context_mut().0,
             &self.component,
             &self.imports,
             self.funcs,
+            shared,
         )
     }
 }

@@ -69,6 +69,7 @@ mod memory;
 mod refused;
 mod rng;
 mod serialize;
+mod shared_funcs;
 mod shelves;
 mod traps;
 mod typed;
