@@ -42,13 +42,21 @@ pub struct GrantArgs {
 #[derive(Args, Clone, Default)]
 pub struct LimitArgs {
     /// The most bytes any one linear memory of the guest may grow to (`64MiB`, `1GiB`,
-    /// `65536`); a guest growing past it sees `memory.grow` fail.
+    /// `65536`); a guest growing a memory past it traps with `memory limit exceeded`, naming it.
     #[arg(long = "max-memory-size", value_name = "SIZE", value_parser = parse_size)]
     pub max_memory_size: Option<usize>,
     /// Interrupts the guest once it has run this long (`500ms`, `30s`, `2m`): for `run`,
     /// the whole run; for `serve`, each request.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Gives the guest this much fuel (about one unit per WebAssembly instruction): for
+    /// `run`, the whole run; for `serve`, each request. The guest traps when it runs out.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+    /// The same limits as `wasmtime` takes them: `-W max-memory-size=SIZE`,
+    /// `-W timeout=DURATION`, `-W fuel=N`.
+    #[arg(short = 'W', value_name = "OPTION")]
+    pub wasm_options: Vec<String>,
     /// Engine options as `wasmtime` takes them: `-O pooling-allocator` (or `=y`, `=n`)
     /// allocates instances from pools made once, cheaper for many short-lived instances
     /// (`tether serve` uses it unless told `=n`, where the machine has room for its pools).
@@ -56,13 +64,53 @@ pub struct LimitArgs {
     pub engine_options: Vec<String>,
 }
 
+/// What each store gets, from [`LimitArgs`].
+#[derive(Clone, Copy, Default)]
+pub struct StoreLimits {
+    max_memory_size: Option<usize>,
+    timeout: Option<Duration>,
+    fuel: Option<u64>,
+}
+
 /// How often the epoch moves on when a timeout is set.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 impl LimitArgs {
-    /// The engine for these limits: with epoch interruption when there is a timeout, and a
-    /// thread that moves the epoch on every [`EPOCH_TICK`].
-    pub fn engine(&self, config: &mut tether::Config) -> Result<Engine> {
+    /// The limits the flags set, `-W` options last.
+    pub fn store_limits(&self) -> Result<StoreLimits> {
+        let mut limits = StoreLimits {
+            max_memory_size: self.max_memory_size,
+            timeout: self.timeout,
+            fuel: self.fuel,
+        };
+        for option in &self.wasm_options {
+            let unknown = || {
+                anyhow!(
+                    "`-W {option}`: the limits are `-W max-memory-size=SIZE`, `-W timeout=DURATION` and `-W fuel=N`"
+                )
+            };
+            let (name, value) = option.split_once('=').ok_or_else(unknown)?;
+            let bad = |e: anyhow::Error| anyhow!("`-W {option}`: {e}");
+            match name {
+                "max-memory-size" => limits.max_memory_size = Some(parse_size(value).map_err(bad)?),
+                "timeout" => limits.timeout = Some(parse_duration(value).map_err(bad)?),
+                "fuel" => {
+                    limits.fuel = Some(value.parse().map_err(|_| {
+                        anyhow!("`-W {option}`: `{value}` is not a number of units")
+                    })?)
+                }
+                _ => return Err(unknown()),
+            }
+        }
+        Ok(limits)
+    }
+
+    /// The engine for these limits, and what each store gets: with fuel counting when
+    /// there is fuel, and epoch interruption when there is a timeout (with a thread that
+    /// moves the epoch on every [`EPOCH_TICK`]); neither otherwise, so that nothing pays
+    /// for them unasked.
+    pub fn engine(&self, config: &mut tether::Config) -> Result<(Engine, StoreLimits)> {
+        let limits = self.store_limits()?;
         for option in &self.engine_options {
             match option.as_str() {
                 "pooling-allocator" | "pooling-allocator=y" => {
@@ -74,11 +122,10 @@ impl LimitArgs {
                 other => bail!("`-O {other}`: the engine options are `-O pooling-allocator[=y|n]`"),
             }
         }
-        if self.timeout.is_some() {
-            config.epoch_interruption(true);
-        }
+        config.epoch_interruption(limits.timeout.is_some());
+        config.consume_fuel(limits.fuel.is_some());
         let engine = Engine::new(config)?;
-        if self.timeout.is_some() {
+        if limits.timeout.is_some() {
             let ticking = engine.clone();
             std::thread::Builder::new()
                 .name("tether-epoch".into())
@@ -90,11 +137,13 @@ impl LimitArgs {
                 })
                 .context("starting the epoch thread")?;
         }
-        Ok(engine)
+        Ok((engine, limits))
     }
+}
 
+impl StoreLimits {
     /// Applies the limits to a fresh store.
-    pub fn apply<T>(&self, store: &mut Store<T>) {
+    pub fn apply<T>(&self, store: &mut Store<T>) -> Result<()> {
         if let Some(bytes) = self.max_memory_size {
             store.set_limits(Limits {
                 memory_size: bytes,
@@ -105,7 +154,69 @@ impl LimitArgs {
             let ticks = t.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
             store.set_epoch_deadline(ticks.min(u128::from(u64::MAX)) as u64);
         }
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel)?;
+        }
+        Ok(())
     }
+}
+
+/// How the component is compiled and loaded.
+#[derive(Args, Clone, Default)]
+pub struct CompileArgs {
+    /// Compilation options as `wasmtime` takes them: `-C cache=n` compiles afresh and keeps
+    /// nothing, `-C cache-dir=PATH` keeps compiled code in PATH. By default compiled code is
+    /// kept in `$XDG_CACHE_HOME/tether` (else `~/.cache/tether`) and loaded from there while
+    /// the component, the engine's settings and the core engine's version stay the same.
+    #[arg(short = 'C', value_name = "OPTION")]
+    pub codegen_options: Vec<String>,
+    /// Loads a component precompiled by `tether compile`, whose machine code runs as it is,
+    /// unchecked: pass only files you made yourself with this version of Tether.
+    #[arg(long)]
+    pub allow_precompiled: bool,
+}
+
+impl CompileArgs {
+    /// Sets the compilation cache of `config` as the `-C` options say.
+    pub fn configure(&self, config: &mut tether::Config) -> Result<()> {
+        config.cache_dir(tether::Config::default_cache_dir());
+        for option in &self.codegen_options {
+            match option.split_once('=') {
+                None if option == "cache" => {
+                    config.cache_dir(tether::Config::default_cache_dir());
+                }
+                Some(("cache", "y")) => {
+                    config.cache_dir(tether::Config::default_cache_dir());
+                }
+                Some(("cache", "n")) => {
+                    config.cache_dir(None);
+                }
+                Some(("cache-dir", dir)) if !dir.is_empty() => {
+                    let dir = std::path::absolute(dir)
+                        .with_context(|| format!("`-C cache-dir={dir}`: not a usable path"))?;
+                    config.cache_dir(Some(dir));
+                }
+                _ => bail!(
+                    "`-C {option}`: the compilation options are `-C cache[=y|n]` and `-C cache-dir=PATH`"
+                ),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a component file: a binary, WAT text (converted to a binary), or a component
+/// precompiled by `tether compile` (returned as it is).
+pub fn read_component(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    if Component::is_serialized(&head[..n]) {
+        return std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()));
+    }
+    crate::wit::read_binary(path)
 }
 
 /// Parses a size: bytes, or a number with `KiB`, `MiB`, `GiB` (or `K`, `M`, `G`).
@@ -252,25 +363,58 @@ pub struct Compiled {
     pub engine: Engine,
     pub component: Component,
     pub needed: Vec<(String, Need)>,
+    /// What each store gets.
+    pub limits: StoreLimits,
 }
 
 /// Compiles the component `bytes` (read from `path`) for an engine of `config` with `limits`
-/// (whose `-O` options override `config`), and lists the imports it needs defined.
+/// (whose `-O` options override `config`) and the cache `compile` asks for, and lists the
+/// imports it needs defined. A precompiled component (`tether compile`'s output) is loaded
+/// instead, if `--allow-precompiled` allows it.
 pub fn compile(
     path: &Path,
     bytes: &[u8],
     limits: &LimitArgs,
+    compile: &CompileArgs,
     mut config: tether::Config,
 ) -> Result<Compiled> {
-    crate::wit::ensure_component(path, bytes)?;
-    let engine = limits.engine(&mut config)?;
-    let component = Component::new(&engine, bytes)
-        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
-    let needed = crate::imports::needed(bytes).map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
+    compile.configure(&mut config)?;
+    let precompiled = Component::is_serialized(bytes);
+    if precompiled && !compile.allow_precompiled {
+        bail!(
+            "`{}` is a precompiled component (from `tether compile`), whose machine code runs \
+             unchecked: pass `--allow-precompiled` to load it, and only if you made it yourself",
+            path.display()
+        );
+    }
+    if !precompiled {
+        crate::wit::ensure_component(path, bytes)?;
+    }
+    let (engine, store_limits) = limits.engine(&mut config)?;
+    let component = if precompiled {
+        // SAFETY: `--allow-precompiled` is the user's word that `bytes` came from `tether
+        // compile` (`Component::serialize`) and were not changed since; the core engine
+        // checks that they were compiled by its version with this engine's settings, and
+        // the component's structure is validated again.
+        #[allow(unsafe_code)]
+        let c = unsafe { Component::deserialize(&engine, bytes) };
+        c.with_context(|| {
+            format!(
+                "`{}` cannot be loaded as a precompiled component",
+                path.display()
+            )
+        })?
+    } else {
+        Component::new(&engine, bytes)
+            .with_context(|| format!("`{}` is not a valid component", path.display()))?
+    };
+    let needed = crate::imports::needed(component.binary())
+        .map_err(|e| anyhow!("`{}`: {e}", path.display()))?;
     Ok(Compiled {
         engine,
         component,
         needed,
+        limits: store_limits,
     })
 }
 

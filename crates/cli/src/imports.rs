@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use tether::{Linker, LinkerInstance};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ResourceId};
 use wasmparser::types::Types;
-use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
+use wasmparser::{Encoding, Parser, Payload, ValidPayload, Validator, WasmFeatures};
 
 /// What an import needs defined.
 pub enum Need {
@@ -23,30 +23,39 @@ pub enum Need {
 }
 
 /// The component's root imports that need a definition, in order.
+///
+/// The component's structure is validated to learn its types; its functions' bodies are
+/// not (compiling the component validates those).
 pub fn needed(bytes: &[u8]) -> Result<Vec<(String, Need)>> {
-    let types = Validator::new_with_features(WasmFeatures::all())
-        .validate_all(bytes)
-        .map_err(|e| anyhow!("invalid component: {e}"))?;
+    let invalid = |e: wasmparser::BinaryReaderError| anyhow!("invalid component: {e}");
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut types = None;
     let mut names = Vec::new();
     let mut depth = 0usize;
     for payload in Parser::new(0).parse_all(bytes) {
-        match payload.map_err(|e| anyhow!("invalid component: {e}"))? {
+        let payload = payload.map_err(invalid)?;
+        match &payload {
             Payload::Version { encoding, .. } => {
                 depth += 1;
-                if depth == 1 && encoding != Encoding::Component {
+                if depth == 1 && *encoding != Encoding::Component {
                     return Err(anyhow!("not a component"));
                 }
             }
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(s) if depth == 1 => {
-                for import in s {
-                    let import = import.map_err(|e| anyhow!("invalid component: {e}"))?;
-                    names.push(import.name.name.to_string());
+                for import in s.clone() {
+                    names.push(import.map_err(invalid)?.name.name.to_string());
                 }
             }
             _ => {}
         }
+        if let ValidPayload::End(t) = validator.payload(&payload).map_err(invalid)?
+            && depth == 0
+        {
+            types = Some(t);
+        }
     }
+    let types = types.ok_or_else(|| anyhow!("invalid component: unexpected end"))?;
     let types_ref = types.as_ref();
     let mut out = Vec::new();
     let mut bound = HashSet::new();

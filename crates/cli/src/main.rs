@@ -4,7 +4,9 @@
 //! Every failure is one line on stderr (`error: ...`) and a non-zero exit; WIT diagnostics
 //! keep the parser's file, line and snippet.
 
-#![forbid(unsafe_code)]
+// One `unsafe` block is allowed, with its reason: loading a component that `tether compile`
+// precompiled, under `--allow-precompiled` (`common::compile`).
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod common;
+mod compile;
 mod demo;
 mod guest;
 mod preview1;
@@ -38,6 +41,9 @@ enum Command {
     /// Serves a `wasi:http/proxy` component over HTTP/1.1: a fresh instance answers each
     /// request.
     Serve(serve::ServeArgs),
+    /// Compiles a component ahead of time, to a file that `run` and `serve` load with
+    /// `--allow-precompiled` without compiling again.
+    Compile(compile::CompileCmd),
     /// Prints a component's world as WIT.
     Wit {
         /// The component (binary or WAT text).
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Compile(args) => compile::run(args).map(|()| 0),
         Command::Wit { component } => wit::print_wit(&component).map(|()| 0),
         Command::Check { path } => wit::check(&path).map(|line| {
             println!("{line}");

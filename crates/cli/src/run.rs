@@ -13,11 +13,10 @@ use tether_host::HttpClient;
 use tether_wasi::WasiCtx;
 use tether_wasi_http::WasiHttpCtx;
 
-use crate::common::{self, DirMapping, GrantArgs, Host, LimitArgs};
+use crate::common::{self, CompileArgs, DirMapping, GrantArgs, Host, LimitArgs};
 
 use crate::imports::Need;
 use crate::wave;
-use crate::wit::read_binary;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -31,6 +30,8 @@ pub struct RunArgs {
     grants: GrantArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    compile: CompileArgs,
     /// Prints, on stderr, the bytes copied into and out of the guest, the host objects alive
     /// at exit, and the time taken.
     #[arg(long)]
@@ -67,7 +68,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
     let dirs = args.grants.dirs()?;
     let call = args.invoke.as_deref().map(wave::parse_call).transpose()?;
 
-    let mut bytes = read_binary(path)?;
+    let mut bytes = common::read_component(path)?;
     if crate::preview1::is_core_module(&bytes) {
         bytes = crate::preview1::adapt(path, &bytes)?;
     }
@@ -75,7 +76,14 @@ pub fn run(args: RunArgs) -> Result<i32> {
         engine,
         component,
         needed,
-    } = common::compile(path, &bytes, &args.limits, tether::Config::new())?;
+        limits,
+    } = common::compile(
+        path,
+        &bytes,
+        &args.limits,
+        &args.compile,
+        tether::Config::new(),
+    )?;
     if !args.trap_unknown_imports {
         check_imports(path, &needed)?;
     }
@@ -95,7 +103,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
             wasi_http: WasiHttpCtx::new(policy),
         },
     );
-    args.limits.apply(&mut store);
+    limits.apply(&mut store)?;
     let t = Instant::now();
     let instance = linker
         .instantiate(&mut store, &component)

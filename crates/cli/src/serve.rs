@@ -10,8 +10,7 @@ use tether::{Linker, Store};
 use tether_host::HttpClient;
 use tether_wasi_http::serve::{ProxyPre, ServeOptions, serve};
 
-use crate::common::{self, GrantArgs, Host, LimitArgs};
-use crate::wit::read_binary;
+use crate::common::{self, CompileArgs, GrantArgs, Host, LimitArgs};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -34,6 +33,8 @@ pub struct ServeArgs {
     grants: GrantArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    compile: CompileArgs,
     /// The component: a `wasi:http/proxy` (binary or WAT text).
     component: PathBuf,
 }
@@ -48,6 +49,7 @@ impl ServeArgs {
             wasi_options: Vec::new(),
             grants: GrantArgs::default(),
             limits: LimitArgs::default(),
+            compile: CompileArgs::default(),
             component,
         }
     }
@@ -72,12 +74,13 @@ pub fn run(mut args: ServeArgs) -> Result<i32> {
         }
     }
     let path = &args.component;
-    let bytes = read_binary(path)?;
+    let bytes = common::read_component(path)?;
     let common::Compiled {
         engine,
         component,
         needed,
-    } = common::compile(path, &bytes, &args.limits, serve_config())?;
+        limits,
+    } = common::compile(path, &bytes, &args.limits, &args.compile, serve_config())?;
     for (name, _) in &needed {
         if !common::provided(name) {
             bail!(
@@ -100,7 +103,6 @@ pub fn run(mut args: ServeArgs) -> Result<i32> {
     // Check the grants once, before the first request needs them.
     args.grants.wasi_ctx(&dirs, Vec::new(), false)?;
     let grants = args.grants.clone();
-    let limits = args.limits.clone();
     let name = path.display().to_string();
     // One `tether:http` client for all requests: its agent is costly to make.
     let client = HttpClient::new(policy.clone());
@@ -114,7 +116,7 @@ pub fn run(mut args: ServeArgs) -> Result<i32> {
                 wasi_http,
             },
         );
-        limits.apply(&mut store);
+        limits.apply(&mut store)?;
         Ok(store)
     });
     let options = ServeOptions {

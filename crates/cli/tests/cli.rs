@@ -223,6 +223,169 @@ fn stats_report_bytes_objects_and_time() {
     assert!(err.contains("stats: time:"), "{err}");
 }
 
+/// Whether `dir` holds a file anywhere below it.
+fn has_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let path = e.path();
+            path.is_file() || has_files(&path)
+        })
+    })
+}
+
+#[test]
+fn compiled_code_is_cached_by_default_and_not_with_cache_n() {
+    let dir = TempDir::new("cache");
+    let c = dir.write("values.wat", VALUES);
+    let with_home = |home: &Path, extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_tether"))
+            .arg("run")
+            .args(extra)
+            .args(["--invoke", "add(1, 2)", p(&c)])
+            .env("XDG_CACHE_HOME", home)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "3\n");
+    };
+    // By default the compiled code goes to `$XDG_CACHE_HOME/tether`, and a second run
+    // (which finds it there) gives the same answer.
+    let home = dir.0.join("home");
+    with_home(&home, &[]);
+    assert!(has_files(&home.join("tether")), "nothing was cached");
+    with_home(&home, &[]);
+    // `-C cache=n` keeps nothing; `-C cache-dir` picks the folder.
+    let off = dir.0.join("off");
+    with_home(&off, &["-C", "cache=n"]);
+    assert!(!has_files(&off), "`-C cache=n` still cached");
+    let chosen = dir.0.join("chosen");
+    with_home(&off, &["-C", &format!("cache-dir={}", p(&chosen))]);
+    assert!(has_files(&chosen));
+    assert!(!has_files(&off));
+    let err = fails(&["run", "-C", "cache=maybe", p(&c)]);
+    assert!(err.contains("`-C cache=maybe`"), "{err}");
+}
+
+#[test]
+fn precompiled_components_load_only_when_allowed() {
+    let dir = TempDir::new("precompiled");
+    let c = dir.write("values.wat", VALUES);
+    let cache_off = ["-C", "cache=n"];
+    ok(&["compile", cache_off[0], cache_off[1], p(&c)]);
+    let cwasm = dir.0.join("values.cwasm");
+    assert!(std::fs::read(&cwasm).unwrap().starts_with(b"TETHERC1"));
+    let out = dir.0.join("other.bin");
+    ok(&["compile", "-o", p(&out), p(&c)]);
+    assert!(out.is_file());
+
+    // Without `--allow-precompiled` the file is refused, naming the flag.
+    let err = fails(&["run", "--invoke", "add(1, 2)", p(&cwasm)]);
+    assert!(err.contains("--allow-precompiled"), "{err}");
+    let run = |path: &Path| {
+        ok(&[
+            "run",
+            "--allow-precompiled",
+            "--invoke",
+            "add(1, 2)",
+            p(path),
+        ])
+    };
+    assert_eq!(run(&cwasm), "3\n");
+    assert_eq!(run(&out), "3\n");
+
+    // Code compiled without epoch checks does not load into an engine with them.
+    let err = fails(&[
+        "run",
+        "--allow-precompiled",
+        "--timeout",
+        "5s",
+        "--invoke",
+        "add(1, 2)",
+        p(&cwasm),
+    ]);
+    assert!(
+        err.contains("cannot be loaded as a precompiled component"),
+        "{err}"
+    );
+    // ... and compiled with them, it does.
+    ok(&["compile", "--timeout", "5s", "-o", p(&out), p(&c)]);
+    let o = ok(&[
+        "run",
+        "--allow-precompiled",
+        "--timeout",
+        "5s",
+        "--invoke",
+        "add(1, 2)",
+        p(&out),
+    ]);
+    assert_eq!(o, "3\n");
+
+    // A damaged file is an error, not a crash.
+    let bytes = std::fs::read(&cwasm).unwrap();
+    for cut in [8, 16, bytes.len() / 2, bytes.len() - 1] {
+        let damaged = dir.write("damaged.cwasm", &bytes[..cut]);
+        let err = fails(&["run", "--allow-precompiled", p(&damaged)]);
+        assert!(
+            err.contains("cannot be loaded as a precompiled component"),
+            "{err}"
+        );
+    }
+}
+
+/// A component whose `run` loops forever and whose `grow` grows its memory by 100 pages.
+const LOOP_AND_GROW: &str = r#"
+(component
+  (core module $m
+    (memory 1)
+    (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0))
+    (func (export "grow") (result i32) (drop (memory.grow (i32.const 100))) (memory.size)))
+  (core instance $i (instantiate $m))
+  (func (export "run") (result u32) (canon lift (core func $i "spin")))
+  (func (export "grow") (result u32) (canon lift (core func $i "grow"))))
+"#;
+
+#[test]
+fn fuel_timeout_and_memory_limits_by_flag_and_as_wasmtime_names_them() {
+    let dir = TempDir::new("limits");
+    let c = dir.write("loop.wat", LOOP_AND_GROW);
+    let c = p(&c);
+    for fuel in [&["--fuel", "100000"][..], &["-W", "fuel=100000"]] {
+        let err = fails(&[&["run", "-C", "cache=n"], fuel, &[c]].concat());
+        assert!(err.contains("fuel exhausted"), "{err}");
+    }
+    for timeout in [&["--timeout", "200ms"][..], &["-W", "timeout=200ms"]] {
+        let err = fails(&[&["run", "-C", "cache=n"], timeout, &[c]].concat());
+        assert!(err.contains("deadline exceeded"), "{err}");
+    }
+    // Without a limit the memory grows; with one, growing past it traps naming the limit.
+    assert_eq!(ok(&["run", "--invoke", "grow()", c]), "101\n");
+    assert_eq!(
+        ok(&["run", "--fuel", "1000000", "--invoke", "grow()", c]),
+        "101\n"
+    );
+    for max in [
+        &["--max-memory-size", "1MiB"][..],
+        &["-W", "max-memory-size=1MiB"],
+    ] {
+        let err = fails(&[&["run", "--invoke", "grow()"], max, &[c]].concat());
+        assert!(err.contains("memory limit exceeded"), "{err}");
+        assert!(err.contains("limit of 1048576 bytes"), "{err}");
+    }
+    // `-W` comes after the long flags.
+    let err = fails(&["run", "--fuel", "1000000000", "-W", "fuel=1000", c]);
+    assert!(err.contains("fuel exhausted"), "{err}");
+    for (bad, says) in [
+        ("fuel=lots", "`lots` is not a number"),
+        ("timeout=soon", "`-W timeout=soon`"),
+        ("max-memory-size=1XB", "unknown unit"),
+        ("fuel", "the limits are"),
+        ("trap-on-grow-failure=y", "the limits are"),
+    ] {
+        let err = fails(&["run", "-W", bad, c]);
+        assert!(err.contains(says), "-W {bad}: {err}");
+    }
+}
+
 #[test]
 fn bad_input_is_one_clear_line() {
     let dir = TempDir::new("bad");

@@ -20,6 +20,7 @@ pub struct Config {
     pub(crate) fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) pooling: bool,
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -67,6 +68,7 @@ impl Config {
             fuel: false,
             epoch_interruption: false,
             pooling: false,
+            cache_dir: None,
         }
     }
 
@@ -158,6 +160,40 @@ impl Config {
         })
     }
 
+    /// Keeps the compiled code of every core module in `dir` (`None`, the default: no cache),
+    /// through the core engine's own cache: a component compiled once is loaded from there
+    /// the next time, by any engine of the same configuration. The key of an entry covers
+    /// the module's bytes, the engine's configuration and the core engine's version, so a
+    /// changed component, configuration or version compiles afresh and never loads stale
+    /// code. `dir` must be an absolute path; it is made if missing.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("tether-doc-cache-{}", std::process::id()));
+    /// let mut config = tether::Config::new();
+    /// config.cache_dir(Some(dir.clone()));
+    /// let engine = tether::Engine::new(&config)?;
+    /// tether::Component::new(&engine, "(component (core module (func)))")?;
+    /// // Compiled again, the module comes from the cache.
+    /// tether::Component::new(&engine, "(component (core module (func)))")?;
+    /// assert_eq!(engine.cache_hits(), 1);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn cache_dir(&mut self, dir: Option<std::path::PathBuf>) -> &mut Config {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// Where a user's compiled code goes by default: `$XDG_CACHE_HOME/tether`, else
+    /// `$HOME/.cache/tether`; `None` when neither variable is set to an absolute path.
+    pub fn default_cache_dir() -> Option<std::path::PathBuf> {
+        let from = |var: &str, sub: &str| {
+            let p = std::path::PathBuf::from(std::env::var_os(var)?);
+            p.is_absolute().then(|| p.join(sub))
+        };
+        from("XDG_CACHE_HOME", "tether").or_else(|| from("HOME", ".cache/tether"))
+    }
+
     /// Lets [`Engine::increment_epoch`] interrupt guests past their store's deadline
     /// (see [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
@@ -173,6 +209,7 @@ impl Config {
 pub struct Engine {
     core: wasmtime::Engine,
     features: WasmFeatures,
+    cache: Option<wasmtime::Cache>,
 }
 
 impl Default for Engine {
@@ -204,8 +241,43 @@ impl Engine {
         if config.pooling {
             c.allocation_strategy(wasmtime::InstanceAllocationStrategy::pooling());
         }
+        let cache = match &config.cache_dir {
+            Some(dir) => {
+                if !dir.is_absolute() {
+                    bail!(
+                        "the cache directory `{}` is not an absolute path",
+                        dir.display()
+                    );
+                }
+                let mut cc = wasmtime::CacheConfig::new();
+                cc.with_directory(dir);
+                let cache = wasmtime::Cache::new(cc).map_err(|e| {
+                    anyhow::Error::from(e)
+                        .context(format!("cannot use `{}` as the cache", dir.display()))
+                })?;
+                c.cache(Some(cache.clone()));
+                Some(cache)
+            }
+            None => None,
+        };
         let core = wasmtime::Engine::new(&c).map_err(anyhow::Error::from)?;
-        Ok(Engine { core, features: f })
+        Ok(Engine {
+            core,
+            features: f,
+            cache,
+        })
+    }
+
+    /// How many core modules this engine's compilations found in the cache
+    /// ([`Config::cache_dir`]); 0 without one.
+    pub fn cache_hits(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.cache_hits())
+    }
+
+    /// How many core modules this engine compiled for lack of a cache entry (and then stored
+    /// in the cache); 0 without a cache.
+    pub fn cache_misses(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.cache_misses())
     }
 
     /// Moves the epoch forward by one, interrupting guests whose deadline it passes.

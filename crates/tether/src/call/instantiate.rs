@@ -55,6 +55,15 @@ impl Exports {
             .find(|(n, _)| **n == *name)
             .map(|(_, e)| e)
     }
+
+    /// The export `name`, looked for first at position `at`, where an instance made for
+    /// a type with the same exports in the same order has it.
+    pub fn get_at(&self, name: &str, at: usize) -> Option<&Export> {
+        match self.items.get(at) {
+            Some((n, e)) if **n == *name => Some(e),
+            _ => self.get(name),
+        }
+    }
 }
 
 /// A component together with the enclosing components' modules and components that its
@@ -268,9 +277,10 @@ fn step<'d, T: 'static>(
             kind,
             instance,
             name,
+            at,
         } => {
             let e = f.instances[*instance as usize]
-                .get(name)
+                .get_at(name, *at as usize)
                 .ok_or_else(|| anyhow!("instance has no export `{name}`"))?
                 .clone();
             push_item(f, *kind, e)?;
@@ -580,8 +590,16 @@ fn bind_instance(
     exports: &Exports,
     bindings: &mut crate::state::runtime::FastMap<ResourceId, u32>,
 ) {
-    for (name, item) in types[id].exports.iter() {
-        if let Some(e) = exports.get(name) {
+    for (i, (name, item)) in types[id].exports.iter().enumerate() {
+        // Only types and instances bind anything: skip the lookup for the rest (most of an
+        // interface's exports are functions).
+        if !matches!(
+            item.ty,
+            ComponentEntityType::Type { .. } | ComponentEntityType::Instance(_)
+        ) {
+            continue;
+        }
+        if let Some(e) = exports.get_at(name, i) {
             bind_entity(types, item.ty, e, bindings);
         }
     }

@@ -136,6 +136,25 @@ impl Component {
         })
     }
 
+    /// Whether `bytes` look like the output of [`Component::serialize`] (by their first
+    /// bytes only: [`Component::deserialize`] checks the rest).
+    ///
+    /// ```
+    /// let engine = tether::Engine::default();
+    /// let component = tether::Component::new(&engine, "(component)")?;
+    /// assert!(tether::Component::is_serialized(&component.serialize()?));
+    /// assert!(!tether::Component::is_serialized(component.binary()));
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn is_serialized(bytes: &[u8]) -> bool {
+        bytes.starts_with(SERIALIZED_MAGIC)
+    }
+
+    /// The component's binary, as it was compiled (text was converted to binary first).
+    pub fn binary(&self) -> &[u8] {
+        &self.binary
+    }
+
     pub(crate) fn def(&self) -> &Arc<ComponentDef> {
         &self.def
     }

@@ -89,6 +89,9 @@ pub(crate) enum Item {
         kind: ComponentExternalKind,
         instance: u32,
         name: String,
+        /// The export's position in the instance's type, where the instance's items are
+        /// most likely to have it (`u32::MAX` if the type does not say).
+        at: u32,
     },
     /// `alias core export`: an export of a core instance.
     AliasCoreExport {
@@ -402,10 +405,16 @@ fn translate_section(
                         instance_index,
                         name,
                     } => {
+                        let inst = types.component_instance_at(instance_index);
+                        let at = types[inst]
+                            .exports
+                            .get_full(name)
+                            .map_or(u32::MAX, |(i, _, _)| i as u32);
                         b.items.push(Item::AliasExport {
                             kind,
                             instance: instance_index,
                             name: name.to_string(),
+                            at,
                         });
                     }
                     ComponentAlias::CoreInstanceExport {

@@ -54,6 +54,7 @@ fn trap_of(e: &anyhow::Error) -> Option<&tether::Trap> {
 mod article;
 mod bad_input;
 mod bindgen;
+mod cache;
 mod call;
 mod direct;
 mod guest;
