@@ -32,8 +32,8 @@ pub struct RunArgs {
     limits: LimitArgs,
     #[command(flatten)]
     compile: CompileArgs,
-    /// Prints, on stderr, the bytes copied into and out of the guest, the host objects alive
-    /// at exit, and the time taken.
+    /// Prints, on stderr, the bytes copied into and out of the guest, the host objects and
+    /// the live handles per resource type at exit, and the time taken.
     #[arg(long)]
     stats: bool,
     /// Fills the imports `tether run` cannot provide with functions that trap when called,
@@ -197,6 +197,19 @@ fn print_stats(
         "stats: host objects alive at exit: {}",
         store.host_objects()
     );
+    let live = store.live_handles();
+    eprintln!(
+        "stats: live handles at exit: {}",
+        live.iter().map(|l| l.own + l.borrowed).sum::<usize>()
+    );
+    for l in &live {
+        let name = match (&l.resource, l.guest_defined) {
+            (Some(name), _) => name.to_string(),
+            (None, true) => "(an unnamed resource type of the guest)".to_string(),
+            (None, false) => "(an unnamed host resource type)".to_string(),
+        };
+        eprintln!("stats:   {name}: {}", l.own + l.borrowed);
+    }
     eprintln!(
         "stats: HTTP requests: {}, body bytes read: {}",
         store.data().http.requests() + store.data().wasi_http.requests(),

@@ -387,6 +387,36 @@ fn fuel_timeout_and_memory_limits_by_flag_and_as_wasmtime_names_them() {
 }
 
 #[test]
+fn stats_list_live_handles_per_resource_type() {
+    let dir = TempDir::new("live");
+    let c = dir.write(
+        "live.wat",
+        include_str!("../../wasi/tests/guests/live_handles.wat"),
+    );
+    let stats = |call: &str| {
+        let o = tether(&["run", "--stats", "--invoke", call, p(&c)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let err = stats("take(100)");
+    assert!(err.contains("stats: live handles at exit: 100\n"), "{err}");
+    assert!(
+        err.contains("stats:   wasi:io/poll/pollable: 100\n"),
+        "{err}"
+    );
+    let err = stats("make(3)");
+    assert!(err.contains("stats:   my:app/things/thing: 3\n"), "{err}");
+    let err = stats("make-private(2)");
+    assert!(
+        err.contains("stats:   (an unnamed resource type of the guest): 2\n"),
+        "{err}"
+    );
+    let err = stats("take(0)");
+    assert!(err.contains("stats: live handles at exit: 0\n"), "{err}");
+    assert!(!err.contains("pollable"), "{err}");
+}
+
+#[test]
 fn bad_input_is_one_clear_line() {
     let dir = TempDir::new("bad");
     let c = dir.write("values.wat", VALUES);

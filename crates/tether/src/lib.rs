@@ -45,7 +45,9 @@ mod resources;
 mod typed;
 
 pub use anyhow::{Error, Result};
-pub use call::store::{AsContext, AsContextMut, Limits, Store, StoreContext, StoreContextMut};
+pub use call::store::{
+    AsContext, AsContextMut, Limits, LiveHandles, Store, StoreContext, StoreContextMut,
+};
 #[doc(hidden)]
 pub use call::values::HostHandleCheck;
 pub use call::values::{ComponentNamedList, ComponentType};

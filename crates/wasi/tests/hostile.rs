@@ -1,8 +1,10 @@
 //! WASI guests that ask for too much or misuse the interfaces, written in WAT: each call fails
 //! with a message that names the fault, and the host does not panic.
 
-use tether::{Component, Engine, Linker, Store, TypedFunc};
-use tether_wasi::{WasiCtx, WasiCtxBuilder};
+mod common;
+
+use tether::{Store, TypedFunc};
+use tether_wasi::WasiCtx;
 
 const GUEST: &str = r#"(component
   (import "wasi:random/random@0.2.0" (instance $random
@@ -42,13 +44,7 @@ const GUEST: &str = r#"(component
   (func (export "poll-nothing") (canon lift (core func $i "poll-nothing"))))"#;
 
 fn instantiate() -> (Store<WasiCtx>, tether::Instance) {
-    let engine = Engine::default();
-    let component = Component::new(&engine, GUEST).unwrap();
-    let mut linker = Linker::new(&engine);
-    tether_wasi::add_to_linker(&mut linker).unwrap();
-    let mut store = Store::new(&engine, WasiCtxBuilder::new().build());
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    (store, instance)
+    common::instantiate(GUEST)
 }
 
 #[test]

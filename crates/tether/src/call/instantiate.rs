@@ -353,6 +353,7 @@ fn step<'d, T: 'static>(
                 implementer: Some(f.instance),
                 dtor,
                 objects: false,
+                name: None,
             });
             f.bindings
                 .insert(r.id, (rt.resource_types.len() - 1) as u32);

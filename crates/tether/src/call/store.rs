@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::state::runtime::Runtime;
+use crate::state::table::Slot;
 
 /// A host function as the store keeps it.
 pub(crate) type HostFn<T> = dyn Fn(StoreContextMut<'_, T>, &[crate::Val], &mut [crate::Val]) -> anyhow::Result<()>
@@ -94,6 +95,22 @@ impl<T: 'static> super::slots::HasSlots for StoreData<T> {
     fn slots_mut(&mut self) -> &mut super::slots::SharedSlots<Self> {
         &mut self.shared
     }
+}
+
+/// The live handles of one resource type in a store's instances ([`Store::live_handles`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveHandles {
+    /// The type's full name: for a host type, the interface it was first imported through
+    /// (without a version) and its own, `wasi:io/poll/pollable`; for a type a guest defines,
+    /// the same after the root component's export of it. `None` for a type that no import
+    /// or root export names (a type private to a component).
+    pub resource: Option<Arc<str>>,
+    /// Whether a guest defines the type (else the host does).
+    pub guest_defined: bool,
+    /// Own handles.
+    pub own: usize,
+    /// Borrowed handles (only while a call that lent them is under way).
+    pub borrowed: usize,
 }
 
 /// Limits a store puts on its guests. Going past one is a trap or an error that names it.
@@ -262,6 +279,46 @@ impl<T> Store<T> {
             .iter()
             .map(|i| i.handles.live() as usize)
             .sum()
+    }
+
+    /// The handles the instances' tables hold, per resource type: one entry for each type
+    /// with at least one, in the order the store met the types.
+    ///
+    /// ```
+    /// let engine = tether::Engine::default();
+    /// let store = tether::Store::new(&engine, ());
+    /// assert!(store.live_handles().is_empty());
+    /// ```
+    pub fn live_handles(&self) -> Vec<LiveHandles> {
+        let rt = &self.inner.data().rt;
+        let mut counts = vec![(0usize, 0usize); rt.resource_types.len()];
+        for instance in &rt.instances {
+            for slot in instance.handles.handles() {
+                let (ty, own) = match *slot {
+                    Slot::Own { rt, .. } => (rt, true),
+                    Slot::Borrow { rt, .. } => (rt, false),
+                    Slot::Free { .. } => continue,
+                };
+                if let Some(c) = counts.get_mut(ty as usize) {
+                    if own {
+                        c.0 += 1;
+                    } else {
+                        c.1 += 1;
+                    }
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .zip(&rt.resource_types)
+            .filter(|((own, borrowed), _)| own + borrowed > 0)
+            .map(|((own, borrowed), info)| LiveHandles {
+                resource: info.name.clone(),
+                guest_defined: info.implementer.is_some(),
+                own,
+                borrowed,
+            })
+            .collect()
     }
 
     /// How many handle slots the instances' tables hold in all, slot 0 and free slots

@@ -293,7 +293,7 @@ impl<T: 'static> Linker<T> {
                 }
                 None => {}
             }
-            imports.push(Linked::new(&def.types, name, *ty, d));
+            imports.push(Linked::new(&def.types, None, name, *ty, d));
         }
         let funcs = imports.iter().map(Linked::funcs).sum();
         Ok(InstancePre {

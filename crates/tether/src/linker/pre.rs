@@ -19,6 +19,9 @@ pub(super) struct Linked<T: 'static> {
     pub name: Arc<str>,
     pub ty: ComponentEntityType,
     pub to: LinkedTo<T>,
+    /// For a host resource type, its full name: the interface it is imported through,
+    /// without a version, and its own (`wasi:io/poll/pollable`).
+    pub resource_name: Option<Arc<str>>,
 }
 
 pub(super) enum LinkedTo<T: 'static> {
@@ -30,29 +33,46 @@ pub(super) enum LinkedTo<T: 'static> {
 }
 
 impl<T: 'static> Linked<T> {
+    /// What the import `name` of type `ty` is linked to; `parent` is the full name of the
+    /// imported instance it is an export of, if any.
     pub fn new(
         types: &Types,
+        parent: Option<&str>,
         name: &str,
         ty: ComponentEntityType,
         d: Option<&Definition<T>>,
     ) -> Self {
+        let full = || match parent {
+            Some(p) => format!("{p}/{name}"),
+            None => unversioned(name).to_string(),
+        };
+        let mut resource_name = None;
         let to = match (ty, d) {
             (ComponentEntityType::Instance(id), Some(Definition::Instance(map))) => {
+                let full = full();
                 LinkedTo::Instance(
                     types[id]
                         .exports
                         .iter()
-                        .map(|(ename, item)| Linked::new(types, ename, item.ty, map.get(ename)))
+                        .map(|(ename, item)| {
+                            Linked::new(types, Some(&full), ename, item.ty, map.get(ename))
+                        })
                         .collect(),
                 )
             }
-            (_, Some(d)) => LinkedTo::Definition(d.clone()),
+            (_, Some(d)) => {
+                if matches!(d, Definition::Resource(..) | Definition::Objects(..)) {
+                    resource_name = Some(full().into());
+                }
+                LinkedTo::Definition(d.clone())
+            }
             (_, None) => LinkedTo::Nothing,
         };
         Linked {
             name: name.into(),
             ty,
             to,
+            resource_name,
         }
     }
 
@@ -62,6 +82,39 @@ impl<T: 'static> Linked<T> {
             LinkedTo::Nothing => 0,
             LinkedTo::Definition(d) => d.funcs(),
             LinkedTo::Instance(items) => items.iter().map(Linked::funcs).sum(),
+        }
+    }
+}
+
+/// An import name without its version: `wasi:io/poll@0.2.3` is `wasi:io/poll`.
+fn unversioned(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(n, _)| n)
+}
+
+/// Names the resource types a guest defines after the root component's exports: a type
+/// exported by itself under its export name, one in an exported instance as the instance's
+/// name, without a version, and its own (`my:app/store/handle`). The first name a type gets
+/// stays.
+fn name_exported_types(rt: &mut crate::state::runtime::Runtime, exports: &Exports) {
+    let mut name = |t: u32, full: &dyn Fn() -> String| {
+        if let Some(info) = rt.resource_types.get_mut(t as usize)
+            && info.implementer.is_some()
+            && info.name.is_none()
+        {
+            info.name = Some(full().into());
+        }
+    };
+    for (export, e) in &exports.items {
+        match e {
+            Export::Type(Some(t)) => name(*t, &|| export.to_string()),
+            Export::Instance(inner) => {
+                for (own, e) in &inner.items {
+                    if let Export::Type(Some(t)) = e {
+                        name(*t, &|| format!("{}/{own}", unversioned(export)));
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -102,6 +155,7 @@ pub(super) fn link_and_instantiate<T: 'static>(
     let args = crate::call::instantiate::Args::Ordered(args);
     let (exports, id) =
         crate::call::instantiate::instantiate(store, &closure, &args, None, shared)?;
+    name_exported_types(&mut store.data_mut().rt, &exports);
     let store_id = store.data().rt.store_id;
     Ok(Instance {
         exports,

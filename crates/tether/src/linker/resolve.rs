@@ -96,7 +96,16 @@ pub(super) fn link_import<T: 'static>(
     bound: &mut Bound,
 ) -> Result<Export> {
     match &l.to {
-        LinkedTo::Definition(d) => resolve(store, types, &l.name, l.ty, d, bound),
+        LinkedTo::Definition(d) => {
+            let e = resolve(store, types, &l.name, l.ty, d, bound)?;
+            if let (Export::Type(Some(rt)), Some(full)) = (&e, &l.resource_name) {
+                let info = &mut store.data_mut().rt.resource_types[*rt as usize];
+                if info.name.is_none() {
+                    info.name = Some(full.clone());
+                }
+            }
+            Ok(e)
+        }
         LinkedTo::Instance(items) => {
             let mut exports = Exports {
                 items: Vec::with_capacity(items.len()),

@@ -40,6 +40,7 @@ pub(crate) fn host_resource_type(rt: &mut Runtime, ty: ResourceType) -> u32 {
         implementer: None,
         dtor: None,
         objects: false,
+        name: None,
     });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);

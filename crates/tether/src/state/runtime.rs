@@ -294,6 +294,9 @@ pub(crate) struct ResourceTypeInfo {
     pub dtor: Option<Dtor>,
     /// Whether representations are slots of the store's host objects (see `crate::host`).
     pub objects: bool,
+    /// The name the type was first imported under (`wasi:io/poll/pollable`), for reports;
+    /// `None` for a type no import names.
+    pub name: Option<Arc<str>>,
 }
 
 /// A destructor.

@@ -76,6 +76,13 @@ impl HandleTable {
         Ok(slot)
     }
 
+    /// The slots that hold a handle.
+    pub fn handles(&self) -> impl Iterator<Item = &Slot> {
+        self.slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Own { .. } | Slot::Borrow { .. }))
+    }
+
     /// How many slots hold a handle.
     pub fn live(&self) -> u32 {
         self.live
