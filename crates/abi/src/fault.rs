@@ -178,6 +178,16 @@ pub enum Trap {
         /// The limit in slots.
         cap: u32,
     },
+    /// The store's instances hold as many live handles of a resource type as the store's
+    /// quota for the type allows (`Store::set_resource_quota`): one more is refused.
+    ResourceQuota {
+        /// The type's full name (`wasi:io/poll/pollable`).
+        resource: std::sync::Arc<str>,
+        /// The quota: the most live handles of the type in the store.
+        quota: u32,
+        /// The instance that would have received the handle, by its index in the store.
+        instance: u32,
+    },
     /// An instance's handle table reached the specification's 2^28 - 1 entries.
     HandleTableFull,
     /// The store holds as many host objects as it may (`Limits::host_objects`): creating one
@@ -512,6 +522,14 @@ impl fmt::Display for Trap {
             Trap::HandleLimit { cap } => write!(
                 f,
                 "handle table limit exceeded: an instance may hold at most {cap} handle slots (`Limits::handles_per_instance`)"
+            ),
+            Trap::ResourceQuota {
+                resource,
+                quota,
+                instance,
+            } => write!(
+                f,
+                "resource quota exceeded: the store's instances may hold at most {quota} live `{resource}` handles, and instance {instance} would receive one more"
             ),
             Trap::HandleTableFull => write!(
                 f,

@@ -53,6 +53,12 @@ pub struct LimitArgs {
     /// `run`, the whole run; for `serve`, each request. The guest traps when it runs out.
     #[arg(long, value_name = "N")]
     pub fuel: Option<u64>,
+    /// The most live handles of a resource type the guest may hold at once, as
+    /// `wasi:io/poll/pollable=50` (the type's interface without a version, then its name;
+    /// for a type the guest defines, the interface it exports it in). Repeatable. Past it,
+    /// the guest's call that would receive one more traps, naming the type and the quota.
+    #[arg(long = "max-resources", value_name = "TYPE=N")]
+    pub max_resources: Vec<String>,
     /// The same limits as `wasmtime` takes them: `-W max-memory-size=SIZE`,
     /// `-W timeout=DURATION`, `-W fuel=N`.
     #[arg(short = 'W', value_name = "OPTION")]
@@ -65,11 +71,12 @@ pub struct LimitArgs {
 }
 
 /// What each store gets, from [`LimitArgs`].
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct StoreLimits {
     max_memory_size: Option<usize>,
     timeout: Option<Duration>,
     fuel: Option<u64>,
+    quotas: std::sync::Arc<[(String, u32)]>,
 }
 
 /// How often the epoch moves on when a timeout is set.
@@ -78,10 +85,22 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 impl LimitArgs {
     /// The limits the flags set, `-W` options last.
     pub fn store_limits(&self) -> Result<StoreLimits> {
+        let mut quotas = Vec::new();
+        for q in &self.max_resources {
+            let bad =
+                || anyhow!("`--max-resources {q}`: expected TYPE=N, as `wasi:io/poll/pollable=50`");
+            let (name, n) = q.rsplit_once('=').ok_or_else(bad)?;
+            let n: u32 = n.trim().parse().map_err(|_| bad())?;
+            if name.is_empty() {
+                return Err(bad());
+            }
+            quotas.push((name.to_string(), n));
+        }
         let mut limits = StoreLimits {
             max_memory_size: self.max_memory_size,
             timeout: self.timeout,
             fuel: self.fuel,
+            quotas: quotas.into(),
         };
         for option in &self.wasm_options {
             let unknown = || {
@@ -156,6 +175,9 @@ impl StoreLimits {
         }
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel)?;
+        }
+        for (name, max) in self.quotas.iter() {
+            store.set_resource_quota(name, *max);
         }
         Ok(())
     }

@@ -414,6 +414,26 @@ fn stats_list_live_handles_per_resource_type() {
     let err = stats("take(0)");
     assert!(err.contains("stats: live handles at exit: 0\n"), "{err}");
     assert!(!err.contains("pollable"), "{err}");
+
+    // A quota on the type: within it the call runs, past it the guest traps naming both.
+    let quota = |call: &'static str| {
+        vec![
+            "run",
+            "--max-resources",
+            "wasi:io/poll/pollable=50",
+            "--invoke",
+            call,
+            p(&c),
+        ]
+    };
+    assert_eq!(ok(&quota("take(50)")), "50\n");
+    let err = fails(&quota("take(100)"));
+    assert!(
+        err.contains("at most 50 live `wasi:io/poll/pollable` handles"),
+        "{err}"
+    );
+    let err = fails(&["run", "--max-resources", "pollable", p(&c)]);
+    assert!(err.contains("expected TYPE=N"), "{err}");
 }
 
 #[test]

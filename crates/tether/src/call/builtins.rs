@@ -160,11 +160,9 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
                 data.rt
                     .check_may_leave(instance)
                     .map_err(|t| to_core(trap(t)))?;
-                let cap = data.rt.handle_cap;
-                let inst = &mut data.rt.instances[instance as usize];
-                let i = inst
-                    .handles
-                    .add(Slot::Own { rt, rep, lends: 0 }, cap)
+                let i = data
+                    .rt
+                    .add_handle(instance, Slot::Own { rt, rep, lends: 0 })
                     .map_err(|t| to_core(trap(t)))?;
                 ret(slots, i);
                 Ok(())
@@ -210,8 +208,10 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
 fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32) -> Result<()> {
     let data = store.data_mut();
     data.rt.check_may_leave(instance).map_err(trap)?;
-    let inst = &mut data.rt.instances[instance as usize];
-    let slot = inst.handles.get(i).map_err(trap)?;
+    let slot = data.rt.instances[instance as usize]
+        .handles
+        .get(i)
+        .map_err(trap)?;
     match slot {
         Slot::Own { rt: have, .. } | Slot::Borrow { rt: have, .. } if have != rt => {
             return Err(trap(wrong_type(i)));
@@ -221,7 +221,7 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
         }
         _ => {}
     }
-    inst.handles.remove(i).map_err(trap)?;
+    data.rt.remove_handle(instance, i).map_err(trap)?;
     match slot {
         Slot::Own { rep, .. } => {
             let info = &data.rt.resource_types[rt as usize];

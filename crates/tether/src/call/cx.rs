@@ -300,8 +300,12 @@ impl<T> Context for Cx<'_, '_, T> {
 
     fn lift_own(&mut self, resource: ResourceIndex, index: u32) -> Result<ResourceAny, Fault> {
         let rt = self.resources[resource.0 as usize];
-        let table = &mut self.store.data_mut().rt.instances[self.instance as usize].handles;
-        match table.remove(index)? {
+        match self
+            .store
+            .data_mut()
+            .rt
+            .remove_handle(self.instance, index)?
+        {
             Slot::Own {
                 rt: have,
                 rep,
@@ -389,15 +393,21 @@ impl<T> Context for Cx<'_, '_, T> {
         check_resource(rt, value, true)?;
         let data = self.store.data_mut();
         check_object(&data.rt, rt, value)?;
-        let cap = data.rt.handle_cap;
-        data.rt.instances[self.instance as usize].handles.add(
-            Slot::Own {
+        let rep = value.parts().index;
+        let added = data
+            .rt
+            .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 });
+        if added.is_err() && data.rt.resource_types[rt as usize].objects {
+            // The guest never got the object (its table or the type's quota is full), and
+            // nothing else holds it: it is dropped now rather than with the store.
+            let _ = super::builtins::run_dtor(
+                wasmtime::AsContextMut::as_context_mut(self.store),
+                None,
                 rt,
-                rep: value.parts().index,
-                lends: 0,
-            },
-            cap,
-        )
+                rep,
+            );
+        }
+        added
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
@@ -409,14 +419,13 @@ impl<T> Context for Cx<'_, '_, T> {
         if data.rt.resource_types[rt as usize].implementer == Some(self.instance) {
             return Ok(value.parts().index);
         }
-        let cap = data.rt.handle_cap;
-        let i = data.rt.instances[self.instance as usize].handles.add(
+        let i = data.rt.add_handle(
+            self.instance,
             Slot::Borrow {
                 rt,
                 rep: value.parts().index,
                 scope: scope as u32,
             },
-            cap,
         )?;
         data.rt.scopes[scope].borrows += 1;
         Ok(i)

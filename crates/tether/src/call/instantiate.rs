@@ -354,6 +354,8 @@ fn step<'d, T: 'static>(
                 dtor,
                 objects: false,
                 name: None,
+                quota: None,
+                live: 0,
             });
             f.bindings
                 .insert(r.id, (rt.resource_types.len() - 1) as u32);

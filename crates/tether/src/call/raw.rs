@@ -124,9 +124,10 @@ pub(super) fn make_raw<T: 'static>(
 
 /// Writes the one result of a raw host function or method, `value` as the host returned it,
 /// into the core result slot: a scalar as it is, an own handle lowered into the calling
-/// instance's table.
-fn write_raw_result(
-    rt: &mut Runtime,
+/// instance's table. An object the table refuses (it is full, or the type's quota is) is
+/// dropped then: the guest never got it and nothing else holds it.
+fn write_raw_result<T: 'static>(
+    store: &mut Wt<'_, T>,
     instance: InstanceId,
     result: Option<(CoreType, RawValue)>,
     slots: &mut [MaybeUninit<ValRaw>],
@@ -138,7 +139,17 @@ fn write_raw_result(
         let v = match how {
             RawValue::Scalar => value,
             RawValue::Handle { rt: rty, .. } => {
-                u64::from(raw_lower_own(rt, instance, rty, value).map_err(|t| to_core(trap(t)))?)
+                match raw_lower_own(&mut store.data_mut().rt, instance, rty, value) {
+                    Ok(i) => u64::from(i),
+                    Err((fault, refused)) => {
+                        if refused {
+                            let rep = value as u32;
+                            let _ =
+                                super::builtins::run_dtor(store.as_context_mut(), None, rty, rep);
+                        }
+                        return Err(to_core(trap(fault)));
+                    }
+                }
             }
         };
         *slot = MaybeUninit::new(u64_to_raw(v, ty));
@@ -204,7 +215,13 @@ fn raw_method_func<T: 'static, const N: usize>(
             &mut out[..usize::from(result.is_some())],
         )
         .map_err(to_core)?;
-        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+        write_raw_result(
+            &mut caller.as_context_mut(),
+            instance,
+            result,
+            slots,
+            out[0],
+        )
     };
     // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
@@ -291,7 +308,13 @@ fn raw_host_func<T: 'static, const N: usize>(
             }
         }
         r.map_err(to_core)?;
-        write_raw_result(&mut caller.data_mut().rt, instance, result, slots, out[0])
+        write_raw_result(
+            &mut caller.as_context_mut(),
+            instance,
+            result,
+            slots,
+            out[0],
+        )
     };
     // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
@@ -378,7 +401,7 @@ fn raw_lift_handle(
                 if children != 0 {
                     return Err(Fault::from(Trap::HasChildren { index, children }));
                 }
-                table.remove(index)?;
+                rt.remove_handle(instance, index)?;
                 (rep, false)
             } else if lend {
                 *lends += 1;
@@ -400,26 +423,28 @@ fn raw_lift_handle(
 }
 
 /// Lowers an owned handle to a host object for the raw path: the packed slot and generation
-/// become a new entry in the guest's table.
+/// become a new entry in the guest's table. On failure, whether the object is live and it
+/// was the table that refused it.
 fn raw_lower_own(
     rt: &mut Runtime,
     instance: InstanceId,
     ty: u32,
     packed: u64,
-) -> Result<u32, Fault> {
+) -> Result<u32, (Fault, bool)> {
     let (index, generation) = (packed as u32, (packed >> 32) as u32);
     rt.objects.check(ty, index, generation).map_err(|e| {
-        Fault::from(Trap::HostBadHandle {
+        let fault = Fault::from(Trap::HostBadHandle {
             cause: e.to_string().into(),
-        })
+        });
+        (fault, false)
     })?;
-    let cap = rt.handle_cap;
-    rt.instances[instance as usize].handles.add(
+    rt.add_handle(
+        instance,
         Slot::Own {
             rt: ty,
             rep: index,
             lends: 0,
         },
-        cap,
     )
+    .map_err(|fault| (fault, true))
 }

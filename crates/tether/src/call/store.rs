@@ -281,6 +281,29 @@ impl<T> Store<T> {
             .sum()
     }
 
+    /// Sets a quota on the resource types named `resource` (as [`LiveHandles::resource`]
+    /// names them: `wasi:io/poll/pollable`, or for a type a guest defines the root
+    /// component's export of it, `my:app/things/thing`): the store's instances may hold at
+    /// most `max` live handles of them, own and borrowed, all instances together. A type
+    /// that no import or export names has no quota of its own.
+    ///
+    /// Past the quota, the handle is refused: a guest whose call would receive it (from
+    /// `resource.new`, or a host function returning one) traps with
+    /// [`Trap::ResourceQuota`](crate::Trap::ResourceQuota), which names the type, the
+    /// quota and the instance; an embedder's call that would pass it into a guest fails
+    /// with that error before the guest runs. Setting a quota below the handles already
+    /// held refuses new ones until enough are dropped. A store with no quota counts
+    /// nothing.
+    ///
+    /// ```
+    /// let engine = tether::Engine::default();
+    /// let mut store = tether::Store::new(&engine, ());
+    /// store.set_resource_quota("wasi:io/poll/pollable", 50);
+    /// ```
+    pub fn set_resource_quota(&mut self, resource: &str, max: u32) {
+        self.inner.data_mut().rt.set_quota(resource, max);
+    }
+
     /// The handles the instances' tables hold, per resource type: one entry for each type
     /// with at least one, in the order the store met the types.
     ///

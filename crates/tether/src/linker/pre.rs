@@ -97,11 +97,12 @@ fn unversioned(name: &str) -> &str {
 /// stays.
 fn name_exported_types(rt: &mut crate::state::runtime::Runtime, exports: &Exports) {
     let mut name = |t: u32, full: &dyn Fn() -> String| {
-        if let Some(info) = rt.resource_types.get_mut(t as usize)
-            && info.implementer.is_some()
-            && info.name.is_none()
+        if rt
+            .resource_types
+            .get(t as usize)
+            .is_some_and(|info| info.implementer.is_some())
         {
-            info.name = Some(full().into());
+            rt.name_type(t, || full().into());
         }
     };
     for (export, e) in &exports.items {

@@ -99,10 +99,7 @@ pub(super) fn link_import<T: 'static>(
         LinkedTo::Definition(d) => {
             let e = resolve(store, types, &l.name, l.ty, d, bound)?;
             if let (Export::Type(Some(rt)), Some(full)) = (&e, &l.resource_name) {
-                let info = &mut store.data_mut().rt.resource_types[*rt as usize];
-                if info.name.is_none() {
-                    info.name = Some(full.clone());
-                }
+                store.data_mut().rt.name_type(*rt, || full.clone());
             }
             Ok(e)
         }

@@ -41,6 +41,8 @@ pub(crate) fn host_resource_type(rt: &mut Runtime, ty: ResourceType) -> u32 {
         dtor: None,
         objects: false,
         name: None,
+        quota: None,
+        live: 0,
     });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);

@@ -10,7 +10,7 @@ use tether_abi::{Fault, Trap};
 
 use super::host_handles::HostHandles;
 use super::objects::HostObjects;
-use super::table::HandleTable;
+use super::table::{HandleTable, Slot};
 
 /// An instance of a store, by index into `Runtime::instances`.
 pub(crate) type InstanceId = u32;
@@ -35,6 +35,8 @@ pub(crate) struct Runtime {
     pub objects: HostObjects,
     /// Handles to guest-defined resources held by the embedder.
     pub host_handles: HostHandles,
+    /// The quotas on live handles per resource type.
+    pub quotas: Quotas,
     /// This store's identity, which every handle the embedder holds carries: 64 bits, taken
     /// from a counter that never wraps in practice (one new store per nanosecond would take
     /// 584 years), so no two stores of a process share one.
@@ -165,6 +167,106 @@ impl Runtime {
         }
     }
 
+    /// Adds `slot` to the handle table of `instance`, within the table's limit and the
+    /// quota of the handle's type.
+    #[inline]
+    pub fn add_handle(&mut self, instance: InstanceId, slot: Slot) -> Result<u32, Fault> {
+        if self.quotas.on {
+            self.charge_handle(instance, &slot)?;
+        }
+        let added = self.instances[instance as usize]
+            .handles
+            .add(slot, self.handle_cap);
+        if added.is_err() && self.quotas.on {
+            self.uncharge_handle(&slot);
+        }
+        added
+    }
+
+    /// Removes the handle `index` from the table of `instance`.
+    #[inline]
+    pub fn remove_handle(&mut self, instance: InstanceId, index: u32) -> Result<Slot, Fault> {
+        let slot = self.instances[instance as usize].handles.remove(index)?;
+        if self.quotas.on {
+            self.uncharge_handle(&slot);
+        }
+        Ok(slot)
+    }
+
+    #[cold]
+    fn charge_handle(&mut self, instance: InstanceId, slot: &Slot) -> Result<(), Fault> {
+        let Some(info) = slot_type(slot).and_then(|t| self.resource_types.get_mut(t as usize))
+        else {
+            return Ok(());
+        };
+        if let Some(quota) = info.quota
+            && info.live >= quota
+        {
+            return Err(Fault::from(Trap::ResourceQuota {
+                resource: info.name.clone().unwrap_or_else(|| Arc::from("?")),
+                quota,
+                instance,
+            }));
+        }
+        info.live += 1;
+        Ok(())
+    }
+
+    #[cold]
+    fn uncharge_handle(&mut self, slot: &Slot) {
+        if let Some(info) = slot_type(slot).and_then(|t| self.resource_types.get_mut(t as usize)) {
+            info.live = info.live.saturating_sub(1);
+        }
+    }
+
+    /// Sets the quota of the resource types named `name`: at most `quota` live handles of
+    /// them in the store's instances. From the first quota on, handles are counted per type.
+    pub fn set_quota(&mut self, name: &str, quota: u32) {
+        match self.quotas.by_name.iter_mut().find(|(n, _)| **n == *name) {
+            Some((_, q)) => *q = quota,
+            None => self.quotas.by_name.push((Arc::from(name), quota)),
+        }
+        for info in &mut self.resource_types {
+            if info.name.as_deref() == Some(name) {
+                info.quota = Some(quota);
+            }
+        }
+        if !self.quotas.on {
+            self.quotas.on = true;
+            for info in &mut self.resource_types {
+                info.live = 0;
+            }
+            for instance in &self.instances {
+                for slot in instance.handles.handles() {
+                    if let Some(info) =
+                        slot_type(slot).and_then(|t| self.resource_types.get_mut(t as usize))
+                    {
+                        info.live += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Names the resource type `ty` (unless it has a name already), which gives it the
+    /// quota set for that name.
+    pub fn name_type(&mut self, ty: u32, name: impl FnOnce() -> Arc<str>) {
+        let Some(info) = self.resource_types.get_mut(ty as usize) else {
+            return;
+        };
+        if info.name.is_some() {
+            return;
+        }
+        let name = name();
+        info.quota = self
+            .quotas
+            .by_name
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, q)| q);
+        info.name = Some(name);
+    }
+
     #[inline]
     fn push_scope(&mut self) -> usize {
         self.scopes.push(Scope::default());
@@ -185,6 +287,7 @@ impl Runtime {
             handle_cap,
             objects: HostObjects::new(host_objects),
             host_handles: Default::default(),
+            quotas: Quotas::default(),
             store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -287,6 +390,14 @@ impl Runtime {
     }
 }
 
+/// The resource type of a handle slot.
+fn slot_type(slot: &Slot) -> Option<u32> {
+    match *slot {
+        Slot::Own { rt, .. } | Slot::Borrow { rt, .. } => Some(rt),
+        Slot::Free { .. } => None,
+    }
+}
+
 /// A run-time resource type of a store.
 pub(crate) struct ResourceTypeInfo {
     /// The instance that defined it, or `None` for a host resource type.
@@ -297,6 +408,22 @@ pub(crate) struct ResourceTypeInfo {
     /// The name the type was first imported under (`wasi:io/poll/pollable`), for reports;
     /// `None` for a type no import names.
     pub name: Option<Arc<str>>,
+    /// The most live handles of the type the store's instances may hold, if the embedder
+    /// set a quota for its name.
+    pub quota: Option<u32>,
+    /// How many live handles of the type the instances hold, counted only once a quota is
+    /// set in the store (`Quotas::on`).
+    pub live: u32,
+}
+
+/// The quotas a store's embedder set, by resource type name.
+#[derive(Default)]
+pub(crate) struct Quotas {
+    /// Whether any quota is set: only then are live handles counted per type, so that a
+    /// store without quotas pays one test per handle added or removed.
+    pub on: bool,
+    /// Each quota, by the full name of its type.
+    pub by_name: Vec<(Arc<str>, u32)>,
 }
 
 /// A destructor.

@@ -35,6 +35,9 @@ const GUEST: &str = r#"(component
       (i32.add (call $status (local.get $h)) (call $body-len (local.get $h))))
     (func (export "leak-then-drop")
       (call $drop (call $new (i32.const 1))))
+    (func (export "keep-two")
+      (drop (call $new (i32.const 1)))
+      (drop (call $new (i32.const 2))))
     (func (export "twice") (result i32)
       (local $h i32)
       (local.set $h (call $new (i32.const 7)))
@@ -44,6 +47,7 @@ const GUEST: &str = r#"(component
     (export "body-len" (func $body-len)) (export "drop" (func $drop))))))
   (func (export "run") (result u32) (canon lift (core func $i "run")))
   (func (export "leak-then-drop") (canon lift (core func $i "leak-then-drop")))
+  (func (export "keep-two") (canon lift (core func $i "keep-two")))
   (func (export "twice") (result bool) (canon lift (core func $i "twice"))))"#;
 
 fn linker(engine: &Engine) -> Linker<()> {
@@ -222,11 +226,10 @@ fn the_host_object_cap_is_a_clear_error() {
     );
 }
 
-#[test]
-fn a_drop_callback_receives_each_object_the_guest_drops() {
-    let engine = Engine::default();
-    let component = Component::new(&engine, GUEST).unwrap();
-    let mut linker = Linker::<Vec<u16>>::new(&engine);
+/// The linker of [`linker`], with a drop callback that records each dropped response's
+/// status in the store's data.
+fn linker_with_drop(engine: &Engine) -> Linker<Vec<u16>> {
+    let mut linker = Linker::<Vec<u16>>::new(engine);
     let mut root = linker.root();
     root.resource_host_with_drop::<Response>("response", |mut store, r: Response| {
         store.data_mut().push(r.status);
@@ -255,6 +258,14 @@ fn a_drop_callback_receives_each_object_the_guest_drops() {
         |mut store, (this,): (Own<Response>,)| Ok((store.take(this)?.body.len() as u32,)),
     )
     .unwrap();
+    linker
+}
+
+#[test]
+fn a_drop_callback_receives_each_object_the_guest_drops() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    let linker = linker_with_drop(&engine);
     let mut store = Store::new(&engine, Vec::new());
     let instance = linker.instantiate(&mut store, &component).unwrap();
     let f = instance
@@ -263,6 +274,40 @@ fn a_drop_callback_receives_each_object_the_guest_drops() {
     f.call(&mut store, ()).unwrap();
     assert_eq!(store.data(), &vec![1]);
     assert_eq!(store.host_objects(), 0);
+}
+
+#[test]
+fn an_object_over_the_quota_is_dropped_not_kept() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    // Without a drop callback: the refused object is dropped in place.
+    let mut store = Store::new(&engine, ());
+    store.set_resource_quota("response", 1);
+    let instance = linker(&engine).instantiate(&mut store, &component).unwrap();
+    let f = instance
+        .get_typed_func::<(), ()>(&mut store, "keep-two")
+        .unwrap();
+    let err = f.call(&mut store, ()).unwrap_err();
+    assert!(
+        matches!(
+            crate::trap_of(&err),
+            Some(tether::Trap::ResourceQuota { resource, quota: 1, instance: 0 }) if &**resource == "response"
+        ),
+        "{err:#}"
+    );
+    assert_eq!((store.host_objects(), store.handles_alive()), (1, 1));
+    // With one: the callback receives it.
+    let mut store = Store::new(&engine, Vec::new());
+    store.set_resource_quota("response", 1);
+    let instance = linker_with_drop(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let f = instance
+        .get_typed_func::<(), ()>(&mut store, "keep-two")
+        .unwrap();
+    assert!(f.call(&mut store, ()).is_err());
+    assert_eq!(store.data(), &vec![2]);
+    assert_eq!((store.host_objects(), store.handles_alive()), (1, 1));
 }
 
 #[test]
