@@ -291,7 +291,9 @@ impl<T> Store<T> {
     /// `resource.new`, or a host function returning one) traps with
     /// [`Trap::ResourceQuota`](crate::Trap::ResourceQuota), which names the type, the
     /// quota and the instance; an embedder's call that would pass it into a guest fails
-    /// with that error before the guest runs. Setting a quota below the handles already
+    /// with that error before the guest runs (and, as after any trap, the instance cannot be
+    /// entered again). Either way a host object refused so is dropped at once, its drop
+    /// callback run. Setting a quota below the handles already
     /// held refuses new ones until enough are dropped. A store with no quota counts
     /// nothing.
     ///

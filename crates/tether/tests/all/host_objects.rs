@@ -35,6 +35,8 @@ const GUEST: &str = r#"(component
       (i32.add (call $status (local.get $h)) (call $body-len (local.get $h))))
     (func (export "leak-then-drop")
       (call $drop (call $new (i32.const 1))))
+    (func (export "consume") (param i32) (result i32)
+      (call $body-len (local.get 0)))
     (func (export "keep-two")
       (drop (call $new (i32.const 1)))
       (drop (call $new (i32.const 2))))
@@ -48,6 +50,7 @@ const GUEST: &str = r#"(component
   (func (export "run") (result u32) (canon lift (core func $i "run")))
   (func (export "leak-then-drop") (canon lift (core func $i "leak-then-drop")))
   (func (export "keep-two") (canon lift (core func $i "keep-two")))
+  (func (export "consume") (param "r" (own $r)) (result u32) (canon lift (core func $i "consume")))
   (func (export "twice") (result bool) (canon lift (core func $i "twice"))))"#;
 
 fn linker(engine: &Engine) -> Linker<()> {
@@ -361,4 +364,52 @@ fn a_handle_from_another_store_is_refused() {
     let err = b.get(&from_a).unwrap_err();
     assert!(err.to_string().contains("another store"), "{err}");
     assert_eq!(*a.get(&from_a).unwrap(), 1);
+}
+
+#[test]
+fn an_embedder_passing_an_object_over_the_quota_gets_an_error_and_the_guest_does_not_run() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, GUEST).unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker_with_drop(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let consume = instance
+        .get_typed_func::<(Own<Response>,), (u32,)>(&mut store, "consume")
+        .unwrap();
+    let response = |store: &mut Store<Vec<u16>>, status| {
+        store
+            .push(Response {
+                status,
+                body: vec![0; 3],
+            })
+            .unwrap()
+    };
+    store.set_resource_quota("response", 0);
+    let r = response(&mut store, 7);
+    let err = consume.call(&mut store, (r,)).unwrap_err();
+    assert!(
+        matches!(
+            crate::trap_of(&err),
+            Some(tether::Trap::ResourceQuota { quota: 0, .. })
+        ),
+        "{err:#}"
+    );
+    // The guest never ran (it would have taken the object for its body); the object moved
+    // into the call, and the call dropped it.
+    assert_eq!(store.data(), &vec![7]);
+    assert_eq!((store.host_objects(), store.handles_alive()), (0, 0));
+    // As after any trap, the instance cannot be entered again; in a new one, within the
+    // quota, the guest runs and takes the object for its body's length.
+    let mut store = Store::new(&engine, Vec::new());
+    store.set_resource_quota("response", 1);
+    let instance = linker_with_drop(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let consume = instance
+        .get_typed_func::<(Own<Response>,), (u32,)>(&mut store, "consume")
+        .unwrap();
+    let r = response(&mut store, 8);
+    assert_eq!(consume.call(&mut store, (r,)).unwrap(), (3,));
+    assert_eq!(store.host_objects(), 0);
 }
