@@ -4,6 +4,7 @@
 //! ```text
 //! tether-bench [--quick] [--json] [--samples N] [--scale X] [--only a,b,...]
 //!              [--side tether|wasmtime] [--iters N] [--tether-host bindgen|manual]
+//!              [--tether-quota N]
 //! ```
 //!
 //! Each scenario runs a batch of iterations per sample, alternately on each side (and on the
@@ -15,7 +16,8 @@
 //! `--side tether` (or `wasmtime`) measures one runtime alone, for a profiler, and `--iters N`
 //! fixes every batch (warm-ups included) at N iterations, for instruction counts.
 //! Tether's host is written through `tether::bindgen!`; `--tether-host manual` uses the one
-//! written by hand with `resource_host`, `method` and `func_wrap` instead.
+//! written by hand with `resource_host`, `method` and `func_wrap` instead. `--tether-quota N`
+//! sets a quota of N live responses on Tether's store, which then counts handles per type.
 
 mod floor;
 mod pages;
@@ -43,7 +45,13 @@ pub trait TetherSide {
     fn compile(&mut self, bytes: &[u8], iters: u32) -> Result<()>;
     /// Bytes copied into the guest's memory so far.
     fn bytes_into_guest(&self) -> u64;
+    /// Sets a quota of `max` live responses on the store (`Store::set_resource_quota`), so
+    /// that the cost of counting handles can be measured.
+    fn set_response_quota(&mut self, max: u32);
 }
+
+/// The full name of the guest's response type, as quotas name it.
+pub const RESPONSE: &str = "tether:bench/host/response";
 
 /// What one scenario measures.
 #[derive(Clone, Copy)]
@@ -160,6 +168,8 @@ struct Options {
     iters: Option<u32>,
     /// Tether's host: written through `bindgen!` (the default) or by hand (`manual`).
     manual: bool,
+    /// A quota on live responses in Tether's store.
+    quota: Option<u32>,
 }
 
 fn options() -> Result<Options> {
@@ -172,6 +182,7 @@ fn options() -> Result<Options> {
         side: None,
         iters: None,
         manual: false,
+        quota: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -192,6 +203,13 @@ fn options() -> Result<Options> {
                 _ => bail!("--tether-host needs `bindgen` or `manual`"),
             },
             "--iters" => o.iters = Some(args.next().context("--iters needs a number")?.parse()?),
+            "--tether-quota" => {
+                o.quota = Some(
+                    args.next()
+                        .context("--tether-quota needs a number")?
+                        .parse()?,
+                )
+            }
             "--side" => {
                 let side = args.next().context("--side needs `tether` or `wasmtime`")?;
                 ensure!(
@@ -202,7 +220,7 @@ fn options() -> Result<Options> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: tether-bench [--quick] [--json] [--samples N] [--scale X] [--only a,b,...] [--side tether|wasmtime] [--iters N] [--tether-host bindgen|manual]\n\
+                    "usage: tether-bench [--quick] [--json] [--samples N] [--scale X] [--only a,b,...] [--side tether|wasmtime] [--iters N] [--tether-host bindgen|manual] [--tether-quota N]\n\
                      scenarios: {}",
                     SCENARIOS
                         .iter()
@@ -533,6 +551,9 @@ fn main() -> Result<()> {
             .context("the guest on wasmtime")?,
         floor: floor::Floor::new(&engine).context("the core floor")?,
     };
+    if let Some(max) = o.quota {
+        sides.tether.set_response_quota(max);
+    }
     if !o.json {
         println!(
             "tether-bench: {} samples per side, medians in ns per iteration; ratio = Tether ({} host) / wasmtime 48.0.8; {}",

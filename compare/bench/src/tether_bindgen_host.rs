@@ -104,6 +104,10 @@ impl Side {
 }
 
 impl crate::TetherSide for Side {
+    fn set_response_quota(&mut self, max: u32) {
+        self.store.set_resource_quota(crate::RESPONSE, max);
+    }
+
     fn run(&mut self, scenario: &str, iters: u32) -> Result<u64> {
         let sum = self
             .bench

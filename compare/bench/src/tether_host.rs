@@ -91,6 +91,10 @@ impl Side {
 }
 
 impl crate::TetherSide for Side {
+    fn set_response_quota(&mut self, max: u32) {
+        self.store.set_resource_quota(crate::RESPONSE, max);
+    }
+
     /// `run(scenario, iters)` once; checks that no response outlives the call.
     fn run(&mut self, scenario: &str, iters: u32) -> Result<u64> {
         let (sum,) = self

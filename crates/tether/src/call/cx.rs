@@ -394,20 +394,13 @@ impl<T> Context for Cx<'_, '_, T> {
         let data = self.store.data_mut();
         check_object(&data.rt, rt, value)?;
         let rep = value.parts().index;
-        let added = data
+        match data
             .rt
-            .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 });
-        if added.is_err() && data.rt.resource_types[rt as usize].objects {
-            // The guest never got the object (its table or the type's quota is full), and
-            // nothing else holds it: it is dropped now rather than with the store.
-            let _ = super::builtins::run_dtor(
-                wasmtime::AsContextMut::as_context_mut(self.store),
-                None,
-                rt,
-                rep,
-            );
+            .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 })
+        {
+            Ok(i) => Ok(i),
+            Err(fault) => Err(self.refused(rt, rep, fault)),
         }
-        added
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {
@@ -429,6 +422,21 @@ impl<T> Context for Cx<'_, '_, T> {
         )?;
         data.rt.scopes[scope].borrows += 1;
         Ok(i)
+    }
+}
+
+impl<T: 'static> Cx<'_, '_, T> {
+    /// A host object whose own handle the guest's table refused (it is full, or the type's
+    /// quota is): the guest never got it and nothing else holds it, so it is dropped now
+    /// rather than with the store. Gives `fault` back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, rt: u32, rep: u32, fault: Fault) -> Fault {
+        if self.store.data().rt.resource_types[rt as usize].objects {
+            let store = wasmtime::AsContextMut::as_context_mut(self.store);
+            let _ = super::builtins::run_dtor(store, None, rt, rep);
+        }
+        fault
     }
 }
 

@@ -169,31 +169,48 @@ impl Runtime {
 
     /// Adds `slot` to the handle table of `instance`, within the table's limit and the
     /// quota of the handle's type.
-    #[inline]
+    #[inline(always)]
     pub fn add_handle(&mut self, instance: InstanceId, slot: Slot) -> Result<u32, Fault> {
         if self.quotas.on {
-            self.charge_handle(instance, &slot)?;
+            return self.add_counted(instance, slot);
         }
+        self.instances[instance as usize]
+            .handles
+            .add(slot, self.handle_cap)
+    }
+
+    /// Removes the handle `index` from the table of `instance`.
+    #[inline(always)]
+    pub fn remove_handle(&mut self, instance: InstanceId, index: u32) -> Result<Slot, Fault> {
+        if self.quotas.on {
+            return self.remove_counted(instance, index);
+        }
+        self.instances[instance as usize].handles.remove(index)
+    }
+
+    /// [`add_handle`](Self::add_handle) in a store with quotas.
+    #[cold]
+    #[inline(never)]
+    fn add_counted(&mut self, instance: InstanceId, slot: Slot) -> Result<u32, Fault> {
+        self.charge_handle(instance, &slot)?;
         let added = self.instances[instance as usize]
             .handles
             .add(slot, self.handle_cap);
-        if added.is_err() && self.quotas.on {
+        if added.is_err() {
             self.uncharge_handle(&slot);
         }
         added
     }
 
-    /// Removes the handle `index` from the table of `instance`.
-    #[inline]
-    pub fn remove_handle(&mut self, instance: InstanceId, index: u32) -> Result<Slot, Fault> {
+    /// [`remove_handle`](Self::remove_handle) in a store with quotas.
+    #[cold]
+    #[inline(never)]
+    fn remove_counted(&mut self, instance: InstanceId, index: u32) -> Result<Slot, Fault> {
         let slot = self.instances[instance as usize].handles.remove(index)?;
-        if self.quotas.on {
-            self.uncharge_handle(&slot);
-        }
+        self.uncharge_handle(&slot);
         Ok(slot)
     }
 
-    #[cold]
     fn charge_handle(&mut self, instance: InstanceId, slot: &Slot) -> Result<(), Fault> {
         let Some(info) = slot_type(slot).and_then(|t| self.resource_types.get_mut(t as usize))
         else {
@@ -212,7 +229,6 @@ impl Runtime {
         Ok(())
     }
 
-    #[cold]
     fn uncharge_handle(&mut self, slot: &Slot) {
         if let Some(info) = slot_type(slot).and_then(|t| self.resource_types.get_mut(t as usize)) {
             info.live = info.live.saturating_sub(1);
