@@ -152,6 +152,15 @@ pub enum Trap {
     /// A guest's handle names a host object that no longer exists, or is in use, or is of
     /// another type.
     HostObject(HandleError),
+    /// A guest used a handle whose host object the host revoked (`Store::revoke`): every use
+    /// but `resource.drop`, which succeeds, ends here.
+    Revoked {
+        /// The guest's handle index.
+        index: u32,
+        /// The resource type's full name (`wasi:sockets/tcp/tcp-socket`), or `?` for a type
+        /// no import names.
+        resource: std::sync::Arc<str>,
+    },
 
     /// A guest tried to call out where it may not (from `realloc` or `post-return`, or a
     /// built-in that needs the instance to be callable).
@@ -357,6 +366,11 @@ pub enum HandleError {
         /// The slot.
         index: u32,
     },
+    /// The host revoked the object: it is gone, though a guest's handle may still name it.
+    Revoked {
+        /// The slot.
+        index: u32,
+    },
 }
 
 impl fmt::Display for HandleError {
@@ -387,6 +401,10 @@ impl fmt::Display for HandleError {
             HandleError::PassedTwice { index } => write!(
                 f,
                 "one owned handle is passed twice where `own` is expected (handle {index})"
+            ),
+            HandleError::Revoked { index } => write!(
+                f,
+                "revoked handle: the host revoked the object behind handle {index}"
             ),
         }
     }
@@ -506,6 +524,10 @@ impl fmt::Display for Trap {
                 f.write_str("borrow handles still remain at the end of the call")
             }
             Trap::HostObject(e) => fmt::Display::fmt(e, f),
+            Trap::Revoked { index, resource } => write!(
+                f,
+                "revoked handle: the host revoked the `{resource}` behind handle {index}"
+            ),
             Trap::CannotLeave => f.write_str("cannot leave component instance"),
             Trap::CannotEnter => f.write_str("cannot enter component instance"),
             Trap::NotInstantiated => {

@@ -208,7 +208,10 @@ fn print_stats(
             (None, true) => "(an unnamed resource type of the guest)".to_string(),
             (None, false) => "(an unnamed host resource type)".to_string(),
         };
-        eprintln!("stats:   {name}: {}", l.own + l.borrowed);
+        match l.revoked {
+            0 => eprintln!("stats:   {name}: {}", l.own + l.borrowed),
+            r => eprintln!("stats:   {name}: {} ({r} revoked)", l.own + l.borrowed),
+        }
     }
     eprintln!(
         "stats: HTTP requests: {}, body bytes read: {}",

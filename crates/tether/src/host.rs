@@ -17,6 +17,38 @@
 //! A handle the host keeps holds the slot and the slot's generation; once the object is
 //! gone, using the handle is an error ("stale handle"), never another object.
 //!
+//! # Revocation
+//!
+//! The host can take back an object a guest holds ([`StoreContextMut::revoke`]; by
+//! contents with `revoke_where`, everything an instance holds of a type with `revoke_held`,
+//! or after a duration with `revoke_after`). The object is dropped (Rust's `Drop`; the
+//! `on_drop` callback of [`resource_host_with_drop`](crate::LinkerInstance::resource_host_with_drop)
+//! is for guests' drops and does not run) as soon as nothing has it in use: at once, or when
+//! the method call that has it as `&mut R` returns. Revoking an object revokes its children
+//! first. The guest's handle stays in its table: any use of it but `resource.drop` traps with
+//! [`Trap::Revoked`](crate::Trap::Revoked), naming the handle and its type, unless the method
+//! was defined with [`method_or_revoked`](crate::LinkerInstance::method_or_revoked), which
+//! returns a result of the host's choosing instead; dropping it succeeds. A handle the host
+//! kept meets [`HandleError::Revoked`], and [`delete`](StoreContextMut::delete) of one
+//! succeeds.
+//!
+//! A store is never reached from another thread, so a deadline set with `revoke_after` is
+//! checked when a guest uses a handle to a host object and when the store is entered; the
+//! object is dropped then.
+//!
+//! ```
+//! # use tether::{Engine, Store};
+//! struct Socket;
+//! let mut store = Store::new(&Engine::default(), ());
+//! let socket = store.push(Socket)?;
+//! let kept = socket.borrow(); // what the host keeps to name the object later
+//! store.revoke(&kept)?;
+//! assert_eq!(store.host_objects(), 0);
+//! assert!(store.get(&kept).is_err());
+//! store.delete(socket)?; // the owner lets go of the revoked object
+//! # Ok::<(), tether::Error>(())
+//! ```
+//!
 //! # Borrows and `&mut`
 //!
 //! A method defined with [`LinkerInstance::method`](crate::LinkerInstance::method) receives
@@ -374,7 +406,7 @@ fn push_in<R: Send + 'static>(
 ) -> Result<Own<R>> {
     if let Some((store, index, generation)) = parent {
         same_store(rt, store)?;
-        rt.objects.slot(index, generation)?;
+        rt.objects.check_live(index, generation)?;
     }
     let ty = object_type::<R>(rt);
     let (index, generation) = rt.objects.insert(ty, value, parent.map(|p| p.1))?;
@@ -403,7 +435,15 @@ fn get_mut_in<'a, R: 'static>(rt: &'a mut Runtime, h: &impl AsHandle<R>) -> Resu
 
 fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
     same_store(rt, h.store)?;
-    if !object_is::<R>(rt.objects.get(h.index, h.generation)?) {
+    let object = match rt.objects.get(h.index, h.generation) {
+        Ok(o) => o,
+        // The handle is consumed: a revoked object's slot is released.
+        Err(HandleError::Revoked { index }) => {
+            return Err(rt.objects.release_revoked(index).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !object_is::<R>(object) {
         return Err(wrong_rust_type::<R>(h.index).into());
     }
     rt.objects
@@ -412,6 +452,56 @@ fn take_in<R: 'static>(rt: &mut Runtime, h: Own<R>) -> Result<R> {
             any.downcast_mut::<Option<R>>().and_then(Option::take)
         })?
         .ok_or_else(|| wrong_rust_type::<R>(h.index).into())
+}
+
+fn revoke_in<R: 'static>(
+    rt: &mut Runtime,
+    h: &impl AsHandle<R>,
+    after: Option<std::time::Duration>,
+) -> Result<()> {
+    let (store, index, generation) = h.slot();
+    same_store(rt, store)?;
+    let ty = object_type::<R>(rt);
+    if rt.objects.type_of(index, generation)? != ty {
+        return Err(wrong_rust_type::<R>(index).into());
+    }
+    match after {
+        None => rt.objects.revoke(index, generation)?,
+        Some(d) => {
+            let at = std::time::Instant::now()
+                .checked_add(d)
+                .ok_or_else(|| anyhow::anyhow!("revocation deadline out of range: {d:?}"))?;
+            rt.objects.revoke_at(index, generation, at)?;
+        }
+    }
+    Ok(())
+}
+
+fn revoke_where_in<R: 'static>(rt: &mut Runtime, mut pick: impl FnMut(&R) -> bool) -> usize {
+    let ty = object_type::<R>(rt);
+    let picked = rt
+        .objects
+        .find(ty, |o| object_ref::<R>(o).is_some_and(&mut pick));
+    rt.objects.revoke_all(&picked)
+}
+
+fn revoke_held_in<R: 'static>(rt: &mut Runtime, instance: &crate::Instance) -> Result<usize> {
+    same_store(rt, instance.store_id)?;
+    let ty = object_type::<R>(rt);
+    let mut held = Vec::new();
+    for (i, state) in rt.instances.iter().enumerate() {
+        if !rt.is_within(i as u32, instance.id) {
+            continue;
+        }
+        for slot in state.handles.handles() {
+            if let crate::state::table::Slot::Own { rt: t, rep, .. } = *slot
+                && t == ty
+            {
+                held.push(rep);
+            }
+        }
+    }
+    Ok(rt.objects.revoke_all(&held))
 }
 
 macro_rules! object_methods {
@@ -450,9 +540,48 @@ macro_rules! object_methods {
                 take_in($rt_mut, h)
             }
 
-            /// Drops the object, consuming the handle.
+            /// Drops the object, consuming the handle. Deleting an object the host revoked
+            /// succeeds: it is gone already.
             pub fn delete<R: 'static>(&mut self, h: Own<R>) -> Result<()> {
-                self.take(h).map(drop)
+                match self.take(h) {
+                    Ok(r) => {
+                        drop(r);
+                        Ok(())
+                    }
+                    Err(e) if matches!(e.downcast_ref(), Some(HandleError::Revoked { .. })) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+
+            /// Revokes the object behind `h`, which a guest may hold: see the
+            /// [module's documentation](crate::host#revocation).
+            pub fn revoke<R: 'static>(&mut self, h: &impl AsHandle<R>) -> Result<()> {
+                let $s = self;
+                revoke_in::<R>($rt_mut, h, None)
+            }
+
+            /// Revokes the object behind `h` once `after` has passed, at the first moment
+            /// the store checks (a guest's use of a handle to a host object, or a call into
+            /// the store): see the [module's documentation](crate::host#revocation).
+            pub fn revoke_after<R: 'static>(&mut self, h: &impl AsHandle<R>, after: std::time::Duration) -> Result<()> {
+                let $s = self;
+                revoke_in::<R>($rt_mut, h, Some(after))
+            }
+
+            /// Revokes every object of type `R` for which `pick` returns `true`, and returns
+            /// how many objects that revoked, their descendants included. An object lent out
+            /// to a method call under way is not offered to `pick`.
+            pub fn revoke_where<R: 'static>(&mut self, pick: impl FnMut(&R) -> bool) -> usize {
+                let $s = self;
+                revoke_where_in($rt_mut, pick)
+            }
+
+            /// Revokes every object of type `R` that `instance`, or an instance nested in
+            /// it, holds an owned handle to (closing a tenant's connections), and returns
+            /// how many objects that revoked, their descendants included.
+            pub fn revoke_held<R: 'static>(&mut self, instance: &crate::Instance) -> Result<usize> {
+                let $s = self;
+                revoke_held_in::<R>($rt_mut, instance)
             }
         }
     )*};

@@ -129,8 +129,14 @@ impl ResourceAnyExt for ResourceAny {
         if info.objects {
             // A host object: its slot's generation must still be the handle's, so a handle
             // dropped twice is stale the second time instead of dropping the slot's next
-            // object.
-            rt.objects.check(h.ty, h.index, h.generation)?;
+            // object. Dropping one the host revoked succeeds, and frees its slot.
+            if let Err(e) = rt.objects.check(h.ty, h.index, h.generation) {
+                if matches!(e, tether_abi::HandleError::Revoked { .. }) {
+                    rt.objects.release_revoked(h.index);
+                    return Ok(());
+                }
+                return Err(e.into());
+            }
             return crate::call::builtins::run_dtor(store.0, None, h.ty, h.index);
         }
         let mut v = tether_abi::Val::Resource(self);

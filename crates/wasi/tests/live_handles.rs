@@ -28,6 +28,7 @@ fn entry(resource: Option<&str>, guest_defined: bool, own: usize) -> LiveHandles
         guest_defined,
         own,
         borrowed: 0,
+        revoked: 0,
     }
 }
 

@@ -80,20 +80,24 @@ pub(crate) fn run_dtor<T>(
             _ => None,
         };
         let objects = &mut store.data_mut().rt.objects;
-        let generation = objects.generation(rep).ok_or_else(|| {
-            trap(Fault::from(Trap::HostObject(HandleError::Stale {
-                index: rep,
-            })))
-        })?;
-        let object = objects
-            .remove(rep, generation, |o| match callback {
-                Some(_) => o.take_boxed(),
-                None => {
-                    o.clear();
-                    None
-                }
-            })
-            .map_err(|e| trap(Trap::HostObject(e).into()))?;
+        let object = match objects.remove_live(rep, |o| match callback {
+            Some(_) => o.take_boxed(),
+            None => {
+                o.clear();
+                None
+            }
+        }) {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                return Err(trap(Fault::from(Trap::HostObject(HandleError::Stale {
+                    index: rep,
+                }))));
+            }
+            // The host revoked the object: it is gone already, and dropping its handle
+            // released its slot.
+            Err(HandleError::Revoked { .. }) => return Ok(()),
+            Err(e) => return Err(trap(Trap::HostObject(e).into())),
+        };
         return match (callback, object) {
             (Some(i), Some(object)) => {
                 let f = store.data().object_dtors[i as usize].clone();
@@ -229,7 +233,7 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
                 // A host object without a destructor callback: dropped in place, as
                 // `run_dtor` does, without its detour.
                 return match data.rt.objects.remove_live(rep, |o| o.clear()) {
-                    Ok(Some(())) => Ok(()),
+                    Ok(Some(())) | Err(HandleError::Revoked { .. }) => Ok(()),
                     Ok(None) => Err(trap(Fault::from(Trap::HostObject(HandleError::Stale {
                         index: rep,
                     })))),

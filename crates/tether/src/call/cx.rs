@@ -13,7 +13,7 @@ use wasmtime::ValRaw;
 use super::Wt;
 use super::error::{describe_error, wrong_type};
 use crate::state::embedder::of_this_store;
-use crate::state::runtime::{InstanceId, Runtime};
+use crate::state::runtime::{InstanceId, Runtime, dead_object};
 use crate::state::table::Slot;
 
 /// The canonical options of one `canon lift` or `canon lower`, resolved to core items.
@@ -317,14 +317,22 @@ impl<T> Context for Cx<'_, '_, T> {
                 if lends != 0 {
                     return Err(Fault::from(Trap::HandleLent));
                 }
-                let rtd = &self.store.data().rt;
+                let rtd = &mut self.store.data_mut().rt;
                 let mut generation = 0;
                 if rtd.resource_types[rt as usize].objects {
+                    generation = match rtd.objects.generation(rep) {
+                        Some(g) => g,
+                        None => dead_object(
+                            &mut rtd.objects,
+                            &rtd.resource_types,
+                            (index, rt, rep),
+                            true,
+                        )?,
+                    };
                     let children = rtd.objects.children(rep);
                     if children != 0 {
                         return Err(Fault::from(Trap::HasChildren { index, children }));
                     }
-                    generation = rtd.objects.generation(rep).unwrap_or(u32::MAX);
                 }
                 Ok(ResourceAny::from_parts(HandleParts {
                     store: self.store.data().rt.store_id,
@@ -348,22 +356,12 @@ impl<T> Context for Cx<'_, '_, T> {
         let scope = self.scope()?;
         let rt = self.resources[resource.0 as usize];
         let data = self.store.data_mut();
+        let objects = data.rt.resource_types[rt as usize].objects;
         let slot = data.rt.instances[self.instance as usize]
             .handles
             .get_mut(index)?;
         let rep = match slot {
-            Slot::Own {
-                rt: have,
-                rep,
-                lends,
-            } => {
-                if *have != rt {
-                    return Err(wrong_type(index));
-                }
-                *lends += 1;
-                *rep
-            }
-            Slot::Borrow { rt: have, rep, .. } => {
+            Slot::Own { rt: have, rep, .. } | Slot::Borrow { rt: have, rep, .. } => {
                 if *have != rt {
                     return Err(wrong_type(index));
                 }
@@ -371,14 +369,24 @@ impl<T> Context for Cx<'_, '_, T> {
             }
             Slot::Free { .. } => return Err(Fault::from(Trap::UnknownHandle { index })),
         };
-        if matches!(slot, Slot::Own { .. }) {
-            data.rt.scopes[scope].lenders.push((self.instance, index));
-        }
-        let generation = if data.rt.resource_types[rt as usize].objects {
-            data.rt.objects.generation(rep).unwrap_or(u32::MAX)
+        // A revoked object traps before anything is lent.
+        let generation = if objects {
+            match data.rt.objects.generation(rep) {
+                Some(g) => g,
+                None => dead_object(
+                    &mut data.rt.objects,
+                    &data.rt.resource_types,
+                    (index, rt, rep),
+                    false,
+                )?,
+            }
         } else {
             0
         };
+        if let Slot::Own { lends, .. } = slot {
+            *lends += 1;
+            data.rt.scopes[scope].lenders.push((self.instance, index));
+        }
         Ok(ResourceAny::from_parts(HandleParts {
             store: data.rt.store_id,
             ty: rt,

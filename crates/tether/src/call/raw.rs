@@ -14,7 +14,7 @@ use super::flat::{raw_to_u64, u64_to_raw};
 use super::func_def::Lowered;
 use super::slots::Place;
 use super::store::{HostFuncForms, RawHostFn, RawMethodFn, StoreContextMut, StoreData};
-use crate::state::runtime::{InstanceId, Runtime};
+use crate::state::runtime::{InstanceId, Runtime, dead_object, revoked};
 use crate::state::table::Slot;
 
 /// How the raw path passes one flat value.
@@ -214,7 +214,7 @@ fn raw_method_func<T: 'static, const N: usize>(
             &args[..n],
             &mut out[..usize::from(result.is_some())],
         )
-        .map_err(to_core)?;
+        .map_err(|e| to_core(revoked_self(&caller.data().rt, e, (index, self_ty, object))))?;
         write_raw_result(
             &mut caller.as_context_mut(),
             instance,
@@ -226,6 +226,23 @@ fn raw_method_func<T: 'static, const N: usize>(
     // SAFETY: the closure reads exactly the parameters of `ty` and writes exactly its
     // results, with the types `lower_core_type` gave both.
     unsafe { place.func(store, ty, host) }
+}
+
+/// The error of a raw method whose `self`, the guest's handle `index` of type `ty` naming
+/// object slot `object`, could not be lent: a trap naming the handle if the host revoked
+/// the object, else `e` as it is.
+#[cold]
+fn revoked_self(
+    rt: &Runtime,
+    e: anyhow::Error,
+    (index, ty, object): (u32, u32, u32),
+) -> anyhow::Error {
+    match e.downcast_ref() {
+        Some(tether_abi::HandleError::Revoked { index: slot }) if *slot == object => {
+            trap(revoked(&rt.resource_types, index, ty))
+        }
+        _ => e,
+    }
 }
 
 /// Creates the core function of a raw host function with at most `N` flat parameters.
@@ -385,40 +402,39 @@ fn raw_lift_handle(
     lend: bool,
     index: u32,
 ) -> Result<(u64, bool), Fault> {
-    let table = &mut rt.instances[instance as usize].handles;
-    let (rep, lent) = match table.get_mut(index)? {
-        Slot::Own {
-            rt: have,
-            rep,
-            lends,
-        } if *have == ty => {
-            let rep = *rep;
-            if own {
-                if *lends != 0 {
-                    return Err(Fault::from(Trap::HandleLent));
-                }
-                let children = rt.objects.children(rep);
-                if children != 0 {
-                    return Err(Fault::from(Trap::HasChildren { index, children }));
-                }
-                rt.remove_handle(instance, index)?;
-                (rep, false)
-            } else if lend {
-                *lends += 1;
-                (rep, true)
-            } else {
-                (rep, false)
-            }
-        }
-        Slot::Borrow { rt: have, rep, .. } if *have == ty => {
-            if own {
-                return Err(Fault::from(Trap::OwnFromBorrow { index }));
-            }
-            (*rep, false)
-        }
+    let (rep, is_own) = match rt.instances[instance as usize].handles.get(index)? {
+        Slot::Own { rt: have, rep, .. } if have == ty => (rep, true),
+        Slot::Borrow { rt: have, rep, .. } if have == ty => (rep, false),
         _ => return Err(wrong_type(index)),
     };
-    let generation = rt.objects.generation(rep).unwrap_or(u32::MAX);
+    if own && !is_own {
+        return Err(Fault::from(Trap::OwnFromBorrow { index }));
+    }
+    // A revoked object traps before the handle is moved or lent.
+    let generation = match rt.objects.generation(rep) {
+        Some(g) => g,
+        None => dead_object(&mut rt.objects, &rt.resource_types, (index, ty, rep), false)?,
+    };
+    let mut lent = false;
+    if is_own && (own || lend) {
+        let Slot::Own { lends, .. } = rt.instances[instance as usize].handles.get_mut(index)?
+        else {
+            return Err(wrong_type(index));
+        };
+        if own {
+            if *lends != 0 {
+                return Err(Fault::from(Trap::HandleLent));
+            }
+            let children = rt.objects.children(rep);
+            if children != 0 {
+                return Err(Fault::from(Trap::HasChildren { index, children }));
+            }
+            rt.remove_handle(instance, index)?;
+        } else {
+            *lends += 1;
+            lent = true;
+        }
+    }
     Ok((u64::from(rep) | (u64::from(generation) << 32), lent))
 }
 

@@ -111,6 +111,9 @@ pub struct LiveHandles {
     pub own: usize,
     /// Borrowed handles (only while a call that lent them is under way).
     pub borrowed: usize,
+    /// How many of those handles name a host object the host revoked (they stay until the
+    /// guest drops them).
+    pub revoked: usize,
 }
 
 /// Limits a store puts on its guests. Going past one is a trap or an error that names it.
@@ -316,12 +319,12 @@ impl<T> Store<T> {
     /// ```
     pub fn live_handles(&self) -> Vec<LiveHandles> {
         let rt = &self.inner.data().rt;
-        let mut counts = vec![(0usize, 0usize); rt.resource_types.len()];
+        let mut counts = vec![(0usize, 0usize, 0usize); rt.resource_types.len()];
         for instance in &rt.instances {
             for slot in instance.handles.handles() {
-                let (ty, own) = match *slot {
-                    Slot::Own { rt, .. } => (rt, true),
-                    Slot::Borrow { rt, .. } => (rt, false),
+                let (ty, rep, own) = match *slot {
+                    Slot::Own { rt, rep, .. } => (rt, rep, true),
+                    Slot::Borrow { rt, rep, .. } => (rt, rep, false),
                     Slot::Free { .. } => continue,
                 };
                 if let Some(c) = counts.get_mut(ty as usize) {
@@ -330,18 +333,22 @@ impl<T> Store<T> {
                     } else {
                         c.1 += 1;
                     }
+                    if rt.resource_types[ty as usize].objects && rt.objects.is_revoked(rep) {
+                        c.2 += 1;
+                    }
                 }
             }
         }
         counts
             .into_iter()
             .zip(&rt.resource_types)
-            .filter(|((own, borrowed), _)| own + borrowed > 0)
-            .map(|((own, borrowed), info)| LiveHandles {
+            .filter(|((own, borrowed, _), _)| own + borrowed > 0)
+            .map(|((own, borrowed, revoked), info)| LiveHandles {
                 resource: info.name.clone(),
                 guest_defined: info.implementer.is_some(),
                 own,
                 borrowed,
+                revoked,
             })
             .collect()
     }

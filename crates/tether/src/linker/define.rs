@@ -219,8 +219,62 @@ impl<T: 'static> LinkerInstance<'_, T> {
         P: crate::call::values::ComponentNamedList,
         Res: crate::call::values::ComponentNamedList,
     {
+        self.method_inner(name, f, None)
+    }
+
+    /// Like [`method`](Self::method), with what the guest receives when the host revoked
+    /// the object its `self` names: `revoked` gets the store and the other parameters (so
+    /// that it can dispose of owned handles among them) and returns the results, typically
+    /// the error case of the method's `result`. Without it, such a call traps
+    /// ([`Trap::Revoked`](crate::Trap::Revoked)); `bindgen!`'s `revoked` option uses this.
+    ///
+    /// The fallback serves the paths that move typed values without `Val`, which every
+    /// method over the types of `ComponentType` takes unless its signature holds a resource
+    /// that a guest defines; on the `Val` path a revoked `self` traps.
+    ///
+    /// ```
+    /// struct Socket;
+    /// # let engine = tether::Engine::default();
+    /// let mut linker = tether::Linker::<()>::new(&engine);
+    /// let mut root = linker.root();
+    /// root.resource_host::<Socket>("socket")?;
+    /// root.method_or_revoked(
+    ///     "[method]socket.send",
+    ///     |_s: &mut Socket, _store, (bytes,): (Vec<u8>,)| Ok((Ok::<u64, String>(bytes.len() as u64),)),
+    ///     |_store, _params| Ok((Err("connection reset".to_string()),)),
+    /// )?;
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn method_or_revoked<R, P, Res>(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut R, StoreContextMut<'_, T>, P) -> Result<Res> + Send + Sync + 'static,
+        revoked: impl Fn(StoreContextMut<'_, T>, P) -> Result<Res> + Send + Sync + 'static,
+    ) -> Result<()>
+    where
+        R: Send + 'static,
+        P: crate::call::values::ComponentNamedList,
+        Res: crate::call::values::ComponentNamedList,
+    {
+        self.method_inner(name, f, Some(Arc::new(revoked)))
+    }
+
+    fn method_inner<R, P, Res>(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut R, StoreContextMut<'_, T>, P) -> Result<Res> + Send + Sync + 'static,
+        revoked: Option<Arc<RevokedFn<T, P, Res>>>,
+    ) -> Result<()>
+    where
+        R: Send + 'static,
+        P: crate::call::values::ComponentNamedList,
+        Res: crate::call::values::ComponentNamedList,
+    {
         let f = Arc::new(f);
-        let raw: Option<Arc<RawHostFn<T>>> = if P::ALL_RAW && Res::ALL_RAW {
+        // The raw paths lift `self` before the method's own code runs: a method with a
+        // fallback for a revoked `self` takes the direct path, where it is lifted here.
+        let raw_ok = P::ALL_RAW && Res::ALL_RAW && revoked.is_none();
+        let raw: Option<Arc<RawHostFn<T>>> = if raw_ok {
             let f = f.clone();
             Some(Arc::new(
                 move |mut store: StoreContextMut<'_, T>,
@@ -244,7 +298,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
         } else {
             None
         };
-        let raw_method: Option<Arc<RawMethodFn<T>>> = if P::ALL_RAW && Res::ALL_RAW {
+        let raw_method: Option<Arc<RawMethodFn<T>>> = if raw_ok {
             let f = f.clone();
             Some(Arc::new(
                 move |store: &mut Wt<'_, T>,
@@ -275,7 +329,20 @@ impl<T: 'static> LinkerInstance<'_, T> {
                       call: &crate::call::func_def::DirectCall<'_>,
                       out: &mut [u64]|
                       -> Result<()> {
-                    let this = call.self_handle(store)?;
+                    let this = match call.self_handle(store) {
+                        Ok(this) => this,
+                        Err(e) => match &revoked {
+                            Some(revoked) if is_revoked(&e) => {
+                                let p = call.params::<T, P>(store, 1)?;
+                                let r = revoked(
+                                    StoreContextMut(wasmtime::AsContextMut::as_context_mut(store)),
+                                    p,
+                                )?;
+                                return call.results(store, &r, out);
+                            }
+                            _ => return Err(e),
+                        },
+                    };
                     let p = call.params::<T, P>(store, 1)?;
                     let objects = &mut store.data_mut().rt.objects;
                     let this = this.parts();
@@ -359,4 +426,15 @@ impl<T: 'static> LinkerInstance<'_, T> {
             other => bail!("`{name}` is already defined as a {}", other.kind()),
         }
     }
+}
+
+/// What a method defined with `LinkerInstance::method_or_revoked` returns for a revoked
+/// `self`.
+type RevokedFn<T, P, Res> =
+    dyn Fn(StoreContextMut<'_, T>, P) -> Result<Res> + Send + Sync + 'static;
+
+/// Whether a call's error is a guest's use of a revoked handle.
+#[cold]
+fn is_revoked(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref(), Some(crate::Trap::Revoked { .. }))
 }

@@ -5,6 +5,7 @@
 //!   reuse order, the limits);
 //! - [`objects`]: host objects in slots with generations (free, present, lent out; parents
 //!   and children);
+//! - [`revoke`]: revoking host objects, at once or at a deadline;
 //! - [`host_handles`]: handles to guest-defined resources that the embedder holds;
 //! - [`runtime`]: a store's component-level state (instances and their flags, resource
 //!   types, the calls under way, the store's identity) and entering and leaving instances;
@@ -17,5 +18,6 @@
 pub(crate) mod embedder;
 pub(crate) mod host_handles;
 pub(crate) mod objects;
+pub(crate) mod revoke;
 pub(crate) mod runtime;
 pub(crate) mod table;

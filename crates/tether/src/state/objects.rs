@@ -52,31 +52,64 @@ pub(crate) fn object_is<R: 'static>(o: &dyn Object) -> bool {
 
 /// The store's table of host objects.
 pub(crate) struct HostObjects {
-    slots: Vec<ObjSlot>,
-    free: Vec<u32>,
-    live: usize,
+    pub(super) slots: Vec<ObjSlot>,
+    pub(super) free: Vec<u32>,
+    pub(super) live: usize,
     pub cap: usize,
+    /// Slots of revoked objects that a guest's handle still names (`ObjState::Revoked`).
+    pub(super) revoked: usize,
+    /// Objects that expire (`revoke.rs`): slot, generation, when.
+    pub(super) deadlines: Vec<(u32, u32, std::time::Instant)>,
+    /// The earliest of `deadlines`; `None` when there is none, so that the checks on the
+    /// paths that use a handle cost one test.
+    pub(super) next_deadline: Option<std::time::Instant>,
 }
 
 pub(crate) struct ObjSlot {
-    generation: u32,
-    state: ObjState,
+    pub(super) generation: u32,
+    pub(super) state: ObjState,
     /// The object while it is present; the emptied allocation of the object that lived here
     /// last (if any) while the slot is free; nothing while the object is lent out. The
     /// allocation stays in place, so creating and dropping objects moves no box around.
-    object: Option<Box<dyn Object>>,
+    pub(super) object: Option<Box<dyn Object>>,
     /// The store-level resource type.
-    rt: u32,
-    parent: Option<u32>,
-    children: u32,
+    pub(super) rt: u32,
+    pub(super) parent: Option<u32>,
+    pub(super) children: u32,
+    /// Set when the owner of a revoked object let go of it before the object was dropped
+    /// (its children or a method call kept it): the slot is freed with the object.
+    pub(super) owner_gone: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ObjState {
-    Free,
+/// The state of a slot. Only `Present` and `InUse` hold an object anyone may use.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum ObjState {
     Present,
     /// Moved out for a method call under way.
     InUse,
+    Free,
+    /// Revoked while lent out: the method under way keeps it until it returns.
+    InUseRevoked,
+    /// Revoked, the value still here until its children are dropped.
+    Revoking,
+    /// Revoked and dropped: the slot stays reserved for the handle that names it until that
+    /// handle is dropped.
+    Revoked,
+}
+
+impl ObjState {
+    #[inline]
+    pub(super) fn is_live(self) -> bool {
+        matches!(self, ObjState::Present | ObjState::InUse)
+    }
+
+    #[inline]
+    pub(super) fn is_revoked(self) -> bool {
+        matches!(
+            self,
+            ObjState::InUseRevoked | ObjState::Revoking | ObjState::Revoked
+        )
+    }
 }
 
 impl HostObjects {
@@ -86,6 +119,9 @@ impl HostObjects {
             free: Vec::new(),
             live: 0,
             cap,
+            revoked: 0,
+            deadlines: Vec::new(),
+            next_deadline: None,
         }
     }
 
@@ -123,6 +159,7 @@ impl HostObjects {
             s.rt = rt;
             s.parent = parent;
             s.children = 0;
+            s.owner_gone = false;
             return Ok((i, s.generation));
         }
         let i = u32::try_from(self.slots.len())
@@ -134,6 +171,7 @@ impl HostObjects {
             rt,
             parent,
             children: 0,
+            owner_gone: false,
         });
         Ok((i, 0))
     }
@@ -146,23 +184,64 @@ impl HostObjects {
         }
     }
 
-    /// The current generation of a live slot (guests' handles carry no generation).
+    /// The current generation of the slot a guest's handle names (guests' handles carry no
+    /// generation), after expiring what is due: `None` if the slot holds no live object
+    /// (see [`is_revoked`](Self::is_revoked) for why).
     #[inline]
-    pub fn generation(&self, index: u32) -> Option<u32> {
+    pub fn generation(&mut self, index: u32) -> Option<u32> {
+        self.expire_due();
         match self.slots.get(index as usize) {
-            Some(s) if s.state != ObjState::Free => Some(s.generation),
+            Some(s) if s.state.is_live() => Some(s.generation),
             _ => None,
         }
+    }
+
+    /// Whether the slot `index` holds a revoked object that a handle still names.
+    pub fn is_revoked(&self, index: u32) -> bool {
+        self.slots
+            .get(index as usize)
+            .is_some_and(|s| s.state.is_revoked())
+    }
+
+    /// Checks that `index` holds a live object at `generation` (present or lent out).
+    #[inline]
+    pub fn check_live(&self, index: u32, generation: u32) -> Result<&ObjSlot, HandleError> {
+        let s = self.slot(index, generation)?;
+        if !s.state.is_live() {
+            return Err(unusable(index, s.state));
+        }
+        Ok(s)
     }
 
     /// Checks that `index` holds a live object of resource type `rt` at `generation`.
     #[inline]
     pub fn check(&self, rt: u32, index: u32, generation: u32) -> Result<(), HandleError> {
-        let s = self.slot(index, generation)?;
+        let s = self.check_live(index, generation)?;
         if s.rt != rt {
             return Err(wrong_type(index, rt));
         }
         Ok(())
+    }
+
+    /// The resource type of the object at `index` of `generation`, revoked or not.
+    pub fn type_of(&self, index: u32, generation: u32) -> Result<u32, HandleError> {
+        Ok(self.slot(index, generation)?.rt)
+    }
+
+    /// The slots of the live objects of resource type `rt` in their slots (not lent out)
+    /// for which `pick` returns `true`.
+    pub fn find(&self, rt: u32, mut pick: impl FnMut(&dyn Object) -> bool) -> Vec<u32> {
+        let mut found = Vec::new();
+        for (i, s) in self.slots.iter().enumerate() {
+            if s.state == ObjState::Present
+                && s.rt == rt
+                && let Some(o) = s.object.as_deref()
+                && pick(o)
+            {
+                found.push(i as u32);
+            }
+        }
+        found
     }
 
     /// How many children the object at `index` has.
@@ -196,6 +275,9 @@ impl HostObjects {
             Some(s) if s.state != ObjState::Free => s,
             _ => return Ok(None),
         };
+        if s.state.is_revoked() {
+            return Err(self.release_revoked(index));
+        }
         if s.children != 0 {
             return Err(has_children(index, s.children));
         }
@@ -221,7 +303,7 @@ impl HostObjects {
         let s = self.slot(index, generation)?;
         match (s.state, &s.object) {
             (ObjState::Present, Some(v)) => Ok(&**v),
-            _ => Err(in_use(index)),
+            (state, _) => Err(unusable(index, state)),
         }
     }
 
@@ -231,7 +313,7 @@ impl HostObjects {
         let s = &mut self.slots[index as usize];
         match (s.state, &mut s.object) {
             (ObjState::Present, Some(v)) => Ok(&mut **v),
-            _ => Err(in_use(index)),
+            (state, _) => Err(unusable(index, state)),
         }
     }
 
@@ -246,6 +328,7 @@ impl HostObjects {
     /// a slot that a guest's handle names, which holds the current object or none.
     #[inline]
     pub fn lend_live(&mut self, index: u32) -> Result<Box<dyn Object>, HandleError> {
+        self.expire_due();
         if let Some(s) = self.slots.get_mut(index as usize)
             && s.state == ObjState::Present
             && let Some(v) = s.object.take()
@@ -254,18 +337,24 @@ impl HostObjects {
             return Ok(v);
         }
         Err(match self.slots.get(index as usize) {
-            Some(s) if s.state != ObjState::Free => in_use(index),
+            Some(s) if s.state != ObjState::Free => unusable(index, s.state),
             _ => stale(index),
         })
     }
 
-    /// Puts back an object moved out by [`lend`](Self::lend).
+    /// Puts back an object moved out by [`lend`](Self::lend); one revoked meanwhile is
+    /// dropped now (see `revoke.rs`).
     #[inline]
     pub fn give_back(&mut self, index: u32, value: Box<dyn Object>) {
         if let Some(s) = self.slots.get_mut(index as usize) {
-            s.state = ObjState::Present;
             // A slot in use holds no allocation, so there is nothing to drop.
             std::mem::forget(s.object.replace(value));
+            if s.state == ObjState::InUseRevoked {
+                s.state = ObjState::Revoking;
+                self.finish_revoking(index);
+            } else {
+                s.state = ObjState::Present;
+            }
         }
     }
 }
@@ -296,9 +385,14 @@ fn stale(index: u32) -> HandleError {
     HandleError::Stale { index }
 }
 
+/// Why the object in a slot that is neither free nor present cannot be reached.
 #[cold]
-fn in_use(index: u32) -> HandleError {
-    HandleError::InUse { index }
+fn unusable(index: u32, state: ObjState) -> HandleError {
+    if state.is_revoked() {
+        HandleError::Revoked { index }
+    } else {
+        HandleError::InUse { index }
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,39 @@ use super::host_handles::HostHandles;
 use super::objects::HostObjects;
 use super::table::{HandleTable, Slot};
 
+/// The generation to give a guest's handle `index` (of resource type `rt`) to the host
+/// object in slot `rep` that is not live: a trap naming the handle if the host revoked the
+/// object, else a generation no slot has, so that the handle is stale where it is used.
+/// `consumed`: the handle has left the guest's table (an `own` lifted), so it no longer keeps
+/// a revoked object's slot.
+#[cold]
+#[inline(never)]
+pub(crate) fn dead_object(
+    objects: &mut HostObjects,
+    types: &[ResourceTypeInfo],
+    (index, rt, rep): (u32, u32, u32),
+    consumed: bool,
+) -> Result<u32, Fault> {
+    if objects.is_revoked(rep) {
+        if consumed {
+            objects.release_revoked(rep);
+        }
+        Err(revoked(types, index, rt))
+    } else {
+        Ok(u32::MAX)
+    }
+}
+
+/// The trap of a guest's use of its handle `index`, of type `rt`, to a revoked host object.
+#[cold]
+pub(crate) fn revoked(types: &[ResourceTypeInfo], index: u32, rt: u32) -> Fault {
+    let resource = types
+        .get(rt as usize)
+        .and_then(|t| t.name.clone())
+        .unwrap_or_else(|| Arc::from("?"));
+    Fault::from(Trap::Revoked { index, resource })
+}
+
 /// An instance of a store, by index into `Runtime::instances`.
 pub(crate) type InstanceId = u32;
 
@@ -105,6 +138,8 @@ impl Runtime {
         caller: Option<InstanceId>,
         scoped: bool,
     ) -> Result<LiftFrame, Fault> {
+        // Entering the store is one of the moments objects with a deadline expire.
+        self.objects.expire_due();
         self.enter(callee, caller)?;
         Ok(LiftFrame {
             callee,
@@ -320,6 +355,11 @@ impl Runtime {
             handles: HandleTable::new(),
         });
         (self.instances.len() - 1) as InstanceId
+    }
+
+    /// Whether `i` is `of` or nested in it.
+    pub fn is_within(&self, i: InstanceId, of: InstanceId) -> bool {
+        self.is_self_or_ancestor(of, i)
     }
 
     /// Whether `i` is `of` or one of its ancestors.

@@ -68,6 +68,7 @@ mod layers;
 mod linking;
 mod memory;
 mod refused;
+mod revoke;
 mod rng;
 mod serialize;
 mod shared_funcs;
