@@ -163,6 +163,9 @@ struct Gen<'a> {
     with_checks: RefCell<Vec<(String, syn::Path, String)>>,
     /// Methods (interface, WIT function name) whose returned objects are children of `self`.
     children: HashSet<(Option<InterfaceId>, String)>,
+    /// Imported resources (dealiased) whose methods return an error case for a revoked
+    /// `self`: the error type's WIT name and the case's.
+    revoked: HashMap<TypeId, (String, String)>,
     qualify_std: bool,
     params: RefCell<HashMap<(TypeId, Dir), Vec<TypeId>>>,
     fresh: Cell<usize>,
@@ -188,12 +191,14 @@ pub fn generate(
         with: HashMap::new(),
         with_checks: RefCell::new(Vec::new()),
         children: HashSet::new(),
+        revoked: HashMap::new(),
         qualify_std: false,
         params: RefCell::new(HashMap::new()),
         fresh: Cell::new(0),
     };
     g.with = g.check_with(&opts.with)?;
     g.children = g.check_children(&opts.children)?;
+    g.revoked = g.check_revoked(&opts.revoked)?;
     g.qualify_std = g.names_shadow_std();
     g.world_items()
 }
@@ -487,7 +492,9 @@ impl<'a> Gen<'a> {
     // ----- `with` -----
 
     /// Maps each `with` key to the imported resource it names.
-    fn check_with(&self, with: &[(String, String)]) -> Result<HashMap<TypeId, syn::Path>, Error> {
+    /// Every imported resource by the keys that `with` and `revoked` accept
+    /// (`ns:pkg/iface/resource`, and with the package's version if it has one).
+    fn resource_keys(&self) -> Vec<(String, TypeId)> {
         let mut keys: Vec<(String, TypeId)> = Vec::new();
         let w = &self.r.worlds[self.world];
         for item in w.imports.values() {
@@ -522,24 +529,35 @@ impl<'a> Gen<'a> {
                 _ => {}
             }
         }
+        keys
+    }
+
+    /// The error for an option's `key` that names no imported resource.
+    fn unknown_resource(&self, option: &str, key: &str, keys: &[(String, TypeId)]) -> Error {
+        let w = &self.r.worlds[self.world];
+        let known: Vec<String> = keys
+            .iter()
+            .filter(|(k, _)| !k.contains('@'))
+            .map(|(k, _)| format!("`{k}`"))
+            .collect();
+        let known = if known.is_empty() {
+            "it imports no resources".to_string()
+        } else {
+            format!("its imported resources are {}", known.join(", "))
+        };
+        Error::new(format!(
+            "`{option}` key `{key}` names no resource that the world `{}` ({}) imports: {known}",
+            w.name,
+            self.r.render_location(w.span)
+        ))
+    }
+
+    fn check_with(&self, with: &[(String, String)]) -> Result<HashMap<TypeId, syn::Path>, Error> {
+        let keys = self.resource_keys();
         let mut out = HashMap::new();
         for (key, path) in with {
             let Some((_, tid)) = keys.iter().find(|(k, _)| k == key) else {
-                let known: Vec<String> = keys
-                    .iter()
-                    .filter(|(k, _)| !k.contains('@'))
-                    .map(|(k, _)| format!("`{k}`"))
-                    .collect();
-                let known = if known.is_empty() {
-                    "it imports no resources".to_string()
-                } else {
-                    format!("its imported resources are {}", known.join(", "))
-                };
-                return Err(Error::new(format!(
-                    "`with` key `{key}` names no resource that the world `{}` ({}) imports: {known}",
-                    w.name,
-                    self.r.render_location(w.span)
-                )));
+                return Err(self.unknown_resource("with", key, &keys));
             };
             let p: syn::Path = syn::parse_str(path).map_err(|e| {
                 Error::new(format!(
@@ -635,6 +653,93 @@ impl<'a> Gen<'a> {
             out.insert((*iface, f.name.clone()));
         }
         Ok(out)
+    }
+
+    /// Maps each `revoked` entry (a resource as `with` names it, and `error-type.case`) to
+    /// the resource, checking that one of its methods has a result whose error is that type
+    /// and that the case exists and carries no payload.
+    fn check_revoked(
+        &self,
+        revoked: &[(String, String)],
+    ) -> Result<HashMap<TypeId, (String, String)>, Error> {
+        let keys = self.resource_keys();
+        let mut out = HashMap::new();
+        for (key, value) in revoked {
+            let Some((_, rid)) = keys.iter().find(|(k, _)| k == key) else {
+                return Err(self.unknown_resource("revoked", key, &keys));
+            };
+            let Some((ty, case)) = value.split_once('.') else {
+                return Err(Error::new(format!(
+                    "`revoked` value for `{key}` is `{value}`: expected `error-type.case`, such as `error-code.connection-reset`"
+                )));
+            };
+            let mut fits = false;
+            for f in self.methods_of(*rid) {
+                let Some(err) = self.error_of(f, ty) else {
+                    continue;
+                };
+                if !self.has_unit_case(err, case) {
+                    return Err(Error::new(format!(
+                        "`revoked` value for `{key}`: the type `{ty}` ({}) has no case `{case}` without a payload",
+                        self.r.render_location(self.r.types[err].span)
+                    )));
+                }
+                fits = true;
+            }
+            if !fits {
+                return Err(Error::new(format!(
+                    "`revoked` value for `{key}`: no method of the resource ({}) returns a `result` whose error is `{ty}`",
+                    self.r.render_location(self.r.types[*rid].span)
+                )));
+            }
+            out.insert(self.dealias(*rid), (ty.to_string(), case.to_string()));
+        }
+        Ok(out)
+    }
+
+    /// The methods of the imported resource `rid`.
+    fn methods_of(&self, rid: TypeId) -> Vec<&Function> {
+        let rid = self.dealias(rid);
+        let funcs: Box<dyn Iterator<Item = &Function>> = match self.r.types[rid].owner {
+            TypeOwner::Interface(i) => Box::new(self.r.interfaces[i].functions.values()),
+            _ => Box::new(
+                self.r.worlds[self.world]
+                    .imports
+                    .values()
+                    .filter_map(|i| match i {
+                        WorldItem::Function(f) => Some(f),
+                        _ => None,
+                    }),
+            ),
+        };
+        funcs
+            .filter(|f| matches!(f.kind, FunctionKind::Method(r) if self.dealias(r) == rid))
+            .collect()
+    }
+
+    /// The error type of `f`'s result, dealiased, if the result is a `result` whose error
+    /// type is named `name`.
+    fn error_of(&self, f: &Function, name: &str) -> Option<TypeId> {
+        let Some(Type::Id(id)) = &f.result else {
+            return None;
+        };
+        let TypeDefKind::Result(r) = &self.r.types[self.dealias(*id)].kind else {
+            return None;
+        };
+        let Some(Type::Id(err)) = r.err else {
+            return None;
+        };
+        let err = self.dealias(err);
+        (self.r.types[err].name.as_deref() == Some(name)).then_some(err)
+    }
+
+    /// Whether the enum or variant `id` has a case `case` without a payload.
+    fn has_unit_case(&self, id: TypeId, case: &str) -> bool {
+        match &self.r.types[id].kind {
+            TypeDefKind::Enum(e) => e.cases.iter().any(|c| c.name == case),
+            TypeDefKind::Variant(v) => v.cases.iter().any(|c| c.name == case && c.ty.is_none()),
+            _ => false,
+        }
     }
 
     /// Whether `t` holds an owned handle (which the glue pushes into the store).
@@ -1389,10 +1494,31 @@ impl<'a> Gen<'a> {
                     #body
                 })?;
             },
-            Some((id, r)) => quote! {
-                inst.method(#wit_name, |#id: &mut #r, mut store: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
-                    #body
-                })?;
+            Some((id, r)) => match self.revoked_case(f, first_borrow, gcx)? {
+                // A revoked `self` becomes the error case: the other parameters are
+                // taken as the method would (dropping any object they move in).
+                Some(err) => {
+                    let err_path = self.err();
+                    let store_pat = if convs.is_empty() {
+                        quote!(_store)
+                    } else {
+                        quote!(mut store)
+                    };
+                    quote! {
+                        inst.method_or_revoked(#wit_name, |#id: &mut #r, mut store: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
+                            #body
+                        }, |#store_pat: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
+                            #(#convs)*
+                            let _ = (#(#pats,)*);
+                            #ok((#err_path(#err),))
+                        })?;
+                    }
+                }
+                None => quote! {
+                    inst.method(#wit_name, |#id: &mut #r, mut store: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
+                        #body
+                    })?;
+                },
             },
             None => quote! {
                 inst.func_wrap(#wit_name, |mut store: ::tether::StoreContextMut<'_, T>, (#(#pats,)*): (#(#abi_tys,)*)| {
@@ -1401,6 +1527,25 @@ impl<'a> Gen<'a> {
             },
         };
         Ok((trait_item, glue))
+    }
+
+    /// The error value a method `f` of the resource `rid` returns for a revoked `self`, if
+    /// the `revoked` option names the resource and `f`'s result has that error type.
+    fn revoked_case(
+        &self,
+        f: &Function,
+        rid: Option<TypeId>,
+        gcx: &Cx<'_>,
+    ) -> Result<Option<TokenStream>, Error> {
+        let Some((ty, case)) = rid.and_then(|r| self.revoked.get(&self.dealias(r))) else {
+            return Ok(None);
+        };
+        let Some(err) = self.error_of(f, ty) else {
+            return Ok(None);
+        };
+        let path = self.ty_id(err, gcx, Mode::Abi)?;
+        let case = ident(&camel(case));
+        Ok(Some(quote!(#path::#case)))
     }
 
     /// The trait, glue and types of an imported interface (or of the world's own imports,

@@ -53,6 +53,12 @@ pub struct Opts {
     /// such an object in with `push_child`, so the parent cannot be dropped or consumed while
     /// the child lives.
     pub children: Vec<String>,
+    /// Imported resources whose methods give the guest an error case instead of a trap when
+    /// the host revoked `self`: `("ns:pkg/iface/resource", "error-type.case")`. Every method
+    /// of the resource whose result is a `result` with that error type gets the glue of
+    /// `LinkerInstance::method_or_revoked`, returning the case (an enum's, or a variant's
+    /// without a payload); the others trap.
+    pub revoked: Vec<(String, String)>,
     /// Features of `@unstable` items to include.
     pub features: Vec<String>,
     /// Include every `@unstable` item.

@@ -3,7 +3,8 @@
 //! in `tests/snapshots/errors/<name>.txt`. `BLESS=1 cargo test` rewrites the snapshots.
 //!
 //! A WIT file may start with option comments: `// world: name`,
-//! `// with: ns:pkg/iface/resource = path::Type` and `// children: ns:pkg/iface/resource.method`.
+//! `// with: ns:pkg/iface/resource = path::Type`, `// children: ns:pkg/iface/resource.method`
+//! and `// revoked: ns:pkg/iface/resource = error-type.case`.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,10 @@ fn opts(wit: &Path) -> tether_bindgen::Opts {
             opts.world = Some(world.trim().to_string());
         } else if let Some(child) = line.strip_prefix("children:") {
             opts.children.push(child.trim().to_string());
+        } else if let Some(revoked) = line.strip_prefix("revoked:") {
+            let (key, case) = revoked.split_once('=').expect("`revoked: key = type.case`");
+            opts.revoked
+                .push((key.trim().to_string(), case.trim().to_string()));
         } else if let Some(with) = line.strip_prefix("with:") {
             let (key, path) = with.split_once('=').expect("`with: key = path`");
             opts.with

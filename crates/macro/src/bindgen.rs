@@ -8,7 +8,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::{LitBool, LitStr, Token, braced, bracketed};
 
 /// The options: `"world"`, or `{ path: "...", world: "...", with: { "key": path },
-/// children: [...], deps: [...], features: [...], all_features: true }`.
+/// children: [...], revoked: { "key": "error-type.case" }, deps: [...], features: [...],
+/// all_features: true }`.
 pub struct Input {
     opts: tether_bindgen::Opts,
     path: Option<LitStr>,
@@ -57,6 +58,20 @@ impl Parse for Input {
                         map.parse::<Token![,]>()?;
                     }
                 }
+                "revoked" => {
+                    let map;
+                    braced!(map in body);
+                    while !map.is_empty() {
+                        let k: LitStr = map.parse()?;
+                        map.parse::<Token![:]>()?;
+                        let v: LitStr = map.parse()?;
+                        opts.revoked.push((k.value(), v.value()));
+                        if map.is_empty() {
+                            break;
+                        }
+                        map.parse::<Token![,]>()?;
+                    }
+                }
                 "deps" | "features" | "children" => {
                     let list;
                     bracketed!(list in body);
@@ -76,8 +91,8 @@ impl Parse for Input {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown option `{name}`: expected `path`, `world`, `with`, `children`, `deps`, \
-                             `features` or `all_features`"
+                            "unknown option `{name}`: expected `path`, `world`, `with`, `children`, `revoked`, \
+                             `deps`, `features` or `all_features`"
                         ),
                     ));
                 }

@@ -166,6 +166,11 @@ pub fn flags(input: TokenStream) -> TokenStream {
 ///   and its WIT location.
 /// - `children`: methods, by `ns:pkg/iface/resource.method`, whose returned objects are
 ///   children of `self`: the guest cannot drop or consume `self` while they live.
+/// - `revoked`: imported resources, by `ns:pkg/iface/resource`, whose methods return an
+///   error case instead of trapping when the host revoked `self`, as
+///   `{ "wasi:sockets/tcp/tcp-socket": "error-code.connection-reset" }`: every method of
+///   the resource whose result is a `result` with that error type returns that case (of an
+///   enum, or of a variant without a payload); the resource's other methods trap.
 /// - `deps`: more WIT packages, relative to `Cargo.toml`: files, or directories whose `.wit`
 ///   files are each one package.
 /// - `features`, `all_features`: which `@unstable` items to include.

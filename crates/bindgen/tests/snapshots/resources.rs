@@ -124,6 +124,12 @@ pub mod test {
                     this: &mut Self::Bucket,
                     prefix: String,
                 ) -> ::tether::Result<Result<Self::Cursor, Error>>;
+                /// Renames the bucket; a revoked bucket gives `denied` (the `revoked` option).
+                fn bucket_rename(
+                    &mut self,
+                    this: &mut Self::Bucket,
+                    name: String,
+                ) -> ::tether::Result<Result<(), Error>>;
                 fn cursor_next(
                     &mut self,
                     this: &mut Self::Cursor,
@@ -266,6 +272,25 @@ pub mod test {
                                 Err(x0) => Err(x0),
                             },
                         ))
+                    },
+                )?;
+                inst.method_or_revoked(
+                    "[method]bucket.rename",
+                    |
+                        this: &mut <T as Host>::Bucket,
+                        mut store: ::tether::StoreContextMut<'_, T>,
+                        (name,): (String,)|
+                    {
+                        let ret = <T as Host>::bucket_rename(
+                            store.data_mut(),
+                            this,
+                            name,
+                        )?;
+                        Ok((ret,))
+                    },
+                    |_store: ::tether::StoreContextMut<'_, T>, (name,): (String,)| {
+                        let _ = (name,);
+                        Ok((Err(Error::Denied),))
                     },
                 )?;
                 inst.method(

@@ -424,3 +424,122 @@ fn a_method_with_a_fallback_returns_its_error_case_instead_of_trapping() {
     g.call("drop-s", &[h]).unwrap();
     assert!(g.store.live_handles().is_empty());
 }
+
+// ----- Through `bindgen!` -----
+
+mod net_bindings {
+    ::tether::bindgen!({
+        path: "tests/all/revoke/net.wit",
+        world: "sockets",
+        with: { "tether:revoke-test/net/socket": super::NetSocket },
+        revoked: { "tether:revoke-test/net/socket": "error-code.reset" },
+    });
+}
+
+use net_bindings::tether::revoke_test::net;
+
+/// The bindings' socket.
+struct NetSocket {
+    id: u32,
+}
+
+/// The store's data for the bindings: nothing; the test finds sockets by their ids.
+struct NetHost;
+
+impl net::Host for NetHost {
+    fn socket_new(&mut self, id: u32) -> tether::Result<NetSocket> {
+        Ok(NetSocket { id })
+    }
+
+    fn socket_send(
+        &mut self,
+        _this: &mut NetSocket,
+        len: u32,
+    ) -> tether::Result<Result<u32, net::ErrorCode>> {
+        Ok(Ok(len))
+    }
+
+    fn socket_id(&mut self, this: &mut NetSocket) -> tether::Result<u32> {
+        Ok(this.id)
+    }
+}
+
+/// A guest of the `sockets` world: `send` returns the `ok` payload or 1000 plus the error's
+/// discriminant.
+const NET_GUEST: &str = r#"(component
+  (import "tether:revoke-test/net" (instance $net
+    (type $e' (enum "closed" "reset"))
+    (export "error-code" (type $e (eq $e')))
+    (export "socket" (type $s (sub resource)))
+    (export "[constructor]socket" (func (param "id" u32) (result (own $s))))
+    (export "[method]socket.send" (func (param "self" (borrow $s)) (param "len" u32) (result (result u32 (error $e)))))
+    (export "[method]socket.id" (func (param "self" (borrow $s)) (result u32)))))
+  (alias export $net "socket" (type $s))
+  (alias export $net "[constructor]socket" (func $new))
+  (alias export $net "[method]socket.send" (func $send))
+  (alias export $net "[method]socket.id" (func $id))
+  (core module $mem (memory (export "memory") 1))
+  (core instance $mem (instantiate $mem))
+  (alias core export $mem "memory" (core memory $memory))
+  (core func $new (canon lower (func $new)))
+  (core func $send (canon lower (func $send) (memory $memory)))
+  (core func $id (canon lower (func $id)))
+  (core func $drop (canon resource.drop $s))
+  (core module $m
+    (import "" "new" (func $new (param i32) (result i32)))
+    (import "" "send" (func $send (param i32 i32 i32)))
+    (import "" "id" (func $id (param i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "memory" (memory 1))
+    (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+    (func (export "send") (param i32 i32) (result i32)
+      (call $send (local.get 0) (local.get 1) (i32.const 16))
+      (if (result i32) (i32.load8_u (i32.const 16))
+        (then (i32.add (i32.const 1000) (i32.load8_u (i32.const 20))))
+        (else (i32.load (i32.const 20)))))
+    (func (export "id") (param i32) (result i32) (call $id (local.get 0)))
+    (func (export "drop") (param i32) (call $drop (local.get 0))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "new" (func $new)) (export "send" (func $send)) (export "id" (func $id))
+    (export "drop" (func $drop)) (export "memory" (memory $memory))))))
+  (func (export "new") (param "id" u32) (result u32) (canon lift (core func $i "new")))
+  (func (export "send") (param "h" u32) (param "len" u32) (result u32) (canon lift (core func $i "send")))
+  (func (export "id") (param "h" u32) (result u32) (canon lift (core func $i "id")))
+  (func (export "drop") (param "h" u32) (canon lift (core func $i "drop"))))"#;
+
+#[test]
+fn bindgen_maps_a_revoked_self_to_the_error_case_it_was_told() {
+    let engine = Engine::default();
+    let component = Component::new(&engine, NET_GUEST).unwrap();
+    let mut linker = Linker::<NetHost>::new(&engine);
+    net_bindings::Sockets::add_to_linker(&mut linker).unwrap();
+    let mut store = Store::new(&engine, NetHost);
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let call = |store: &mut Store<NetHost>, name: &str, args: (u32, u32)| -> anyhow::Result<u32> {
+        match name {
+            "send" => {
+                let f = instance.get_typed_func::<(u32, u32), (u32,)>(&mut *store, name)?;
+                Ok(f.call(&mut *store, args)?.0)
+            }
+            _ => {
+                let f = instance.get_typed_func::<(u32,), (u32,)>(&mut *store, name)?;
+                Ok(f.call(&mut *store, (args.0,))?.0)
+            }
+        }
+    };
+    let a = call(&mut store, "new", (1, 0)).unwrap();
+    let b = call(&mut store, "new", (2, 0)).unwrap();
+    assert_eq!(call(&mut store, "send", (a, 7)).unwrap(), 7);
+    // The host picks the socket by its contents: the bindings gave it no handle.
+    assert_eq!(store.revoke_where(|s: &NetSocket| s.id == 1), 1);
+    assert_eq!(call(&mut store, "send", (a, 7)).unwrap(), 1001, "`reset`");
+    assert_eq!(call(&mut store, "send", (b, 7)).unwrap(), 7);
+    assert_eq!(call(&mut store, "drop", (a, 0)).unwrap_or(0), 0);
+    // `id` has no error case: a revoked socket traps there.
+    store.revoke_where(|s: &NetSocket| s.id == 2);
+    let e = call(&mut store, "id", (b, 0)).unwrap_err();
+    assert_eq!(
+        revoked(&e),
+        (b, "tether:revoke-test/net/socket".to_string())
+    );
+}
