@@ -44,34 +44,15 @@ impl Parse for Input {
             match name.as_str() {
                 "path" => path = Some(body.parse()?),
                 "world" => opts.world = Some(body.parse::<LitStr>()?.value()),
-                "with" => {
-                    let map;
-                    braced!(map in body);
-                    while !map.is_empty() {
-                        let k: LitStr = map.parse()?;
-                        map.parse::<Token![:]>()?;
-                        let v: syn::Path = map.parse()?;
-                        opts.with.push((k.value(), quote!(#v).to_string()));
-                        if map.is_empty() {
-                            break;
-                        }
-                        map.parse::<Token![,]>()?;
-                    }
-                }
-                "revoked" => {
-                    let map;
-                    braced!(map in body);
-                    while !map.is_empty() {
-                        let k: LitStr = map.parse()?;
-                        map.parse::<Token![:]>()?;
-                        let v: LitStr = map.parse()?;
-                        opts.revoked.push((k.value(), v.value()));
-                        if map.is_empty() {
-                            break;
-                        }
-                        map.parse::<Token![,]>()?;
-                    }
-                }
+                "with" => parse_map(&body, |k, map| {
+                    let v: syn::Path = map.parse()?;
+                    opts.with.push((k, quote!(#v).to_string()));
+                    Ok(())
+                })?,
+                "revoked" => parse_map(&body, |k, map| {
+                    opts.revoked.push((k, map.parse::<LitStr>()?.value()));
+                    Ok(())
+                })?,
                 "deps" | "features" | "children" => {
                     let list;
                     bracketed!(list in body);
@@ -104,6 +85,25 @@ impl Parse for Input {
         }
         Ok(Input { opts, path })
     }
+}
+
+/// Parses `{ "key": value, ... }`, handing each key to `value`, which parses its value.
+fn parse_map(
+    input: ParseStream<'_>,
+    mut value: impl FnMut(String, ParseStream<'_>) -> syn::Result<()>,
+) -> syn::Result<()> {
+    let map;
+    braced!(map in input);
+    while !map.is_empty() {
+        let k: LitStr = map.parse()?;
+        map.parse::<Token![:]>()?;
+        value(k.value(), &map)?;
+        if map.is_empty() {
+            break;
+        }
+        map.parse::<Token![,]>()?;
+    }
+    Ok(())
 }
 
 pub fn expand(input: Input) -> TokenStream {
