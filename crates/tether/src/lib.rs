@@ -66,3 +66,8 @@ pub use tether_abi as abi;
 pub use tether_abi::{HandleError, ResourceAny, Trap, Type, Val, WasmTrap};
 pub use tether_macro::{ComponentType, bindgen, flags};
 pub use typed::TypedFunc;
+
+/// The guide `docs/resources.md`: its examples run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/resources.md")]
+pub struct ResourcesGuide;
