@@ -208,13 +208,20 @@ fn raw_method_func<T: 'static, const N: usize>(
             args[i] = raw_to_u64(unsafe { slot.assume_init() }, tys[i]);
         }
         let mut out = [0u64; MAX_FLAT_RESULTS];
-        method(
+        if let Err(e) = method(
             &mut caller.as_context_mut(),
             object,
             &args[..n],
             &mut out[..usize::from(result.is_some())],
-        )
-        .map_err(|e| to_core(revoked_self(&caller.data().rt, e, (index, self_ty, object))))?;
+        ) {
+            return Err(to_core(revoked_self(
+                &caller.data().rt,
+                e,
+                instance,
+                self_ty,
+                slots,
+            )));
+        }
         write_raw_result(
             &mut caller.as_context_mut(),
             instance,
@@ -228,17 +235,31 @@ fn raw_method_func<T: 'static, const N: usize>(
     unsafe { place.func(store, ty, host) }
 }
 
-/// The error of a raw method whose `self`, the guest's handle `index` of type `ty` naming
-/// object slot `object`, could not be lent: a trap naming the handle if the host revoked
-/// the object, else `e` as it is.
+/// The error `e` of a raw method of type `ty` called by `instance` with `slots`: a trap
+/// naming the guest's handle if `self`'s object could not be lent because the host revoked
+/// it, else `e` as it is. Everything is read again here, so that the call's path keeps no
+/// more values alive across the method than it needs.
 #[cold]
+#[inline(never)]
 fn revoked_self(
     rt: &Runtime,
     e: anyhow::Error,
-    (index, ty, object): (u32, u32, u32),
+    instance: InstanceId,
+    ty: u32,
+    slots: &[MaybeUninit<ValRaw>],
 ) -> anyhow::Error {
-    match e.downcast_ref() {
-        Some(tether_abi::HandleError::Revoked { index: slot }) if *slot == object => {
+    let Some(tether_abi::HandleError::Revoked { index: object }) = e.downcast_ref() else {
+        return e;
+    };
+    // SAFETY: the core engine initialised every parameter slot before calling.
+    let Some(index) = slots
+        .first()
+        .map(|slot| raw_to_u64(unsafe { slot.assume_init() }, CoreType::I32) as u32)
+    else {
+        return e;
+    };
+    match rt.instances[instance as usize].handles.get(index) {
+        Ok(Slot::Own { rep, .. } | Slot::Borrow { rep, .. }) if rep == *object => {
             trap(revoked(&rt.resource_types, index, ty))
         }
         _ => e,

@@ -85,6 +85,7 @@ impl HostObjects {
     /// Drops the revoked object at `index` if nothing keeps it any more (it is in its slot
     /// and has no children), then does the same for its parent, which it no longer keeps.
     #[cold]
+    #[inline(never)]
     pub(super) fn finish_revoking(&mut self, mut index: u32) {
         loop {
             let Some(s) = self.slots.get_mut(index as usize) else {
@@ -125,6 +126,7 @@ impl HostObjects {
     /// or the host takes or deletes it): its slot is freed, now if the object is gone, else
     /// when it goes. Returns the error that a use of the handle meets.
     #[cold]
+    #[inline(never)]
     pub(crate) fn release_revoked(&mut self, index: u32) -> HandleError {
         if let Some(s) = self.slots.get_mut(index as usize) {
             match s.state {
