@@ -178,6 +178,33 @@ pub fn run(args: RunArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The leak report: the own handles the guest still held at exit, per resource type, less
+/// what WASI hands every command (stdio streams, terminals, preopened directories).
+fn print_leaks(store: &Store<Host>) {
+    let mut leaked: Vec<(String, usize)> = Vec::new();
+    for d in store.handle_details() {
+        if !d.own || d.object.is_some_and(|o| store.data().wasi.is_ambient(o)) {
+            continue;
+        }
+        let name = match (&d.resource, d.guest_defined) {
+            (Some(name), _) => name.to_string(),
+            (None, true) => "(an unnamed resource type of the guest)".to_string(),
+            (None, false) => "(an unnamed host resource type)".to_string(),
+        };
+        match leaked.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, n)) => *n += 1,
+            None => leaked.push((name, 1)),
+        }
+    }
+    eprintln!(
+        "stats: leaked at exit (less stdio and preopens): {}",
+        leaked.iter().map(|(_, n)| n).sum::<usize>()
+    );
+    for (name, n) in leaked {
+        eprintln!("stats:   {name}: {n}");
+    }
+}
+
 fn print_stats(
     store: &Store<Host>,
     instance: &tether::Instance,
@@ -213,6 +240,7 @@ fn print_stats(
             r => eprintln!("stats:   {name}: {} ({r} revoked)", l.own + l.borrowed),
         }
     }
+    print_leaks(store);
     eprintln!(
         "stats: HTTP requests: {}, body bytes read: {}",
         store.data().http.requests() + store.data().wasi_http.requests(),

@@ -401,6 +401,12 @@ fn stats_list_live_handles_per_resource_type() {
     let err = stats("take(100)");
     assert!(err.contains("stats: live handles at exit: 100\n"), "{err}");
     assert!(
+        err.contains(
+            "stats: leaked at exit (less stdio and preopens): 100\nstats:   wasi:io/poll/pollable: 100\n"
+        ),
+        "{err}"
+    );
+    assert!(
         err.contains("stats:   wasi:io/poll/pollable: 100\n"),
         "{err}"
     );

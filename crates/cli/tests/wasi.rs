@@ -672,3 +672,28 @@ fn binding_is_denied_unless_the_network_is_inherited() {
         );
     }
 }
+
+#[test]
+fn the_leak_report_leaves_out_stdio_and_preopens() {
+    // wasi-libc keeps its stdio streams and its preopened directories for the whole run:
+    // live at exit, but handed out by the runtime, not leaked by the program.
+    let t = TempDir::new("leaks");
+    let o = run(&[
+        "--stats",
+        "--dir",
+        &dir_arg(&t.0, "/data"),
+        WASI_C,
+        "/data/c.txt",
+    ]);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("stats: live handles at exit: 4\n"), "{err}");
+    assert!(
+        err.contains("stats:   wasi:filesystem/types/descriptor: 1\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stats: leaked at exit (less stdio and preopens): 0\n"),
+        "{err}"
+    );
+}

@@ -20,6 +20,7 @@ pub struct Config {
     pub(crate) fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) pooling: bool,
+    pub(crate) provenance: bool,
     cache_dir: Option<std::path::PathBuf>,
 }
 
@@ -68,6 +69,7 @@ impl Config {
             fuel: false,
             epoch_interruption: false,
             pooling: false,
+            provenance: false,
             cache_dir: None,
         }
     }
@@ -194,6 +196,14 @@ impl Config {
         from("XDG_CACHE_HOME", "tether").or_else(|| from("HOME", ".cache/tether"))
     }
 
+    /// Records where each own handle a guest holds was made (the guest function running
+    /// and its wasm backtrace), for [`Store::handle_details`](crate::Store::handle_details).
+    /// Off by default: capturing a backtrace for every handle is a debugging aid, not free.
+    pub fn handle_provenance(&mut self, enable: bool) -> &mut Config {
+        self.provenance = enable;
+        self
+    }
+
     /// Lets [`Engine::increment_epoch`] interrupt guests past their store's deadline
     /// (see [`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)).
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Config {
@@ -210,6 +220,7 @@ pub struct Engine {
     core: wasmtime::Engine,
     features: WasmFeatures,
     cache: Option<wasmtime::Cache>,
+    provenance: bool,
 }
 
 impl Default for Engine {
@@ -265,6 +276,7 @@ impl Engine {
             core,
             features: f,
             cache,
+            provenance: config.provenance,
         })
     }
 
@@ -283,6 +295,11 @@ impl Engine {
     /// Moves the epoch forward by one, interrupting guests whose deadline it passes.
     pub fn increment_epoch(&self) {
         self.core.increment_epoch();
+    }
+
+    /// Whether stores of this engine record where handles were made.
+    pub(crate) fn provenance(&self) -> bool {
+        self.provenance
     }
 
     pub(crate) fn core(&self) -> &wasmtime::Engine {

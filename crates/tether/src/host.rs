@@ -395,6 +395,7 @@ pub(crate) fn object_type<R: 'static>(rt: &mut Runtime) -> u32 {
     }
     let id = crate::state::embedder::host_resource_type(rt, ResourceType::host::<R>());
     rt.resource_types[id as usize].objects = true;
+    rt.resource_types[id as usize].rust_type = Some(std::any::type_name::<R>());
     rt.last_object_type = Some((key, id));
     id
 }

@@ -102,6 +102,13 @@ impl Instance {
         total
     }
 
+    /// The instance's number in its store: how [`HandleDetail`](crate::HandleDetail) and
+    /// [`Trap::ResourceQuota`](crate::Trap::ResourceQuota) name it. Instances nested in it
+    /// have numbers of their own.
+    pub fn index(&self) -> u32 {
+        self.id
+    }
+
     /// The names of the instance's root exports, in order.
     pub fn export_names(&self) -> Vec<String> {
         self.exports

@@ -46,7 +46,8 @@ mod typed;
 
 pub use anyhow::{Error, Result};
 pub use call::store::{
-    AsContext, AsContextMut, Limits, LiveHandles, Store, StoreContext, StoreContextMut,
+    AsContext, AsContextMut, HandleDetail, Limits, LiveHandles, Store, StoreContext,
+    StoreContextMut,
 };
 #[doc(hidden)]
 pub use call::values::HostHandleCheck;
@@ -58,7 +59,7 @@ pub use instance::{BytesCopied, Instance};
 pub use linker::{InstancePre, Linker, LinkerInstance};
 pub use plan::component::{Component, Module};
 pub use resources::{Resource, ResourceAnyExt};
-pub use state::runtime::ResourceType;
+pub use state::runtime::{HandleOrigin, ResourceType};
 /// The canonical ABI crate (`tether-abi`): [`ComponentType`]'s methods that lift and lower a
 /// value without [`Val`] are written against its [`Context`](abi::Context) and
 /// [`direct`](abi::direct) building blocks.

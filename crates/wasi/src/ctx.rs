@@ -52,6 +52,28 @@ pub struct WasiCtx {
 }
 
 impl WasiCtx {
+    /// Whether `object` (a host object, as `tether::HandleDetail::object` shows it) is one
+    /// this context hands any guest that asks, which a command keeps for its whole run: a
+    /// stdio stream, a terminal, or a preopened directory. A leak report leaves these out.
+    pub fn is_ambient(&self, object: &(dyn std::any::Any + Send)) -> bool {
+        if let Some(s) = object.downcast_ref::<crate::io::OutputStream>() {
+            return matches!(s.0, crate::io::Out::Stdio(_));
+        }
+        if let Some(s) = object.downcast_ref::<crate::io::InputStream>() {
+            return matches!(s.0, crate::io::In::Stdin(_));
+        }
+        if object.is::<crate::stdio::TerminalInput>() || object.is::<crate::stdio::TerminalOutput>()
+        {
+            return true;
+        }
+        if let Some(d) = object.downcast_ref::<crate::filesystem::Descriptor>() {
+            return d
+                .dir_of()
+                .is_some_and(|dir| self.preopens.iter().any(|p| Arc::ptr_eq(&p.dir, dir)));
+        }
+        false
+    }
+
     /// A context with nothing: no arguments, no environment, no files, empty stdin and
     /// discarded output.
     pub fn new() -> WasiCtx {

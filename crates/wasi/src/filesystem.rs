@@ -91,6 +91,14 @@ fn fs<T>(r: io::Result<T>) -> Result<T, ErrorCode> {
 
 impl Descriptor {
     /// A preopened directory.
+    /// The directory, for a descriptor of one.
+    pub(crate) fn dir_of(&self) -> Option<&Arc<Dir>> {
+        match &self.0 {
+            Desc::Dir { dir, .. } => Some(dir),
+            Desc::File { .. } => None,
+        }
+    }
+
     pub(crate) fn dir(dir: Arc<Dir>, perms: DirPerms) -> Descriptor {
         Descriptor(Desc::Dir { dir, perms })
     }

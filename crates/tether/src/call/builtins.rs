@@ -168,6 +168,9 @@ pub(crate) fn make_resource_intrinsic<T: 'static>(
                     .rt
                     .add_handle(instance, Slot::Own { rt, rep, lends: 0 })
                     .map_err(|t| to_core(trap(t)))?;
+                if data.rt.quotas.on {
+                    super::origin::note(&mut caller.as_context_mut(), instance, i);
+                }
                 ret(slots, i);
                 Ok(())
             };

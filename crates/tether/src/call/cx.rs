@@ -406,7 +406,12 @@ impl<T> Context for Cx<'_, '_, T> {
             .rt
             .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 })
         {
-            Ok(i) => Ok(i),
+            Ok(i) => {
+                if data.rt.quotas.on {
+                    super::origin::note(self.store, self.instance, i);
+                }
+                Ok(i)
+            }
             Err(fault) => Err(self.refused(rt, rep, fault)),
         }
     }

@@ -356,6 +356,7 @@ fn step<'d, T: 'static>(
                 name: None,
                 quota: None,
                 live: 0,
+                rust_type: None,
             });
             f.bindings
                 .insert(r.id, (rt.resource_types.len() - 1) as u32);

@@ -13,6 +13,7 @@
 //! - [`lower`] and [`raw`]: calls out of a guest; every path opens its frame with
 //!   `Runtime::open_lower` and closes it with `Runtime::close_lower`;
 //! - [`builtins`]: `resource.new`, `resource.rep`, `resource.drop`, destructors;
+//! - [`origin`]: where a guest's own handle was made, when provenance is on;
 //! - [`instantiate`]: filling an instance's index spaces from the plan;
 //! - [`error`] and [`flat`]: errors of calls, core values in the engine's slots.
 //!
@@ -27,6 +28,7 @@ pub(crate) mod func_def;
 pub(crate) mod instantiate;
 pub(crate) mod lift;
 pub(crate) mod lower;
+pub(crate) mod origin;
 pub(crate) mod raw;
 pub(crate) mod shared;
 pub(crate) mod slots;

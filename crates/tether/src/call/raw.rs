@@ -140,7 +140,12 @@ fn write_raw_result<T: 'static>(
             RawValue::Scalar => value,
             RawValue::Handle { rt: rty, .. } => {
                 match raw_lower_own(&mut store.data_mut().rt, instance, rty, value) {
-                    Ok(i) => u64::from(i),
+                    Ok(i) => {
+                        if store.data().rt.quotas.on {
+                            super::origin::note(store, instance, i);
+                        }
+                        u64::from(i)
+                    }
                     Err((fault, refused)) => {
                         if refused {
                             let rep = value as u32;

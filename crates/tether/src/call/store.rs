@@ -116,6 +116,35 @@ pub struct LiveHandles {
     pub revoked: usize,
 }
 
+/// One live handle in a store's instances ([`Store::handle_details`]).
+#[derive(Clone, Debug)]
+pub struct HandleDetail<'a> {
+    /// The type's full name, as in [`LiveHandles::resource`].
+    pub resource: Option<Arc<str>>,
+    /// Whether a guest defines the type (else the host does).
+    pub guest_defined: bool,
+    /// The instance holding the handle, by its number in the store (as
+    /// [`Instance::index`](crate::Instance::index) and `Trap::ResourceQuota` give it).
+    pub instance: u32,
+    /// The handle's index in that instance's table.
+    pub index: u32,
+    /// Own (else borrowed, for a call under way).
+    pub own: bool,
+    /// Whether the host revoked the object behind it.
+    pub revoked: bool,
+    /// For a host object, its Rust type's name.
+    pub host_type: Option<&'static str>,
+    /// For a host object in its slot (not lent to a method under way, not revoked), the
+    /// object itself, to downcast.
+    pub object: Option<&'a (dyn std::any::Any + Send)>,
+    /// For a host object, how many children it has.
+    pub children: u32,
+    /// Where the handle was made, when the engine records provenance
+    /// ([`Config::handle_provenance`](crate::Config::handle_provenance)); `None` otherwise, and
+    /// for borrowed handles.
+    pub origin: Option<Arc<crate::state::runtime::HandleOrigin>>,
+}
+
 /// Limits a store puts on its guests. Going past one is a trap or an error that names it.
 ///
 /// ```
@@ -246,6 +275,10 @@ impl<T> Store<T> {
                 grows: 0,
             },
         };
+        let mut data = data;
+        if engine.provenance() {
+            data.rt.enable_provenance();
+        }
         let mut inner = wasmtime::Store::new(engine.core(), data);
         inner.limiter(|d| &mut d.limiter);
         Store { inner }
@@ -351,6 +384,58 @@ impl<T> Store<T> {
                 revoked,
             })
             .collect()
+    }
+
+    /// Every live handle of the store's instances, with what it names: the instance and
+    /// index, own or borrowed, the type, and for a host object its Rust type, the object
+    /// itself and its children; where it was made when provenance is on. Instances in the
+    /// order the store made them, handles by index.
+    ///
+    /// ```
+    /// let mut config = tether::Config::new();
+    /// config.handle_provenance(true);
+    /// let engine = tether::Engine::new(&config)?;
+    /// let store = tether::Store::new(&engine, ());
+    /// assert!(store.handle_details().is_empty());
+    /// # anyhow::Ok(())
+    /// ```
+    pub fn handle_details(&self) -> Vec<HandleDetail<'_>> {
+        let rt = &self.inner.data().rt;
+        let mut out = Vec::new();
+        for (i, instance) in rt.instances.iter().enumerate() {
+            for (index, slot) in instance.handles.indexed() {
+                let (ty, rep, own) = match *slot {
+                    Slot::Own { rt, rep, .. } => (rt, rep, true),
+                    Slot::Borrow { rt, rep, .. } => (rt, rep, false),
+                    Slot::Free { .. } => continue,
+                };
+                let Some(info) = rt.resource_types.get(ty as usize) else {
+                    continue;
+                };
+                let (object, children) = if info.objects {
+                    rt.objects.describe(rep)
+                } else {
+                    (None, 0)
+                };
+                let origin = match (own, &rt.origins) {
+                    (true, Some(o)) => o.get(&(i as u32, index)).cloned(),
+                    _ => None,
+                };
+                out.push(HandleDetail {
+                    resource: info.name.clone(),
+                    guest_defined: info.implementer.is_some(),
+                    instance: i as u32,
+                    index,
+                    own,
+                    revoked: info.objects && rt.objects.is_revoked(rep),
+                    host_type: info.rust_type,
+                    object,
+                    children,
+                    origin,
+                });
+            }
+        }
+        out
     }
 
     /// How many handle slots the instances' tables hold in all, slot 0 and free slots

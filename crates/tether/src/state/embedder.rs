@@ -43,6 +43,7 @@ pub(crate) fn host_resource_type(rt: &mut Runtime, ty: ResourceType) -> u32 {
         name: None,
         quota: None,
         live: 0,
+        rust_type: None,
     });
     let id = (rt.resource_types.len() - 1) as u32;
     rt.host_resource_types.insert(ty, id);

@@ -18,6 +18,8 @@ pub(crate) trait Object: Any + Send {
     fn clear(&mut self);
     /// Moves the value out into a box of its own (for destructor callbacks).
     fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>>;
+    /// The value, for reports.
+    fn value(&self) -> Option<&(dyn Any + Send)>;
 }
 
 impl<R: Send + 'static> Object for Option<R> {
@@ -27,6 +29,10 @@ impl<R: Send + 'static> Object for Option<R> {
 
     fn take_boxed(&mut self) -> Option<Box<dyn Any + Send>> {
         self.take().map(|r| Box::new(r) as Box<dyn Any + Send>)
+    }
+
+    fn value(&self) -> Option<&(dyn Any + Send)> {
+        self.as_ref().map(|r| r as &(dyn Any + Send))
     }
 }
 
@@ -242,6 +248,18 @@ impl HostObjects {
             }
         }
         found
+    }
+
+    /// The object in slot `index` while it is in its slot (not lent out, not revoked), and
+    /// its children, for reports.
+    pub fn describe(&self, index: u32) -> (Option<&(dyn Any + Send)>, u32) {
+        match self.slots.get(index as usize) {
+            Some(s) if s.state == ObjState::Present => {
+                (s.object.as_deref().and_then(|o| o.value()), s.children)
+            }
+            Some(s) if s.state.is_live() => (None, s.children),
+            _ => (None, 0),
+        }
     }
 
     /// How many children the object at `index` has.

@@ -70,6 +70,10 @@ pub(crate) struct Runtime {
     pub host_handles: HostHandles,
     /// The quotas on live handles per resource type.
     pub quotas: Quotas,
+    /// Where each own handle of the instances' tables was made, by instance and index, when
+    /// provenance is on (`enable_provenance`); the handles are then counted as under a
+    /// quota, so the same cold paths keep this map.
+    pub origins: Option<FastMap<(InstanceId, u32), Arc<HandleOrigin>>>,
     /// This store's identity, which every handle the embedder holds carries: 64 bits, taken
     /// from a counter that never wraps in practice (one new store per nanosecond would take
     /// 584 years), so no two stores of a process share one.
@@ -243,7 +247,18 @@ impl Runtime {
     fn remove_counted(&mut self, instance: InstanceId, index: u32) -> Result<Slot, Fault> {
         let slot = self.instances[instance as usize].handles.remove(index)?;
         self.uncharge_handle(&slot);
+        if let Some(origins) = &mut self.origins {
+            origins.remove(&(instance, index));
+        }
         Ok(slot)
+    }
+
+    /// Records where own handles are made from now on (see [`HandleOrigin`]).
+    pub fn enable_provenance(&mut self) {
+        if self.origins.is_none() {
+            self.origins = Some(FastMap::default());
+            self.count_handles();
+        }
     }
 
     fn charge_handle(&mut self, instance: InstanceId, slot: &Slot) -> Result<(), Fault> {
@@ -282,6 +297,11 @@ impl Runtime {
                 info.quota = Some(quota);
             }
         }
+        self.count_handles();
+    }
+
+    /// Starts counting live handles per type, if the store does not already.
+    fn count_handles(&mut self) {
         if !self.quotas.on {
             self.quotas.on = true;
             for info in &mut self.resource_types {
@@ -339,6 +359,7 @@ impl Runtime {
             objects: HostObjects::new(host_objects),
             host_handles: Default::default(),
             quotas: Quotas::default(),
+            origins: None,
             store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -470,6 +491,21 @@ pub(crate) struct ResourceTypeInfo {
     /// How many live handles of the type the instances hold, counted only once a quota is
     /// set in the store (`Quotas::on`).
     pub live: u32,
+    /// The Rust type of the objects of an object-backed host type, for reports.
+    pub rust_type: Option<&'static str>,
+}
+
+/// Where a guest's handle was made, recorded when the engine's configuration turns
+/// provenance on (`Config::handle_provenance`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandleOrigin {
+    /// The guest function that was running: the innermost frame of the backtrace. `None`
+    /// when the host passed the handle in with no guest code on the stack, or when the
+    /// guest's module carries no names.
+    pub function: Option<Arc<str>>,
+    /// The guest's wasm backtrace at that moment, as the core engine renders it (empty when
+    /// no guest code was on the stack).
+    pub backtrace: Arc<str>,
 }
 
 /// The quotas a store's embedder set, by resource type name.

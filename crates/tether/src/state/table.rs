@@ -83,6 +83,15 @@ impl HandleTable {
             .filter(|s| matches!(s, Slot::Own { .. } | Slot::Borrow { .. }))
     }
 
+    /// The slots that hold a handle, with their indices.
+    pub fn indexed(&self) -> impl Iterator<Item = (u32, &Slot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::Own { .. } | Slot::Borrow { .. }))
+            .map(|(i, s)| (i as u32, s))
+    }
+
     /// How many slots hold a handle.
     pub fn live(&self) -> u32 {
         self.live

@@ -68,6 +68,7 @@ mod layers;
 mod linking;
 mod memory;
 mod refused;
+mod report;
 mod revoke;
 mod rng;
 mod serialize;
