@@ -369,6 +369,35 @@ fn limits_turn_requests_into_500s() {
     );
 }
 
+/// `--max-resources` bounds each request's store: a quota the handler needs more of than it
+/// allows fails the request with a 500 naming the type and the quota; one it fits serves
+/// every request, since each request has a store of its own.
+#[test]
+fn quotas_apply_to_each_request() {
+    let server = Server::start(
+        HTTP_PROXY_RUST,
+        &["--max-resources", "wasi:http/types/fields=0"],
+    );
+    let r = agent().get(server.url("/")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    let log = server.log();
+    assert!(log.contains("resource quota exceeded"), "{log}");
+    assert!(
+        log.contains("at most 0 live `wasi:http/types/fields` handles"),
+        "{log}"
+    );
+    drop(server);
+
+    let server = Server::start(
+        HTTP_PROXY_RUST,
+        &["--max-resources", "wasi:http/types/fields=1"],
+    );
+    for _ in 0..3 {
+        let r = agent().get(server.url("/")).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", server.log());
+    }
+}
+
 /// A loopback server that answers each connection with `hello from the origin` and the header
 /// `x-test: yes`, counting the requests it saw.
 fn origin() -> (String, Arc<Mutex<u32>>) {
