@@ -81,6 +81,19 @@ impl Server {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// The log once it holds `needle` (the server may write a request's line after it
+    /// answered), or as it is after ten seconds.
+    fn log_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -362,11 +375,8 @@ fn limits_turn_requests_into_500s() {
     let server = Server::start(HTTP_PROXY_RUST, &["--max-memory-size", "64KiB"]);
     let r = agent().get(server.url("/")).call().unwrap();
     assert_eq!(r.status().as_u16(), 500);
-    assert!(
-        server.log().contains("the guest failed"),
-        "{}",
-        server.log()
-    );
+    let log = server.log_with("the guest failed");
+    assert!(log.contains("the guest failed"), "{log}");
 }
 
 /// `--max-resources` bounds each request's store: a quota the handler needs more of than it
@@ -380,7 +390,7 @@ fn quotas_apply_to_each_request() {
     );
     let r = agent().get(server.url("/")).call().unwrap();
     assert_eq!(r.status().as_u16(), 500);
-    let log = server.log();
+    let log = server.log_with("resource quota exceeded");
     assert!(log.contains("resource quota exceeded"), "{log}");
     assert!(
         log.contains("at most 0 live `wasi:http/types/fields` handles"),

@@ -402,16 +402,14 @@ impl<T> Context for Cx<'_, '_, T> {
         let data = self.store.data_mut();
         check_object(&data.rt, rt, value)?;
         let rep = value.parts().index;
+        if data.rt.quotas.on {
+            return self.lower_own_counted(rt, rep);
+        }
         match data
             .rt
             .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 })
         {
-            Ok(i) => {
-                if data.rt.quotas.on {
-                    super::origin::note(self.store, self.instance, i);
-                }
-                Ok(i)
-            }
+            Ok(i) => Ok(i),
             Err(fault) => Err(self.refused(rt, rep, fault)),
         }
     }
@@ -439,6 +437,25 @@ impl<T> Context for Cx<'_, '_, T> {
 }
 
 impl<T: 'static> Cx<'_, '_, T> {
+    /// [`lower_own`](Context::lower_own)'s insertion in a store that counts its handles
+    /// (quotas or provenance): out of line, so that the common path stays as it was.
+    #[cold]
+    #[inline(never)]
+    fn lower_own_counted(&mut self, rt: u32, rep: u32) -> Result<u32, Fault> {
+        match self
+            .store
+            .data_mut()
+            .rt
+            .add_handle(self.instance, Slot::Own { rt, rep, lends: 0 })
+        {
+            Ok(i) => {
+                super::origin::note(self.store, self.instance, i);
+                Ok(i)
+            }
+            Err(fault) => Err(self.refused(rt, rep, fault)),
+        }
+    }
+
     /// A host object whose own handle the guest's table refused (it is full, or the type's
     /// quota is): the guest never got it and nothing else holds it, so it is dropped now
     /// rather than with the store. Gives `fault` back.

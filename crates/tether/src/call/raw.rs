@@ -138,28 +138,64 @@ fn write_raw_result<T: 'static>(
     {
         let v = match how {
             RawValue::Scalar => value,
-            RawValue::Handle { rt: rty, .. } => {
-                match raw_lower_own(&mut store.data_mut().rt, instance, rty, value) {
-                    Ok(i) => {
-                        if store.data().rt.quotas.on {
-                            super::origin::note(store, instance, i);
-                        }
-                        u64::from(i)
-                    }
-                    Err((fault, refused)) => {
-                        if refused {
-                            let rep = value as u32;
-                            let _ =
-                                super::builtins::run_dtor(store.as_context_mut(), None, rty, rep);
-                        }
-                        return Err(to_core(trap(fault)));
-                    }
-                }
-            }
+            RawValue::Handle { rt: rty, .. } => u64::from(raw_handle(store, instance, rty, value)?),
         };
         *slot = MaybeUninit::new(u64_to_raw(v, ty));
     }
     Ok(())
+}
+
+/// The handle branch of [`write_raw_result`]: the object's packed slot and generation
+/// become an entry in the guest's table. Out of line, so that the scalar results of methods
+/// take a path as short as it can be.
+#[inline(never)]
+fn raw_handle<T: 'static>(
+    store: &mut Wt<'_, T>,
+    instance: InstanceId,
+    rty: u32,
+    value: u64,
+) -> wasmtime::Result<u32> {
+    if store.data().rt.quotas.on {
+        return raw_handle_counted(store, instance, rty, value);
+    }
+    raw_lower_own(&mut store.data_mut().rt, instance, rty, value)
+        .map_err(|(fault, refused)| raw_refused(store, rty, value, fault, refused))
+}
+
+/// The handle branch of [`write_raw_result`] in a store that counts its handles (quotas or
+/// provenance): out of line, so that the common path stays as it was.
+#[cold]
+#[inline(never)]
+fn raw_handle_counted<T: 'static>(
+    store: &mut Wt<'_, T>,
+    instance: InstanceId,
+    rty: u32,
+    value: u64,
+) -> wasmtime::Result<u32> {
+    match raw_lower_own(&mut store.data_mut().rt, instance, rty, value) {
+        Ok(i) => {
+            super::origin::note(store, instance, i);
+            Ok(i)
+        }
+        Err((fault, refused)) => Err(raw_refused(store, rty, value, fault, refused)),
+    }
+}
+
+/// The error of a handle result the guest's table refused: an object refused by the table
+/// (full, or over its type's quota) is dropped now, since nothing else holds it.
+#[cold]
+#[inline(never)]
+fn raw_refused<T: 'static>(
+    store: &mut Wt<'_, T>,
+    rty: u32,
+    value: u64,
+    fault: Fault,
+    refused: bool,
+) -> wasmtime::Error {
+    if refused {
+        let _ = super::builtins::run_dtor(store.as_context_mut(), None, rty, value as u32);
+    }
+    to_core(trap(fault))
 }
 
 /// Creates the core function of a raw method with at most `N` flat parameters after `self`.
