@@ -408,6 +408,41 @@ fn quotas_apply_to_each_request() {
     }
 }
 
+/// A body must be as long as its `content-length`: a write past it fails, and so does
+/// finishing short of it, each with `HTTP-response-body-size` and the bytes written; the
+/// client never receives a body that contradicts its headers, and the server goes on.
+#[test]
+fn a_response_body_is_held_to_its_content_length() {
+    let server = Server::start(HTTP_PROXY_RUST, &[]);
+    let r = agent().get(server.url("/declared/10/10")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(text(r), "x".repeat(10));
+    let log = server.log_with("declared 10, wrote 10:");
+    assert!(log.contains("declared 10, wrote 10: finished"), "{log}");
+
+    for (path, says) in [
+        (
+            "/declared/10/20",
+            "declared 10, wrote 20: the write failed: Some(ErrorCode::HttpResponseBodySize(Some(20)))",
+        ),
+        (
+            "/declared/10/5",
+            "declared 10, wrote 5: finish failed: ErrorCode::HttpResponseBodySize(Some(5))",
+        ),
+    ] {
+        // The headers went out first; the body is cut short, never completed.
+        if let Ok(r) = agent().get(server.url(path)).call() {
+            let mut body = Vec::new();
+            let read = r.into_body().into_reader().read_to_end(&mut body);
+            assert!(read.is_err() || body.len() < 10, "{path}: {body:?}");
+        }
+        let log = server.log_with(says);
+        assert!(log.contains(says), "{log}");
+    }
+    let r = agent().get(server.url("/")).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 /// A loopback server that answers each connection with `hello from the origin` and the header
 /// `x-test: yes`, counting the requests it saw.
 fn origin() -> (String, Arc<Mutex<u32>>) {

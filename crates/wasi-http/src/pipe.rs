@@ -52,6 +52,11 @@ struct State {
     discard: bool,
     reader_waker: Option<Waker>,
     writer_waker: Option<Waker>,
+    /// The body's `content-length`, when its headers declare one, and whether it is a
+    /// request's (else a response's): the writer may write exactly that many bytes.
+    declared: Option<(u64, bool)>,
+    /// The bytes the writer has written.
+    written: u64,
 }
 
 /// The buffer between a body's writer and its reader.
@@ -67,6 +72,38 @@ impl Pipe {
             state: Mutex::new(State::default()),
             signal,
         })
+    }
+
+    /// A pipe for a body whose headers declare `content-length: length` (of a request, else
+    /// of a response): a write past it fails, and so does finishing short of it.
+    pub fn with_length(signal: Arc<Signal>, length: Option<u64>, request: bool) -> Arc<Pipe> {
+        let pipe = Pipe::new(signal);
+        pipe.lock().declared = length.map(|n| (n, request));
+        pipe
+    }
+
+    /// Counts `n` more bytes written; the error when they go past the declared length.
+    fn count(&self, n: usize) -> Result<(), ErrorCode> {
+        let mut state = self.lock();
+        let written = state.written.saturating_add(n as u64);
+        if let Some((declared, request)) = state.declared
+            && written > declared
+        {
+            return Err(body_size(request, written));
+        }
+        state.written = written;
+        Ok(())
+    }
+
+    /// The error of finishing the body now: fewer bytes written than its headers declared.
+    pub fn short_of_length(&self) -> Option<ErrorCode> {
+        let state = self.lock();
+        match state.declared {
+            Some((declared, request)) if state.written != declared => {
+                Some(body_size(request, state.written))
+            }
+            _ => None,
+        }
     }
 
     /// A pipe that is already complete: an empty body.
@@ -235,6 +272,16 @@ pub fn stream_failure(code: ErrorCode) -> StreamFailure {
     }
 }
 
+/// The error of a body whose size does not match its `content-length`, with the bytes
+/// written (or that a write would have made).
+fn body_size(request: bool, written: u64) -> ErrorCode {
+    if request {
+        ErrorCode::HttpRequestBodySize(Some(written))
+    } else {
+        ErrorCode::HttpResponseBodySize(Some(written))
+    }
+}
+
 /// A guest's input stream over a body from the network.
 pub struct PipeReader {
     /// The body.
@@ -296,6 +343,11 @@ impl HostOutputStream for PipeWriter {
                 "output-stream: a write of {} bytes to an HTTP body is more than `check-write` allowed ({room})",
                 bytes.len()
             );
+        }
+        if let Err(code) = self.pipe.count(bytes.len()) {
+            // The body is broken for its receiver too: it can never match its headers.
+            self.pipe.fail(code.clone());
+            return Ok(Err(stream_failure(code)));
         }
         self.pipe.push(Bytes::from(bytes));
         Ok(Ok(()))
@@ -463,6 +515,39 @@ mod tests {
             reader.read(1, true).unwrap(),
             Err(StreamFailure::Closed)
         ));
+    }
+
+    #[test]
+    fn a_declared_length_bounds_the_body_both_ways() {
+        // Past it: the write fails, with what it would have made, and so does the body.
+        let pipe = Pipe::with_length(Signal::new(), Some(5), false);
+        let mut w = PipeWriter { pipe: pipe.clone() };
+        assert!(w.write(vec![0; 3]).unwrap().is_ok());
+        match w.write(vec![0; 3]).unwrap() {
+            Err(StreamFailure::Failed { detail, .. }) => assert_eq!(
+                detail.unwrap().downcast_ref::<ErrorCode>(),
+                Some(&ErrorCode::HttpResponseBodySize(Some(6)))
+            ),
+            other => panic!("expected a failed write, found {other:?}"),
+        }
+        assert!(matches!(pipe.end(), Some(End::Failed(_))));
+
+        // Short of it: finishing is the error, with what was written.
+        let pipe = Pipe::with_length(Signal::new(), Some(5), true);
+        let mut w = PipeWriter { pipe: pipe.clone() };
+        assert!(w.write(vec![0; 4]).unwrap().is_ok());
+        assert_eq!(
+            pipe.short_of_length(),
+            Some(ErrorCode::HttpRequestBodySize(Some(4)))
+        );
+        assert!(w.write(vec![0; 1]).unwrap().is_ok());
+        assert_eq!(pipe.short_of_length(), None);
+
+        // No declared length: anything goes.
+        let pipe = Pipe::with_length(Signal::new(), None, true);
+        let mut w = PipeWriter { pipe: pipe.clone() };
+        assert!(w.write(vec![0; 100]).unwrap().is_ok());
+        assert_eq!(pipe.short_of_length(), None);
     }
 
     #[test]

@@ -115,6 +115,17 @@ pub struct OutgoingResponse {
     pub(crate) body: Option<Arc<Pipe>>,
 }
 
+/// The `content-length` a body's headers declare, if they declare one that is a number.
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// `outgoing-body`: a body a guest writes through its one `output-stream`, then finishes.
 /// Dropped unfinished, the body is cut short: its receiver sees an error, not an end.
 pub struct OutgoingBody {
@@ -296,7 +307,11 @@ impl<T: WasiHttpView> types::Host for T {
         if this.body.is_some() {
             return Ok(Err(()));
         }
-        let pipe = Pipe::new(self.http().signal.clone());
+        let pipe = Pipe::with_length(
+            self.http().signal.clone(),
+            content_length(&this.headers),
+            true,
+        );
         this.body = Some(pipe.clone());
         Ok(Ok(OutgoingBody {
             pipe,
@@ -552,7 +567,11 @@ impl<T: WasiHttpView> types::Host for T {
         if this.body.is_some() {
             return Ok(Err(()));
         }
-        let pipe = Pipe::new(self.http().signal.clone());
+        let pipe = Pipe::with_length(
+            self.http().signal.clone(),
+            content_length(&this.headers),
+            false,
+        );
         this.body = Some(pipe.clone());
         Ok(Ok(OutgoingBody {
             pipe,
@@ -579,6 +598,10 @@ impl<T: WasiHttpView> types::Host for T {
         this.finished = true;
         // A body whose receiver already failed reports why.
         if let Some(End::Failed(code)) = this.pipe.end() {
+            return Ok(Err(code));
+        }
+        if let Some(code) = this.pipe.short_of_length() {
+            this.pipe.fail(code.clone());
             return Ok(Err(code));
         }
         this.pipe.finish(trailers.map(Fields::into_map));

@@ -46,10 +46,15 @@ impl Guest for Proxy {
             (Method::Post, "/echo") => echo(request, out),
             (Method::Post, "/upload") => upload(request, out),
             (Method::Get, "/trap") => panic!("`GET /trap` asks the proxy to trap"),
-            (Method::Get, _) => match path.strip_prefix("/download/").and_then(download_size) {
-                Some(size) => download(out, size),
-                None => not_found(out),
-            },
+            (Method::Get, _) => {
+                if let Some((d, w)) = path.strip_prefix("/declared/").and_then(declared_sizes) {
+                    return declared(out, d, w);
+                }
+                match path.strip_prefix("/download/").and_then(download_size) {
+                    Some(size) => download(out, size),
+                    None => not_found(out),
+                }
+            }
             _ => not_found(out),
         }
     }
@@ -61,6 +66,34 @@ fn download_size(digits: &str) -> Option<u64> {
         return None;
     }
     digits.parse().ok().filter(|&n| n <= MAX_DOWNLOAD)
+}
+
+/// `GET /declared/D/W`'s D and W: each a decimal number of at most [`CHUNK`] bytes.
+fn declared_sizes(rest: &str) -> Option<(u64, u64)> {
+    let (d, w) = rest.split_once('/')?;
+    let d = download_size(d).filter(|&n| n <= CHUNK as u64)?;
+    let w = download_size(w).filter(|&n| n <= CHUNK as u64)?;
+    Some((d, w))
+}
+
+/// `GET /declared/D/W` (this proxy only): a response whose headers declare
+/// `content-length: D` and whose body is W bytes, to see what the host does when the two
+/// differ. The guest says on stderr how its write and its `finish` went.
+fn declared(out: ResponseOutparam, d: u64, w: u64) {
+    let length = d.to_string();
+    let response = Response::start(out, 200, &[("content-length", length.as_bytes())]);
+    if let Err(e) = response.write(&vec![b'x'; w as usize]) {
+        let code = match &e {
+            StreamError::LastOperationFailed(error) => wasi::http::types::http_error_code(error),
+            StreamError::Closed => None,
+        };
+        eprintln!("declared {d}, wrote {w}: the write failed: {code:?}");
+        return;
+    }
+    match response.finish_checked() {
+        Ok(()) => eprintln!("declared {d}, wrote {w}: finished"),
+        Err(code) => eprintln!("declared {d}, wrote {w}: finish failed: {code:?}"),
+    }
 }
 
 fn not_found(out: ResponseOutparam) {
@@ -176,10 +209,16 @@ impl Response {
     }
 
     /// Ends the body (no trailers). A response dropped unfinished is cut short instead.
-    fn finish(mut self) {
+    fn finish(self) {
+        let _ = self.finish_checked();
+    }
+
+    /// [`finish`](Self::finish), saying whether the host accepted the body.
+    fn finish_checked(mut self) -> Result<(), wasi::http::types::ErrorCode> {
         drop(self.stream.take());
-        if let Some(body) = self.body.take() {
-            let _ = OutgoingBody::finish(body, None);
+        match self.body.take() {
+            Some(body) => OutgoingBody::finish(body, None),
+            None => Ok(()),
         }
     }
 }
