@@ -443,6 +443,54 @@ fn a_response_body_is_held_to_its_content_length() {
     assert_eq!(r.status().as_u16(), 200);
 }
 
+/// A guest that misuses `wasi:http` meets a trap or an error for each misuse, and the server
+/// goes on serving.
+#[test]
+fn a_guest_misusing_wasi_http_is_refused_and_the_server_goes_on() {
+    let server = Server::start(HTTP_PROXY_RUST, &[]);
+    let get = |path: &str| {
+        agent()
+            .get(server.url(path))
+            .call()
+            .map(|r| r.status().as_u16())
+    };
+
+    // A write past `check-write` traps; the response had started, so it is cut short.
+    let _ = get("/misuse/over-write");
+    let log = server.log_with("more than `check-write` allowed");
+    assert!(log.contains("more than `check-write` allowed"), "{log}");
+    assert!(!log.contains("the host accepted the write"), "{log}");
+
+    // Taking a body or a stream twice is an error the guest sees.
+    assert_eq!(get("/misuse/twice").unwrap(), 200);
+    let says = "misuse: second body refused: true, second stream refused: true";
+    assert!(server.log_with(says).contains(says), "{}", server.log());
+
+    // Hop-by-hop names and `host` are forbidden, a bad name or value is invalid.
+    assert_eq!(get("/misuse/forbidden").unwrap(), 200);
+    let log = server.log_with("misuse: refused");
+    for says in [
+        "connection: HeaderError::Forbidden",
+        "host: HeaderError::Forbidden",
+        "bad name: HeaderError::InvalidSyntax",
+        "x-bad-value: HeaderError::InvalidSyntax",
+    ] {
+        assert!(log.contains(says), "{says}: {log}");
+    }
+    assert!(!log.contains("from-list accepted it"), "{log}");
+
+    // A body dropped while its stream lives traps (the stream is the body's child).
+    let _ = get("/misuse/orphan-stream");
+    let log = server.log_with("child resource");
+    assert!(log.contains("child resource"), "{log}");
+    assert!(!log.contains("the host let the body go first"), "{log}");
+
+    // No response at all is a 500.
+    assert_eq!(get("/misuse/no-response").unwrap_or(500), 500);
+
+    assert_eq!(get("/").unwrap(), 200);
+}
+
 /// A loopback server that answers each connection with `hello from the origin` and the header
 /// `x-test: yes`, counting the requests it saw.
 fn origin() -> (String, Arc<Mutex<u32>>) {

@@ -310,7 +310,25 @@ async fn answer<T: WasiHttpView>(
         tokio::task::spawn_blocking(run_guest)
     };
     let response = match rx.await {
-        Ok(Ok(response)) => response.map(ServeBody::Guest),
+        Ok(Ok(response)) => {
+            // The guest may still be writing the body: a failure from here on cuts the body
+            // short, and is reported when the guest's turn ends.
+            let (method, path) = (method.clone(), path.clone());
+            tokio::spawn(async move {
+                match run.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        eprintln!(
+                            "tether serve: {method} {path}: the guest failed after it answered: {e:#}"
+                        )
+                    }
+                    Err(e) => {
+                        eprintln!("tether serve: {method} {path}: the guest's thread failed: {e}")
+                    }
+                }
+            });
+            response.map(ServeBody::Guest)
+        }
         Ok(Err(code)) => plain(500, &format!("the guest answered with an error: {code:?}")),
         Err(_) => {
             // The guest ended without a response: say why, if it trapped.

@@ -46,6 +46,11 @@ impl Guest for Proxy {
             (Method::Post, "/echo") => echo(request, out),
             (Method::Post, "/upload") => upload(request, out),
             (Method::Get, "/trap") => panic!("`GET /trap` asks the proxy to trap"),
+            (Method::Get, "/misuse/over-write") => over_write(out),
+            (Method::Get, "/misuse/twice") => twice(out),
+            (Method::Get, "/misuse/forbidden") => forbidden(out),
+            (Method::Get, "/misuse/orphan-stream") => orphan_stream(out),
+            (Method::Get, "/misuse/no-response") => drop(out),
             (Method::Get, _) => {
                 if let Some((d, w)) = path.strip_prefix("/declared/").and_then(declared_sizes) {
                     return declared(out, d, w);
@@ -94,6 +99,72 @@ fn declared(out: ResponseOutparam, d: u64, w: u64) {
         Ok(()) => eprintln!("declared {d}, wrote {w}: finished"),
         Err(code) => eprintln!("declared {d}, wrote {w}: finish failed: {code:?}"),
     }
+}
+
+/// `GET /misuse/over-write` (this proxy only): writes more than `check-write` allowed, which
+/// the host must refuse with a trap.
+fn over_write(out: ResponseOutparam) {
+    let response = Response::start(out, 200, &[]);
+    let stream = response
+        .stream
+        .as_ref()
+        .expect("a started response has its stream");
+    let permitted = stream.check_write().unwrap_or(0) as usize;
+    eprintln!(
+        "misuse: writing {} bytes where {permitted} are permitted",
+        permitted + 1
+    );
+    let _ = stream.write(&vec![0u8; permitted + 1]);
+    eprintln!("misuse: the host accepted the write");
+}
+
+/// `GET /misuse/twice` (this proxy only): takes a response's body and a body's stream twice,
+/// which the host must refuse with an error, and answers how it went.
+fn twice(out: ResponseOutparam) {
+    let response = OutgoingResponse::new(Fields::new());
+    let body = response.body().expect("the first body");
+    let second_body = response.body().is_err();
+    let stream = body.write().expect("the first stream");
+    let second_stream = body.write().is_err();
+    drop(stream);
+    let _ = OutgoingBody::finish(body, None);
+    ResponseOutparam::set(out, Ok(response));
+    eprintln!("misuse: second body refused: {second_body}, second stream refused: {second_stream}");
+}
+
+/// `GET /misuse/forbidden` (this proxy only): tries to set headers the host must refuse
+/// (hop-by-hop names, `host`, a bad name, a bad value), and answers which were refused.
+fn forbidden(out: ResponseOutparam) {
+    let mut refused = Vec::new();
+    for (name, value) in [
+        ("connection", &b"close"[..]),
+        ("host", b"example.com"),
+        ("bad name", b"x"),
+        ("x-bad-value", b"a\nb"),
+    ] {
+        let fields = Fields::new();
+        if let Err(e) = fields.set(name, &[value.to_vec()]) {
+            refused.push(format!("{name}: {e:?}"));
+        }
+        if Fields::from_list(&[(name.to_string(), value.to_vec())]).is_ok() {
+            refused.push(format!("{name}: from-list accepted it"));
+        }
+    }
+    eprintln!("misuse: refused {}", refused.join("; "));
+    respond_with(out, 200, &[], b"ok");
+}
+
+/// `GET /misuse/orphan-stream` (this proxy only): drops a body while its stream, the body's
+/// child, is still alive, which traps: the stream must not outlive the body.
+fn orphan_stream(out: ResponseOutparam) {
+    let response = OutgoingResponse::new(Fields::new());
+    let body = response.body().expect("the first body");
+    let stream = body.write().expect("the first stream");
+    ResponseOutparam::set(out, Ok(response));
+    eprintln!("misuse: dropping the body before its stream");
+    drop(body);
+    eprintln!("misuse: the host let the body go first");
+    drop(stream);
 }
 
 fn not_found(out: ResponseOutparam) {
