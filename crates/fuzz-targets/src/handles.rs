@@ -8,7 +8,8 @@
 //! `give-h`) and into it (`take`, `take-h`), lending a `borrow<h>` for one call (dropped by
 //! the guest or, to see the trap, kept), a `borrow<r>` (which the defining guest receives as
 //! its representation), and passing its handles to the host's `borrow<h>` and `own<h>`
-//! functions. The host makes objects (`push`), deletes them, drops the `r` handles it holds,
+//! functions. The host makes objects (`push`), deletes them, revokes them (`revoke`: the
+//! guest's handle stays, every use but `resource.drop` traps), drops the `r` handles it holds,
 //! reuses handles it no longer holds (stale) and passes handles to an instance in another
 //! store.
 //!
@@ -157,6 +158,8 @@ struct Object {
     own: Option<Own<Thing>>,
     borrow: Borrow<Thing>,
     alive: bool,
+    /// The host revoked it: gone, though a handle may still name it.
+    revoked: bool,
 }
 
 /// Whether an `own<r>` the host received is still its to use.
@@ -250,7 +253,7 @@ impl Run {
         u: &mut Unstructured<'_>,
         other: &mut Option<(Store<()>, tether::Instance)>,
     ) -> Result<()> {
-        match u.int_in_range(0..=16)? {
+        match u.int_in_range(0..=17)? {
             0 | 1 => {
                 let rep = u.int_in_range(0..=100)?;
                 let i = self.table.add(Entry::R(rep));
@@ -336,13 +339,22 @@ impl Run {
                         own: Some(own),
                         borrow,
                         alive: true,
+                        revoked: false,
                     });
                 }
                 Err(e) => panic!("fuzz finding: push: {e:#}"),
             },
             9 if !self.objects.is_empty() => {
                 let k = u.choose_index(self.objects.len())?;
-                if let Some(own) = self.objects[k].own.take() {
+                if self.objects[k].revoked {
+                    // The host lets go of a revoked object it holds: deleting it succeeds.
+                    if let Some(own) = self.objects[k].own.take() {
+                        if let Err(e) = self.store.delete(own) {
+                            self.fail(&format!("deleting a revoked object: {e:#}"));
+                        }
+                        self.objects[k].revoked = false;
+                    }
+                } else if let Some(own) = self.objects[k].own.take() {
                     let expect = if self.poisoned {
                         Expect::Trap
                     } else {
@@ -379,8 +391,8 @@ impl Run {
                 let keep = u.ratio(1, 6)?;
                 let o = &self.objects[k];
                 // Lend only what the host holds, or what no longer exists.
-                if o.own.is_some() || !o.alive {
-                    let expect = if !o.alive {
+                if o.own.is_some() || !o.alive || o.revoked {
+                    let expect = if !o.alive || o.revoked {
                         Expect::Refused
                     } else if keep {
                         Expect::Trap
@@ -427,7 +439,7 @@ impl Run {
             11 => {
                 let i = Self::index(u)?;
                 let expect = match self.table.get(i) {
-                    Some(Entry::H(_)) => Expect::Ok(None),
+                    Some(Entry::H(k)) if !self.objects[k].revoked => Expect::Ok(None),
                     _ => Expect::Trap,
                 };
                 let give = match self
@@ -466,8 +478,10 @@ impl Run {
                 let i = Self::index(u)?;
                 let expect = match self.table.get(i) {
                     Some(Entry::H(k)) if !self.poisoned => {
+                        // Dropping a revoked handle succeeds too, and frees its slot.
                         self.table.remove(i);
                         self.objects[k].alive = false;
+                        self.objects[k].revoked = false;
                         Expect::Ok(None)
                     }
                     _ => Expect::Trap,
@@ -478,7 +492,7 @@ impl Run {
                 let i = Self::index(u)?;
                 let own = u.arbitrary()?;
                 let expect = match self.table.get(i) {
-                    Some(Entry::H(k)) if !self.poisoned => {
+                    Some(Entry::H(k)) if !self.poisoned && !self.objects[k].revoked => {
                         if own {
                             self.table.remove(i);
                             self.objects[k].alive = false;
@@ -498,6 +512,7 @@ impl Run {
                 let k = u.choose_index(self.objects.len())?;
                 if let Some(own) = self.objects[k].own.take() {
                     self.objects[k].alive = false;
+                    self.objects[k].revoked = false;
                     if let Err(e) = self.store.delete(own) {
                         self.fail(&format!("deleting a host object the host owns: {e:#}"));
                     }
@@ -537,6 +552,26 @@ impl Run {
                     if new.call(&mut *store, &[Val::U32(7)], &mut out).is_err() {
                         self.fail("another store's instance was poisoned by a refused handle");
                     }
+                }
+            }
+            17 if !self.objects.is_empty() => {
+                // The host revokes an object, wherever it is: gone at once, every later use
+                // of its handle refused (by the host) or a trap (for the guest), and revoking
+                // again does nothing more. One that no longer exists is stale.
+                let k = u.choose_index(self.objects.len())?;
+                let o = &mut self.objects[k];
+                let got = self.store.revoke(&o.borrow);
+                self.log.push(format!("host revokes object {k}: {got:?}"));
+                let live = o.alive || o.revoked;
+                if got.is_ok() != live {
+                    self.fail("a revocation against the model");
+                }
+                if o.alive {
+                    o.alive = false;
+                    o.revoked = true;
+                }
+                if self.store.get(&o.borrow).is_ok() {
+                    self.fail("a revoked object is still reachable");
                 }
             }
             _ => {}

@@ -34,12 +34,15 @@ impl Func {
     /// that names the fault; afterwards the instance that trapped cannot be entered again.
     pub fn call(
         &self,
-        store: impl AsContextMut,
+        mut store: impl AsContextMut,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<()> {
-        self.call_inner(store, params, results)
-            .map_err(|e| self.name_error(e))
+        let mut store = store.as_context_mut();
+        let r = self.call_inner(&mut store, params, results);
+        // A `Val` caller keeps its handles: nothing to drop for it.
+        store.0.data_mut().rt.refused_entry = false;
+        r.map_err(|e| self.name_error(e))
     }
 
     /// Adds the function's name to an error from calling it.
@@ -65,7 +68,7 @@ impl Func {
         Ok(())
     }
 
-    fn call_inner(
+    pub(crate) fn call_inner(
         &self,
         mut store: impl AsContextMut,
         params: &[Val],
@@ -108,8 +111,10 @@ impl Func {
                 // call is known to go ahead (the instance can be entered, every value fits
                 // its type, every handle is live and of its type), so that a refused call
                 // takes no handle away.
-                let rt = &store.0.data().rt;
-                rt.check_enter(f.instance, None).map_err(trap)?;
+                let rt = &mut store.0.data_mut().rt;
+                if let Err(fault) = rt.check_enter(f.instance, None) {
+                    return Err(trap(rt.refused(None, fault)));
+                }
                 for (p, ty) in params.iter().zip(&f.sig.params) {
                     tether_abi::check_value(ty, p).map_err(lower_error)?;
                 }

@@ -554,8 +554,16 @@ macro_rules! object_methods {
                 }
             }
 
-            /// Revokes the object behind `h`, which a guest may hold: see the
-            /// [module's documentation](crate::host#revocation).
+            /// Revokes the object behind `h`, which a guest may hold. The object is dropped
+            /// (Rust's `Drop`; a `resource_host_with_drop` callback is for guests' drops and
+            /// does not run) as soon as no method call has it as `&mut R`, its children
+            /// first. A guest's handle to it stays in its table: any use of it but
+            /// `resource.drop` traps with [`Trap::Revoked`](crate::Trap::Revoked), unless the
+            /// method was defined with
+            /// [`method_or_revoked`](crate::LinkerInstance::method_or_revoked); dropping it
+            /// succeeds. A handle the host kept meets [`HandleError::Revoked`](crate::HandleError::Revoked),
+            /// and deleting one succeeds. Revoking twice does nothing more.
+            /// `docs/resources.md` in the repository has a worked example.
             pub fn revoke<R: 'static>(&mut self, h: &impl AsHandle<R>) -> Result<()> {
                 let $s = self;
                 revoke_in::<R>($rt_mut, h, None)
@@ -563,7 +571,8 @@ macro_rules! object_methods {
 
             /// Revokes the object behind `h` once `after` has passed, at the first moment
             /// the store checks (a guest's use of a handle to a host object, or a call into
-            /// the store): see the [module's documentation](crate::host#revocation).
+            /// the store), as [`revoke`](Self::revoke) does. A store is never reached from
+            /// another thread, so nothing happens before then.
             pub fn revoke_after<R: 'static>(&mut self, h: &impl AsHandle<R>, after: std::time::Duration) -> Result<()> {
                 let $s = self;
                 revoke_in::<R>($rt_mut, h, Some(after))

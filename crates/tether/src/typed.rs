@@ -163,6 +163,41 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
     /// is lowered from and lifted into Rust directly.
     pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
         let mut store = store.as_context_mut();
+        let r = self.call_paths(&mut store, &params);
+        if r.is_err() {
+            self.refused(&mut store, &params);
+        }
+        r
+    }
+
+    /// After a failed call: if the instance refused it at the door, nothing was passed in,
+    /// and the host objects handed over by value (`Own`, anywhere in the parameters) would
+    /// have no owner left; they are dropped, as a refused object is.
+    #[cold]
+    #[inline(never)]
+    fn refused<T>(&self, store: &mut crate::StoreContextMut<'_, T>, params: &P) {
+        let rt = &mut store.0.data_mut().rt;
+        if !std::mem::take(&mut rt.refused_entry) {
+            return;
+        }
+        let mut owned = Vec::new();
+        for v in params.to_vals() {
+            owned_handles(&v, &mut owned);
+        }
+        for h in owned {
+            let h = h.parts();
+            if h.store == rt.store_id
+                && rt
+                    .resource_types
+                    .get(h.ty as usize)
+                    .is_some_and(|t| t.objects)
+            {
+                let _ = rt.objects.remove(h.index, h.generation, |o| o.clear());
+            }
+        }
+    }
+
+    fn call_paths<T>(&self, store: &mut crate::StoreContextMut<'_, T>, params: &P) -> Result<R> {
         self.func
             .check_store(&store.0.data().rt)
             .map_err(|e| self.func.name_error(e))?;
@@ -184,12 +219,30 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
                 .map_err(|e| self.func.name_error(e));
         }
         if P::ALL_DIRECT && R::ALL_DIRECT && !f.guest_resources {
-            return call_lifted_direct(&mut store.0, f, &params)
+            return call_lifted_direct(&mut store.0, f, params)
                 .map_err(|e| self.func.name_error(e));
         }
         let args = params.to_vals();
         let mut results = vec![Val::Bool(false); R::LEN];
-        self.func.call(&mut store, &args, &mut results)?;
+        self.func
+            .call_inner(&mut *store, &args, &mut results)
+            .map_err(|e| self.func.name_error(e))?;
         R::from_vals(results)
+    }
+}
+
+/// The owned handles in `v`, at any depth.
+fn owned_handles(v: &Val, out: &mut Vec<tether_abi::ResourceAny>) {
+    match v {
+        Val::Resource(r) if r.owned() => out.push(*r),
+        Val::List(vs) | Val::Tuple(vs) => vs.iter().for_each(|v| owned_handles(v, out)),
+        Val::Record(fields) => fields.iter().for_each(|(_, v)| owned_handles(v, out)),
+        Val::Variant(_, Some(v)) | Val::Option(Some(v)) => owned_handles(v, out),
+        Val::Result(Ok(Some(v)) | Err(Some(v))) => owned_handles(v, out),
+        Val::Map(entries) => entries.iter().for_each(|(k, v)| {
+            owned_handles(k, out);
+            owned_handles(v, out);
+        }),
+        _ => {}
     }
 }

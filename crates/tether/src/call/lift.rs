@@ -133,11 +133,11 @@ where
     P: ComponentNamedList,
     R: ComponentNamedList,
 {
-    let frame = store
-        .data_mut()
-        .rt
-        .open_lift(f.instance, None, true)
-        .map_err(trap)?;
+    let rt = &mut store.data_mut().rt;
+    let frame = match rt.open_lift(f.instance, None, true) {
+        Ok(frame) => frame,
+        Err(fault) => return Err(trap(rt.refused(None, fault))),
+    };
     let r = call_lifted_direct_inner(store, f, frame.scope, params);
     store.data_mut().rt.close_lift(frame, poison(&r));
     r

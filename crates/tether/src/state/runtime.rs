@@ -78,6 +78,10 @@ pub(crate) struct Runtime {
     /// from a counter that never wraps in practice (one new store per nanosecond would take
     /// 584 years), so no two stores of a process share one.
     pub store_id: u64,
+    /// Set when a call from the host was refused before it entered the instance (poisoned,
+    /// not ready, already on the stack), so that nothing was passed in; a typed call takes
+    /// it (`TypedFunc::call`) to drop the host objects it was handed by value.
+    pub refused_entry: bool,
 }
 
 /// Gives each store its own identity.
@@ -150,6 +154,17 @@ impl Runtime {
             caller,
             scope: scoped.then(|| self.push_scope()),
         })
+    }
+
+    /// A typed call from the host refused at the instance's door: notes it (see
+    /// `refused_entry`).
+    #[cold]
+    #[inline(never)]
+    pub fn refused(&mut self, caller: Option<InstanceId>, fault: Fault) -> Fault {
+        if caller.is_none() {
+            self.refused_entry = true;
+        }
+        fault
     }
 
     /// Closes a frame of [`open_lift`](Self::open_lift): pops its scope and leaves the
@@ -361,6 +376,7 @@ impl Runtime {
             quotas: Quotas::default(),
             origins: None,
             store_id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            refused_entry: false,
         }
     }
 

@@ -81,3 +81,69 @@ fn a_call_refused_for_a_mistyped_argument_keeps_its_handles() {
     // Now it has moved into the guest.
     assert!(r.resource_drop(&mut store).is_err());
 }
+
+/// Found by the `handles` fuzz target once it learnt revocation: a typed call that hands a
+/// host object over by value (`Own<R>`) to a poisoned instance was refused, and the object
+/// stayed in the store with no handle left to reach it. It is dropped now, as any host object
+/// that no one can own any more.
+#[test]
+fn a_host_object_passed_to_a_refused_typed_call_is_dropped() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Thing(Arc<AtomicUsize>);
+    impl Drop for Thing {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let guest = r#"(component
+      (import "thing" (type $t (sub resource)))
+      (core func $drop (canon resource.drop $t))
+      (core module $m
+        (import "" "drop" (func $drop (param i32)))
+        (func (export "take") (param i32) (call $drop (local.get 0)))
+        (func (export "trap") unreachable))
+      (core instance $m (instantiate $m (with "" (instance (export "drop" (func $drop))))))
+      (func (export "take") (param "x" (own $t)) (canon lift (core func $m "take")))
+      (func (export "trap") (canon lift (core func $m "trap"))))"#;
+    let engine = Engine::default();
+    let component = Component::new(&engine, guest).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.root().resource_host::<Thing>("thing").unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let take = instance
+        .get_typed_func::<(tether::Own<Thing>,), ()>(&mut store, "take")
+        .unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+
+    // Accepted: the guest drops it.
+    let t = store.push(Thing(drops.clone())).unwrap();
+    take.call(&mut store, (t,)).unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+    // Refused at the door of a poisoned instance: dropped all the same.
+    let trap = instance
+        .get_typed_func::<(), ()>(&mut store, "trap")
+        .unwrap();
+    trap.call(&mut store, ()).unwrap_err();
+    let t = store.push(Thing(drops.clone())).unwrap();
+    let kept = t.borrow();
+    let err = take.call(&mut store, (t,)).unwrap_err();
+    assert!(
+        matches!(
+            err.downcast_ref::<tether::Trap>(),
+            Some(tether::Trap::Poisoned { .. })
+        ),
+        "{err:#}"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "the refused object was dropped"
+    );
+    assert_eq!(store.host_objects(), 0);
+    assert!(store.get(&kept).is_err(), "a kept borrow of it is stale");
+}
