@@ -331,6 +331,84 @@ fn call_lowered<T: 'static>(
     Ok(())
 }
 
+/// A `Val`-path call whose parameters could not be lifted: if the fault is that the host
+/// revoked the object behind `self` and the method has an answer for that
+/// (`LinkerInstance::method_or_revoked`), the other parameters are lifted and handed to it,
+/// and its results are the call's; otherwise the fault is the call's trap.
+#[cold]
+#[inline(never)]
+fn revoked_self<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    scope: Option<usize>,
+    args: &[u64],
+    out_ptr: Option<u32>,
+    fault: Fault,
+) -> Result<Vec<u64>> {
+    let fallback = match (fault.trap(), &l.callee) {
+        (Trap::Revoked { index, .. }, &FuncDef::Host(i))
+            if !l.sig.params_spill && args.first() == Some(&u64::from(*index)) =>
+        {
+            store.data().host_funcs[i as usize].revoked.clone()
+        }
+        _ => None,
+    };
+    let Some(fallback) = fallback else {
+        return Err(trap(fault));
+    };
+    // `self` is a handle, one core value: the others follow it.
+    let rest_args = args
+        .get(1..args.len() - usize::from(out_ptr.is_some()))
+        .unwrap_or(&[]);
+    let rest_tys = l.sig.params.get(1..).unwrap_or(&[]);
+    let mut params = {
+        let mut cx = Cx::new(
+            store,
+            &l.opts,
+            l.instance,
+            &l.resources,
+            scope,
+            SourceEncoding::Utf8,
+        );
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, rest_args, rest_tys).map_err(trap)?
+    };
+    let mut results = vec![Val::Bool(false); l.sig.results.len()];
+    let mut borrows = Vec::new();
+    for p in &mut params {
+        embedder::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
+    }
+    let r = fallback(
+        StoreContextMut(store.as_context_mut()),
+        &params,
+        &mut results,
+    );
+    embedder::release_borrows(&mut store.data_mut().rt, &borrows);
+    r?;
+    for (v, ty) in results.iter_mut().zip(&l.sig.results) {
+        embedder::from_embedder(&mut store.data_mut().rt, v, ty)
+            .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
+    }
+    let mut flat = Vec::with_capacity(1);
+    let mut cx = Cx::new(
+        store,
+        &l.opts,
+        l.instance,
+        &l.resources,
+        scope,
+        SourceEncoding::Utf8,
+    );
+    tether_abi::lower_flat_values(
+        &mut cx,
+        MAX_FLAT_RESULTS,
+        &results,
+        &l.sig.results,
+        out_ptr,
+        &mut flat,
+    )
+    .map_err(lower_error)?;
+    Ok(flat)
+}
+
 fn call_lowered_inner<T: 'static>(
     store: &mut Wt<'_, T>,
     l: &Lowered,
@@ -352,8 +430,10 @@ fn call_lowered_inner<T: 'static>(
         } else {
             args
         };
-        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params)
-            .map_err(trap)?
+        match tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params) {
+            Ok(params) => params,
+            Err(fault) => return revoked_self(store, l, scope, args, out_ptr, fault),
+        }
     };
     let lower_results = |store: &mut Wt<'_, T>, results: Vec<Val>| -> Result<Vec<u64>> {
         let mut flat = Vec::with_capacity(1);

@@ -46,6 +46,9 @@ pub(crate) struct HostFuncForms<T: 'static> {
     pub raw: Option<Arc<RawHostFn<T>>>,
     pub raw_method: Option<Arc<RawMethodFn<T>>>,
     pub direct: Option<Arc<DirectHostFn<T>>>,
+    /// For a method defined with `method_or_revoked`: its `Val` form's answer for a revoked
+    /// `self`, given the other parameters.
+    pub revoked: Option<Arc<HostFn<T>>>,
 }
 
 /// A destructor callback of an object-backed resource type: receives the object.

@@ -28,6 +28,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     raw: None,
                     raw_method: None,
                     direct: None,
+                    revoked: None,
                 }),
                 check: None,
             }),
@@ -116,6 +117,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     raw,
                     raw_method: None,
                     direct,
+                    revoked: None,
                 }),
                 check: Some(check),
             }),
@@ -228,9 +230,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
     /// the error case of the method's `result`. Without it, such a call traps
     /// ([`Trap::Revoked`](crate::Trap::Revoked)); `bindgen!`'s `revoked` option uses this.
     ///
-    /// The fallback serves the paths that move typed values without `Val`, which every
-    /// method over the types of `ComponentType` takes unless its signature holds a resource
-    /// that a guest defines; on the `Val` path a revoked `self` traps.
+    /// Only `self` has a fallback: a revoked handle in another parameter traps as usual.
     ///
     /// ```
     /// struct Socket;
@@ -324,6 +324,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
         };
         let direct: Option<Arc<DirectHostFn<T>>> = if P::ALL_DIRECT && Res::ALL_DIRECT {
             let f = f.clone();
+            let revoked = revoked.clone();
             Some(Arc::new(
                 move |store: &mut Wt<'_, T>,
                       call: &crate::call::func_def::DirectCall<'_>,
@@ -378,6 +379,21 @@ impl<T: 'static> LinkerInstance<'_, T> {
             }
             Ok(())
         };
+        // The `Val` form of the fallback: the parameters after `self` in, the results out.
+        let revoked_dynamic: Option<Arc<crate::call::store::HostFn<T>>> = revoked.map(|revoked| {
+            Arc::new(
+                move |store: StoreContextMut<'_, T>,
+                      params: &[crate::Val],
+                      results: &mut [crate::Val]|
+                      -> Result<()> {
+                    let r = revoked(store, P::from_vals(params.to_vec())?)?;
+                    for (slot, v) in results.iter_mut().zip(r.to_vals()) {
+                        *slot = v;
+                    }
+                    Ok(())
+                },
+            ) as Arc<crate::call::store::HostFn<T>>
+        });
         let check: SigCheck = |sig, bound| {
             let Some(tether_abi::Type::Borrow(this)) = sig.params.first() else {
                 bail!("a method's first parameter must be `self: borrow<...>`")
@@ -396,6 +412,7 @@ impl<T: 'static> LinkerInstance<'_, T> {
                     raw,
                     raw_method,
                     direct,
+                    revoked: revoked_dynamic,
                 }),
                 check: Some(check),
             }),

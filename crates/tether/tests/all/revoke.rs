@@ -66,6 +66,7 @@ const GUEST: &str = r#"(component
   (import "[method]socket.send" (func $send (param "self" (borrow $s)) (param "len" u32) (result (result u32 (error $e)))))
   (import "[method]socket.revoke-self" (func $revoke-self (param "self" (borrow $s)) (result u32)))
   (import "[method]socket.expire-now" (func $expire (param "self" (borrow $s))))
+  (import "[method]socket.pair" (func $pair (param "self" (borrow $s)) (param "other" (borrow $s)) (result (result u32 (error $e)))))
   (import "[method]socket.open-stream" (func $open (param "self" (borrow $s)) (param "len" u32) (result (own $t))))
   (import "[static]socket.close" (func $close (param "this" (own $s)) (result u32)))
   (import "[method]stream.len" (func $len (param "self" (borrow $t)) (result u32)))
@@ -78,6 +79,7 @@ const GUEST: &str = r#"(component
   (core func $revoke-self (canon lower (func $revoke-self)))
   (core func $open (canon lower (func $open)))
   (core func $expire (canon lower (func $expire)))
+  (core func $pair (canon lower (func $pair) (memory $memory)))
   (core func $close (canon lower (func $close)))
   (core func $len (canon lower (func $len)))
   (core func $drop-s (canon resource.drop $s))
@@ -90,6 +92,7 @@ const GUEST: &str = r#"(component
     (import "" "revoke-self" (func $revoke-self (param i32) (result i32)))
     (import "" "open" (func $open (param i32 i32) (result i32)))
     (import "" "expire" (func $expire (param i32)))
+    (import "" "pair" (func $pair (param i32 i32 i32)))
     (import "" "close" (func $close (param i32) (result i32)))
     (import "" "len" (func $len (param i32) (result i32)))
     (import "" "drop-s" (func $drop-s (param i32)))
@@ -108,6 +111,11 @@ const GUEST: &str = r#"(component
     (func (export "drop-s") (param i32) (call $drop-s (local.get 0)))
     (func (export "drop-t") (param i32) (call $drop-t (local.get 0)))
     (func (export "nothing"))
+    (func (export "pair") (param i32 i32) (result i32)
+      (call $pair (local.get 0) (local.get 1) (i32.const 16))
+      (if (result i32) (i32.load8_u (i32.const 16))
+        (then (i32.add (i32.const 1000) (i32.load8_u (i32.const 20))))
+        (else (i32.load (i32.const 20)))))
     (func (export "expire-then-id") (param i32) (result i32)
       (call $expire (local.get 0))
       (call $id (local.get 0)))
@@ -118,7 +126,7 @@ const GUEST: &str = r#"(component
   (core instance $i (instantiate $m (with "" (instance
     (export "memory" (memory $memory))
     (export "new" (func $new)) (export "id" (func $id)) (export "send" (func $send))
-    (export "revoke-self" (func $revoke-self)) (export "open" (func $open)) (export "expire" (func $expire))
+    (export "revoke-self" (func $revoke-self)) (export "open" (func $open)) (export "expire" (func $expire)) (export "pair" (func $pair))
     (export "close" (func $close)) (export "len" (func $len))
     (export "drop-s" (func $drop-s)) (export "drop-t" (func $drop-t))))))
   (func (export "new") (param "id" u32) (result u32) (canon lift (core func $i "new")))
@@ -131,6 +139,7 @@ const GUEST: &str = r#"(component
   (func (export "drop-s") (param "h" u32) (canon lift (core func $i "drop-s")))
   (func (export "drop-t") (param "h" u32) (canon lift (core func $i "drop-t")))
   (func (export "nothing") (canon lift (core func $i "nothing")))
+  (func (export "pair") (param "h" u32) (param "o" u32) (result u32) (canon lift (core func $i "pair")))
   (func (export "expire-then-id") (param "h" u32) (result u32) (canon lift (core func $i "expire-then-id")))
   (func (export "expire-then-send") (param "h" u32) (result u32) (canon lift (core func $i "expire-then-send"))))"#;
 
@@ -178,6 +187,16 @@ fn linker(engine: &Engine) -> Linker<Host> {
             ));
             Ok((s.id + 1,))
         },
+    )
+    .unwrap();
+    // `ResourceAny` moves only as a `Val`: this method takes the `Val` path.
+    root.method_or_revoked(
+        "[method]socket.pair",
+        |s: &mut Socket, _store, (other,): (tether::ResourceAny,)| {
+            assert!(!other.owned());
+            Ok((Ok::<u32, ErrorCode>(s.id * 100),))
+        },
+        |_store, (_other,): (tether::ResourceAny,)| Ok((Err(ErrorCode::Reset),)),
     )
     .unwrap();
     root.method(
@@ -410,6 +429,25 @@ fn a_capability_expires_when_a_guest_uses_its_handle_mid_call() {
     let h = g.call("new", &[4]).unwrap();
     assert_eq!(g.call("expire-then-send", &[h]).unwrap(), 1001);
     assert_eq!(g.drops(), ["socket 4"]);
+}
+
+#[test]
+fn the_fallback_serves_the_val_path_too_and_only_for_self() {
+    let mut g = Guest::new();
+    let a = g.call("new", &[1]).unwrap();
+    let b = g.call("new", &[2]).unwrap();
+    assert_eq!(g.call("pair", &[a, b]).unwrap(), 100);
+    let kept = g.store.data().socket(1);
+    g.store.revoke(&kept).unwrap();
+    assert_eq!(
+        g.call("pair", &[a, b]).unwrap(),
+        1001,
+        "a revoked `self`: `reset`"
+    );
+    assert_eq!(g.call("pair", &[b, b]).unwrap(), 200, "not poisoned");
+    // A revoked handle in another parameter is no `self`: that traps.
+    let e = g.call("pair", &[b, a]).unwrap_err();
+    assert_eq!(revoked(&e), (a, "socket".to_string()));
 }
 
 #[test]
