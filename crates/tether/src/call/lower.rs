@@ -22,7 +22,7 @@ use super::func_def::{DirectCall, FuncDef, Lowered};
 use super::lift::call_lifted;
 use super::raw::make_raw;
 use super::slots::Place;
-use super::store::{DirectHostFn, StoreContextMut, StoreData};
+use super::store::{DirectHostFn, HostFn, StoreContextMut, StoreData};
 use super::values::ComponentNamedList;
 use crate::state::embedder;
 
@@ -361,7 +361,7 @@ fn revoked_self<T: 'static>(
         .get(1..args.len() - usize::from(out_ptr.is_some()))
         .unwrap_or(&[]);
     let rest_tys = l.sig.params.get(1..).unwrap_or(&[]);
-    let mut params = {
+    let params = {
         let mut cx = Cx::new(
             store,
             &l.opts,
@@ -372,12 +372,24 @@ fn revoked_self<T: 'static>(
         );
         tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, rest_args, rest_tys).map_err(trap)?
     };
+    let results = call_host_vals(store, l, &*fallback, params)?;
+    lower_result_vals(store, l, scope, out_ptr, &results)
+}
+
+/// Calls a host function's `Val` form for a guest whose signature holds handles: the handles
+/// cross to the embedder's side for the call and back for the results.
+fn call_host_vals<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    f: &HostFn<T>,
+    mut params: Vec<Val>,
+) -> Result<Vec<Val>> {
     let mut results = vec![Val::Bool(false); l.sig.results.len()];
     let mut borrows = Vec::new();
     for p in &mut params {
         embedder::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
     }
-    let r = fallback(
+    let r = f(
         StoreContextMut(store.as_context_mut()),
         &params,
         &mut results,
@@ -388,6 +400,18 @@ fn revoked_self<T: 'static>(
         embedder::from_embedder(&mut store.data_mut().rt, v, ty)
             .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
     }
+    Ok(results)
+}
+
+/// Lowers a `Val`-path call's results into the guest: its flat results, or into its return
+/// area at `out_ptr`.
+fn lower_result_vals<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    scope: Option<usize>,
+    out_ptr: Option<u32>,
+    results: &[Val],
+) -> Result<Vec<u64>> {
     let mut flat = Vec::with_capacity(1);
     let mut cx = Cx::new(
         store,
@@ -400,7 +424,7 @@ fn revoked_self<T: 'static>(
     tether_abi::lower_flat_values(
         &mut cx,
         MAX_FLAT_RESULTS,
-        &results,
+        results,
         &l.sig.results,
         out_ptr,
         &mut flat,
@@ -436,54 +460,22 @@ fn call_lowered_inner<T: 'static>(
         }
     };
     let lower_results = |store: &mut Wt<'_, T>, results: Vec<Val>| -> Result<Vec<u64>> {
-        let mut flat = Vec::with_capacity(1);
-        let mut cx = Cx::new(
-            store,
-            &l.opts,
-            l.instance,
-            &l.resources,
-            scope,
-            SourceEncoding::Utf8,
-        );
-        tether_abi::lower_flat_values(
-            &mut cx,
-            MAX_FLAT_RESULTS,
-            &results,
-            &l.sig.results,
-            out_ptr,
-            &mut flat,
-        )
-        .map_err(lower_error)?;
-        Ok(flat)
+        lower_result_vals(store, l, scope, out_ptr, &results)
     };
     match &l.callee {
         FuncDef::Host(i) => {
             let f = store.data().host_funcs[*i as usize].dynamic.clone();
-            let mut results = vec![Val::Bool(false); l.sig.results.len()];
-            if l.sig.has_resources() {
-                let mut params = params;
-                let mut borrows = Vec::new();
-                for p in &mut params {
-                    embedder::to_embedder(&mut store.data_mut().rt, p, &mut borrows);
-                }
-                let r = f(
-                    StoreContextMut(store.as_context_mut()),
-                    &params,
-                    &mut results,
-                );
-                embedder::release_borrows(&mut store.data_mut().rt, &borrows);
-                r?;
-                for (v, ty) in results.iter_mut().zip(&l.sig.results) {
-                    embedder::from_embedder(&mut store.data_mut().rt, v, ty)
-                        .map_err(|e| anyhow!("host function returned a bad handle: {e}"))?;
-                }
+            let results = if l.sig.has_resources() {
+                call_host_vals(store, l, &*f, params)?
             } else {
+                let mut results = vec![Val::Bool(false); l.sig.results.len()];
                 f(
                     StoreContextMut(store.as_context_mut()),
                     &params,
                     &mut results,
                 )?;
-            }
+                results
+            };
             let mut cx_source = lower_results(store, results);
             if let Err(e) = &cx_source
                 && trap_of(e).is_none()
