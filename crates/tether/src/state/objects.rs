@@ -62,8 +62,6 @@ pub(crate) struct HostObjects {
     pub(super) free: Vec<u32>,
     pub(super) live: usize,
     pub cap: usize,
-    /// Slots of revoked objects that a guest's handle still names (`ObjState::Revoked`).
-    pub(super) revoked: usize,
     /// Objects that expire (`revoke.rs`): slot, generation, when.
     pub(super) deadlines: Vec<(u32, u32, std::time::Instant)>,
     /// The earliest of `deadlines`; `None` when there is none, so that the checks on the
@@ -125,7 +123,6 @@ impl HostObjects {
             free: Vec::new(),
             live: 0,
             cap,
-            revoked: 0,
             deadlines: Vec::new(),
             next_deadline: None,
         }

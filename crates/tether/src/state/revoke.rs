@@ -102,7 +102,6 @@ impl HostObjects {
                 self.free.push(index);
             } else {
                 s.state = ObjState::Revoked;
-                self.revoked += 1;
             }
             self.live -= 1;
             if let Some(p) = parent
@@ -134,7 +133,6 @@ impl HostObjects {
                     s.state = ObjState::Free;
                     s.generation = s.generation.wrapping_add(1);
                     self.free.push(index);
-                    self.revoked -= 1;
                 }
                 ObjState::Revoking | ObjState::InUseRevoked => s.owner_gone = true,
                 _ => {}
@@ -192,7 +190,10 @@ impl HostObjects {
     /// How many slots hold a revoked object a handle still names.
     #[cfg(test)]
     pub fn revoked(&self) -> usize {
-        self.revoked
+        self.slots
+            .iter()
+            .filter(|s| s.state == ObjState::Revoked)
+            .count()
     }
 }
 
