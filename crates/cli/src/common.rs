@@ -60,12 +60,17 @@ pub struct LimitArgs {
     #[arg(long = "max-resources", value_name = "TYPE=N")]
     pub max_resources: Vec<String>,
     /// The same limits as `wasmtime` takes them: `-W max-memory-size=SIZE`,
-    /// `-W timeout=DURATION`, `-W fuel=N`.
+    /// `-W timeout=DURATION`, `-W fuel=N` (several may share one `-W`, split by commas).
     #[arg(short = 'W', value_name = "OPTION")]
     pub wasm_options: Vec<String>,
     /// Engine options as `wasmtime` takes them: `-O pooling-allocator` (or `=y`, `=n`)
     /// allocates instances from pools made once, cheaper for many short-lived instances
-    /// (`tether serve` uses it unless told `=n`, where the machine has room for its pools).
+    /// (`tether serve` uses it unless told `=n`, where the machine has room for its pools);
+    /// `-O pooling-memory-keep-resident=SIZE` and `-O pooling-table-keep-resident=SIZE`
+    /// keep that much of a pooled memory or table resident for its next instance, and
+    /// `-O pooling-pagemap-scan[=y|n|auto]` resets only the pages an instance wrote (Linux
+    /// 6.7 or later; `tether serve` sets all three where the kernel has it). Several may
+    /// share one `-O`, split by commas.
     #[arg(short = 'O', value_name = "OPTION")]
     pub engine_options: Vec<String>,
 }
@@ -102,7 +107,7 @@ impl LimitArgs {
             fuel: self.fuel,
             quotas: quotas.into(),
         };
-        for option in &self.wasm_options {
+        for option in self.wasm_options.iter().flat_map(|o| o.split(',')) {
             let unknown = || {
                 anyhow!(
                     "`-W {option}`: the limits are `-W max-memory-size=SIZE`, `-W timeout=DURATION` and `-W fuel=N`"
@@ -130,16 +135,8 @@ impl LimitArgs {
     /// for them unasked.
     pub fn engine(&self, config: &mut tether::Config) -> Result<(Engine, StoreLimits)> {
         let limits = self.store_limits()?;
-        for option in &self.engine_options {
-            match option.as_str() {
-                "pooling-allocator" | "pooling-allocator=y" => {
-                    config.pooling_allocator(true);
-                }
-                "pooling-allocator=n" => {
-                    config.pooling_allocator(false);
-                }
-                other => bail!("`-O {other}`: the engine options are `-O pooling-allocator[=y|n]`"),
-            }
+        for option in self.engine_options.iter().flat_map(|o| o.split(',')) {
+            engine_option(config, option)?;
         }
         config.epoch_interruption(limits.timeout.is_some());
         config.consume_fuel(limits.fuel.is_some());
@@ -239,6 +236,36 @@ pub fn read_component(path: &Path) -> Result<Vec<u8>> {
         return std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()));
     }
     crate::wit::read_binary(path)
+}
+
+/// Applies one `-O` option to `config`.
+fn engine_option(config: &mut tether::Config, option: &str) -> Result<()> {
+    let (name, value) = option.split_once('=').unwrap_or((option, "y"));
+    let bad = |e: anyhow::Error| anyhow!("`-O {option}`: {e}");
+    match (name, value) {
+        ("pooling-allocator", "y") => config.pooling_allocator(true),
+        ("pooling-allocator", "n") => config.pooling_allocator(false),
+        ("pooling-memory-keep-resident", size) => {
+            config.pooling_memory_keep_resident(parse_size(size).map_err(bad)?)
+        }
+        ("pooling-table-keep-resident", size) => {
+            config.pooling_table_keep_resident(parse_size(size).map_err(bad)?)
+        }
+        ("pooling-pagemap-scan", "y") => {
+            if !tether::Config::pagemap_scan_available() {
+                bail!("`-O {option}`: this kernel has no `PAGEMAP_SCAN` (Linux 6.7 or later)");
+            }
+            config.pooling_pagemap_scan(true)
+        }
+        ("pooling-pagemap-scan", "auto") => config.pooling_pagemap_scan(true),
+        ("pooling-pagemap-scan", "n") => config.pooling_pagemap_scan(false),
+        _ => bail!(
+            "`-O {option}`: the engine options are `-O pooling-allocator[=y|n]`, \
+             `-O pooling-memory-keep-resident=SIZE`, `-O pooling-table-keep-resident=SIZE` \
+             and `-O pooling-pagemap-scan[=y|n|auto]`"
+        ),
+    };
+    Ok(())
 }
 
 /// Parses a size: bytes, or a number with `KiB`, `MiB`, `GiB` (or `K`, `M`, `G`).

@@ -57,12 +57,28 @@ impl ServeArgs {
 
 /// The engine configuration `tether serve` starts from: as `wasmtime serve`, the pooling
 /// allocator, where the machine's address space has room for its pools (`-O
-/// pooling-allocator=n` turns it off).
+/// pooling-allocator=n` turns it off). Unlike `wasmtime serve`'s defaults, where the kernel
+/// can tell which pages an instance wrote (`PAGEMAP_SCAN`), up to [`KEEP_MEMORY`] of each
+/// pooled memory and [`KEEP_TABLE`] of each table stay resident and are reset in place for
+/// the next request's instance rather than faulted in again (`-O
+/// pooling-memory-keep-resident=0` and the like turn that off).
 fn serve_config() -> tether::Config {
     let mut config = tether::Config::new();
     config.pooling_allocator(tether::Config::pooling_allocator_fits());
+    if tether::Config::pagemap_scan_available() {
+        config
+            .pooling_pagemap_scan(true)
+            .pooling_memory_keep_resident(KEEP_MEMORY)
+            .pooling_table_keep_resident(KEEP_TABLE);
+    }
     config
 }
+
+/// How much of a pooled memory `tether serve` keeps resident by default: enough for the
+/// pages a JavaScript or Python request handler writes per request.
+const KEEP_MEMORY: usize = 4 << 20;
+/// How much of a pooled table `tether serve` keeps resident by default.
+const KEEP_TABLE: usize = 1 << 20;
 
 /// Serves until SIGINT or SIGTERM, then lets the requests under way finish.
 pub fn run(mut args: ServeArgs) -> Result<i32> {

@@ -368,6 +368,57 @@ fn shutdown_lets_the_request_under_way_finish() {
     assert!(log.contains("shutting down"), "{log}");
 }
 
+/// Every request's instance starts from the memory its module made, whatever the pooled slot
+/// it runs in held before: with `tether serve`'s defaults (which keep pooled memories
+/// resident and reset them in place where the kernel allows), with that turned off, and
+/// with the whole memory kept resident. The proxy's `/fresh` answers `stale` when it finds
+/// an earlier request's writes.
+#[test]
+fn each_request_starts_from_fresh_memory() {
+    for extra in [
+        &[][..],
+        &[
+            "-O",
+            "pooling-memory-keep-resident=0,pooling-table-keep-resident=0",
+        ][..],
+        &[
+            "-O",
+            "pooling-memory-keep-resident=64MiB",
+            "-O",
+            "pooling-table-keep-resident=1MiB",
+        ][..],
+    ] {
+        let server = Server::start(HTTP_PROXY_RUST, extra);
+        let agent = agent();
+        for i in 0..20 {
+            let r = agent.get(server.url("/fresh")).call().unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            assert_eq!(text(r), "fresh", "request {i} with {extra:?}");
+        }
+    }
+}
+
+/// An engine option `tether serve` does not know, or a bad value, is refused before it
+/// serves, naming it.
+#[test]
+fn unknown_engine_options_are_refused() {
+    for (option, says) in [
+        (
+            "pooling-allocator=y,pooling-nonsense=1",
+            "`-O pooling-nonsense=1`",
+        ),
+        ("pooling-memory-keep-resident=lots", "`lots` is not a size"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tether"))
+            .args(["serve", "-O", option, HTTP_PROXY_RUST])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
+
 /// A guest whose memory limit is too small for it fails each request with a 500, and the
 /// server goes on.
 #[test]

@@ -20,6 +20,7 @@ pub struct Config {
     pub(crate) fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) pooling: bool,
+    reuse: PoolReuse,
     pub(crate) provenance: bool,
     cache_dir: Option<std::path::PathBuf>,
 }
@@ -69,6 +70,7 @@ impl Config {
             fuel: false,
             epoch_interruption: false,
             pooling: false,
+            reuse: PoolReuse::default(),
             provenance: false,
             cache_dir: None,
         }
@@ -134,6 +136,46 @@ impl Config {
     pub fn pooling_allocator(&mut self, enable: bool) -> &mut Config {
         self.pooling = enable;
         self
+    }
+
+    /// How many bytes of a pooled linear memory stay resident when its instance is gone,
+    /// reset in place to their initial contents instead of handed back to the kernel (the
+    /// core engine's `linear_memory_keep_resident`; 0 by default): the next instance in the
+    /// slot takes no page faults on them. Applies only with [`Config::pooling_allocator`],
+    /// and only on Linux; best with [`Config::pooling_pagemap_scan`], which resets only the
+    /// pages the instance wrote, where without it all `bytes` are written each time.
+    ///
+    /// ```
+    /// let mut config = tether::Config::new();
+    /// config
+    ///     .pooling_allocator(true)
+    ///     .pooling_memory_keep_resident(4 << 20)
+    ///     .pooling_table_keep_resident(1 << 20)
+    ///     .pooling_pagemap_scan(tether::Config::pagemap_scan_available());
+    /// ```
+    pub fn pooling_memory_keep_resident(&mut self, bytes: usize) -> &mut Config {
+        self.reuse.memory = bytes;
+        self
+    }
+
+    /// As [`Config::pooling_memory_keep_resident`], for pooled tables (0 by default).
+    pub fn pooling_table_keep_resident(&mut self, bytes: usize) -> &mut Config {
+        self.reuse.table = bytes;
+        self
+    }
+
+    /// Finds the pages a pooled memory's instance wrote with Linux's `PAGEMAP_SCAN` (kernel
+    /// 6.7 or later) when it is reset, so that only those are reset in place, up to
+    /// [`Config::pooling_memory_keep_resident`] bytes (off by default, as in the core engine).
+    /// Where the kernel lacks it, this is ignored ([`Config::pagemap_scan_available`]).
+    pub fn pooling_pagemap_scan(&mut self, enable: bool) -> &mut Config {
+        self.reuse.pagemap_scan = enable;
+        self
+    }
+
+    /// Whether this system has Linux's `PAGEMAP_SCAN` for [`Config::pooling_pagemap_scan`].
+    pub fn pagemap_scan_available() -> bool {
+        wasmtime::PoolingAllocationConfig::is_pagemap_scan_available()
     }
 
     /// Whether this machine's address space has room for the pooling allocator's pools at
@@ -212,6 +254,14 @@ impl Config {
     }
 }
 
+/// How pooled memories and tables are made ready for their next instance.
+#[derive(Clone, Copy, Default)]
+struct PoolReuse {
+    memory: usize,
+    table: usize,
+    pagemap_scan: bool,
+}
+
 /// Compiles and runs components: the core engine plus the settings it was made with.
 ///
 /// Cloning is cheap; clones share the same engine.
@@ -250,7 +300,15 @@ impl Engine {
             .consume_fuel(config.fuel)
             .epoch_interruption(config.epoch_interruption);
         if config.pooling {
-            c.allocation_strategy(wasmtime::InstanceAllocationStrategy::pooling());
+            let mut pool = wasmtime::PoolingAllocationConfig::default();
+            pool.linear_memory_keep_resident(config.reuse.memory)
+                .table_keep_resident(config.reuse.table)
+                .pagemap_scan(if config.reuse.pagemap_scan {
+                    wasmtime::Enabled::Auto
+                } else {
+                    wasmtime::Enabled::No
+                });
+            c.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
         }
         let cache = match &config.cache_dir {
             Some(dir) => {

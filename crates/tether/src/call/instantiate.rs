@@ -13,7 +13,7 @@ use super::Wt;
 use super::cx::{GuestMemory, Opts};
 use super::func_def::Pending;
 use super::func_def::{FuncDef, LiftedFunc, Lowered, any_guest_resource};
-use super::shared::SharedFuncs;
+use super::shared::{Deferral, SharedFuncs};
 use super::slots::Place;
 use crate::plan::spaces::CoreExportAt;
 use crate::plan::translate::{CanonOpts, ComponentDef, Item, Sort};
@@ -415,9 +415,9 @@ fn step<'d, T: 'static>(
                 resources,
                 guest_resources,
             };
-            let core = match defer(store, shared, Box::new(Pending::Lower(lowered))) {
-                Ok(core) => core,
-                Err(pending) => match *pending {
+            let core = match defer(store, shared, Pending::Lower(lowered)) {
+                Deferral::Shared(core) => core,
+                Deferral::Declined(pending) => match pending {
                     Pending::Lower(lowered) => {
                         crate::call::lower::make_lowered(store, Place::Own, core_ty, lowered)
                     }
@@ -439,14 +439,14 @@ fn step<'d, T: 'static>(
                 .bindings
                 .get(&id)
                 .ok_or_else(|| anyhow!("internal error: unbound resource type {type_index}"))?;
-            let pending = Box::new(Pending::Intrinsic {
+            let pending = Pending::Intrinsic {
                 op: *op,
                 rt,
                 instance: f.instance,
-            });
+            };
             let core = match defer(store, shared, pending) {
-                Ok(core) => core,
-                Err(_) => crate::call::builtins::make_resource_intrinsic(
+                Deferral::Shared(core) => core,
+                Deferral::Declined(_) => crate::call::builtins::make_resource_intrinsic(
                     store,
                     Place::Own,
                     core_ty,
@@ -487,11 +487,11 @@ fn step<'d, T: 'static>(
 fn defer<T: 'static>(
     store: &mut Wt<'_, T>,
     shared: Option<(&SharedFuncs<T>, u32)>,
-    pending: Box<Pending>,
-) -> Result<wasmtime::Func, Box<Pending>> {
+    pending: Pending,
+) -> Deferral {
     match shared {
         Some((s, slot)) => s.defer(store, slot, pending),
-        None => Err(pending),
+        None => Deferral::Declined(pending),
     }
 }
 
@@ -629,12 +629,15 @@ fn resolve_opts<T>(store: &Wt<'_, T>, f: &Frame<'_>, o: &CanonOpts) -> Result<Op
 }
 
 fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
-    ids.iter()
-        .map(|id| {
-            f.bindings
-                .get(id)
-                .copied()
-                .ok_or_else(|| anyhow!("internal error: unbound resource type in a signature"))
-        })
-        .collect()
+    // One allocation of the right size (collecting into a `Result` cannot know the length).
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let rt = f
+            .bindings
+            .get(id)
+            .copied()
+            .ok_or_else(|| anyhow!("internal error: unbound resource type in a signature"))?;
+        out.push(rt);
+    }
+    Ok(out)
 }

@@ -47,6 +47,15 @@ fn build<T: 'static>(
     }
 }
 
+/// What became of a core function an instantiation offered to the shared set.
+pub(crate) enum Deferral {
+    /// The shared function, whose slot now holds the resolution.
+    Shared(wasmtime::Func),
+    /// The resolution back: the item has no shared slot, or the store gave it to another
+    /// instance; the caller makes a core function of its own.
+    Declined(Pending),
+}
+
 /// The core functions one `InstancePre` shares across stores, one per slot: the item at
 /// position `i` of a component definition whose slots start at `base` has slot `base + i`.
 pub(crate) struct SharedFuncs<T: 'static> {
@@ -159,26 +168,20 @@ impl<T: 'static> SharedFuncs<T> {
     /// The shared function of `slot` in `store`, for the instance that resolved `pending`,
     /// if the slot has one and the store has not given it to another instance; otherwise
     /// `pending` back.
-    pub fn defer(
-        &self,
-        store: &mut Wt<'_, T>,
-        slot: u32,
-        pending: Box<Pending>,
-    ) -> Result<wasmtime::Func, Box<Pending>> {
+    pub fn defer(&self, store: &mut Wt<'_, T>, slot: u32, pending: Pending) -> Deferral {
         if !matches!(self.names.get(slot as usize), Some(Some(_))) {
-            return Err(pending);
+            return Deferral::Declined(pending);
         }
         if !store.data().shared.has(self.id) {
             self.materialize(store);
         }
         let Some(func) = store.data().shared.func(self.id, slot) else {
             // Every named slot was defined as a function: out of memory is the one failure.
-            return Err(pending);
+            return Deferral::Declined(pending);
         };
-        store
-            .data_mut()
-            .shared
-            .put_pending(self.id, slot, pending)?;
-        Ok(func)
+        match store.data_mut().shared.put_pending(self.id, slot, pending) {
+            None => Deferral::Shared(func),
+            Some(pending) => Deferral::Declined(pending),
+        }
     }
 }

@@ -83,7 +83,7 @@ unsafe impl<D: 'static> Sync for Kept<D> {}
 /// A shared slot in a store.
 enum Slot<D: 'static> {
     Free,
-    Pending(Box<Pending>),
+    Pending(Pending),
     Built(Kept<D>),
 }
 
@@ -142,7 +142,7 @@ impl<D: 'static> SharedSlots<D> {
     pub fn take_pending(&mut self, id: u64, slot: u32) -> Option<Pending> {
         let s = self.set_mut(id)?.slots.get_mut(slot as usize)?;
         match std::mem::replace(s, Slot::Free) {
-            Slot::Pending(p) => Some(*p),
+            Slot::Pending(p) => Some(p),
             other => {
                 *s = other;
                 None
@@ -150,20 +150,15 @@ impl<D: 'static> SharedSlots<D> {
         }
     }
 
-    /// Gives the free slot `slot` of set `id` to the instance that resolved `pending`, or
-    /// gives `pending` back if the slot is taken.
-    pub fn put_pending(
-        &mut self,
-        id: u64,
-        slot: u32,
-        pending: Box<Pending>,
-    ) -> Result<(), Box<Pending>> {
+    /// Gives the free slot `slot` of set `id` to the instance that resolved `pending`
+    /// (`None`), or gives `pending` back if the slot is taken.
+    pub fn put_pending(&mut self, id: u64, slot: u32, pending: Pending) -> Option<Pending> {
         match self.free_slot(id, slot) {
             Some(s) => {
                 *s = Slot::Pending(pending);
-                Ok(())
+                None
             }
-            None => Err(pending),
+            None => Some(pending),
         }
     }
 
@@ -193,12 +188,15 @@ impl<D: 'static> SharedSlots<D> {
 
 impl<D: 'static> Drop for SharedSlots<D> {
     fn drop(&mut self) {
-        for set in self.sets.drain(..) {
-            for slot in set.slots {
+        // In place: moving each slot out would copy every pending resolution.
+        for set in &mut self.sets {
+            for slot in &mut set.slots {
                 if let Slot::Built(kept) = slot {
+                    let f = kept.0;
+                    *slot = Slot::Free;
                     // SAFETY: `put_built` made the pointer from a `Box`, and nothing else
-                    // frees it.
-                    drop(unsafe { Box::from_raw(kept.0.as_ptr()) });
+                    // frees it; the slot no longer holds it.
+                    drop(unsafe { Box::from_raw(f.as_ptr()) });
                 }
             }
         }

@@ -4,6 +4,8 @@
 //! Bodies are streamed through `wasi:io/streams` in chunks of at most [`CHUNK`] bytes, with
 //! the response handed to the host before its body is written, so no body is ever held whole.
 
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+
 use guest_streams::write_all;
 use wasi::exports::http::incoming_handler::Guest;
 use wasi::http::types::{
@@ -46,6 +48,7 @@ impl Guest for Proxy {
             (Method::Post, "/echo") => echo(request, out),
             (Method::Post, "/upload") => upload(request, out),
             (Method::Get, "/trap") => panic!("`GET /trap` asks the proxy to trap"),
+            (Method::Get, "/fresh") => fresh(out),
             (Method::Get, "/misuse/over-write") => over_write(out),
             (Method::Get, "/misuse/twice") => twice(out),
             (Method::Get, "/misuse/forbidden") => forbidden(out),
@@ -63,6 +66,25 @@ impl Guest for Proxy {
             _ => not_found(out),
         }
     }
+}
+
+/// Requests this instance has answered through `GET /fresh`.
+static VISITS: AtomicU32 = AtomicU32::new(0);
+
+/// Memory that starts as 7s (a data segment) and that `GET /fresh` overwrites.
+static MARKS: [AtomicU8; 64 * 1024] = [const { AtomicU8::new(7) }; 64 * 1024];
+
+/// `GET /fresh`: `fresh` when this instance's memory is as its module made it (no earlier
+/// visit, every mark still 7), `stale` otherwise; then it spoils both, so that an instance
+/// whose memory is not reset between requests answers `stale` the next time.
+fn fresh(out: ResponseOutparam) {
+    let visits = VISITS.fetch_add(1, Ordering::Relaxed);
+    let mut pristine = visits == 0;
+    for mark in &MARKS {
+        pristine &= mark.swap(0, Ordering::Relaxed) == 7;
+    }
+    let body: &[u8] = if pristine { b"fresh" } else { b"stale" };
+    respond_with(out, 200, &[], body);
 }
 
 /// `GET /download/N`'s N: decimal digits only, at most [`MAX_DOWNLOAD`].
