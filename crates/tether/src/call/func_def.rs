@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
-use super::cx::Opts;
-use crate::plan::translate::ResourceOp;
+use anyhow::{Result, anyhow};
+use wasmparser::component_types::ResourceId;
+
+use super::cx::{GuestMemory, Opts};
+use crate::plan::translate::{CanonOpts, ComponentDef, Item, ResourceOp};
 use crate::plan::types::FuncSig;
-use crate::state::runtime::{InstanceId, Runtime};
+use crate::state::runtime::{FastMap, InstanceId, Runtime};
 
 /// A component function: lifted from a guest's core function, or defined by the host.
 #[derive(Clone)]
@@ -72,4 +75,122 @@ pub(crate) enum Pending {
         rt: u32,
         instance: InstanceId,
     },
+    /// A `canon lower` not resolved yet: item `item` of the instance whose index spaces the
+    /// store keeps as frame `frame` ([`LazyFrame`]) once its instantiation is over. Most
+    /// lowered imports are never called in a given instance, so resolving each (callee,
+    /// options, resource types) only at its first call saves that work for the rest.
+    Lazy {
+        frame: u32,
+        item: u32,
+    },
+}
+
+/// The index spaces of an instance that lowered functions resolve lazily from: what their
+/// items refer to by index, as they were when instantiation finished (index spaces only
+/// grow, so an index means the same then as when the item was reached).
+pub(crate) struct LazyFrame {
+    pub def: Arc<ComponentDef>,
+    pub instance: InstanceId,
+    pub funcs: Vec<FuncDef>,
+    pub core_funcs: Vec<wasmtime::Func>,
+    pub core_memories: Vec<wasmtime::Memory>,
+    pub bindings: FastMap<ResourceId, u32>,
+}
+
+/// The index spaces of an instance, as far as a `canon lower` or `canon lift` reads them.
+pub(crate) struct Spaces<'a> {
+    pub instance: InstanceId,
+    pub funcs: &'a [FuncDef],
+    pub core_funcs: &'a [wasmtime::Func],
+    pub core_memories: &'a [wasmtime::Memory],
+    pub bindings: &'a FastMap<ResourceId, u32>,
+}
+
+impl Spaces<'_> {
+    fn core_func(&self, i: u32) -> Result<wasmtime::Func> {
+        self.core_funcs
+            .get(i as usize)
+            .copied()
+            .ok_or_else(|| anyhow!("internal error: no core function {i}"))
+    }
+
+    /// The canonical options `o` with their memory and functions (the caller has checked
+    /// that the memory is 32-bit).
+    pub fn opts(&self, o: &CanonOpts) -> Result<Opts> {
+        let memory = match o.memory {
+            Some(m) => Some(GuestMemory::new(
+                *self
+                    .core_memories
+                    .get(m as usize)
+                    .ok_or_else(|| anyhow!("internal error: no core memory {m}"))?,
+            )),
+            None => None,
+        };
+        Ok(Opts {
+            encoding: o.encoding,
+            memory,
+            realloc: o.realloc.map(|i| self.core_func(i)).transpose()?,
+            post_return: o.post_return.map(|i| self.core_func(i)).transpose()?,
+        })
+    }
+
+    /// The store-level resource type of each of `ids`.
+    pub fn resources(&self, ids: &[ResourceId]) -> Result<Vec<u32>> {
+        // One allocation of the right size (collecting into a `Result` cannot know the length).
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let rt =
+                self.bindings.get(id).copied().ok_or_else(|| {
+                    anyhow!("internal error: unbound resource type in a signature")
+                })?;
+            out.push(rt);
+        }
+        Ok(out)
+    }
+
+    /// What the `canon lower` of function `func` with `sig` and `opts` calls, and how.
+    pub fn lowered(
+        &self,
+        rt: &Runtime,
+        func: u32,
+        sig: &Arc<FuncSig>,
+        opts: &CanonOpts,
+    ) -> Result<Lowered> {
+        let callee = self
+            .funcs
+            .get(func as usize)
+            .cloned()
+            .ok_or_else(|| anyhow!("internal error: no function {func}"))?;
+        let resources = self.resources(&sig.resources)?;
+        let guest_resources = any_guest_resource(rt, &resources);
+        Ok(Lowered {
+            callee,
+            sig: sig.clone(),
+            opts: self.opts(opts)?,
+            instance: self.instance,
+            resources,
+            guest_resources,
+        })
+    }
+}
+
+impl LazyFrame {
+    /// Resolves item `item`, a `canon lower`, against these index spaces.
+    pub fn resolve(&self, rt: &Runtime, item: u32) -> Result<Lowered> {
+        let spaces = Spaces {
+            instance: self.instance,
+            funcs: &self.funcs,
+            core_funcs: &self.core_funcs,
+            core_memories: &self.core_memories,
+            bindings: &self.bindings,
+        };
+        match self.def.items.get(item as usize) {
+            Some(Item::Lower {
+                func, sig, opts, ..
+            }) => spaces.lowered(rt, *func, sig, opts),
+            _ => Err(anyhow!(
+                "internal error: item {item} is not a `canon lower`"
+            )),
+        }
+    }
 }

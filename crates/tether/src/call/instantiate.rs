@@ -10,10 +10,9 @@ use wasmparser::types::Types;
 use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use super::Wt;
-use super::cx::{GuestMemory, Opts};
 use super::func_def::Pending;
-use super::func_def::{FuncDef, LiftedFunc, Lowered, any_guest_resource};
-use super::shared::{Deferral, SharedFuncs};
+use super::func_def::{FuncDef, LazyFrame, LiftedFunc, Spaces, any_guest_resource};
+use super::shared::SharedFuncs;
 use super::slots::Place;
 use crate::plan::spaces::CoreExportAt;
 use crate::plan::translate::{CanonOpts, ComponentDef, Item, Sort};
@@ -96,6 +95,8 @@ struct Frame<'d> {
     core_funcs: Vec<wasmtime::Func>,
     core_tables: Vec<wasmtime::Table>,
     core_memories: Vec<wasmtime::Memory>,
+    /// Whether each of `core_memories` is 64-bit (which the canonical ABI here is not).
+    core_memories_64: Vec<bool>,
     core_globals: Vec<wasmtime::Global>,
     core_tags: Vec<wasmtime::Tag>,
     core_modules: Vec<wasmtime::Module>,
@@ -105,6 +106,23 @@ struct Frame<'d> {
     components: Vec<ComponentClosure>,
     bindings: crate::state::runtime::FastMap<ResourceId, u32>,
     exports: Exports,
+    /// The frame number this instance's lazy slots name, once it has one.
+    lazy_frame: Option<u32>,
+    /// The lazy slots (item, slot) not resolved yet, which resolve against this instance's
+    /// index spaces when instantiation is over, or at once before guest code may run.
+    lazy: Vec<(u32, u32)>,
+}
+
+impl Frame<'_> {
+    fn spaces(&self) -> Spaces<'_> {
+        Spaces {
+            instance: self.instance,
+            funcs: &self.funcs,
+            core_funcs: &self.core_funcs,
+            core_memories: &self.core_memories,
+            bindings: &self.bindings,
+        }
+    }
 }
 
 /// The items that fill a component's imports.
@@ -146,6 +164,7 @@ pub(crate) fn instantiate<T: 'static>(
         core_funcs: Vec::with_capacity(n.core_funcs),
         core_tables: Vec::with_capacity(n.core_tables),
         core_memories: Vec::with_capacity(n.core_memories),
+        core_memories_64: Vec::with_capacity(n.core_memories),
         core_globals: Vec::with_capacity(n.core_globals),
         core_tags: Vec::with_capacity(n.core_tags),
         core_modules: Vec::with_capacity(n.core_modules),
@@ -157,19 +176,61 @@ pub(crate) fn instantiate<T: 'static>(
         exports: Exports {
             items: Vec::with_capacity(n.exports),
         },
+        lazy_frame: None,
+        lazy: Vec::new(),
     };
     for (i, item) in def.items.iter().enumerate() {
         let shared = shared.map(|(s, base)| (s, base + i as u32));
-        step(store, &mut f, item, args, shared)?;
+        step(store, &mut f, i as u32, item, args, shared)?;
     }
     store.data_mut().rt.instances[instance as usize].ready = true;
+    if let Some(frame) = f.lazy_frame
+        && !f.lazy.is_empty()
+    {
+        let spaces = LazyFrame {
+            def: closure.def.clone(),
+            instance,
+            funcs: f.funcs,
+            core_funcs: f.core_funcs,
+            core_memories: f.core_memories,
+            bindings: f.bindings,
+        };
+        store.data_mut().shared.publish(frame, Arc::new(spaces));
+    }
     Ok((Arc::new(f.exports), instance))
+}
+
+/// Resolves the lazy slots of `f` now, before guest code runs that might call them: their
+/// frame is kept only when instantiation is over.
+fn resolve_lazy_now<T: 'static>(
+    store: &mut Wt<'_, T>,
+    f: &mut Frame<'_>,
+    shared: Option<(&SharedFuncs<T>, u32)>,
+) -> Result<()> {
+    let Some((s, _)) = shared else {
+        return Ok(());
+    };
+    for (item, slot) in std::mem::take(&mut f.lazy) {
+        let Some(Item::Lower {
+            func, sig, opts, ..
+        }) = f.def.items.get(item as usize)
+        else {
+            bail!("internal error: lazy item {item} is not a `canon lower`");
+        };
+        let lowered = f.spaces().lowered(&store.data().rt, *func, sig, opts)?;
+        store
+            .data_mut()
+            .shared
+            .replace_pending(s.id(), slot, Pending::Lower(lowered));
+    }
+    Ok(())
 }
 
 /// Runs one initializer; `shared` is the shared function set and this item's slot in it.
 fn step<'d, T: 'static>(
     store: &mut Wt<'_, T>,
     f: &mut Frame<'d>,
+    index: u32,
     item: &'d Item,
     args: &Args<'_>,
     shared: Option<(&SharedFuncs<T>, u32)>,
@@ -181,7 +242,11 @@ fn step<'d, T: 'static>(
             module,
             args: margs,
             imports: planned,
+            may_run,
         } => {
+            if *may_run {
+                resolve_lazy_now(store, f, shared)?;
+            }
             let module = &f.core_modules[*module as usize];
             let mut imports = Vec::with_capacity(module.imports().len());
             match planned {
@@ -249,6 +314,8 @@ fn step<'d, T: 'static>(
             args: cargs,
             instance_index,
         } => {
+            // The child cannot reach this instance's core code (and so its lazy slots)
+            // while it is made: this instance is not ready, and a call into it traps.
             let closure = f.components[*component as usize].clone();
             let mut child_args = Vec::with_capacity(cargs.len());
             for (name, kind, index) in cargs {
@@ -299,7 +366,10 @@ fn step<'d, T: 'static>(
                     f.core_funcs.push(x)
                 }
                 (ExternalKind::Table, wasmtime::Extern::Table(x)) => f.core_tables.push(x),
-                (ExternalKind::Memory, wasmtime::Extern::Memory(x)) => f.core_memories.push(x),
+                (ExternalKind::Memory, wasmtime::Extern::Memory(x)) => {
+                    f.core_memories_64.push(x.ty(&*store).is_64());
+                    f.core_memories.push(x)
+                }
                 (ExternalKind::Global, wasmtime::Extern::Global(x)) => f.core_globals.push(x),
                 (ExternalKind::Tag, wasmtime::Extern::Tag(x)) => f.core_tags.push(x),
                 (ExternalKind::Memory, wasmtime::Extern::SharedMemory(_)) => {
@@ -385,8 +455,10 @@ fn step<'d, T: 'static>(
             opts,
         } => {
             let core = f.core_funcs[*core_func as usize];
-            let opts = resolve_opts(store, f, opts)?;
-            let resources = resolve_resources(f, &sig.resources)?;
+            check_memory(f, opts)?;
+            let spaces = f.spaces();
+            let opts = spaces.opts(opts)?;
+            let resources = spaces.resources(&sig.resources)?;
             let guest_resources = any_guest_resource(&store.data().rt, &resources);
             f.funcs.push(FuncDef::Lifted(Arc::new(LiftedFunc {
                 core,
@@ -403,26 +475,25 @@ fn step<'d, T: 'static>(
             opts,
             core_ty,
         } => {
-            let callee = f.funcs[*func as usize].clone();
-            let opts = resolve_opts(store, f, opts)?;
-            let resources = resolve_resources(f, &sig.resources)?;
-            let guest_resources = any_guest_resource(&store.data().rt, &resources);
-            let lowered = Lowered {
-                callee,
-                sig: sig.clone(),
-                opts,
-                instance: f.instance,
-                resources,
-                guest_resources,
-            };
-            let core = match defer(store, shared, Pending::Lower(lowered)) {
-                Deferral::Shared(core) => core,
-                Deferral::Declined(pending) => match pending {
-                    Pending::Lower(lowered) => {
-                        crate::call::lower::make_lowered(store, Place::Own, core_ty, lowered)
-                    }
-                    _ => bail!("internal error: a deferred lowering came back changed"),
-                },
+            check_memory(f, opts)?;
+            let mut core = None;
+            if let Some((s, slot)) = shared {
+                let frame = match f.lazy_frame {
+                    Some(frame) => frame,
+                    None => *f.lazy_frame.insert(store.data_mut().shared.reserve_frame()),
+                };
+                let lazy = Pending::Lazy { frame, item: index };
+                if let Some(func) = s.defer(store, slot, lazy) {
+                    f.lazy.push((index, slot));
+                    core = Some(func);
+                }
+            }
+            let core = match core {
+                Some(core) => core,
+                None => {
+                    let lowered = f.spaces().lowered(&store.data().rt, *func, sig, opts)?;
+                    crate::call::lower::make_lowered(store, Place::Own, core_ty, lowered)
+                }
             };
             f.core_funcs.push(core);
         }
@@ -444,9 +515,9 @@ fn step<'d, T: 'static>(
                 rt,
                 instance: f.instance,
             };
-            let core = match defer(store, shared, pending) {
-                Deferral::Shared(core) => core,
-                Deferral::Declined(_) => crate::call::builtins::make_resource_intrinsic(
+            let core = match shared.and_then(|(s, slot)| s.defer(store, slot, pending)) {
+                Some(core) => core,
+                None => crate::call::builtins::make_resource_intrinsic(
                     store,
                     Place::Own,
                     core_ty,
@@ -480,19 +551,6 @@ fn step<'d, T: 'static>(
         }
     }
     Ok(())
-}
-
-/// The shared core function of an item, if it has a slot of the shared set and the store
-/// has not given that slot to another instance; otherwise `pending` back.
-fn defer<T: 'static>(
-    store: &mut Wt<'_, T>,
-    shared: Option<(&SharedFuncs<T>, u32)>,
-    pending: Pending,
-) -> Deferral {
-    match shared {
-        Some((s, slot)) => s.defer(store, slot, pending),
-        None => Deferral::Declined(pending),
-    }
 }
 
 /// The export `name` of a core instance, at `at` where translation found it.
@@ -609,35 +667,12 @@ fn bind_instance(
     }
 }
 
-fn resolve_opts<T>(store: &Wt<'_, T>, f: &Frame<'_>, o: &CanonOpts) -> Result<Opts> {
-    let memory = match o.memory {
-        Some(m) => {
-            let mem = f.core_memories[m as usize];
-            if mem.ty(store).is_64() {
-                bail!("unsupported: 64-bit memories in the canonical ABI");
-            }
-            Some(GuestMemory::new(mem))
-        }
-        None => None,
-    };
-    Ok(Opts {
-        encoding: o.encoding,
-        memory,
-        realloc: o.realloc.map(|i| f.core_funcs[i as usize]),
-        post_return: o.post_return.map(|i| f.core_funcs[i as usize]),
-    })
-}
-
-fn resolve_resources(f: &Frame<'_>, ids: &[ResourceId]) -> Result<Vec<u32>> {
-    // One allocation of the right size (collecting into a `Result` cannot know the length).
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let rt = f
-            .bindings
-            .get(id)
-            .copied()
-            .ok_or_else(|| anyhow!("internal error: unbound resource type in a signature"))?;
-        out.push(rt);
+/// Refuses canonical options naming a 64-bit memory.
+fn check_memory(f: &Frame<'_>, o: &CanonOpts) -> Result<()> {
+    if let Some(m) = o.memory
+        && f.core_memories_64.get(m as usize).copied().unwrap_or(false)
+    {
+        bail!("unsupported: 64-bit memories in the canonical ABI");
     }
-    Ok(out)
+    Ok(())
 }

@@ -44,16 +44,17 @@ fn build<T: 'static>(
         Pending::Intrinsic { op, rt, instance } => {
             super::builtins::make_resource_intrinsic(store, keep, ty, op, rt, instance);
         }
+        Pending::Lazy { frame, item } => {
+            // Without its frame (an instantiation that failed) or resolution, the slot
+            // stays without a closure, and the call traps saying so.
+            let data = store.data();
+            if let Some(spaces) = data.shared.frame(frame)
+                && let Ok(l) = spaces.resolve(&data.rt, item)
+            {
+                super::lower::make_lowered(store, keep, ty, l);
+            }
+        }
     }
-}
-
-/// What became of a core function an instantiation offered to the shared set.
-pub(crate) enum Deferral {
-    /// The shared function, whose slot now holds the resolution.
-    Shared(wasmtime::Func),
-    /// The resolution back: the item has no shared slot, or the store gave it to another
-    /// instance; the caller makes a core function of its own.
-    Declined(Pending),
 }
 
 /// The core functions one `InstancePre` shares across stores, one per slot: the item at
@@ -145,6 +146,11 @@ impl<T: 'static> SharedFuncs<T> {
         Ok(())
     }
 
+    /// What tells this set's slots apart from another's in a store.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The first slot of the component definition `def`, if this set covers it.
     pub fn base(&self, def: &ComponentDef) -> Option<u32> {
         let key = def as *const ComponentDef as usize;
@@ -165,23 +171,26 @@ impl<T: 'static> SharedFuncs<T> {
         store.data_mut().shared.add(self.id, funcs);
     }
 
-    /// The shared function of `slot` in `store`, for the instance that resolved `pending`,
-    /// if the slot has one and the store has not given it to another instance; otherwise
-    /// `pending` back.
-    pub fn defer(&self, store: &mut Wt<'_, T>, slot: u32, pending: Pending) -> Deferral {
+    /// The shared function of `slot` in `store`, which builds its closure from `pending`,
+    /// if the slot has one and the store has not given it to another instance; `None`
+    /// otherwise, and the caller makes a core function of its own.
+    pub fn defer(
+        &self,
+        store: &mut Wt<'_, T>,
+        slot: u32,
+        pending: Pending,
+    ) -> Option<wasmtime::Func> {
         if !matches!(self.names.get(slot as usize), Some(Some(_))) {
-            return Deferral::Declined(pending);
+            return None;
         }
         if !store.data().shared.has(self.id) {
             self.materialize(store);
         }
         let Some(func) = store.data().shared.func(self.id, slot) else {
             // Every named slot was defined as a function: out of memory is the one failure.
-            return Deferral::Declined(pending);
+            return None;
         };
-        match store.data_mut().shared.put_pending(self.id, slot, pending) {
-            None => Deferral::Shared(func),
-            Some(pending) => Deferral::Declined(pending),
-        }
+        let taken = store.data_mut().shared.put_pending(self.id, slot, pending);
+        taken.then_some(func)
     }
 }

@@ -7,10 +7,11 @@
 
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use wasmtime::{Caller, StoreContextMut, ValRaw};
 
-use super::func_def::Pending;
+use super::func_def::{LazyFrame, Pending};
 
 /// What a core function made by the runtime does when the guest calls it: it reads exactly
 /// the parameters of its core type from the slots and writes exactly its results.
@@ -97,11 +98,17 @@ struct Set<D: 'static> {
 /// The shared functions and slots of each `InstancePre` a store holds an instance of.
 pub(crate) struct SharedSlots<D: 'static> {
     sets: Vec<Set<D>>,
+    /// The index spaces lazy slots resolve from, by frame number; `None` while the
+    /// instantiation that reserved the number is under way (or if it failed).
+    frames: Vec<Option<Arc<LazyFrame>>>,
 }
 
 impl<D: 'static> Default for SharedSlots<D> {
     fn default() -> Self {
-        SharedSlots { sets: Vec::new() }
+        SharedSlots {
+            sets: Vec::new(),
+            frames: Vec::new(),
+        }
     }
 }
 
@@ -112,6 +119,36 @@ impl<D: 'static> SharedSlots<D> {
 
     fn set_mut(&mut self, id: u64) -> Option<&mut Set<D>> {
         self.sets.iter_mut().find(|s| s.id == id)
+    }
+
+    /// A frame number for an instantiation's lazy slots, whose index spaces it keeps with
+    /// [`SharedSlots::publish`] when it is over.
+    pub fn reserve_frame(&mut self) -> u32 {
+        self.frames.push(None);
+        (self.frames.len() - 1) as u32
+    }
+
+    /// Keeps the index spaces of frame `frame`.
+    pub fn publish(&mut self, frame: u32, spaces: Arc<LazyFrame>) {
+        if let Some(f) = self.frames.get_mut(frame as usize) {
+            *f = Some(spaces);
+        }
+    }
+
+    /// The index spaces of frame `frame`, once its instantiation is over.
+    pub fn frame(&self, frame: u32) -> Option<Arc<LazyFrame>> {
+        self.frames.get(frame as usize)?.clone()
+    }
+
+    /// Replaces what slot `slot` of set `id` holds to build its closure from, if it holds
+    /// anything (an instantiation resolving a lazy slot before guest code may call it).
+    pub fn replace_pending(&mut self, id: u64, slot: u32, pending: Pending) {
+        if let Some(Slot::Pending(p)) = self
+            .set_mut(id)
+            .and_then(|set| set.slots.get_mut(slot as usize))
+        {
+            *p = pending;
+        }
     }
 
     pub fn has(&self, id: u64) -> bool {
@@ -150,15 +187,15 @@ impl<D: 'static> SharedSlots<D> {
         }
     }
 
-    /// Gives the free slot `slot` of set `id` to the instance that resolved `pending`
-    /// (`None`), or gives `pending` back if the slot is taken.
-    pub fn put_pending(&mut self, id: u64, slot: u32, pending: Pending) -> Option<Pending> {
+    /// Gives the free slot `slot` of set `id` to the instance that resolved `pending`;
+    /// `false` if the slot is taken.
+    pub fn put_pending(&mut self, id: u64, slot: u32, pending: Pending) -> bool {
         match self.free_slot(id, slot) {
             Some(s) => {
                 *s = Slot::Pending(pending);
-                None
+                true
             }
-            None => Some(pending),
+            None => false,
         }
     }
 

@@ -70,9 +70,10 @@ pub(crate) struct Plan {
     pub reexported_imports: Vec<Arc<str>>,
 }
 
-/// Walks a level's `items` in order (`modules`: the core modules it defines), filling in
-/// where each core import and aliased core export is found, and counts its index spaces.
-pub(crate) fn plan(items: &mut [Item], modules: &[wasmtime::Module]) -> Plan {
+/// Walks a level's `items` in order (`modules`: the core modules it defines, and whether each
+/// has a start function), filling in where each core import and aliased core export is
+/// found and which core instantiations may run guest code, and counts its index spaces.
+pub(crate) fn plan(items: &mut [Item], modules: &[wasmtime::Module], starts: &[bool]) -> Plan {
     let mut n = SpaceSizes::default();
     let mut core_modules: Vec<Option<usize>> = Vec::new();
     let mut core_instances: Vec<KnownInstance> = Vec::new();
@@ -102,9 +103,11 @@ pub(crate) fn plan(items: &mut [Item], modules: &[wasmtime::Module]) -> Plan {
                 module,
                 args,
                 imports,
+                may_run,
             } => {
                 n.core_instances += 1;
                 let known = core_modules.get(*module as usize).copied().flatten();
+                *may_run = known.is_none_or(|m| starts.get(m).copied().unwrap_or(true));
                 if let Some(m) = known.and_then(|m| modules.get(m)) {
                     let planned: Option<Vec<CoreImport>> = m
                         .imports()

@@ -69,6 +69,9 @@ pub(crate) enum Item {
         /// translation knows the module (see [`super::spaces`]); otherwise each is found by
         /// name at instantiation.
         imports: Option<Box<[CoreImport]>>,
+        /// Whether instantiating may run guest code: the module has a start function, or
+        /// translation does not know the module.
+        may_run: bool,
     },
     /// Bundles core items into a core instance.
     CoreInstanceFromExports(Vec<(String, ExternalKind, u32)>),
@@ -185,6 +188,8 @@ pub(crate) enum ResourceOp {
 struct Builder {
     items: Vec<Item>,
     modules: Vec<wasmtime::Module>,
+    /// Whether each of `modules` has a start function.
+    module_starts: Vec<bool>,
     components: Vec<Arc<ComponentDef>>,
     imports: Vec<(String, ComponentEntityType)>,
     exports: Vec<(String, ComponentEntityType)>,
@@ -195,6 +200,7 @@ impl Builder {
         Builder {
             items: Vec::new(),
             modules: Vec::new(),
+            module_starts: Vec::new(),
             components: Vec::new(),
             imports: Vec::new(),
             exports: Vec::new(),
@@ -202,7 +208,7 @@ impl Builder {
     }
 
     fn finish(mut self, types: Types, engine: &wasmtime::Engine) -> ComponentDef {
-        let plan = super::spaces::plan(&mut self.items, &self.modules);
+        let plan = super::spaces::plan(&mut self.items, &self.modules, &self.module_starts);
         ComponentDef {
             sizes: plan.sizes,
             reexported_imports: plan.reexported_imports,
@@ -279,7 +285,17 @@ pub(crate) fn translate_with(
                 let module = module(module_bytes, unchecked_range.start as usize)?;
                 b.items.push(Item::CoreModule(b.modules.len()));
                 b.modules.push(module);
+                b.module_starts.push(false);
                 stack.push(Level::Module);
+                continue;
+            }
+            Payload::StartSection { .. } if matches!(stack.last(), Some(Level::Module)) => {
+                // The module being read is the last of the level that holds it.
+                if let Some(Level::Component(b)) = stack.iter_mut().rev().nth(1)
+                    && let Some(start) = b.module_starts.last_mut()
+                {
+                    *start = true;
+                }
                 continue;
             }
             Payload::ComponentSection { .. } => {
@@ -356,6 +372,7 @@ fn translate_section(
                             module: module_index,
                             args: args.iter().map(|a| (a.name.to_string(), a.index)).collect(),
                             imports: None,
+                            may_run: true,
                         }
                     }
                     wasmparser::Instance::FromExports(exports) => Item::CoreInstanceFromExports(

@@ -144,3 +144,54 @@ fn every_instance_of_one_instance_pre_calls_with_its_own_memory_and_handles() {
         }
     }
 }
+
+/// A lowered import that a core module's start function calls, while its instance is being
+/// made: the shared slot, which otherwise resolves its function only at its first call once
+/// instantiation is over, must be resolved before the start function runs, in every store.
+#[test]
+fn a_start_function_calls_a_shared_lowered_import() {
+    const STARTS: &str = r#"(component
+      (import "tick" (func $tick (param "n" u32)))
+      (core func $tick_l (canon lower (func $tick)))
+      (core func $tick_late (canon lower (func $tick)))
+      (core module $m
+        (import "host" "tick" (func $t (param i32)))
+        (func $start (call $t (i32.const 7)))
+        (start $start)
+        (func (export "again") (call $t (i32.const 8))))
+      (core instance $i (instantiate $m (with "host" (instance (export "tick" (func $tick_l))))))
+      (core module $n
+        (import "host" "tick" (func $t (param i32)))
+        (func (export "late") (call $t (i32.const 9))))
+      (core instance $j (instantiate $n (with "host" (instance (export "tick" (func $tick_late))))))
+      (func (export "again") (canon lift (core func $i "again")))
+      (func (export "late") (canon lift (core func $j "late"))))"#;
+    let engine = Engine::default();
+    let mut linker = Linker::<Vec<u32>>::new(&engine);
+    linker
+        .root()
+        .func_wrap("tick", |mut cx, (n,): (u32,)| {
+            cx.data_mut().push(n);
+            Ok(())
+        })
+        .unwrap();
+    let component = Component::new(&engine, STARTS).unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    // Two instances in one store (the second takes the shared slots, or the first does),
+    // then one in a store of its own.
+    let mut stores = [
+        Store::new(&engine, Vec::new()),
+        Store::new(&engine, Vec::new()),
+    ];
+    for s in [0, 0, 1] {
+        let store = &mut stores[s];
+        let before = store.data().len();
+        let inst = pre.instantiate(&mut *store).unwrap();
+        assert_eq!(store.data()[before..], [7], "the start function's call");
+        for (name, n) in [("again", 8), ("late", 9)] {
+            let f = inst.get_func(&mut *store, name).unwrap();
+            f.call(&mut *store, &[], &mut []).unwrap();
+            assert_eq!(store.data().last(), Some(&n), "`{name}`");
+        }
+    }
+}
