@@ -148,6 +148,18 @@ impl Spaces<'_> {
         Ok(out)
     }
 
+    /// What item `item` of `def`, a `canon lower`, calls, and how.
+    pub fn lowered_item(&self, def: &ComponentDef, rt: &Runtime, item: u32) -> Result<Lowered> {
+        match def.items.get(item as usize) {
+            Some(Item::Lower {
+                func, sig, opts, ..
+            }) => self.lowered(rt, *func, sig, opts),
+            _ => Err(anyhow!(
+                "internal error: item {item} is not a `canon lower`"
+            )),
+        }
+    }
+
     /// What the `canon lower` of function `func` with `sig` and `opts` calls, and how.
     pub fn lowered(
         &self,
@@ -175,22 +187,18 @@ impl Spaces<'_> {
 }
 
 impl LazyFrame {
-    /// Resolves item `item`, a `canon lower`, against these index spaces.
-    pub fn resolve(&self, rt: &Runtime, item: u32) -> Result<Lowered> {
-        let spaces = Spaces {
+    fn spaces(&self) -> Spaces<'_> {
+        Spaces {
             instance: self.instance,
             funcs: &self.funcs,
             core_funcs: &self.core_funcs,
             core_memories: &self.core_memories,
             bindings: &self.bindings,
-        };
-        match self.def.items.get(item as usize) {
-            Some(Item::Lower {
-                func, sig, opts, ..
-            }) => spaces.lowered(rt, *func, sig, opts),
-            _ => Err(anyhow!(
-                "internal error: item {item} is not a `canon lower`"
-            )),
         }
+    }
+
+    /// Resolves item `item`, a `canon lower`, against these index spaces.
+    pub fn resolve(&self, rt: &Runtime, item: u32) -> Result<Lowered> {
+        self.spaces().lowered_item(&self.def, rt, item)
     }
 }

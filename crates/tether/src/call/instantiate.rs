@@ -211,13 +211,7 @@ fn resolve_lazy_now<T: 'static>(
         return Ok(());
     };
     for (item, slot) in std::mem::take(&mut f.lazy) {
-        let Some(Item::Lower {
-            func, sig, opts, ..
-        }) = f.def.items.get(item as usize)
-        else {
-            bail!("internal error: lazy item {item} is not a `canon lower`");
-        };
-        let lowered = f.spaces().lowered(&store.data().rt, *func, sig, opts)?;
+        let lowered = f.spaces().lowered_item(f.def, &store.data().rt, item)?;
         store
             .data_mut()
             .shared

@@ -362,18 +362,28 @@ fn revoked_self<T: 'static>(
         .unwrap_or(&[]);
     let rest_tys = l.sig.params.get(1..).unwrap_or(&[]);
     let params = {
-        let mut cx = Cx::new(
-            store,
-            &l.opts,
-            l.instance,
-            &l.resources,
-            scope,
-            SourceEncoding::Utf8,
-        );
+        let mut cx = lowered_cx(store, l, scope);
         tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, rest_args, rest_tys).map_err(trap)?
     };
     let results = call_host_vals(store, l, &*fallback, params)?;
     lower_result_vals(store, l, scope, out_ptr, &results)
+}
+
+/// The lifting and lowering context of a lowered function's call, whose guest side is `l`'s
+/// instance, memory and resource types.
+fn lowered_cx<'a, 'b, T: 'static>(
+    store: &'a mut Wt<'b, T>,
+    l: &'a Lowered,
+    scope: Option<usize>,
+) -> Cx<'a, 'b, T> {
+    Cx::new(
+        store,
+        &l.opts,
+        l.instance,
+        &l.resources,
+        scope,
+        SourceEncoding::Utf8,
+    )
 }
 
 /// Calls a host function's `Val` form for a guest whose signature holds handles: the handles
@@ -413,14 +423,7 @@ fn lower_result_vals<T: 'static>(
     results: &[Val],
 ) -> Result<Vec<u64>> {
     let mut flat = Vec::with_capacity(1);
-    let mut cx = Cx::new(
-        store,
-        &l.opts,
-        l.instance,
-        &l.resources,
-        scope,
-        SourceEncoding::Utf8,
-    );
+    let mut cx = lowered_cx(store, l, scope);
     tether_abi::lower_flat_values(
         &mut cx,
         MAX_FLAT_RESULTS,
@@ -441,14 +444,7 @@ fn call_lowered_inner<T: 'static>(
     out_ptr: Option<u32>,
 ) -> Result<Vec<u64>> {
     let params = {
-        let mut cx = Cx::new(
-            store,
-            &l.opts,
-            l.instance,
-            &l.resources,
-            scope,
-            SourceEncoding::Utf8,
-        );
+        let mut cx = lowered_cx(store, l, scope);
         let param_args = if out_ptr.is_some() {
             &args[..args.len() - 1]
         } else {
