@@ -167,6 +167,19 @@ pub enum Trap {
     CannotLeave,
     /// A call into an instance that is already on the call stack.
     CannotEnter,
+    /// A task that may not block (its function is not `async`-typed and has not returned
+    /// yet) tried to: a synchronous call of an `async`-typed function, or the synchronous
+    /// form of a built-in that waits.
+    CannotBlock,
+    /// An `async callback` lift's core function returned a code that is not `EXIT` (0),
+    /// `YIELD` (1) or `WAIT` (2) in its low four bits.
+    CallbackCode {
+        /// The code: the low four bits of what the function returned.
+        code: u32,
+    },
+    /// A task broke a rule of the async ABI's task built-ins (`task.return`,
+    /// `task.cancel`, `backpressure.*`) or ended without a result.
+    Task(TaskRule),
     /// A call into an instance that is still being instantiated.
     NotInstantiated,
     /// A call into an instance that trapped earlier: its state may be inconsistent, so it can
@@ -250,6 +263,67 @@ pub enum Trap {
         /// What failed.
         message: Box<str>,
     },
+}
+
+/// The rule a [`Trap::Task`] broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskRule {
+    /// `task.return` or `task.cancel` was called by a task whose function was lifted without
+    /// the `async` option (it returns by returning from its core function), or outside of
+    /// any task.
+    NotAsyncLift {
+        /// The built-in: `"task.return"` or `"task.cancel"`.
+        builtin: &'static str,
+    },
+    /// `task.return` or `task.cancel` was called by a task that has already returned or been
+    /// cancelled.
+    AlreadyResolved,
+    /// `task.return`'s result type is not the type of the task's function.
+    ResultType,
+    /// `task.return`'s canonical options (memory, string encoding) are not those of the
+    /// task's `canon lift`.
+    Options,
+    /// An `async`-lifted task's code finished without calling `task.return`.
+    NoResult,
+    /// `task.cancel` was called while no cancellation had been delivered to the task.
+    NotCancelled,
+    /// `backpressure.inc` would take the instance's counter to 2^16.
+    BackpressureOverflow,
+    /// `backpressure.dec` would take the instance's counter below zero.
+    BackpressureUnderflow,
+}
+
+impl fmt::Display for TaskRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskRule::NotAsyncLift { builtin } => write!(
+                f,
+                "`{builtin}` called by a task whose function was not lifted with `async`"
+            ),
+            TaskRule::AlreadyResolved => {
+                f.write_str("task already returned a result or was cancelled")
+            }
+            TaskRule::ResultType => {
+                f.write_str("`task.return` result type does not match the task's function type")
+            }
+            TaskRule::Options => f.write_str(
+                "`task.return` canonical options (memory, string encoding) do not match the task's `canon lift`",
+            ),
+            TaskRule::NoResult => {
+                f.write_str("async-lifted task finished without calling `task.return`")
+            }
+            TaskRule::NotCancelled => {
+                f.write_str("`task.cancel` called while no cancellation was delivered")
+            }
+            TaskRule::BackpressureOverflow => {
+                f.write_str("backpressure counter overflow: `backpressure.inc` past 65535")
+            }
+            TaskRule::BackpressureUnderflow => {
+                f.write_str("backpressure counter underflow: `backpressure.dec` below zero")
+            }
+        }
+    }
 }
 
 /// Which pointer a [`Trap::UnalignedPointer`] is.
@@ -530,6 +604,9 @@ impl fmt::Display for Trap {
             ),
             Trap::CannotLeave => f.write_str("cannot leave component instance"),
             Trap::CannotEnter => f.write_str("cannot enter component instance"),
+            Trap::CannotBlock => f.write_str("cannot block a synchronous task before returning"),
+            Trap::CallbackCode { code } => write!(f, "unsupported callback code {code}"),
+            Trap::Task(rule) => fmt::Display::fmt(rule, f),
             Trap::NotInstantiated => {
                 f.write_str("cannot enter component instance: it is still being instantiated")
             }

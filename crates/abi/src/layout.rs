@@ -36,6 +36,10 @@ pub const MAX_FLAT_PARAMS: usize = 16;
 /// The most core results a synchronous function returns flat; more are returned through memory.
 pub const MAX_FLAT_RESULTS: usize = 1;
 
+/// The most core parameters an `async`-lowered call passes flat; more are passed through
+/// memory.
+pub const MAX_FLAT_ASYNC_PARAMS: usize = 4;
+
 /// The largest byte length of a string a guest may hand over (`2^28 - 1`).
 pub const MAX_STRING_BYTE_LENGTH: u32 = (1 << 28) - 1;
 
@@ -112,6 +116,52 @@ pub fn flatten_func(
         },
     };
     (flat_params, flat_results)
+}
+
+/// The core signature `(params, results)` of a component function lifted or lowered with the
+/// `async` option, with 32-bit memory (the async half of the spec's `flatten_functype`).
+///
+/// Lifted (`context` is [`FlattenContext::Lift`]): the parameters as a synchronous lift takes
+/// them, and an `i32` result (the callback code) when `callback` is set, none otherwise (the
+/// results go through `task.return`). Lowered: at most [`MAX_FLAT_ASYNC_PARAMS`] flat
+/// parameters, else one pointer; a pointer to the results' buffer after them when there are
+/// results; an `i32` result (the subtask's state and index).
+///
+/// ```
+/// use tether_abi::{CoreType, FlattenContext, Type, flatten_async_func};
+/// let params = [Type::U32, Type::U64, Type::F32, Type::F64, Type::U32];
+/// let (p, r) = flatten_async_func(&params, &[Type::F64], FlattenContext::Lower, false);
+/// assert_eq!((p.as_slice(), r.as_slice()), (&[CoreType::I32, CoreType::I32][..], &[CoreType::I32][..]));
+/// let (p, r) = flatten_async_func(&params, &[Type::F64], FlattenContext::Lift, true);
+/// assert_eq!((p.len(), r.as_slice()), (5, &[CoreType::I32][..]));
+/// ```
+pub fn flatten_async_func(
+    params: &[Type],
+    results: &[Type],
+    context: FlattenContext,
+    callback: bool,
+) -> (Vec<CoreType>, Vec<CoreType>) {
+    match context {
+        FlattenContext::Lift => {
+            let flat_params = flatten_all(params).unwrap_or_else(|| vec![CoreType::I32]);
+            let flat_results = if callback {
+                vec![CoreType::I32]
+            } else {
+                Vec::new()
+            };
+            (flat_params, flat_results)
+        }
+        FlattenContext::Lower => {
+            let mut flat_params = match flatten_all(params) {
+                Some(flat) if flat.len() <= MAX_FLAT_ASYNC_PARAMS => flat,
+                _ => vec![CoreType::I32],
+            };
+            if flat_count_all(results) > 0 {
+                flat_params.push(CoreType::I32);
+            }
+            (flat_params, vec![CoreType::I32])
+        }
+    }
 }
 
 /// Rounds `offset` up to a multiple of `align`, which is a power of two.

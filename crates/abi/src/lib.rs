@@ -107,10 +107,11 @@ mod types;
 mod val;
 
 pub use check::check_value;
-pub use fault::{Fault, HandleError, PointerOf, Trap, WasmTrap};
+pub use fault::{Fault, HandleError, PointerOf, TaskRule, Trap, WasmTrap};
 pub use layout::{
-    CoreType, FlattenContext, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, MAX_LIST_BYTE_LENGTH,
-    MAX_STRING_BYTE_LENGTH, MAX_VALUE_SIZE, VariantShape, flatten, flatten_all, flatten_func,
+    CoreType, FlattenContext, MAX_FLAT_ASYNC_PARAMS, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS,
+    MAX_LIST_BYTE_LENGTH, MAX_STRING_BYTE_LENGTH, MAX_VALUE_SIZE, VariantShape, flatten,
+    flatten_all, flatten_async_func, flatten_func,
 };
 pub use lift::{lift_flat, lift_flat_values, load};
 pub use lower::{lower_flat, lower_flat_values, store};

@@ -92,7 +92,7 @@ use std::marker::PhantomData;
 use anyhow::{Result, bail};
 use tether_abi::Val;
 
-use crate::call::func_def::FuncDef;
+use crate::call::func_def::{FuncDef, LiftKind};
 use crate::call::lift::{call_lifted_direct, call_lifted_scalar};
 use crate::call::store::AsContextMut;
 use crate::call::values::ComponentNamedList;
@@ -204,7 +204,9 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
         let FuncDef::Lifted(f) = &self.func.def else {
             unreachable!("checked in `new`")
         };
-        if P::ALL_SCALAR && R::ALL_SCALAR && !f.sig.params_spill && !f.sig.results_spill {
+        // A call of an `async`-typed or `async`-lifted function is a task: the `Val` path.
+        let sync = f.kind == LiftKind::Sync;
+        if sync && P::ALL_SCALAR && R::ALL_SCALAR && !f.sig.params_spill && !f.sig.results_spill {
             let mut args = [0u64; 16];
             // `LEN` is the Rust type's claim: a list longer than any flat parameter list is
             // refused here, one of another length by `call_lifted_scalar`.
@@ -218,7 +220,7 @@ impl<P: ComponentNamedList, R: ComponentNamedList> TypedFunc<P, R> {
             return call_lifted_scalar(&mut store.0, f, args, R::LEN, R::from_flat)
                 .map_err(|e| self.func.name_error(e));
         }
-        if P::ALL_DIRECT && R::ALL_DIRECT && !f.guest_resources {
+        if sync && P::ALL_DIRECT && R::ALL_DIRECT && !f.guest_resources {
             return call_lifted_direct(&mut store.0, f, params)
                 .map_err(|e| self.func.name_error(e));
         }

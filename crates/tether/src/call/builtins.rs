@@ -1,6 +1,6 @@
 //! The built-ins a component's core code calls besides lowered imports: `resource.new`,
 //! `resource.rep`, `resource.drop` (and the destructors it runs, [`run_dtor`]), and the
-//! built-ins Tether does not implement yet.
+//! built-ins Tether does not implement yet. The async ABI's task built-ins are in `task.rs`.
 
 use std::mem::MaybeUninit;
 use std::sync::Arc;
@@ -16,16 +16,15 @@ use crate::plan::translate::ResourceOp;
 use crate::state::runtime::{Dtor, InstanceId};
 use crate::state::table::Slot;
 
-/// Creates a core function for a built-in Tether does not implement: like every built-in it
-/// first traps if the instance may not leave, and otherwise reports what is unsupported.
-pub(crate) fn make_unsupported<T: 'static>(
-    store: &mut Wt<'_, T>,
+/// The core function type of core function `core_func_index` of a level's `types`,
+/// registered with the store's engine; `what` names the function if its type is not one of
+/// numbers (an error starting with `unsupported:`).
+pub(crate) fn core_func_type<T>(
+    store: &Wt<'_, T>,
     types: &wasmparser::types::Types,
     core_func_index: u32,
     what: &str,
-    checks_may_leave: bool,
-    instance: InstanceId,
-) -> Result<wasmtime::Func> {
+) -> Result<wasmtime::FuncType> {
     let id = types.as_ref().core_function_at(core_func_index);
     let wasmparser::CompositeInnerType::Func(fty) = &types[id].composite_type.inner else {
         anyhow::bail!("unsupported: {what}");
@@ -41,7 +40,20 @@ pub(crate) fn make_unsupported<T: 'static>(
     };
     let params = fty.params().iter().map(conv).collect::<Result<Vec<_>>>()?;
     let results = fty.results().iter().map(conv).collect::<Result<Vec<_>>>()?;
-    let ty = wasmtime::FuncType::new(store.engine(), params, results);
+    Ok(wasmtime::FuncType::new(store.engine(), params, results))
+}
+
+/// Creates a core function for a built-in Tether does not implement: like every built-in it
+/// first traps if the instance may not leave, and otherwise reports what is unsupported.
+pub(crate) fn make_unsupported<T: 'static>(
+    store: &mut Wt<'_, T>,
+    types: &wasmparser::types::Types,
+    core_func_index: u32,
+    what: &str,
+    checks_may_leave: bool,
+    instance: InstanceId,
+) -> Result<wasmtime::Func> {
+    let ty = core_func_type(store, types, core_func_index, what)?;
     let what: Arc<str> = what.into();
     Ok(wasmtime::Func::new(
         store,

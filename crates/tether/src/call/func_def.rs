@@ -21,9 +21,24 @@ pub(crate) enum FuncDef {
     Unsupported(Arc<str>),
 }
 
+/// How a function was lifted, as far as calling it differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LiftKind {
+    /// A synchronous lift of a function whose type is not `async`: the fast paths.
+    Sync,
+    /// A synchronous lift of an `async`-typed function: a task that takes the instance's
+    /// exclusive lock and may block.
+    SyncAsyncTyped,
+    /// An `async (callback ...)` lift: results through `task.return`, then the callback loop.
+    Callback,
+}
+
 /// A `canon lift`ed function of one instance.
 pub(crate) struct LiftedFunc {
     pub core: wasmtime::Func,
+    pub kind: LiftKind,
+    /// The `callback` of a [`LiftKind::Callback`] lift.
+    pub callback: Option<wasmtime::Func>,
     pub sig: Arc<FuncSig>,
     pub opts: Opts,
     pub instance: InstanceId,
@@ -38,6 +53,10 @@ pub(crate) struct LiftedFunc {
 pub(crate) struct Lowered {
     pub callee: FuncDef,
     pub sig: Arc<FuncSig>,
+    /// Lowered with the `async` option: the async ABI's core signature and return code.
+    pub async_: bool,
+    /// The callee's type is `async`: a synchronous lower of it may block.
+    pub ft_async: bool,
     pub opts: Opts,
     pub instance: InstanceId,
     pub resources: Vec<u32>,
@@ -152,8 +171,12 @@ impl Spaces<'_> {
     pub fn lowered_item(&self, def: &ComponentDef, rt: &Runtime, item: u32) -> Result<Lowered> {
         match def.items.get(item as usize) {
             Some(Item::Lower {
-                func, sig, opts, ..
-            }) => self.lowered(rt, *func, sig, opts),
+                func,
+                sig,
+                opts,
+                ft_async,
+                ..
+            }) => self.lowered(rt, *func, sig, opts, *ft_async),
             _ => Err(anyhow!(
                 "internal error: item {item} is not a `canon lower`"
             )),
@@ -167,6 +190,7 @@ impl Spaces<'_> {
         func: u32,
         sig: &Arc<FuncSig>,
         opts: &CanonOpts,
+        ft_async: bool,
     ) -> Result<Lowered> {
         let callee = self
             .funcs
@@ -178,6 +202,8 @@ impl Spaces<'_> {
         Ok(Lowered {
             callee,
             sig: sig.clone(),
+            async_: opts.async_,
+            ft_async,
             opts: self.opts(opts)?,
             instance: self.instance,
             resources,

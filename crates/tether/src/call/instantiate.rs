@@ -11,11 +11,12 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use super::Wt;
 use super::func_def::Pending;
-use super::func_def::{FuncDef, LazyFrame, LiftedFunc, Spaces, any_guest_resource};
+use super::func_def::{FuncDef, LazyFrame, LiftKind, LiftedFunc, Spaces, any_guest_resource};
 use super::shared::SharedFuncs;
 use super::slots::Place;
+use super::task::BuiltinCall;
 use crate::plan::spaces::CoreExportAt;
-use crate::plan::translate::{CanonOpts, ComponentDef, Item, Sort};
+use crate::plan::translate::{Builtin, CanonOpts, ComponentDef, Item, Sort};
 use crate::state::runtime::{Dtor, InstanceId, ResourceTypeInfo};
 
 /// An item of a component instance, as its exports and an instantiation's arguments hold it.
@@ -447,15 +448,30 @@ fn step<'d, T: 'static>(
             core_func,
             sig,
             opts,
+            ft_async,
         } => {
             let core = f.core_funcs[*core_func as usize];
             check_memory(f, opts)?;
             let spaces = f.spaces();
+            let (kind, callback) = match (opts.callback, *ft_async) {
+                (Some(cb), _) => (
+                    LiftKind::Callback,
+                    Some(
+                        *f.core_funcs
+                            .get(cb as usize)
+                            .ok_or_else(|| anyhow!("internal error: no core function {cb}"))?,
+                    ),
+                ),
+                (None, true) => (LiftKind::SyncAsyncTyped, None),
+                (None, false) => (LiftKind::Sync, None),
+            };
             let opts = spaces.opts(opts)?;
             let resources = spaces.resources(&sig.resources)?;
             let guest_resources = any_guest_resource(&store.data().rt, &resources);
             f.funcs.push(FuncDef::Lifted(Arc::new(LiftedFunc {
                 core,
+                kind,
+                callback,
                 sig: sig.clone(),
                 opts,
                 instance: f.instance,
@@ -468,6 +484,7 @@ fn step<'d, T: 'static>(
             sig,
             opts,
             core_ty,
+            ft_async,
         } => {
             check_memory(f, opts)?;
             let mut core = None;
@@ -485,7 +502,9 @@ fn step<'d, T: 'static>(
             let core = match core {
                 Some(core) => core,
                 None => {
-                    let lowered = f.spaces().lowered(&store.data().rt, *func, sig, opts)?;
+                    let lowered =
+                        f.spaces()
+                            .lowered(&store.data().rt, *func, sig, opts, *ft_async)?;
                     crate::call::lower::make_lowered(store, Place::Own, core_ty, lowered)
                 }
             };
@@ -520,6 +539,23 @@ fn step<'d, T: 'static>(
                     f.instance,
                 ),
             };
+            f.core_funcs.push(core);
+        }
+        Item::Builtin(op) => {
+            let index = f.core_funcs.len() as u32;
+            let op = match op {
+                Builtin::TaskReturn { sig, opts } => {
+                    check_memory(f, opts)?;
+                    let spaces = f.spaces();
+                    BuiltinCall::TaskReturn {
+                        resources: spaces.resources(&sig.resources)?,
+                        sig: sig.clone(),
+                        opts: spaces.opts(opts)?,
+                    }
+                }
+                other => BuiltinCall::Plain(other.clone()),
+            };
+            let core = crate::call::task::make_builtin(store, &def.types, index, op, f.instance)?;
             f.core_funcs.push(core);
         }
         Item::Unsupported {

@@ -3,6 +3,8 @@
 //! results, and ends with [`finish_lifted`] (post-return, the borrow check) and
 //! `Runtime::close_lift`.
 
+use std::sync::Arc;
+
 use anyhow::{Result, anyhow};
 use tether_abi::{CoreType, Fault, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS, SourceEncoding, Trap, Val};
 use wasmtime::ValRaw;
@@ -11,7 +13,7 @@ use super::Wt;
 use super::cx::Cx;
 use super::error::{from_core, lower_error, poison, trap};
 use super::flat::{raw_to_u64, u64_to_raw};
-use super::func_def::LiftedFunc;
+use super::func_def::{LiftKind, LiftedFunc};
 use super::values::{ComponentNamedList, RawCx};
 use crate::state::runtime::InstanceId;
 
@@ -20,12 +22,15 @@ use crate::state::runtime::InstanceId;
 /// checks that every borrow handed to the callee was dropped.
 pub(crate) fn call_lifted<T, R>(
     store: &mut Wt<'_, T>,
-    f: &LiftedFunc,
+    f: &Arc<LiftedFunc>,
     caller: Option<InstanceId>,
     source: SourceEncoding,
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
+    if f.kind != LiftKind::Sync {
+        return super::task::call_lifted_task(store, f, caller, source, args, false, on_results);
+    }
     let frame = store
         .data_mut()
         .rt
@@ -237,7 +242,7 @@ where
     Ok(results)
 }
 
-fn call_lifted_inner<T, R>(
+pub(super) fn call_lifted_inner<T, R>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
     scope: Option<usize>,
@@ -246,18 +251,8 @@ fn call_lifted_inner<T, R>(
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
     let sig = &*f.sig;
-    let (core_params, core_results) = sig.lift_core_type();
-    let mut flat = Vec::with_capacity(core_params.len());
-    {
-        let mut cx = Cx::new(store, &f.opts, f.instance, &f.resources, scope, source);
-        tether_abi::lower_flat_values(&mut cx, MAX_FLAT_PARAMS, args, &sig.params, None, &mut flat)
-            .map_err(lower_error)?;
-    }
-    let mut buf: Vec<ValRaw> = Vec::with_capacity(core_params.len().max(core_results.len()));
-    for (v, ty) in flat.iter().zip(core_params) {
-        buf.push(u64_to_raw(*v, *ty));
-    }
-    buf.resize(core_params.len().max(core_results.len()), ValRaw::i32(0));
+    let (_, core_results) = sig.lift_core_type();
+    let mut buf = lower_args(store, f, scope, source, args, core_results.len())?;
     // SAFETY: the validator checked that the lifted core function has the type that
     // `lift_core_type` computes, the buffer holds its parameters in that order and has room
     // for its results, and the function belongs to this store.
@@ -282,4 +277,30 @@ fn call_lifted_inner<T, R>(
     let r = on_results(store, results)?;
     finish_lifted(store, f, scope, &mut buf[..core_results.len()])?;
     Ok(r)
+}
+
+/// Lowers `args` into the callee `f` as the core parameters of its lifted core function, in a
+/// buffer with room for `n_results` core results.
+pub(super) fn lower_args<T>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    scope: Option<usize>,
+    source: SourceEncoding,
+    args: &[Val],
+    n_results: usize,
+) -> Result<Vec<ValRaw>> {
+    let sig = &*f.sig;
+    let (core_params, _) = sig.lift_core_type();
+    let mut flat = Vec::with_capacity(core_params.len());
+    {
+        let mut cx = Cx::new(store, &f.opts, f.instance, &f.resources, scope, source);
+        tether_abi::lower_flat_values(&mut cx, MAX_FLAT_PARAMS, args, &sig.params, None, &mut flat)
+            .map_err(lower_error)?;
+    }
+    let mut buf: Vec<ValRaw> = Vec::with_capacity(core_params.len().max(n_results));
+    for (v, ty) in flat.iter().zip(core_params) {
+        buf.push(u64_to_raw(*v, *ty));
+    }
+    buf.resize(core_params.len().max(n_results), ValRaw::i32(0));
+    Ok(buf)
 }

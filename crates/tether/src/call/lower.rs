@@ -18,11 +18,12 @@ use super::Wt;
 use super::cx::Cx;
 use super::error::{HostTypeError, lower_error, to_core, trap, trap_of, unsupported_call};
 use super::flat::{raw_to_u64, u64_to_raw};
-use super::func_def::{DirectCall, FuncDef, Lowered};
+use super::func_def::{DirectCall, FuncDef, LiftKind, Lowered};
 use super::lift::call_lifted;
 use super::raw::make_raw;
 use super::slots::Place;
 use super::store::{DirectHostFn, HostFn, StoreContextMut, StoreData};
+use super::task::call_lifted_task;
 use super::values::ComponentNamedList;
 use crate::state::embedder;
 
@@ -231,8 +232,23 @@ pub(crate) fn make_lowered<T: 'static>(
     ty: &wasmtime::FuncType,
     lowered: Lowered,
 ) -> wasmtime::Func {
-    let params = lowered.sig.lower_params.clone();
-    if let FuncDef::Host(i) = lowered.callee {
+    let params = if lowered.async_ {
+        let (params, _) = tether_abi::flatten_async_func(
+            &lowered.sig.params,
+            &lowered.sig.results,
+            tether_abi::FlattenContext::Lower,
+            false,
+        );
+        params.into()
+    } else {
+        lowered.sig.lower_params.clone()
+    };
+    // The async ABI's lowers (the `async` option, or a callee of an `async` type, which
+    // may block) take the `Val` path.
+    let plain = !lowered.async_ && !lowered.ft_async;
+    if let FuncDef::Host(i) = lowered.callee
+        && plain
+    {
         let forms = store.data().host_funcs[i as usize].clone();
         if let Some(f) = make_raw(store, place, ty, &forms, &lowered, &params) {
             return f;
@@ -301,13 +317,29 @@ fn call_lowered<T: 'static>(
         .rt
         .open_lower(l.instance, true)
         .map_err(trap)?;
+    // A synchronous call of an `async`-typed function may block: only a task that may
+    // block can make it, which is checked before the call as wasmtime does.
+    if l.ft_async
+        && !l.async_
+        && let Err(fault) = store.data().rt.check_may_block()
+    {
+        store.data_mut().rt.close_lower(frame);
+        return Err(trap(fault));
+    }
     let args: Vec<u64> = params
         .iter()
         .zip(slots.iter())
         // SAFETY: the core engine initialised every parameter slot before calling.
         .map(|(ty, s)| raw_to_u64(unsafe { s.assume_init() }, *ty))
         .collect();
-    let out_ptr = if l.sig.results_spill {
+    let out_ptr = if l.async_ {
+        // The async ABI passes a pointer to the results' buffer whenever there are results.
+        if l.sig.results.is_empty() {
+            None
+        } else {
+            args.last().map(|p| *p as u32)
+        }
+    } else if l.sig.results_spill {
         args.last().map(|p| *p as u32)
     } else {
         None
@@ -325,10 +357,31 @@ fn call_lowered<T: 'static>(
         ),
         _ => e,
     })?;
+    if l.async_ {
+        // The callee returned before the call did: no subtask, the code `RETURNED`.
+        if let Some(slot) = slots.first_mut() {
+            *slot = MaybeUninit::new(ValRaw::i32(RETURNED));
+        }
+        return Ok(());
+    }
     for (i, v) in flat.iter().enumerate() {
         slots[i] = MaybeUninit::new(u64_to_raw(*v, l.sig.flat_results[i]));
     }
     Ok(())
+}
+
+/// The subtask state an `async` lower returns when the callee returned before the call did.
+const RETURNED: i32 = 2;
+
+/// How many core values a lowered call's parameters and results pass flat: the synchronous
+/// ABI's limits, or the `async` option's (at most four parameters, results always through
+/// memory).
+fn flat_limits(l: &Lowered) -> (usize, usize) {
+    if l.async_ {
+        (tether_abi::MAX_FLAT_ASYNC_PARAMS, 0)
+    } else {
+        (MAX_FLAT_PARAMS, MAX_FLAT_RESULTS)
+    }
 }
 
 /// A `Val`-path call whose parameters could not be lifted: if the fault is that the host
@@ -362,8 +415,9 @@ fn revoked_self<T: 'static>(
         .unwrap_or(&[]);
     let rest_tys = l.sig.params.get(1..).unwrap_or(&[]);
     let params = {
+        let max_params = flat_limits(l).0;
         let mut cx = lowered_cx(store, l, scope);
-        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, rest_args, rest_tys).map_err(trap)?
+        tether_abi::lift_flat_values(&mut cx, max_params, rest_args, rest_tys).map_err(trap)?
     };
     let results = call_host_vals(store, l, &*fallback, params)?;
     lower_result_vals(store, l, scope, out_ptr, &results)
@@ -423,10 +477,11 @@ fn lower_result_vals<T: 'static>(
     results: &[Val],
 ) -> Result<Vec<u64>> {
     let mut flat = Vec::with_capacity(1);
+    let max_results = flat_limits(l).1;
     let mut cx = lowered_cx(store, l, scope);
     tether_abi::lower_flat_values(
         &mut cx,
-        MAX_FLAT_RESULTS,
+        max_results,
         results,
         &l.sig.results,
         out_ptr,
@@ -450,7 +505,8 @@ fn call_lowered_inner<T: 'static>(
         } else {
             args
         };
-        match tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, param_args, &l.sig.params) {
+        let max_params = flat_limits(l).0;
+        match tether_abi::lift_flat_values(&mut cx, max_params, param_args, &l.sig.params) {
             Ok(params) => params,
             Err(fault) => return revoked_self(store, l, scope, args, out_ptr, fault),
         }
@@ -484,6 +540,18 @@ fn call_lowered_inner<T: 'static>(
                 ));
             }
             cx_source
+        }
+        FuncDef::Lifted(f) if l.async_ && f.kind != LiftKind::Sync => {
+            let source = source_of(l.opts.encoding);
+            call_lifted_task(
+                store,
+                f,
+                Some(l.instance),
+                source,
+                &params,
+                true,
+                |store, results| lower_results(store, results),
+            )
         }
         FuncDef::Lifted(f) => {
             let source = source_of(l.opts.encoding);

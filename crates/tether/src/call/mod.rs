@@ -13,6 +13,8 @@
 //! - [`lower`] and [`raw`]: calls out of a guest; every path opens its frame with
 //!   `Runtime::open_lower` and closes it with `Runtime::close_lower`;
 //! - [`builtins`]: `resource.new`, `resource.rep`, `resource.drop`, destructors;
+//! - [`task`]: calls of `async`-typed functions (the callback loop) and the async ABI's
+//!   task built-ins;
 //! - [`origin`]: where a guest's own handle was made, when provenance is on;
 //! - [`instantiate`]: filling an instance's index spaces from the plan;
 //! - [`error`] and [`flat`]: errors of calls, core values in the engine's slots.
@@ -33,6 +35,7 @@ pub(crate) mod raw;
 pub(crate) mod shared;
 pub(crate) mod slots;
 pub(crate) mod store;
+pub(crate) mod task;
 pub(crate) mod values;
 
 /// The core engine's view of a Tether store.

@@ -88,6 +88,10 @@ pub(crate) struct StoreData<T: 'static> {
     /// The closures behind the core functions this store's instances share with other
     /// stores' (see `shared.rs`).
     pub shared: super::slots::SharedSlots<StoreData<T>>,
+    /// The functions of the `async`-typed calls under way, innermost last, beside their
+    /// task records (`Runtime::tasks`): `task.return` checks its type and options against
+    /// its task's function.
+    pub async_lifts: Vec<Arc<super::func_def::LiftedFunc>>,
 }
 
 impl<T: 'static> super::slots::HasSlots for StoreData<T> {
@@ -270,6 +274,7 @@ impl<T> Store<T> {
             host_funcs: Vec::new(),
             host_func_ids: Default::default(),
             shared: Default::default(),
+            async_lifts: Vec::new(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),

@@ -185,7 +185,9 @@ pub(crate) fn plan(items: &mut [Item], modules: &[wasmtime::Module], starts: &[b
                 n.funcs += 1;
                 funcs_imported.push(false);
             }
-            Item::Lower { .. } | Item::ResourceIntrinsic { .. } => n.core_funcs += 1,
+            Item::Lower { .. } | Item::ResourceIntrinsic { .. } | Item::Builtin(_) => {
+                n.core_funcs += 1
+            }
             Item::Unsupported {
                 sort: Sort::Func, ..
             } => {

@@ -55,6 +55,10 @@ pub(crate) struct CanonOpts {
     pub memory: Option<u32>,
     pub realloc: Option<u32>,
     pub post_return: Option<u32>,
+    /// The `async` option.
+    pub async_: bool,
+    /// The `callback` option: a core function index.
+    pub callback: Option<u32>,
 }
 
 /// One initializer of a component, in the terms of the index spaces it reads and extends.
@@ -126,13 +130,17 @@ pub(crate) enum Item {
         kind: ComponentExternalKind,
         index: u32,
     },
-    /// `canon lift`: pushes a component function.
+    /// `canon lift`: pushes a component function. With `opts.async_`, the lift has a
+    /// callback (`opts.callback`): a stackful lift is [`Item::Unsupported`].
     Lift {
         core_func: u32,
         sig: Arc<FuncSig>,
         opts: CanonOpts,
+        /// Whether the function type is `async`.
+        ft_async: bool,
     },
-    /// `canon lower`: pushes a core function.
+    /// `canon lower`: pushes a core function. With `opts.async_`, its core type is the
+    /// async ABI's.
     Lower {
         func: u32,
         sig: Arc<FuncSig>,
@@ -140,7 +148,11 @@ pub(crate) enum Item {
         /// The core function type, registered with the component's engine when it was
         /// compiled.
         core_ty: wasmtime::FuncType,
+        /// Whether the lowered function's type is `async`.
+        ft_async: bool,
     },
+    /// A built-in of the async ABI: pushes a core function.
+    Builtin(Builtin),
     /// `canon resource.new`, `resource.drop`, `resource.rep`: pushes a core function.
     ResourceIntrinsic {
         op: ResourceOp,
@@ -157,6 +169,31 @@ pub(crate) enum Item {
         sort: Sort,
         checks_may_leave: bool,
     },
+}
+
+/// The async ABI's built-ins that Tether translates (the others are [`Item::Unsupported`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Builtin {
+    /// `task.return`: `sig` takes the result as its one parameter (none without a result);
+    /// `opts` are its memory and string encoding.
+    TaskReturn { sig: Arc<FuncSig>, opts: CanonOpts },
+    /// `task.cancel`.
+    TaskCancel,
+    /// `context.get i32 slot`.
+    ContextGet(u32),
+    /// `context.set i32 slot`.
+    ContextSet(u32),
+    /// `backpressure.inc`.
+    BackpressureInc,
+    /// `backpressure.dec`.
+    BackpressureDec,
+    /// `thread.yield`.
+    Yield,
+    /// The synchronous form of a built-in that waits (`waitable-set.wait`, `thread.suspend`,
+    /// a `stream`/`future` read, write or cancel without `async`, `subtask.cancel` without
+    /// `async`), which Tether does not run yet: a task that may not block traps, before
+    /// anything else is checked; otherwise the call is `unsupported:`.
+    Blocking { what: String },
 }
 
 /// The index space an unsupported definition extends.
@@ -569,14 +606,16 @@ fn translate_canon(
             };
             let fty = &types[fid];
             match (opts(&options), TypeCx::new(types).func_sig(fty)) {
-                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lift {
+                (Ok(opts), Ok(_)) if opts.async_ && opts.callback.is_none() => unsupported(
+                    "stackful `async` lifts, without a `callback` (component-model async)".into(),
+                    Sort::Func,
+                ),
+                (Ok(opts), Ok(sig)) => Item::Lift {
                     core_func: core_func_index,
                     sig: Arc::new(sig),
                     opts,
+                    ft_async: fty.async_,
                 },
-                (Ok(_), Ok(_)) => {
-                    unsupported("async functions (component-model async)".into(), Sort::Func)
-                }
                 (_, Err(e)) if e.is::<tether_abi::TypeTooLarge>() => return Err(e),
                 (Err(what), _) => unsupported(what.into(), Sort::Func),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::Func),
@@ -589,16 +628,17 @@ fn translate_canon(
             let fid = types.component_function_at(func_index);
             let fty = &types[fid];
             match (opts(&options), TypeCx::new(types).func_sig(fty)) {
-                (Ok(opts), Ok(sig)) if !fty.async_ => Item::Lower {
+                (Ok(opts), Ok(sig)) => Item::Lower {
                     func: func_index,
-                    core_ty: sig.lowered_func_type(engine),
+                    core_ty: if opts.async_ {
+                        sig.async_lowered_func_type(engine)
+                    } else {
+                        sig.lowered_func_type(engine)
+                    },
                     sig: Arc::new(sig),
                     opts,
+                    ft_async: fty.async_,
                 },
-                (Ok(_), Ok(_)) => unsupported(
-                    "lowering async functions (component-model async)".into(),
-                    Sort::CoreFunc,
-                ),
                 (_, Err(e)) if e.is::<tether_abi::TypeTooLarge>() => return Err(e),
                 (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
                 (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
@@ -619,6 +659,62 @@ fn translate_canon(
             type_index: resource,
             core_ty: crate::plan::types::resource_intrinsic_type(engine, true),
         },
+        CanonicalFunction::TaskReturn { result, options } => {
+            let result = result.map(|ty| match ty {
+                wasmparser::ComponentValType::Primitive(p) => {
+                    wasmparser::component_types::ComponentValType::Primitive(p)
+                }
+                wasmparser::ComponentValType::Type(i) => {
+                    wasmparser::component_types::ComponentValType::Type(
+                        types.component_defined_type_at(i),
+                    )
+                }
+            });
+            match (
+                opts(&options),
+                TypeCx::new(types).task_return_sig(result.as_ref()),
+            ) {
+                (Ok(opts), Ok(sig)) => Item::Builtin(Builtin::TaskReturn {
+                    sig: Arc::new(sig),
+                    opts,
+                }),
+                (_, Err(e)) if e.is::<tether_abi::TypeTooLarge>() => return Err(e),
+                (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
+                (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
+            }
+        }
+        CanonicalFunction::TaskCancel => Item::Builtin(Builtin::TaskCancel),
+        CanonicalFunction::ContextGet {
+            ty: wasmparser::ValType::I32,
+            slot,
+        } => Item::Builtin(Builtin::ContextGet(slot)),
+        CanonicalFunction::ContextSet {
+            ty: wasmparser::ValType::I32,
+            slot,
+        } => Item::Builtin(Builtin::ContextSet(slot)),
+        CanonicalFunction::BackpressureInc => Item::Builtin(Builtin::BackpressureInc),
+        CanonicalFunction::BackpressureDec => Item::Builtin(Builtin::BackpressureDec),
+        CanonicalFunction::ThreadYield => Item::Builtin(Builtin::Yield),
+        ref blocking @ (CanonicalFunction::WaitableSetWait { .. }
+        | CanonicalFunction::ThreadSuspend
+        | CanonicalFunction::StreamRead { .. }
+        | CanonicalFunction::StreamWrite { .. }
+        | CanonicalFunction::FutureRead { .. }
+        | CanonicalFunction::FutureWrite { .. }
+        | CanonicalFunction::StreamCancelRead { async_: false, .. }
+        | CanonicalFunction::StreamCancelWrite { async_: false, .. }
+        | CanonicalFunction::FutureCancelRead { async_: false, .. }
+        | CanonicalFunction::FutureCancelWrite { async_: false, .. }
+        | CanonicalFunction::SubtaskCancel { async_: false })
+            if !has_async_option(blocking) =>
+        {
+            Item::Builtin(Builtin::Blocking {
+                what: format!(
+                    "the synchronous `{}` built-in (component-model async)",
+                    builtin_name(blocking)
+                ),
+            })
+        }
         other => {
             // The built-ins the specification lets run while the instance may not leave.
             let checks_may_leave = !matches!(
@@ -628,11 +724,11 @@ fn translate_canon(
                     | CanonicalFunction::BackpressureInc
                     | CanonicalFunction::BackpressureDec
             );
-            // The built-in's name, for the message only.
-            let name = format!("{other:?}");
-            let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
             Item::Unsupported {
-                what: format!("the canonical built-in `{name}` (component-model async or threads)"),
+                what: format!(
+                    "the canonical built-in `{}` (component-model async or threads)",
+                    builtin_name(&other)
+                ),
                 sort: Sort::CoreFunc,
                 checks_may_leave,
             }
@@ -640,6 +736,25 @@ fn translate_canon(
     };
     b.items.push(item);
     Ok(())
+}
+
+/// A built-in's name (its variant's), for messages only.
+fn builtin_name(f: &CanonicalFunction) -> String {
+    let name = format!("{f:?}");
+    name.split([' ', '{', '(']).next().unwrap_or("").to_string()
+}
+
+/// Whether a `stream`/`future` read or write has the `async` option.
+fn has_async_option(f: &CanonicalFunction) -> bool {
+    match f {
+        CanonicalFunction::StreamRead { options, .. }
+        | CanonicalFunction::StreamWrite { options, .. }
+        | CanonicalFunction::FutureRead { options, .. }
+        | CanonicalFunction::FutureWrite { options, .. } => {
+            options.iter().any(|o| matches!(o, CanonicalOption::Async))
+        }
+        _ => false,
+    }
 }
 
 fn unsupported(what: String, sort: Sort) -> Item {
@@ -666,6 +781,8 @@ fn opts(options: &[CanonicalOption]) -> std::result::Result<CanonOpts, &'static 
         memory: None,
         realloc: None,
         post_return: None,
+        async_: false,
+        callback: None,
     };
     for opt in options {
         match *opt {
@@ -675,9 +792,8 @@ fn opts(options: &[CanonicalOption]) -> std::result::Result<CanonOpts, &'static 
             CanonicalOption::Memory(m) => o.memory = Some(m),
             CanonicalOption::Realloc(f) => o.realloc = Some(f),
             CanonicalOption::PostReturn(f) => o.post_return = Some(f),
-            CanonicalOption::Async | CanonicalOption::Callback(_) => {
-                return Err("the `async` canonical option (component-model async)");
-            }
+            CanonicalOption::Async => o.async_ = true,
+            CanonicalOption::Callback(f) => o.callback = Some(f),
             CanonicalOption::CoreType(_) | CanonicalOption::Gc => {
                 return Err("the GC canonical ABI (`gc` and `core-type` options)");
             }

@@ -111,6 +111,22 @@ impl<'a> TypeCx<'a> {
             Some(ty) => vec![self.val(ty)?],
             None => Vec::new(),
         };
+        Ok(self.build(param_names, params, results))
+    }
+
+    /// The signature of a `canon task.return` of `result`: a function that takes the result
+    /// as its one parameter (none without a result) and returns nothing, as the core function
+    /// `task.return` becomes takes it.
+    pub fn task_return_sig(mut self, result: Option<&ComponentValType>) -> Result<FuncSig> {
+        let params = match result {
+            Some(ty) => vec![self.val(ty)?],
+            None => Vec::new(),
+        };
+        let names = params.iter().map(|_| "result".to_string()).collect();
+        Ok(self.build(names, params, Vec::new()))
+    }
+
+    fn build(self, param_names: Vec<String>, params: Vec<Type>, results: Vec<Type>) -> FuncSig {
         // `None` for more than `MAX_FLAT_PARAMS` core values, which are counted, not built.
         let flat_params = tether_abi::flatten_all(&params);
         let flat_results =
@@ -119,7 +135,7 @@ impl<'a> TypeCx<'a> {
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lift);
         let (lower_params, lower_results) =
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lower);
-        Ok(FuncSig {
+        FuncSig {
             params_heap: tether_abi::direct::values_heap(&params),
             results_heap: tether_abi::direct::values_heap(&results),
             param_names,
@@ -134,7 +150,7 @@ impl<'a> TypeCx<'a> {
             lift_results: lift_results.into(),
             lower_params: lower_params.into(),
             lower_results: lower_results.into(),
-        })
+        }
     }
 
     fn resource(&mut self, id: ResourceId) -> ResourceIndex {
@@ -245,6 +261,22 @@ impl FuncSig {
     /// The core function type of a `canon lower` of this signature, registered with `engine`.
     pub fn lowered_func_type(&self, engine: &wasmtime::Engine) -> wasmtime::FuncType {
         let (params, results) = self.lower_core_type();
+        wasmtime::FuncType::new(
+            engine,
+            params.iter().map(|t| core_val_type(*t)),
+            results.iter().map(|t| core_val_type(*t)),
+        )
+    }
+
+    /// The core function type of a `canon lower` of this signature with the `async` option,
+    /// registered with `engine`.
+    pub fn async_lowered_func_type(&self, engine: &wasmtime::Engine) -> wasmtime::FuncType {
+        let (params, results) = tether_abi::flatten_async_func(
+            &self.params,
+            &self.results,
+            tether_abi::FlattenContext::Lower,
+            false,
+        );
         wasmtime::FuncType::new(
             engine,
             params.iter().map(|t| core_val_type(*t)),

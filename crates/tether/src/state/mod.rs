@@ -9,6 +9,8 @@
 //! - [`host_handles`]: handles to guest-defined resources that the embedder holds;
 //! - [`runtime`]: a store's component-level state (instances and their flags, resource
 //!   types, the calls under way, the store's identity) and entering and leaving instances;
+//! - [`task`]: the tasks of `async`-typed calls and the rules of the async ABI's task
+//!   built-ins on them;
 //! - [`embedder`]: handles crossing to and from the embedder as `Val`s, and the store
 //!   identity every handle is checked against.
 //!
@@ -21,3 +23,4 @@ pub(crate) mod objects;
 pub(crate) mod revoke;
 pub(crate) mod runtime;
 pub(crate) mod table;
+pub(crate) mod task;

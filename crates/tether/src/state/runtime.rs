@@ -58,6 +58,11 @@ pub(crate) struct Runtime {
     pub last_object_type: Option<(std::any::TypeId, u32)>,
     /// The calls under way, innermost last: borrows lent and borrowed per call.
     pub scopes: Vec<Scope>,
+    /// How many calls into guests are under way (frames opened by `open_lift` and not
+    /// closed yet): the depth a built-in's task is found at (see `super::task`).
+    pub depth: u32,
+    /// The records of the tasks under way that have one, innermost last (`super::task`).
+    pub tasks: Vec<super::task::Task>,
     /// Bytes copied between the host and guests so far.
     pub bytes_copied: u64,
     /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
@@ -101,6 +106,13 @@ pub(crate) struct InstanceState {
     pub copied_in: u64,
     pub copied_out: u64,
     pub handles: HandleTable,
+    /// The async ABI's backpressure counter (`backpressure.inc`/`dec`).
+    pub backpressure: u16,
+    /// Whether a task holds the instance's exclusive lock (`super::task`).
+    pub exclusive: bool,
+    /// How many of the instance's tasks returned their result and then yielded: they wait
+    /// to be resumed, which Tether does not do yet (`super::task`).
+    pub parked: u32,
 }
 
 /// The borrow bookkeeping of one call: as a callee (`borrows` handed to it that it has not
@@ -149,6 +161,7 @@ impl Runtime {
         // Entering the store is one of the moments objects with a deadline expire.
         self.objects.expire_due();
         self.enter(callee, caller)?;
+        self.depth += 1;
         Ok(LiftFrame {
             callee,
             caller,
@@ -171,6 +184,8 @@ impl Runtime {
     /// instance, poisoning what the call entered with `poison` if the call trapped.
     #[inline]
     pub fn close_lift(&mut self, frame: LiftFrame, poison: Option<Arc<str>>) {
+        self.end_task();
+        self.depth -= 1;
         if let Some(scope) = frame.scope {
             self.scopes.truncate(scope);
         }
@@ -368,6 +383,8 @@ impl Runtime {
             host_resource_types: Default::default(),
             last_object_type: None,
             scopes: Vec::new(),
+            depth: 0,
+            tasks: Vec::new(),
             bytes_copied: 0,
             copy_limit,
             handle_cap,
@@ -390,6 +407,9 @@ impl Runtime {
             copied_in: 0,
             copied_out: 0,
             handles: HandleTable::new(),
+            backpressure: 0,
+            exclusive: false,
+            parked: 0,
         });
         (self.instances.len() - 1) as InstanceId
     }

@@ -52,6 +52,7 @@ fn trap_of(e: &anyhow::Error) -> Option<&tether::Trap> {
 }
 
 mod article;
+mod async_abi;
 mod bad_input;
 mod bindgen;
 mod cache;

@@ -1,0 +1,394 @@
+//! The async ABI's calls and built-ins on the call layer: calling an `async`-typed function
+//! ([`call_lifted_task`]: a synchronous lift of one, or an `async (callback ...)` lift and
+//! its callback loop) and the core functions of the task built-ins ([`make_builtin`]:
+//! `task.return`, `task.cancel`, `context.get`/`set`, `backpressure.inc`/`dec`,
+//! `thread.yield`, and the synchronous forms of the built-ins that wait). The rules on task
+//! state live in `crate::state::task`.
+//!
+//! Nothing here waits yet (stage 1 of `docs/async-plan.md`): what would have to wait while
+//! its caller runs on (`WAIT`, a `YIELD` before the result under an `async` caller,
+//! backpressure, a built-in that blocks) is refused as `unsupported:`.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use tether_abi::{Fault, MAX_FLAT_PARAMS, SourceEncoding, TaskRule, Trap, Type, Val};
+use wasmtime::ValRaw;
+
+use super::Wt;
+use super::builtins::core_func_type;
+use super::cx::{Cx, Opts};
+use super::error::{from_core, poison, to_core, trap, unsupported_call};
+use super::func_def::{LiftKind, LiftedFunc};
+use super::lift::{call_lifted_inner, lower_args};
+use super::store::StoreData;
+use crate::plan::translate::Builtin;
+use crate::plan::types::FuncSig;
+use crate::state::runtime::InstanceId;
+use crate::state::task::TaskKind;
+
+/// The callback codes of an `async (callback ...)` lift, in the low four bits of what its
+/// core function and its callback return.
+const EXIT: u32 = 0;
+const YIELD: u32 = 1;
+const WAIT: u32 = 2;
+
+/// Calls a lifted function of an `async` type, or lifted with `async (callback ...)`: the
+/// task path of [`call_lifted`](super::lift::call_lifted), with the same arguments, and
+/// `async_caller` set when the caller is a guest's `async` lower (which would run on while
+/// the callee waits, so the callee may not wait yet).
+pub(crate) fn call_lifted_task<T, R>(
+    store: &mut Wt<'_, T>,
+    f: &Arc<LiftedFunc>,
+    caller: Option<InstanceId>,
+    source: SourceEncoding,
+    args: &[Val],
+    async_caller: bool,
+    on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
+) -> Result<R> {
+    let rt = &mut store.data_mut().rt;
+    let frame = rt.open_lift(f.instance, caller, true).map_err(trap)?;
+    if rt.must_wait_to_enter(f.instance) {
+        rt.close_lift(frame, None);
+        return Err(unsupported_call(
+            "an async-typed call that must wait to start (backpressure, or another task of the instance holds its exclusive lock)",
+        ));
+    }
+    let kind = match f.kind {
+        LiftKind::Callback => TaskKind::Callback,
+        LiftKind::Sync | LiftKind::SyncAsyncTyped => TaskKind::Sync,
+    };
+    rt.begin_async_task(f.instance, kind, frame.scope);
+    store.data_mut().async_lifts.push(f.clone());
+    let r = run_task(
+        store,
+        f,
+        frame.scope,
+        source,
+        args,
+        async_caller,
+        on_results,
+    );
+    store.data_mut().async_lifts.pop();
+    store.data_mut().rt.close_lift(frame, poison(&r));
+    r
+}
+
+fn run_task<T, R>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    scope: Option<usize>,
+    source: SourceEncoding,
+    args: &[Val],
+    async_caller: bool,
+    on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
+) -> Result<R> {
+    if f.kind != LiftKind::Callback {
+        // A synchronous lift of an `async`-typed function: the core function returns the
+        // results, as in a synchronous call, and the task has then returned.
+        return call_lifted_inner(store, f, scope, source, args, |store, results| {
+            store.data_mut().rt.resolve_sync_task();
+            on_results(store, results)
+        });
+    }
+    // An `async (callback ...)` lift: the core function returns a callback code, and the
+    // results come through `task.return`.
+    let mut buf = lower_args(store, f, scope, source, args, 1)?;
+    // SAFETY: the validator checked that a callback lift's core function takes the flat
+    // parameters (or one pointer) and returns one `i32`; the buffer holds the parameters
+    // and has room for the result; the function belongs to this store.
+    unsafe { f.core.call_unchecked(&mut *store, buf.as_mut_slice()) }.map_err(from_core)?;
+    let mut packed = buf[0].get_u32();
+    loop {
+        match packed & 0xf {
+            EXIT => {
+                if !store.data().rt.task_resolved() {
+                    return Err(trap(Trap::Task(TaskRule::NoResult).into()));
+                }
+                break;
+            }
+            // Resolved: the caller has its result; the task would wait to be resumed, which
+            // nothing here does yet.
+            YIELD if store.data().rt.task_resolved() => {
+                store.data_mut().rt.park_task();
+                break;
+            }
+            YIELD if async_caller => {
+                return Err(unsupported_call(
+                    "an async-lowered call whose callee yields before returning its result (its caller would run on)",
+                ));
+            }
+            YIELD => {
+                // Nothing else can run meanwhile: the exclusive lock is given back and taken
+                // again, and the callback hears that nothing happened.
+                if !store.data_mut().rt.yield_exclusive() {
+                    return Err(unsupported_call(
+                        "resuming a yielded task while another holds its instance",
+                    ));
+                }
+                let Some(callback) = f.callback else {
+                    return Err(anyhow::anyhow!(
+                        "internal error: a callback lift without its callback"
+                    ));
+                };
+                let mut cb = [ValRaw::i32(0), ValRaw::i32(0), ValRaw::i32(0)];
+                // SAFETY: the validator checked that a callback has type
+                // `(func (param i32 i32 i32) (result i32))`; it belongs to this store.
+                unsafe { callback.call_unchecked(&mut *store, &mut cb) }.map_err(from_core)?;
+                packed = cb[0].get_u32();
+            }
+            WAIT => {
+                return Err(unsupported_call(
+                    "a callback task waiting on a waitable set (component-model async)",
+                ));
+            }
+            code => return Err(trap(Trap::CallbackCode { code }.into())),
+        }
+    }
+    let results = store
+        .data_mut()
+        .rt
+        .take_result()
+        .ok_or_else(|| anyhow::anyhow!("internal error: a resolved task without its result"))?;
+    on_results(store, results)
+}
+
+/// A built-in's core function, with what its instance resolved for it.
+pub(crate) enum BuiltinCall {
+    /// `task.return`: the signature whose one parameter is the result, its resource types
+    /// in the store, and its options.
+    TaskReturn {
+        sig: Arc<FuncSig>,
+        resources: Vec<u32>,
+        opts: Opts,
+    },
+    /// Any other built-in translation keeps.
+    Plain(Builtin),
+}
+
+/// Creates the core function of an async ABI built-in of `instance`; its core type is that
+/// of core function `core_func_index` of the level's `types`.
+pub(crate) fn make_builtin<T: 'static>(
+    store: &mut Wt<'_, T>,
+    types: &wasmparser::types::Types,
+    core_func_index: u32,
+    op: BuiltinCall,
+    instance: InstanceId,
+) -> Result<wasmtime::Func> {
+    let ty = core_func_type(store, types, core_func_index, "an async ABI built-in")?;
+    let op = Arc::new(op);
+    Ok(wasmtime::Func::new(
+        store,
+        ty,
+        move |mut caller: wasmtime::Caller<'_, StoreData<T>>, params, results| {
+            let mut store = wasmtime::AsContextMut::as_context_mut(&mut caller);
+            run_builtin(&mut store, &op, instance, params, results).map_err(to_core)
+        },
+    ))
+}
+
+fn run_builtin<T>(
+    store: &mut Wt<'_, T>,
+    op: &BuiltinCall,
+    instance: InstanceId,
+    params: &[wasmtime::Val],
+    results: &mut [wasmtime::Val],
+) -> Result<()> {
+    let rt = &mut store.data_mut().rt;
+    let arg = |i: usize| params.get(i).and_then(|v| v.i32()).unwrap_or(0) as u32;
+    let builtin = match op {
+        BuiltinCall::TaskReturn {
+            sig,
+            resources,
+            opts,
+        } => return task_return(store, sig, resources, opts, instance, params),
+        BuiltinCall::Plain(b) => b,
+    };
+    match builtin {
+        Builtin::TaskReturn { .. } => Err(anyhow::anyhow!(
+            "internal error: `task.return` without its resolved options"
+        )),
+        Builtin::TaskCancel => {
+            rt.check_may_leave(instance).map_err(trap)?;
+            rt.task_cancel().map_err(trap)
+        }
+        Builtin::ContextGet(i) => {
+            let v = rt.context_get(*i as usize).ok_or_else(|| {
+                unsupported_call("`context.get` outside of any task (a start function)")
+            })?;
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(v as i32);
+            }
+            Ok(())
+        }
+        Builtin::ContextSet(i) => rt
+            .context_set(instance, *i as usize, arg(0))
+            .ok_or_else(|| {
+                unsupported_call("`context.set` outside of any task (a start function)")
+            }),
+        Builtin::BackpressureInc => rt.backpressure_inc(instance).map_err(trap),
+        Builtin::BackpressureDec => rt.backpressure_dec(instance).map_err(trap),
+        Builtin::Yield => {
+            rt.check_may_leave(instance).map_err(trap)?;
+            // Nothing else can run yet: a task that may block yields and is resumed at
+            // once, and one that may not block does not yield. Either way, not cancelled.
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(0);
+            }
+            Ok(())
+        }
+        Builtin::Blocking { what } => {
+            rt.check_may_leave(instance).map_err(trap)?;
+            if !rt.may_block() && rt.others_wait(instance) {
+                return Err(unsupported_call(
+                    "blocking in a task that may not block while other tasks of its instance wait (the specification runs them: cooperative threads)",
+                ));
+            }
+            rt.check_may_block().map_err(trap)?;
+            Err(unsupported_call(what))
+        }
+    }
+}
+
+/// `task.return`: the guards (the instance may leave, the task was lifted `async`, the
+/// result type and options are the task's), then the result lifted from the core
+/// parameters and handed to the task's caller.
+fn task_return<T>(
+    store: &mut Wt<'_, T>,
+    sig: &FuncSig,
+    resources: &[u32],
+    opts: &Opts,
+    instance: InstanceId,
+    params: &[wasmtime::Val],
+) -> Result<()> {
+    let rt = &store.data().rt;
+    rt.check_may_leave(instance).map_err(trap)?;
+    rt.check_async_lift("task.return").map_err(trap)?;
+    let Some(task_fn) = store.data().async_lifts.last().cloned() else {
+        return Err(anyhow::anyhow!(
+            "internal error: a callback task without its function"
+        ));
+    };
+    let same_type = sig.params.len() == task_fn.sig.results.len()
+        && sig
+            .params
+            .iter()
+            .zip(&task_fn.sig.results)
+            .all(|(a, b)| same_type(a, resources, b, &task_fn.resources));
+    if !same_type {
+        return Err(trap(Trap::Task(TaskRule::ResultType).into()));
+    }
+    // The options must be the lift's where lifting the result uses them (wasmtime's rule,
+    // which the specification's tests follow: a `task.return` of no result needs no memory
+    // even when its lift has one).
+    let (memory, strings) = sig
+        .params
+        .iter()
+        .fold((sig.params_spill, false), |(m, s), t| {
+            let (tm, ts) = uses_memory(t);
+            (m || tm, s || ts)
+        });
+    let memory_of = |o: &Opts| {
+        o.memory
+            .as_ref()
+            .map(|m| m.memory.data_ptr(&*store) as usize)
+    };
+    if (strings && opts.encoding != task_fn.opts.encoding)
+        || (memory && memory_of(opts) != memory_of(&task_fn.opts))
+    {
+        return Err(trap(Trap::Task(TaskRule::Options).into()));
+    }
+    let scope = store.data().rt.task_scope();
+    let args: Vec<u64> = params
+        .iter()
+        .map(|v| match v {
+            wasmtime::Val::I32(x) => *x as u32 as u64,
+            wasmtime::Val::I64(x) => *x as u64,
+            wasmtime::Val::F32(x) => u64::from(*x),
+            wasmtime::Val::F64(x) => *x,
+            _ => 0,
+        })
+        .collect();
+    let values = {
+        let source = SourceEncoding::Utf8;
+        let mut cx = Cx::new(store, opts, instance, resources, scope, source);
+        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, &args, &sig.params).map_err(trap)?
+    };
+    store
+        .data_mut()
+        .rt
+        .task_return(values)
+        .map_err(|t: Fault| trap(t))
+}
+
+/// Whether lifting a value of type `ty` reads memory beyond its flat values (a string, a
+/// list, a map inside), and whether it holds a string.
+fn uses_memory(ty: &Type) -> (bool, bool) {
+    let all = |tys: &mut dyn Iterator<Item = &Type>| {
+        tys.fold((false, false), |(m, s), t| {
+            let (tm, ts) = uses_memory(t);
+            (m || tm, s || ts)
+        })
+    };
+    match ty {
+        Type::String => (true, true),
+        Type::List(l) => (true, uses_memory(l.elem()).1),
+        Type::Map(m) => (true, uses_memory(m.key()).1 || uses_memory(m.value()).1),
+        Type::FixedList(l) => uses_memory(l.elem()),
+        Type::Record(r) => all(&mut r.fields().iter().map(|(_, t)| t)),
+        Type::Tuple(t) => all(&mut t.types().iter()),
+        Type::Variant(v) => all(&mut v.cases().iter().filter_map(|(_, t)| t.as_ref())),
+        Type::Option(o) => uses_memory(o.some()),
+        Type::Result(r) => all(&mut r.ok().into_iter().chain(r.err())),
+        _ => (false, false),
+    }
+}
+
+/// Whether `a` (whose resource types are `a_res` in the store) and `b` (`b_res`) are the
+/// same type: the same structure, and the same resource types where they name one.
+fn same_type(a: &Type, a_res: &[u32], b: &Type, b_res: &[u32]) -> bool {
+    let res = |r: &tether_abi::ResourceIndex, of: &[u32]| of.get(r.0 as usize).copied();
+    let opt = |x: Option<&Type>, y: Option<&Type>| match (x, y) {
+        (Some(x), Some(y)) => same_type(x, a_res, y, b_res),
+        (None, None) => true,
+        _ => false,
+    };
+    match (a, b) {
+        (Type::Own(x), Type::Own(y)) | (Type::Borrow(x), Type::Borrow(y)) => {
+            res(x, a_res).is_some() && res(x, a_res) == res(y, b_res)
+        }
+        (Type::List(x), Type::List(y)) => same_type(x.elem(), a_res, y.elem(), b_res),
+        (Type::FixedList(x), Type::FixedList(y)) => {
+            x.len() == y.len() && same_type(x.elem(), a_res, y.elem(), b_res)
+        }
+        (Type::Map(x), Type::Map(y)) => {
+            same_type(x.key(), a_res, y.key(), b_res)
+                && same_type(x.value(), a_res, y.value(), b_res)
+        }
+        (Type::Record(x), Type::Record(y)) => {
+            x.fields().len() == y.fields().len()
+                && x.fields()
+                    .iter()
+                    .zip(y.fields())
+                    .all(|((n, s), (m, t))| n == m && same_type(s, a_res, t, b_res))
+        }
+        (Type::Tuple(x), Type::Tuple(y)) => {
+            x.types().len() == y.types().len()
+                && x.types()
+                    .iter()
+                    .zip(y.types())
+                    .all(|(s, t)| same_type(s, a_res, t, b_res))
+        }
+        (Type::Variant(x), Type::Variant(y)) => {
+            x.cases().len() == y.cases().len()
+                && x.cases()
+                    .iter()
+                    .zip(y.cases())
+                    .all(|((n, s), (m, t))| n == m && opt(s.as_ref(), t.as_ref()))
+        }
+        (Type::Option(x), Type::Option(y)) => same_type(x.some(), a_res, y.some(), b_res),
+        (Type::Result(x), Type::Result(y)) => opt(x.ok(), y.ok()) && opt(x.err(), y.err()),
+        // Every other type holds no resource: the same structure is the same type.
+        (a, b) => a == b,
+    }
+}

@@ -1,0 +1,391 @@
+//! Tasks: the state of one call of an `async`-typed function, or of any call that uses a
+//! task's own state (its `context` slots), and the rules of the async ABI's task built-ins
+//! on it (`task.return`, `context.get`/`set`, `backpressure.inc`/`dec`, whether a task may
+//! block).
+//!
+//! A call of a function that is not `async`-typed needs no task record of its own: it
+//! cannot block, it returns by returning, and its context slots start at zero. Such a call
+//! gets a record only when its code sets a context slot ([`Runtime::context_set`]). The
+//! record of a task lives while its call frame does: [`Runtime::close_lift`] ends it. A
+//! built-in finds the task it runs for by the lift depth (`Runtime::depth`): the innermost
+//! record, if it was made at the current depth. Core code runs only inside a lift of its own
+//! instance, so that record is the calling instance's.
+//!
+//! What the specification lets a task do that Tether does not run yet (waiting, a subtask
+//! that does not resolve at once, cancellation) is refused by the call layer as
+//! `unsupported:`, before any of this state changes; see `docs/async-plan.md`.
+
+use tether_abi::{Fault, TaskRule, Trap, Val};
+
+use super::runtime::{InstanceId, Runtime};
+
+/// How a task's function was lifted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskKind {
+    /// Without the `async` option: the task returns by returning from its core function.
+    Sync,
+    /// `async (callback ...)`: the task returns through `task.return`, and its core function
+    /// and its callback return codes (`EXIT`, `YIELD`, `WAIT`).
+    Callback,
+}
+
+/// One task: a call under way, as the async ABI's built-ins see it.
+pub(crate) struct Task {
+    pub instance: InstanceId,
+    /// The lift depth the task's core code runs at.
+    depth: u32,
+    /// Whether the task's function is `async`-typed (it may block).
+    pub ft_async: bool,
+    pub kind: TaskKind,
+    /// Whether the task holds its instance's exclusive lock (an `async`-typed task that is
+    /// not stackful holds it while its core code runs).
+    exclusive: bool,
+    /// Whether the task has returned its result (`task.return`, or its core function
+    /// returned).
+    pub resolved: bool,
+    /// The two `context` slots, zero at the start.
+    storage: [u32; 2],
+    /// The call's scope, whose borrows must all be dropped before the task returns.
+    scope: Option<usize>,
+    /// The values `task.return` lifted, until the caller takes them.
+    result: Option<Vec<Val>>,
+}
+
+impl Runtime {
+    /// Whether an `async`-typed task starting in `instance` would have to wait before its
+    /// core code runs: the instance's backpressure is on, or another task holds the
+    /// instance's exclusive lock and this one needs it (both kinds of lift Tether runs do).
+    pub fn must_wait_to_enter(&self, instance: InstanceId) -> bool {
+        let inst = &self.instances[instance as usize];
+        inst.backpressure > 0 || inst.exclusive
+    }
+
+    /// Starts the task of an `async`-typed call into `instance`, just after its frame was
+    /// opened (`open_lift`); the caller has checked [`must_wait_to_enter`](Self::must_wait_to_enter).
+    /// The task takes the instance's exclusive lock, which [`close_lift`](Self::close_lift)
+    /// gives back.
+    pub fn begin_async_task(&mut self, instance: InstanceId, kind: TaskKind, scope: Option<usize>) {
+        debug_assert!(!self.must_wait_to_enter(instance));
+        self.instances[instance as usize].exclusive = true;
+        self.tasks.push(Task {
+            instance,
+            depth: self.depth,
+            ft_async: true,
+            kind,
+            exclusive: true,
+            resolved: false,
+            storage: [0; 2],
+            scope,
+            result: None,
+        });
+    }
+
+    /// The task whose code runs now, if it has a record.
+    #[inline]
+    fn current_task(&self) -> Option<&Task> {
+        self.tasks.last().filter(|t| t.depth == self.depth)
+    }
+
+    #[inline]
+    fn current_task_mut(&mut self) -> Option<&mut Task> {
+        let depth = self.depth;
+        self.tasks.last_mut().filter(|t| t.depth == depth)
+    }
+
+    /// Ends the record of the task at the current depth, if there is one: called when its
+    /// frame closes, whether the call returned or trapped.
+    #[inline]
+    pub(super) fn end_task(&mut self) {
+        if self.tasks.last().is_some_and(|t| t.depth == self.depth) {
+            self.end_task_cold();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn end_task_cold(&mut self) {
+        if let Some(task) = self.tasks.pop()
+            && task.exclusive
+        {
+            self.instances[task.instance as usize].exclusive = false;
+        }
+    }
+
+    /// Whether the task whose code runs now may block: its function is `async`-typed, or it
+    /// has already returned its result (`may_block` in wasmtime, which the specification's
+    /// tests follow). Code outside any task (a start function) may not.
+    pub fn may_block(&self) -> bool {
+        self.current_task()
+            .is_some_and(|t| t.ft_async || t.resolved)
+    }
+
+    /// Traps unless the task whose code runs now may block.
+    pub fn check_may_block(&self) -> Result<(), Fault> {
+        if self.may_block() {
+            Ok(())
+        } else {
+            Err(Trap::CannotBlock.into())
+        }
+    }
+
+    /// The checks `task.return` and `task.cancel` (`builtin`) make before anything else:
+    /// the task whose code runs now was lifted with `async`. Returns the task's kind.
+    pub fn check_async_lift(&self, builtin: &'static str) -> Result<(), Fault> {
+        match self.current_task() {
+            Some(t) if t.kind == TaskKind::Callback => Ok(()),
+            _ => Err(Trap::Task(TaskRule::NotAsyncLift { builtin }).into()),
+        }
+    }
+
+    /// `task.return` with the values it lifted: the task has not returned yet and holds no
+    /// borrow handed to it; the values wait for the caller ([`take_result`](Self::take_result)).
+    pub fn task_return(&mut self, values: Vec<Val>) -> Result<(), Fault> {
+        self.check_async_lift("task.return")?;
+        let scope = match self.current_task() {
+            Some(t) if t.resolved => return Err(Trap::Task(TaskRule::AlreadyResolved).into()),
+            Some(t) => t.scope,
+            None => None,
+        };
+        if scope.is_some_and(|s| self.scopes[s].borrows != 0) {
+            return Err(Trap::BorrowsRemain.into());
+        }
+        if let Some(t) = self.current_task_mut() {
+            t.resolved = true;
+            t.result = Some(values);
+        }
+        Ok(())
+    }
+
+    /// `task.cancel`: Tether never delivers a cancellation yet, so after its guards it always
+    /// traps.
+    pub fn task_cancel(&mut self) -> Result<(), Fault> {
+        self.check_async_lift("task.cancel")?;
+        if self.current_task().is_some_and(|t| t.resolved) {
+            return Err(Trap::Task(TaskRule::AlreadyResolved).into());
+        }
+        Err(Trap::Task(TaskRule::NotCancelled).into())
+    }
+
+    /// The call scope of the task whose code runs now, which its values are charged to.
+    pub fn task_scope(&self) -> Option<usize> {
+        self.current_task().and_then(|t| t.scope)
+    }
+
+    /// Whether the task whose code runs now has returned its result.
+    pub fn task_resolved(&self) -> bool {
+        self.current_task().is_some_and(|t| t.resolved)
+    }
+
+    /// The result the task whose code runs now returned through `task.return`, taken once.
+    pub fn take_result(&mut self) -> Option<Vec<Val>> {
+        self.current_task_mut().and_then(|t| t.result.take())
+    }
+
+    /// Marks the task whose code runs now as returned by its core function (a synchronous
+    /// lift of an `async`-typed function): from then on it may block.
+    pub fn resolve_sync_task(&mut self) {
+        if let Some(t) = self.current_task_mut() {
+            t.resolved = true;
+        }
+    }
+
+    /// Leaves the task whose code runs now waiting after it returned its result and yielded:
+    /// its record ends with its frame, and its instance counts it among the tasks that
+    /// wait to be resumed ([`others_wait`](Self::others_wait)).
+    pub fn park_task(&mut self) {
+        if let Some(t) = self.current_task() {
+            let i = t.instance as usize;
+            self.instances[i].parked = self.instances[i].parked.saturating_add(1);
+        }
+    }
+
+    /// Whether tasks of `instance` wait to be resumed: a task of it that may not block and
+    /// tries to would, by the specification, let them run (or detect a deadlock), which
+    /// needs cooperative threads.
+    pub fn others_wait(&self, instance: InstanceId) -> bool {
+        self.instances[instance as usize].parked != 0
+    }
+
+    /// Gives back the instance's exclusive lock while a callback task waits between two
+    /// calls of its callback (`YIELD`), and takes it again before the next call; false if
+    /// another task holds it then, which cannot happen while nothing else runs in between.
+    pub fn yield_exclusive(&mut self) -> bool {
+        let Some(t) = self.current_task() else {
+            return false;
+        };
+        let instance = t.instance as usize;
+        self.instances[instance].exclusive = false;
+        // Nothing runs between the two calls yet (stage 1 of docs/async-plan.md).
+        if self.instances[instance].exclusive {
+            return false;
+        }
+        self.instances[instance].exclusive = true;
+        true
+    }
+
+    /// `context.get` of slot `i`: the task's slot, zero if the task never set one. `None`
+    /// outside of any call (a start function).
+    pub fn context_get(&self, i: usize) -> Option<u32> {
+        if self.depth == 0 {
+            return None;
+        }
+        Some(self.current_task().map_or(0, |t| t.storage[i]))
+    }
+
+    /// `context.set` of slot `i` of the task of `instance` whose code runs now, giving a
+    /// synchronous task a record of its own if it has none. `None` outside of any call.
+    pub fn context_set(&mut self, instance: InstanceId, i: usize, v: u32) -> Option<()> {
+        if self.depth == 0 {
+            return None;
+        }
+        if self.current_task().is_none() {
+            self.tasks.push(Task {
+                instance,
+                depth: self.depth,
+                ft_async: false,
+                kind: TaskKind::Sync,
+                exclusive: false,
+                resolved: false,
+                storage: [0; 2],
+                scope: None,
+                result: None,
+            });
+        }
+        if let Some(t) = self.current_task_mut() {
+            t.storage[i] = v;
+        }
+        Some(())
+    }
+
+    /// `backpressure.inc` in `instance`.
+    pub fn backpressure_inc(&mut self, instance: InstanceId) -> Result<(), Fault> {
+        let bp = &mut self.instances[instance as usize].backpressure;
+        *bp = bp
+            .checked_add(1)
+            .ok_or(Fault::from(Trap::Task(TaskRule::BackpressureOverflow)))?;
+        Ok(())
+    }
+
+    /// `backpressure.dec` in `instance`.
+    pub fn backpressure_dec(&mut self, instance: InstanceId) -> Result<(), Fault> {
+        let bp = &mut self.instances[instance as usize].backpressure;
+        *bp = bp
+            .checked_sub(1)
+            .ok_or(Fault::from(Trap::Task(TaskRule::BackpressureUnderflow)))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime_with_instance() -> (Runtime, InstanceId) {
+        let mut rt = Runtime::new(u64::MAX, 1000, 1000);
+        let i = rt.new_instance(None);
+        rt.instances[i as usize].ready = true;
+        (rt, i)
+    }
+
+    #[test]
+    fn a_sync_task_may_not_block_and_an_async_one_may() {
+        let (mut rt, i) = runtime_with_instance();
+        assert!(!rt.may_block(), "outside of any call");
+        let frame = rt.open_lift(i, None, false).unwrap();
+        assert!(!rt.may_block(), "a sync-typed call");
+        assert_eq!(rt.check_may_block().unwrap_err().trap(), &Trap::CannotBlock);
+        rt.close_lift(frame, None);
+
+        let frame = rt.open_lift(i, None, false).unwrap();
+        assert!(!rt.must_wait_to_enter(i));
+        rt.begin_async_task(i, TaskKind::Sync, None);
+        assert!(rt.may_block());
+        assert!(
+            rt.must_wait_to_enter(i),
+            "the task holds the exclusive lock"
+        );
+        rt.close_lift(frame, None);
+        assert!(
+            !rt.must_wait_to_enter(i),
+            "closing the frame gave the lock back"
+        );
+        assert!(rt.tasks.is_empty());
+    }
+
+    #[test]
+    fn task_return_needs_an_async_lift_and_works_once() {
+        let (mut rt, i) = runtime_with_instance();
+        let frame = rt.open_lift(i, None, false).unwrap();
+        rt.begin_async_task(i, TaskKind::Sync, None);
+        assert_eq!(
+            rt.task_return(vec![]).unwrap_err().trap(),
+            &Trap::Task(TaskRule::NotAsyncLift {
+                builtin: "task.return"
+            })
+        );
+        rt.close_lift(frame, None);
+
+        let frame = rt.open_lift(i, None, true).unwrap();
+        rt.begin_async_task(i, TaskKind::Callback, frame.scope);
+        assert!(!rt.task_resolved());
+        rt.task_return(vec![Val::U32(7)]).unwrap();
+        assert!(rt.task_resolved());
+        assert_eq!(
+            rt.task_return(vec![]).unwrap_err().trap(),
+            &Trap::Task(TaskRule::AlreadyResolved)
+        );
+        assert_eq!(rt.take_result(), Some(vec![Val::U32(7)]));
+        assert_eq!(rt.take_result(), None);
+        rt.close_lift(frame, None);
+    }
+
+    #[test]
+    fn task_return_traps_while_borrows_remain() {
+        let (mut rt, i) = runtime_with_instance();
+        let frame = rt.open_lift(i, None, true).unwrap();
+        rt.begin_async_task(i, TaskKind::Callback, frame.scope);
+        rt.scopes[frame.scope.unwrap()].borrows = 1;
+        assert_eq!(
+            rt.task_return(vec![]).unwrap_err().trap(),
+            &Trap::BorrowsRemain
+        );
+        rt.close_lift(frame, None);
+    }
+
+    #[test]
+    fn context_slots_belong_to_the_task_and_start_at_zero() {
+        let (mut rt, i) = runtime_with_instance();
+        assert_eq!(rt.context_get(0), None, "outside of any call");
+        let outer = rt.open_lift(i, None, false).unwrap();
+        assert_eq!(rt.context_get(1), Some(0));
+        rt.context_set(i, 1, 42).unwrap();
+        assert_eq!(rt.context_get(1), Some(42));
+        // A nested call (a destructor, say) has slots of its own.
+        let (j, _) = (rt.new_instance(None), ());
+        rt.instances[j as usize].ready = true;
+        let inner = rt.open_lift(j, Some(i), false).unwrap();
+        assert_eq!(rt.context_get(1), Some(0));
+        rt.close_lift(inner, None);
+        assert_eq!(rt.context_get(1), Some(42));
+        rt.close_lift(outer, None);
+        assert!(rt.tasks.is_empty());
+    }
+
+    #[test]
+    fn backpressure_counts_within_sixteen_bits() {
+        let (mut rt, i) = runtime_with_instance();
+        assert_eq!(
+            rt.backpressure_dec(i).unwrap_err().trap(),
+            &Trap::Task(TaskRule::BackpressureUnderflow)
+        );
+        for _ in 0..u16::MAX {
+            rt.backpressure_inc(i).unwrap();
+        }
+        assert!(rt.must_wait_to_enter(i));
+        assert_eq!(
+            rt.backpressure_inc(i).unwrap_err().trap(),
+            &Trap::Task(TaskRule::BackpressureOverflow)
+        );
+        rt.backpressure_dec(i).unwrap();
+    }
+}

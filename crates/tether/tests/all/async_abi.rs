@@ -1,0 +1,258 @@
+//! The async ABI as far as Tether runs it (stage 1 of `docs/async-plan.md`): `async`-typed
+//! functions lifted synchronously or with `async (callback ...)`, called by the host and by
+//! guests through synchronous and `async` lowers; `task.return`, `context.get`/`set`,
+//! `backpressure.*`, `thread.yield`; and what is not run yet refused as `unsupported:`,
+//! never as a wrong answer.
+
+use tether::{Component, Engine, Linker, Store, TaskRule, Trap, Val};
+
+/// One component whose core module `$m` exports a function per case, most of them
+/// callback-lifted. Their callback `cb` passes context slot 0 to `task.return` and exits.
+const CALLEE: &str = r#"(component
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $ret (canon task.return (result u32)))
+  (core func $ret-none (canon task.return))
+  (core func $ret-string (canon task.return (result string) (memory (core memory $mem "mem"))))
+  (core func $get (canon context.get i32 0))
+  (core func $set (canon context.set i32 0))
+  (core func $bp-inc (canon backpressure.inc))
+  (core func $bp-dec (canon backpressure.dec))
+  (core func $yield (canon thread.yield))
+  (core module $m
+    (import "" "ret" (func $ret (param i32)))
+    (import "" "ret-none" (func $ret-none))
+    (import "" "ret-string" (func $ret-string (param i32 i32)))
+    (import "" "get" (func $get (result i32)))
+    (import "" "set" (func $set (param i32)))
+    (import "" "bp-inc" (func $bp-inc))
+    (import "" "bp-dec" (func $bp-dec))
+    (import "" "yield" (func $yield (result i32)))
+    (import "" "mem" (memory 1))
+    (func (export "answer") (result i32) (call $ret (i32.const 42)) (i32.const 0))
+    (func (export "add") (param i32 i32) (result i32)
+      (call $ret (i32.add (local.get 0) (local.get 1))) (i32.const 0))
+    (func (export "yield-then-answer") (result i32)
+      (call $set (i32.const 7))
+      (i32.or (i32.const 1) (i32.shl (i32.const 0xbeef) (i32.const 4))))
+    (func (export "cb") (param i32 i32 i32) (result i32)
+      (if (i32.ne (local.get 0) (i32.const 0)) (then unreachable))
+      (call $ret (call $get))
+      (i32.const 0))
+    (func (export "exit-early") (result i32) (i32.const 0))
+    (func (export "bad-code") (result i32) (call $ret (i32.const 1)) (i32.const 3))
+    (func (export "twice") (result i32) (call $ret (i32.const 1)) (call $ret (i32.const 2)) (i32.const 0))
+    (func (export "wrong-type") (result i32) (call $ret-none) (i32.const 0))
+    (func (export "wait") (result i32) (i32.const 2))
+    (func (export "sync-ret") (result i32) (call $ret (i32.const 1)) (i32.const 5))
+    (func (export "bp-on") (call $bp-inc))
+    (func (export "bp-off") (call $bp-dec))
+    (func (export "yielding") (result i32) (call $yield))
+    (func (export "greet") (result i32)
+      (i32.store8 (i32.const 100) (i32.const 104))
+      (i32.store8 (i32.const 101) (i32.const 105))
+      (call $ret-string (i32.const 100) (i32.const 2))
+      (i32.const 0))
+    (func (export "sync-answer") (result i32) (i32.const 9)))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "ret" (func $ret)) (export "ret-none" (func $ret-none))
+    (export "ret-string" (func $ret-string))
+    (export "get" (func $get)) (export "set" (func $set))
+    (export "bp-inc" (func $bp-inc)) (export "bp-dec" (func $bp-dec))
+    (export "yield" (func $yield))
+    (export "mem" (memory $mem "mem"))))))
+  (func (export "answer") async (result u32)
+    (canon lift (core func $i "answer") async (callback (core func $i "cb"))))
+  (func (export "add") async (param "a" u32) (param "b" u32) (result u32)
+    (canon lift (core func $i "add") async (callback (core func $i "cb"))))
+  (func (export "yield-then-answer") async (result u32)
+    (canon lift (core func $i "yield-then-answer") async (callback (core func $i "cb"))))
+  (func (export "exit-early") async (result u32)
+    (canon lift (core func $i "exit-early") async (callback (core func $i "cb"))))
+  (func (export "bad-code") async (result u32)
+    (canon lift (core func $i "bad-code") async (callback (core func $i "cb"))))
+  (func (export "twice") async (result u32)
+    (canon lift (core func $i "twice") async (callback (core func $i "cb"))))
+  (func (export "wrong-type") async (result u32)
+    (canon lift (core func $i "wrong-type") async (callback (core func $i "cb"))))
+  (func (export "wait") async (result u32)
+    (canon lift (core func $i "wait") async (callback (core func $i "cb"))))
+  (func (export "sync-ret") (result u32) (canon lift (core func $i "sync-ret")))
+  (func (export "bp-on") (canon lift (core func $i "bp-on")))
+  (func (export "bp-off") (canon lift (core func $i "bp-off")))
+  (func (export "yielding") (result u32) (canon lift (core func $i "yielding")))
+  (func (export "greet") async (result string)
+    (canon lift (core func $i "greet") async (callback (core func $i "cb"))
+      (memory (core memory $mem "mem"))))
+  (func (export "sync-answer") async (result u32) (canon lift (core func $i "sync-answer"))))"#;
+
+fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, tether::Instance) {
+    let component = Component::new(engine, wat).unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    (store, instance)
+}
+
+fn call(
+    store: &mut Store<()>,
+    instance: &tether::Instance,
+    name: &str,
+    args: &[Val],
+) -> tether::Result<Vec<Val>> {
+    let f = instance.get_func(&mut *store, name).unwrap();
+    let mut results = vec![Val::Bool(false); f.result_count(&*store)];
+    f.call(&mut *store, args, &mut results)?;
+    Ok(results)
+}
+
+fn trap(e: &tether::Error) -> &Trap {
+    e.downcast_ref::<Trap>()
+        .unwrap_or_else(|| panic!("not a trap: {e:#}"))
+}
+
+#[test]
+fn the_host_calls_callback_lifted_functions() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, CALLEE);
+    assert_eq!(call(&mut store, &i, "answer", &[]).unwrap(), [Val::U32(42)]);
+    assert_eq!(
+        call(&mut store, &i, "add", &[Val::U32(40), Val::U32(2)]).unwrap(),
+        [Val::U32(42)]
+    );
+    assert_eq!(
+        call(&mut store, &i, "greet", &[]).unwrap(),
+        [Val::String("hi".into())]
+    );
+    // A synchronous lift of an `async`-typed function returns as any other.
+    assert_eq!(
+        call(&mut store, &i, "sync-answer", &[]).unwrap(),
+        [Val::U32(9)]
+    );
+    // Typed calls take the task path too.
+    let add = i
+        .get_typed_func::<(u32, u32), (u32,)>(&mut store, "add")
+        .unwrap();
+    assert_eq!(add.call(&mut store, (1, 2)).unwrap(), (3,));
+    let answer = i
+        .get_typed_func::<(), (u32,)>(&mut store, "sync-answer")
+        .unwrap();
+    assert_eq!(answer.call(&mut store, ()).unwrap(), (9,));
+}
+
+#[test]
+fn a_yield_calls_the_callback_with_the_task_context_kept() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, CALLEE);
+    // The core function sets context slot 0 to 7 and yields (with junk in the upper bits,
+    // which YIELD ignores); the callback returns the slot.
+    assert_eq!(
+        call(&mut store, &i, "yield-then-answer", &[]).unwrap(),
+        [Val::U32(7)]
+    );
+    // `thread.yield` in a task that may not block does not yield, and is not cancelled.
+    assert_eq!(
+        call(&mut store, &i, "yielding", &[]).unwrap(),
+        [Val::U32(0)]
+    );
+}
+
+#[test]
+fn the_task_rules_trap_with_their_names() {
+    let engine = Engine::default();
+    let cases: [(&str, Trap); 5] = [
+        ("exit-early", Trap::Task(TaskRule::NoResult)),
+        ("bad-code", Trap::CallbackCode { code: 3 }),
+        ("twice", Trap::Task(TaskRule::AlreadyResolved)),
+        ("wrong-type", Trap::Task(TaskRule::ResultType)),
+        (
+            "sync-ret",
+            Trap::Task(TaskRule::NotAsyncLift {
+                builtin: "task.return",
+            }),
+        ),
+    ];
+    for (name, want) in cases {
+        let (mut store, i) = instantiate(&engine, CALLEE);
+        let e = call(&mut store, &i, name, &[]).unwrap_err();
+        assert_eq!(trap(&e), &want, "{name}: {e:#}");
+        // The trap poisons the instance, as any other.
+        let e = call(&mut store, &i, "answer", &[]).unwrap_err();
+        assert!(matches!(trap(&e), Trap::Poisoned { .. }), "{e:#}");
+    }
+}
+
+#[test]
+fn what_would_wait_is_unsupported_not_wrong() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, CALLEE);
+    let e = call(&mut store, &i, "wait", &[]).unwrap_err();
+    assert!(format!("{e:#}").contains("unsupported:"), "{e:#}");
+
+    // With backpressure on, an `async`-typed call would wait to start.
+    let (mut store, i) = instantiate(&engine, CALLEE);
+    call(&mut store, &i, "bp-on", &[]).unwrap();
+    let e = call(&mut store, &i, "answer", &[]).unwrap_err();
+    assert!(format!("{e:#}").contains("unsupported:"), "{e:#}");
+    // A sync-typed function ignores backpressure, and turning it off lets calls start.
+    call(&mut store, &i, "bp-off", &[]).unwrap();
+    assert_eq!(call(&mut store, &i, "answer", &[]).unwrap(), [Val::U32(42)]);
+    let e = call(&mut store, &i, "bp-off", &[]).unwrap_err();
+    assert_eq!(trap(&e), &Trap::Task(TaskRule::BackpressureUnderflow));
+}
+
+/// A caller component whose core code calls the callee's `add` through a synchronous lower
+/// and an `async` lower, and its sync-typed `blocks` calls the `async`-typed `add`
+/// synchronously.
+const CALLER: &str = r#"(component
+  (component $callee
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (func (export "add") (param i32 i32) (result i32)
+        (call $ret (i32.add (local.get 0) (local.get 1))) (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) unreachable))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "add") async (param "a" u32) (param "b" u32) (result u32)
+      (canon lift (core func $i "add") async (callback (core func $i "cb")))))
+  (instance $callee (instantiate $callee))
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $add-sync (canon lower (func $callee "add")))
+  (core func $add-async (canon lower (func $callee "add") async (memory (core memory $mem "mem"))))
+  (core module $m
+    (import "" "add-sync" (func $add-sync (param i32 i32) (result i32)))
+    (import "" "add-async" (func $add-async (param i32 i32 i32) (result i32)))
+    (import "" "mem" (memory 1))
+    (func (export "via-sync") (result i32) (call $add-sync (i32.const 20) (i32.const 22)))
+    (func (export "via-async") (result i32)
+      (if (i32.ne (call $add-async (i32.const 30) (i32.const 3) (i32.const 64)) (i32.const 2))
+        (then unreachable))
+      (i32.load (i32.const 64))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "add-sync" (func $add-sync)) (export "add-async" (func $add-async))
+    (export "mem" (memory $mem "mem"))))))
+  (func (export "via-sync") async (result u32) (canon lift (core func $i "via-sync")))
+  (func (export "blocks") (result u32) (canon lift (core func $i "via-sync")))
+  (func (export "via-async") (result u32) (canon lift (core func $i "via-async"))))"#;
+
+#[test]
+fn guests_call_async_functions_through_sync_and_async_lowers() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, CALLER);
+    assert_eq!(
+        call(&mut store, &i, "via-sync", &[]).unwrap(),
+        [Val::U32(42)]
+    );
+    // The async lower returns RETURNED (2), the callee having returned at once, and the
+    // result is in the caller's memory.
+    assert_eq!(
+        call(&mut store, &i, "via-async", &[]).unwrap(),
+        [Val::U32(33)]
+    );
+    // A sync-typed task may not block: its synchronous call of an `async`-typed function
+    // traps before the call.
+    let e = call(&mut store, &i, "blocks", &[]).unwrap_err();
+    assert_eq!(trap(&e), &Trap::CannotBlock, "{e:#}");
+}
