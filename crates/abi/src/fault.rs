@@ -180,6 +180,22 @@ pub enum Trap {
     /// A task broke a rule of the async ABI's task built-ins (`task.return`,
     /// `task.cancel`, `backpressure.*`) or ended without a result.
     Task(TaskRule),
+    /// A handle index that names an entry of the instance's table of another kind than the
+    /// built-in expects (a resource handle where a waitable set is expected, say).
+    WrongKind {
+        /// The index.
+        index: u32,
+        /// What the built-in expected: `"waitable set"`, `"waitable"`.
+        expected: &'static str,
+    },
+    /// `waitable-set.drop` of a set that still holds waitables, or that a task waits on.
+    WaitableSetInUse {
+        /// Whether a task waits on it (else it holds waitables).
+        waiters: bool,
+    },
+    /// A task waits for an event that nothing left can deliver: every other task is
+    /// blocked or finished.
+    Deadlock,
     /// A call into an instance that is still being instantiated.
     NotInstantiated,
     /// A call into an instance that trapped earlier: its state may be inconsistent, so it can
@@ -607,6 +623,18 @@ impl fmt::Display for Trap {
             Trap::CannotBlock => f.write_str("cannot block a synchronous task before returning"),
             Trap::CallbackCode { code } => write!(f, "unsupported callback code {code}"),
             Trap::Task(rule) => fmt::Display::fmt(rule, f),
+            Trap::WrongKind { index, expected } => {
+                write!(f, "handle index {index} is not a {expected}")
+            }
+            Trap::WaitableSetInUse { waiters: true } => {
+                f.write_str("cannot drop waitable set with waiters")
+            }
+            Trap::WaitableSetInUse { waiters: false } => {
+                f.write_str("cannot drop waitable set that still holds waitables")
+            }
+            Trap::Deadlock => {
+                f.write_str("deadlock detected: event loop cannot make further progress")
+            }
             Trap::NotInstantiated => {
                 f.write_str("cannot enter component instance: it is still being instantiated")
             }

@@ -348,7 +348,9 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 Err(Fault::from(Trap::OwnFromBorrow { index }))
             }
-            Slot::Free { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
+            Slot::Free { .. } | Slot::WaitableSet { .. } => {
+                Err(Fault::from(Trap::UnknownHandle { index }))
+            }
         }
     }
 
@@ -367,7 +369,9 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 *rep
             }
-            Slot::Free { .. } => return Err(Fault::from(Trap::UnknownHandle { index })),
+            Slot::Free { .. } | Slot::WaitableSet { .. } => {
+                return Err(Fault::from(Trap::UnknownHandle { index }));
+            }
         };
         // A revoked object traps before anything is lent.
         let generation = if objects {

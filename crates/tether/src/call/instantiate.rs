@@ -553,6 +553,22 @@ fn step<'d, T: 'static>(
                         opts: spaces.opts(opts)?,
                     }
                 }
+                Builtin::WaitableSetEvent { wait, memory } => {
+                    if f.core_memories_64
+                        .get(*memory as usize)
+                        .copied()
+                        .unwrap_or(false)
+                    {
+                        bail!("unsupported: 64-bit memories in the canonical ABI");
+                    }
+                    BuiltinCall::WaitableSetEvent {
+                        wait: *wait,
+                        memory: *f
+                            .core_memories
+                            .get(*memory as usize)
+                            .ok_or_else(|| anyhow!("internal error: no core memory {memory}"))?,
+                    }
+                }
                 other => BuiltinCall::Plain(other.clone()),
             };
             let core = crate::call::task::make_builtin(store, &def.types, index, op, f.instance)?;

@@ -29,7 +29,7 @@ pub(crate) fn call_lifted<T, R>(
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
     if f.kind != LiftKind::Sync {
-        return super::task::call_lifted_task(store, f, caller, source, args, false, on_results);
+        return super::task::call_lifted_task(store, f, caller, source, args, on_results);
     }
     let frame = store
         .data_mut()

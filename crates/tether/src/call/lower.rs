@@ -18,12 +18,11 @@ use super::Wt;
 use super::cx::Cx;
 use super::error::{HostTypeError, lower_error, to_core, trap, trap_of, unsupported_call};
 use super::flat::{raw_to_u64, u64_to_raw};
-use super::func_def::{DirectCall, FuncDef, LiftKind, Lowered};
+use super::func_def::{DirectCall, FuncDef, Lowered};
 use super::lift::call_lifted;
 use super::raw::make_raw;
 use super::slots::Place;
 use super::store::{DirectHostFn, HostFn, StoreContextMut, StoreData};
-use super::task::call_lifted_task;
 use super::values::ComponentNamedList;
 use crate::state::embedder;
 
@@ -344,7 +343,15 @@ fn call_lowered<T: 'static>(
     } else {
         None
     };
+    // While an `async` lower's callee runs, its caller would run on if the callee waited:
+    // the tasks below count it (`Runtime::async_lowers`).
+    if l.async_ {
+        store.data_mut().rt.async_lowers += 1;
+    }
     let r = call_lowered_inner(store, l, frame.scope, &args, out_ptr);
+    if l.async_ {
+        store.data_mut().rt.async_lowers -= 1;
+    }
     // Gives back every handle lent for the call, whether it returned or trapped.
     store.data_mut().rt.close_lower(frame);
     // A mistyped value here interrupted a running guest: from here on it is a trap.
@@ -540,18 +547,6 @@ fn call_lowered_inner<T: 'static>(
                 ));
             }
             cx_source
-        }
-        FuncDef::Lifted(f) if l.async_ && f.kind != LiftKind::Sync => {
-            let source = source_of(l.opts.encoding);
-            call_lifted_task(
-                store,
-                f,
-                Some(l.instance),
-                source,
-                &params,
-                true,
-                |store, results| lower_results(store, results),
-            )
         }
         FuncDef::Lifted(f) => {
             let source = source_of(l.opts.encoding);

@@ -366,7 +366,7 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } => continue,
+                    Slot::Free { .. } | Slot::WaitableSet { .. } => continue,
                 };
                 if let Some(c) = counts.get_mut(ty as usize) {
                     if own {
@@ -415,7 +415,7 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } => continue,
+                    Slot::Free { .. } | Slot::WaitableSet { .. } => continue,
                 };
                 let Some(info) = rt.resource_types.get(ty as usize) else {
                     continue;

@@ -6,8 +6,9 @@
 //! state live in `crate::state::task`.
 //!
 //! Nothing here waits yet (stage 1 of `docs/async-plan.md`): what would have to wait while
-//! its caller runs on (`WAIT`, a `YIELD` before the result under an `async` caller,
-//! backpressure, a built-in that blocks) is refused as `unsupported:`.
+//! another task runs on (`WAIT`, a `YIELD` before the result under an `async` lower,
+//! backpressure, a built-in that blocks) is refused as `unsupported:`; a wait that nothing
+//! could ever end is a deadlock.
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use crate::plan::translate::Builtin;
 use crate::plan::types::FuncSig;
 use crate::state::runtime::InstanceId;
 use crate::state::task::TaskKind;
+use crate::state::waitable::{Event, NO_EVENT};
 
 /// The callback codes of an `async (callback ...)` lift, in the low four bits of what its
 /// core function and its callback return.
@@ -34,16 +36,13 @@ const YIELD: u32 = 1;
 const WAIT: u32 = 2;
 
 /// Calls a lifted function of an `async` type, or lifted with `async (callback ...)`: the
-/// task path of [`call_lifted`](super::lift::call_lifted), with the same arguments, and
-/// `async_caller` set when the caller is a guest's `async` lower (which would run on while
-/// the callee waits, so the callee may not wait yet).
+/// task path of [`call_lifted`](super::lift::call_lifted), with the same arguments.
 pub(crate) fn call_lifted_task<T, R>(
     store: &mut Wt<'_, T>,
     f: &Arc<LiftedFunc>,
     caller: Option<InstanceId>,
     source: SourceEncoding,
     args: &[Val],
-    async_caller: bool,
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
     let rt = &mut store.data_mut().rt;
@@ -60,15 +59,7 @@ pub(crate) fn call_lifted_task<T, R>(
     };
     rt.begin_async_task(f.instance, kind, frame.scope);
     store.data_mut().async_lifts.push(f.clone());
-    let r = run_task(
-        store,
-        f,
-        frame.scope,
-        source,
-        args,
-        async_caller,
-        on_results,
-    );
+    let r = run_task(store, f, frame.scope, source, args, on_results);
     store.data_mut().async_lifts.pop();
     store.data_mut().rt.close_lift(frame, poison(&r));
     r
@@ -80,7 +71,6 @@ fn run_task<T, R>(
     scope: Option<usize>,
     source: SourceEncoding,
     args: &[Val],
-    async_caller: bool,
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
     if f.kind != LiftKind::Callback {
@@ -113,9 +103,9 @@ fn run_task<T, R>(
                 store.data_mut().rt.park_task();
                 break;
             }
-            YIELD if async_caller => {
+            YIELD if store.data().rt.async_lowers != 0 || store.data().rt.any_parked() => {
                 return Err(unsupported_call(
-                    "an async-lowered call whose callee yields before returning its result (its caller would run on)",
+                    "a task that yields before returning its result while another task could run (under an async-lowered call, or beside a parked task)",
                 ));
             }
             YIELD => {
@@ -138,9 +128,22 @@ fn run_task<T, R>(
                 packed = cb[0].get_u32();
             }
             WAIT => {
-                return Err(unsupported_call(
-                    "a callback task waiting on a waitable set (component-model async)",
-                ));
+                let rt = &mut store.data_mut().rt;
+                // The set must be one of the task's instance, even when nothing waits yet.
+                rt.waitable_set_event(f.instance, packed >> 4)
+                    .map_err(trap)?;
+                if rt.task_resolved() {
+                    rt.park_task();
+                    break;
+                }
+                if rt.async_lowers != 0 || rt.any_parked() {
+                    return Err(unsupported_call(
+                        "a callback task waiting on a waitable set before returning its result (component-model async)",
+                    ));
+                }
+                // Its caller waits on it, every other task is below on the stack, and no set
+                // can receive an event yet: nothing can make progress.
+                return Err(trap(Trap::Deadlock.into()));
             }
             code => return Err(trap(Trap::CallbackCode { code }.into())),
         }
@@ -161,6 +164,12 @@ pub(crate) enum BuiltinCall {
         sig: Arc<FuncSig>,
         resources: Vec<u32>,
         opts: Opts,
+    },
+    /// `waitable-set.wait` (`wait`) or `waitable-set.poll`, and the memory the event's
+    /// payloads go to.
+    WaitableSetEvent {
+        wait: bool,
+        memory: wasmtime::Memory,
     },
     /// Any other built-in translation keeps.
     Plain(Builtin),
@@ -202,6 +211,13 @@ fn run_builtin<T>(
             resources,
             opts,
         } => return task_return(store, sig, resources, opts, instance, params),
+        BuiltinCall::WaitableSetEvent { wait, memory } => {
+            let code = waitable_set_event(store, *wait, *memory, instance, arg(0), arg(1))?;
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(code as i32);
+            }
+            return Ok(());
+        }
         BuiltinCall::Plain(b) => b,
     };
     match builtin {
@@ -237,6 +253,18 @@ fn run_builtin<T>(
             }
             Ok(())
         }
+        Builtin::WaitableSetNew => {
+            let i = rt.waitable_set_new(instance).map_err(trap)?;
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(i as i32);
+            }
+            Ok(())
+        }
+        Builtin::WaitableSetDrop => rt.waitable_set_drop(instance, arg(0)).map_err(trap),
+        Builtin::WaitableJoin => rt.waitable_join(instance, arg(0)).map_err(trap),
+        Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
+            "internal error: a waitable set's event without its memory"
+        )),
         Builtin::Blocking { what } => {
             rt.check_may_leave(instance).map_err(trap)?;
             if !rt.may_block() && rt.others_wait(instance) {
@@ -248,6 +276,82 @@ fn run_builtin<T>(
             Err(unsupported_call(what))
         }
     }
+}
+
+/// `waitable-set.wait` (`wait`) or `waitable-set.poll` of set `si`: the event's code,
+/// with its payloads written at `ptr` in `memory`. A wait is refused by a task that may not
+/// block, and, as no event can come yet, it either finds that nothing else can run (a
+/// deadlock) or is `unsupported:`.
+fn waitable_set_event<T>(
+    store: &mut Wt<'_, T>,
+    wait: bool,
+    memory: wasmtime::Memory,
+    instance: InstanceId,
+    si: u32,
+    ptr: u32,
+) -> Result<u32> {
+    let rt = &store.data().rt;
+    rt.check_may_leave(instance).map_err(trap)?;
+    if wait {
+        if !rt.may_block() && rt.others_wait(instance) {
+            return Err(unsupported_call(
+                "blocking in a task that may not block while other tasks of its instance wait (the specification runs them: cooperative threads)",
+            ));
+        }
+        rt.check_may_block().map_err(trap)?;
+    }
+    let event = match rt.waitable_set_event(instance, si).map_err(trap)? {
+        Some(event) => event,
+        None if !wait => NO_EVENT,
+        // Every other task is below this one on the stack, blocked in a synchronous call, or
+        // finished: nothing can deliver an event.
+        None if !rt.any_parked() && rt.async_lowers == 0 => {
+            return Err(trap(Trap::Deadlock.into()));
+        }
+        None => {
+            return Err(unsupported_call(
+                "waiting on a waitable set while other tasks wait to be resumed (component-model async)",
+            ));
+        }
+    };
+    write_event(store, memory, ptr, event)?;
+    Ok(event.0)
+}
+
+/// Writes an event's two payloads at `ptr` in `memory`, as two `u32`s.
+fn write_event<T>(
+    store: &mut Wt<'_, T>,
+    memory: wasmtime::Memory,
+    ptr: u32,
+    (_, p1, p2): Event,
+) -> Result<()> {
+    if !ptr.is_multiple_of(4) {
+        return Err(trap(
+            Trap::UnalignedPointer {
+                of: tether_abi::PointerOf::Value,
+                ptr,
+                align: 4,
+            }
+            .into(),
+        ));
+    }
+    let len = memory.data_size(&*store);
+    if u64::from(ptr) + 8 > len as u64 {
+        return Err(trap(
+            Trap::PointerOutOfBounds {
+                ptr: u64::from(ptr),
+                size: 8,
+                memory: len,
+            }
+            .into(),
+        ));
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..4].copy_from_slice(&p1.to_le_bytes());
+    bytes[4..].copy_from_slice(&p2.to_le_bytes());
+    memory
+        .write(&mut *store, ptr as usize, &bytes)
+        .map_err(|e| anyhow::anyhow!("internal error: {e}"))
 }
 
 /// `task.return`: the guards (the instance may leave, the task was lifted `async`, the

@@ -189,7 +189,16 @@ pub(crate) enum Builtin {
     BackpressureDec,
     /// `thread.yield`.
     Yield,
-    /// The synchronous form of a built-in that waits (`waitable-set.wait`, `thread.suspend`,
+    /// `waitable-set.new`.
+    WaitableSetNew,
+    /// `waitable-set.drop`.
+    WaitableSetDrop,
+    /// `waitable-set.poll` (`wait: false`) or `waitable-set.wait`, writing the event's
+    /// payloads to core memory `memory`.
+    WaitableSetEvent { wait: bool, memory: u32 },
+    /// `waitable.join`.
+    WaitableJoin,
+    /// The synchronous form of a built-in that waits (`thread.suspend`,
     /// a `stream`/`future` read, write or cancel without `async`, `subtask.cancel` without
     /// `async`), which Tether does not run yet: a task that may not block traps, before
     /// anything else is checked; otherwise the call is `unsupported:`.
@@ -695,8 +704,17 @@ fn translate_canon(
         CanonicalFunction::BackpressureInc => Item::Builtin(Builtin::BackpressureInc),
         CanonicalFunction::BackpressureDec => Item::Builtin(Builtin::BackpressureDec),
         CanonicalFunction::ThreadYield => Item::Builtin(Builtin::Yield),
-        ref blocking @ (CanonicalFunction::WaitableSetWait { .. }
-        | CanonicalFunction::ThreadSuspend
+        CanonicalFunction::WaitableSetNew => Item::Builtin(Builtin::WaitableSetNew),
+        CanonicalFunction::WaitableSetDrop => Item::Builtin(Builtin::WaitableSetDrop),
+        CanonicalFunction::WaitableJoin => Item::Builtin(Builtin::WaitableJoin),
+        CanonicalFunction::WaitableSetPoll { memory } => Item::Builtin(Builtin::WaitableSetEvent {
+            wait: false,
+            memory,
+        }),
+        CanonicalFunction::WaitableSetWait { memory } => {
+            Item::Builtin(Builtin::WaitableSetEvent { wait: true, memory })
+        }
+        ref blocking @ (CanonicalFunction::ThreadSuspend
         | CanonicalFunction::StreamRead { .. }
         | CanonicalFunction::StreamWrite { .. }
         | CanonicalFunction::FutureRead { .. }

@@ -11,6 +11,7 @@
 //!   types, the calls under way, the store's identity) and entering and leaving instances;
 //! - [`task`]: the tasks of `async`-typed calls and the rules of the async ABI's task
 //!   built-ins on them;
+//! - [`waitable`]: the async ABI's waitable sets, in the handle table;
 //! - [`embedder`]: handles crossing to and from the embedder as `Val`s, and the store
 //!   identity every handle is checked against.
 //!
@@ -24,3 +25,4 @@ pub(crate) mod revoke;
 pub(crate) mod runtime;
 pub(crate) mod table;
 pub(crate) mod task;
+pub(crate) mod waitable;

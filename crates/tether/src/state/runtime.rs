@@ -63,6 +63,9 @@ pub(crate) struct Runtime {
     pub depth: u32,
     /// The records of the tasks under way that have one, innermost last (`super::task`).
     pub tasks: Vec<super::task::Task>,
+    /// How many `async`-lowered calls are under way: a task below one of them that had to
+    /// wait would let that call's caller run on, which needs stackful execution.
+    pub async_lowers: u32,
     /// Bytes copied between the host and guests so far.
     pub bytes_copied: u64,
     /// A copy of `Limits::copy_bytes_per_call`, where lifting and lowering can see it.
@@ -385,6 +388,7 @@ impl Runtime {
             scopes: Vec::new(),
             depth: 0,
             tasks: Vec::new(),
+            async_lowers: 0,
             bytes_copied: 0,
             copy_limit,
             handle_cap,
@@ -507,7 +511,7 @@ impl Runtime {
 fn slot_type(slot: &Slot) -> Option<u32> {
     match *slot {
         Slot::Own { rt, .. } | Slot::Borrow { rt, .. } => Some(rt),
-        Slot::Free { .. } => None,
+        Slot::Free { .. } | Slot::WaitableSet { .. } => None,
     }
 }
 

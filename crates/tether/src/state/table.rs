@@ -6,9 +6,25 @@ use tether_abi::{Fault, MAX_HANDLES, Trap};
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Slot {
-    Free { next: u32 },
-    Own { rt: u32, rep: u32, lends: u32 },
-    Borrow { rt: u32, rep: u32, scope: u32 },
+    Free {
+        next: u32,
+    },
+    Own {
+        rt: u32,
+        rep: u32,
+        lends: u32,
+    },
+    Borrow {
+        rt: u32,
+        rep: u32,
+        scope: u32,
+    },
+    /// A waitable set of the async ABI: how many waitables it holds, and how many tasks
+    /// wait on it.
+    WaitableSet {
+        elems: u32,
+        waiting: u32,
+    },
 }
 
 /// One component instance's handles.
@@ -76,6 +92,33 @@ impl HandleTable {
         Ok(slot)
     }
 
+    /// The waitable set at `i`: `(elems, waiting)`.
+    pub fn get_set(&self, i: u32) -> Result<(u32, u32), Fault> {
+        match self.slots.get(i as usize) {
+            Some(Slot::WaitableSet { elems, waiting }) => Ok((*elems, *waiting)),
+            Some(Slot::Own { .. } | Slot::Borrow { .. }) => Err(wrong_kind(i, "waitable set")),
+            _ => Err(unknown_handle(i)),
+        }
+    }
+
+    /// Removes the waitable set at `i`.
+    pub fn remove_set(&mut self, i: u32) -> Result<(), Fault> {
+        self.get_set(i)?;
+        self.slots[i as usize] = Slot::Free { next: self.free };
+        self.free = i;
+        self.live -= 1;
+        Ok(())
+    }
+
+    /// The fault of using entry `i` as a waitable (a subtask, a stream or future end): none
+    /// exists yet, so any entry is of another kind or none.
+    pub fn not_a_waitable(&self, i: u32) -> Fault {
+        match self.slots.get(i as usize) {
+            Some(Slot::Free { .. }) | None => unknown_handle(i),
+            Some(_) => wrong_kind(i, "waitable"),
+        }
+    }
+
     /// The slots that hold a handle.
     pub fn handles(&self) -> impl Iterator<Item = &Slot> {
         self.slots
@@ -110,6 +153,11 @@ fn table_full(cap: u32) -> Fault {
     } else {
         Fault::from(Trap::HandleLimit { cap })
     }
+}
+
+#[cold]
+fn wrong_kind(index: u32, expected: &'static str) -> Fault {
+    Fault::from(Trap::WrongKind { index, expected })
 }
 
 #[cold]

@@ -1,8 +1,8 @@
 //! The async ABI as far as Tether runs it (stage 1 of `docs/async-plan.md`): `async`-typed
 //! functions lifted synchronously or with `async (callback ...)`, called by the host and by
 //! guests through synchronous and `async` lowers; `task.return`, `context.get`/`set`,
-//! `backpressure.*`, `thread.yield`; and what is not run yet refused as `unsupported:`,
-//! never as a wrong answer.
+//! `backpressure.*`, `thread.yield`, waitable sets; and what is not run yet refused as
+//! `unsupported:`, never as a wrong answer.
 
 use tether::{Component, Engine, Linker, Store, TaskRule, Trap, Val};
 
@@ -43,7 +43,6 @@ const CALLEE: &str = r#"(component
     (func (export "bad-code") (result i32) (call $ret (i32.const 1)) (i32.const 3))
     (func (export "twice") (result i32) (call $ret (i32.const 1)) (call $ret (i32.const 2)) (i32.const 0))
     (func (export "wrong-type") (result i32) (call $ret-none) (i32.const 0))
-    (func (export "wait") (result i32) (i32.const 2))
     (func (export "sync-ret") (result i32) (call $ret (i32.const 1)) (i32.const 5))
     (func (export "bp-on") (call $bp-inc))
     (func (export "bp-off") (call $bp-dec))
@@ -75,8 +74,6 @@ const CALLEE: &str = r#"(component
     (canon lift (core func $i "twice") async (callback (core func $i "cb"))))
   (func (export "wrong-type") async (result u32)
     (canon lift (core func $i "wrong-type") async (callback (core func $i "cb"))))
-  (func (export "wait") async (result u32)
-    (canon lift (core func $i "wait") async (callback (core func $i "cb"))))
   (func (export "sync-ret") (result u32) (canon lift (core func $i "sync-ret")))
   (func (export "bp-on") (canon lift (core func $i "bp-on")))
   (func (export "bp-off") (canon lift (core func $i "bp-off")))
@@ -186,10 +183,6 @@ fn the_task_rules_trap_with_their_names() {
 #[test]
 fn what_would_wait_is_unsupported_not_wrong() {
     let engine = Engine::default();
-    let (mut store, i) = instantiate(&engine, CALLEE);
-    let e = call(&mut store, &i, "wait", &[]).unwrap_err();
-    assert!(format!("{e:#}").contains("unsupported:"), "{e:#}");
-
     // With backpressure on, an `async`-typed call would wait to start.
     let (mut store, i) = instantiate(&engine, CALLEE);
     call(&mut store, &i, "bp-on", &[]).unwrap();
@@ -200,6 +193,101 @@ fn what_would_wait_is_unsupported_not_wrong() {
     assert_eq!(call(&mut store, &i, "answer", &[]).unwrap(), [Val::U32(42)]);
     let e = call(&mut store, &i, "bp-off", &[]).unwrap_err();
     assert_eq!(trap(&e), &Trap::Task(TaskRule::BackpressureUnderflow));
+}
+
+/// Waitable sets: `poll` and `wait` write the event's payloads at `ptr` (8) and return its
+/// code; the callback lift `wait-cb` returns `WAIT` on a new set.
+const WAITABLES: &str = r#"(component
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $new (canon waitable-set.new))
+  (core func $drop (canon waitable-set.drop))
+  (core func $join (canon waitable.join))
+  (core func $poll (canon waitable-set.poll (memory (core memory $mem "mem"))))
+  (core func $wait (canon waitable-set.wait (memory (core memory $mem "mem"))))
+  (core module $m
+    (import "" "new" (func $new (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (import "" "poll" (func $poll (param i32 i32) (result i32)))
+    (import "" "wait" (func $wait (param i32 i32) (result i32)))
+    (import "" "mem" (memory 1))
+    (func (export "poll") (result i32)
+      (i64.store (i32.const 8) (i64.const -1))
+      (if (call $poll (call $new) (i32.const 8)) (then unreachable))
+      (i32.add (i32.load (i32.const 8)) (i32.load (i32.const 12))))
+    (func (export "poll-bad-ptr") (result i32) (call $poll (call $new) (i32.const 65534)))
+    (func (export "sync-wait") (result i32) (call $wait (call $new) (i32.const 8)))
+    (func (export "drop-twice") (result i32)
+      (local $s i32)
+      (local.set $s (call $new))
+      (call $drop (local.get $s))
+      (call $drop (local.get $s))
+      (i32.const 0))
+    (func (export "join-a-set") (result i32)
+      (call $join (call $new) (i32.const 0))
+      (i32.const 0))
+    (func (export "wait-cb") (result i32)
+      (i32.or (i32.const 2) (i32.shl (call $new) (i32.const 4))))
+    (func (export "wait-nothing") (result i32) (i32.const 2))
+    (func (export "cb") (param i32 i32 i32) (result i32) unreachable))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "new" (func $new)) (export "drop" (func $drop)) (export "join" (func $join))
+    (export "poll" (func $poll)) (export "wait" (func $wait))
+    (export "mem" (memory $mem "mem"))))))
+  (func (export "poll") (result u32) (canon lift (core func $i "poll")))
+  (func (export "poll-bad-ptr") (result u32) (canon lift (core func $i "poll-bad-ptr")))
+  (func (export "sync-wait") (result u32) (canon lift (core func $i "sync-wait")))
+  (func (export "async-wait") async (result u32) (canon lift (core func $i "sync-wait")))
+  (func (export "drop-twice") (result u32) (canon lift (core func $i "drop-twice")))
+  (func (export "join-a-set") (result u32) (canon lift (core func $i "join-a-set")))
+  (func (export "wait-cb") async (result u32)
+    (canon lift (core func $i "wait-cb") async (callback (core func $i "cb"))))
+  (func (export "wait-nothing") async (result u32)
+    (canon lift (core func $i "wait-nothing") async (callback (core func $i "cb")))))"#;
+
+#[test]
+fn waitable_sets_poll_wait_and_drop_by_the_rules() {
+    let engine = Engine::default();
+    let cases: [(&str, Option<Trap>); 7] = [
+        // Nothing has happened: `NONE`, and zeros over the -1s at `ptr`.
+        ("poll", None),
+        (
+            "poll-bad-ptr",
+            Some(Trap::UnalignedPointer {
+                of: tether::abi::PointerOf::Value,
+                ptr: 65534,
+                align: 4,
+            }),
+        ),
+        // A sync-typed task may not wait.
+        ("sync-wait", Some(Trap::CannotBlock)),
+        // An `async`-typed one may, but no event can come: nothing else can run.
+        ("async-wait", Some(Trap::Deadlock)),
+        ("drop-twice", Some(Trap::UnknownHandle { index: 1 })),
+        (
+            "join-a-set",
+            Some(Trap::WrongKind {
+                index: 1,
+                expected: "waitable",
+            }),
+        ),
+        // A callback task that waits on an empty set, with its caller (the host) waiting on
+        // it.
+        ("wait-cb", Some(Trap::Deadlock)),
+    ];
+    for (name, want) in cases {
+        let (mut store, i) = instantiate(&engine, WAITABLES);
+        match (call(&mut store, &i, name, &[]), want) {
+            (Ok(results), None) => assert_eq!(results, [Val::U32(0)], "{name}"),
+            (Err(e), Some(want)) => assert_eq!(trap(&e), &want, "{name}: {e:#}"),
+            (r, want) => panic!("{name}: {r:?}, expected {want:?}"),
+        }
+    }
+    // `WAIT` on index 0, which names no set.
+    let (mut store, i) = instantiate(&engine, WAITABLES);
+    let e = call(&mut store, &i, "wait-nothing", &[]).unwrap_err();
+    assert_eq!(trap(&e), &Trap::UnknownHandle { index: 0 });
 }
 
 /// A caller component whose core code calls the callee's `add` through a synchronous lower
