@@ -196,6 +196,8 @@ pub enum Trap {
     /// A task waits for an event that nothing left can deliver: every other task is
     /// blocked or finished.
     Deadlock,
+    /// `subtask.drop` of a subtask whose return has not been delivered to its caller.
+    SubtaskUnresolved,
     /// A call into an instance that is still being instantiated.
     NotInstantiated,
     /// A call into an instance that trapped earlier: its state may be inconsistent, so it can
@@ -634,6 +636,9 @@ impl fmt::Display for Trap {
             }
             Trap::Deadlock => {
                 f.write_str("deadlock detected: event loop cannot make further progress")
+            }
+            Trap::SubtaskUnresolved => {
+                f.write_str("cannot drop a subtask which has not yet resolved")
             }
             Trap::NotInstantiated => {
                 f.write_str("cannot enter component instance: it is still being instantiated")

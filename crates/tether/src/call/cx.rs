@@ -348,7 +348,7 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 Err(Fault::from(Trap::OwnFromBorrow { index }))
             }
-            Slot::Free { .. } | Slot::WaitableSet { .. } => {
+            Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => {
                 Err(Fault::from(Trap::UnknownHandle { index }))
             }
         }
@@ -369,7 +369,7 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 *rep
             }
-            Slot::Free { .. } | Slot::WaitableSet { .. } => {
+            Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => {
                 return Err(Fault::from(Trap::UnknownHandle { index }));
             }
         };

@@ -10,11 +10,11 @@ use wasmparser::types::Types;
 use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use super::Wt;
+use super::async_builtins::BuiltinCall;
 use super::func_def::Pending;
 use super::func_def::{FuncDef, LazyFrame, LiftKind, LiftedFunc, Spaces, any_guest_resource};
 use super::shared::SharedFuncs;
 use super::slots::Place;
-use super::task::BuiltinCall;
 use crate::plan::spaces::CoreExportAt;
 use crate::plan::translate::{Builtin, CanonOpts, ComponentDef, Item, Sort};
 use crate::state::runtime::{Dtor, InstanceId, ResourceTypeInfo};
@@ -571,7 +571,9 @@ fn step<'d, T: 'static>(
                 }
                 other => BuiltinCall::Plain(other.clone()),
             };
-            let core = crate::call::task::make_builtin(store, &def.types, index, op, f.instance)?;
+            let core = crate::call::async_builtins::make_builtin(
+                store, &def.types, index, op, f.instance,
+            )?;
             f.core_funcs.push(core);
         }
         Item::Unsupported {

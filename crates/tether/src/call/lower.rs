@@ -18,11 +18,12 @@ use super::Wt;
 use super::cx::Cx;
 use super::error::{HostTypeError, lower_error, to_core, trap, trap_of, unsupported_call};
 use super::flat::{raw_to_u64, u64_to_raw};
-use super::func_def::{DirectCall, FuncDef, Lowered};
+use super::func_def::{DirectCall, FuncDef, LiftKind, Lowered};
 use super::lift::call_lifted;
 use super::raw::make_raw;
 use super::slots::Place;
 use super::store::{DirectHostFn, HostFn, StoreContextMut, StoreData};
+use super::task::call_async_lowered;
 use super::values::ComponentNamedList;
 use crate::state::embedder;
 
@@ -215,7 +216,7 @@ fn call_lowered_direct<T: 'static, const N: usize>(
     Ok(())
 }
 
-fn source_of(encoding: StringEncoding) -> SourceEncoding {
+pub(super) fn source_of(encoding: StringEncoding) -> SourceEncoding {
     match encoding {
         StringEncoding::Utf8 => SourceEncoding::Utf8,
         StringEncoding::Utf16 => SourceEncoding::Utf16,
@@ -307,7 +308,7 @@ fn direct_host_func<T: 'static, const N: usize>(
 
 fn call_lowered<T: 'static>(
     store: &mut Wt<'_, T>,
-    l: &Lowered,
+    l: &Arc<Lowered>,
     params: &[CoreType],
     slots: &mut [MaybeUninit<ValRaw>],
 ) -> Result<()> {
@@ -365,9 +366,11 @@ fn call_lowered<T: 'static>(
         _ => e,
     })?;
     if l.async_ {
-        // The callee returned before the call did: no subtask, the code `RETURNED`.
+        // The code `RETURNED` when the callee returned before the call did (the results
+        // are in the caller's memory), or the subtask's state and index.
+        let code = flat.first().map_or(RETURNED, |c| *c as u32 as i32);
         if let Some(slot) = slots.first_mut() {
-            *slot = MaybeUninit::new(ValRaw::i32(RETURNED));
+            *slot = MaybeUninit::new(ValRaw::i32(code));
         }
         return Ok(());
     }
@@ -476,7 +479,7 @@ fn call_host_vals<T: 'static>(
 
 /// Lowers a `Val`-path call's results into the guest: its flat results, or into its return
 /// area at `out_ptr`.
-fn lower_result_vals<T: 'static>(
+pub(super) fn lower_result_vals<T: 'static>(
     store: &mut Wt<'_, T>,
     l: &Lowered,
     scope: Option<usize>,
@@ -500,7 +503,7 @@ fn lower_result_vals<T: 'static>(
 
 fn call_lowered_inner<T: 'static>(
     store: &mut Wt<'_, T>,
-    l: &Lowered,
+    l: &Arc<Lowered>,
     scope: Option<usize>,
     args: &[u64],
     out_ptr: Option<u32>,
@@ -547,6 +550,17 @@ fn call_lowered_inner<T: 'static>(
                 ));
             }
             cx_source
+        }
+        FuncDef::Lifted(f) if l.async_ && f.kind == LiftKind::Callback => {
+            // The callee may wait: its caller then gets a subtask, unless it lent handles
+            // for the call, which would have to outlive this frame.
+            let lends = scope.is_some_and(|s| !store.data().rt.scopes[s].lenders.is_empty());
+            let code = call_async_lowered(store, f, l, &params, out_ptr, lends)?;
+            Ok(if code == RETURNED as u32 {
+                Vec::new()
+            } else {
+                vec![u64::from(code)]
+            })
         }
         FuncDef::Lifted(f) => {
             let source = source_of(l.opts.encoding);

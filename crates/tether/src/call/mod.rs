@@ -13,8 +13,9 @@
 //! - [`lower`] and [`raw`]: calls out of a guest; every path opens its frame with
 //!   `Runtime::open_lower` and closes it with `Runtime::close_lower`;
 //! - [`builtins`]: `resource.new`, `resource.rep`, `resource.drop`, destructors;
-//! - [`task`]: calls of `async`-typed functions (the callback loop) and the async ABI's
-//!   task built-ins;
+//! - [`task`]: calls of `async`-typed functions (the callback loop, subtasks, parked tasks
+//!   and the event loop that resumes them), and [`async_builtins`], the async ABI's
+//!   built-ins;
 //! - [`origin`]: where a guest's own handle was made, when provenance is on;
 //! - [`instantiate`]: filling an instance's index spaces from the plan;
 //! - [`error`] and [`flat`]: errors of calls, core values in the engine's slots.
@@ -22,6 +23,7 @@
 //! **Layer rule:** imports `crate::state`, `crate::plan` and `crate::engine`, never the
 //! public API above it (`func`, `typed`, `host`, `resources`, `instance`, `linker`).
 
+pub(crate) mod async_builtins;
 pub(crate) mod builtins;
 pub(crate) mod cx;
 pub(crate) mod error;

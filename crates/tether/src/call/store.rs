@@ -92,6 +92,9 @@ pub(crate) struct StoreData<T: 'static> {
     /// task records (`Runtime::tasks`): `task.return` checks its type and options against
     /// its task's function.
     pub async_lifts: Vec<Arc<super::func_def::LiftedFunc>>,
+    /// What resuming each parked task needs beside its state (`Runtime::parked_tasks`, by
+    /// the same id).
+    pub parked_calls: Vec<Option<super::task::ParkedCall<T>>>,
 }
 
 impl<T: 'static> super::slots::HasSlots for StoreData<T> {
@@ -275,6 +278,7 @@ impl<T> Store<T> {
             host_func_ids: Default::default(),
             shared: Default::default(),
             async_lifts: Vec::new(),
+            parked_calls: Vec::new(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),
@@ -366,7 +370,7 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } | Slot::WaitableSet { .. } => continue,
+                    Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => continue,
                 };
                 if let Some(c) = counts.get_mut(ty as usize) {
                     if own {
@@ -415,7 +419,7 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } | Slot::WaitableSet { .. } => continue,
+                    Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => continue,
                 };
                 let Some(info) = rt.resource_types.get(ty as usize) else {
                     continue;

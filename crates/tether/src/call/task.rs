@@ -1,33 +1,31 @@
-//! The async ABI's calls and built-ins on the call layer: calling an `async`-typed function
+//! Calls of the async ABI on the call layer: calling an `async`-typed function
 //! ([`call_lifted_task`]: a synchronous lift of one, or an `async (callback ...)` lift and
-//! its callback loop) and the core functions of the task built-ins ([`make_builtin`]:
-//! `task.return`, `task.cancel`, `context.get`/`set`, `backpressure.inc`/`dec`,
-//! `thread.yield`, and the synchronous forms of the built-ins that wait). The rules on task
-//! state live in `crate::state::task`.
+//! its callback loop), an `async` lower of a callback lift whose callee may wait
+//! ([`call_async_lowered`], which makes a subtask), and the event loop that resumes waiting
+//! callback tasks ([`drive`]). The rules on task state live in `crate::state::task`.
 //!
-//! Nothing here waits yet (stage 1 of `docs/async-plan.md`): what would have to wait while
-//! another task runs on (`WAIT`, a `YIELD` before the result under an `async` lower,
-//! backpressure, a built-in that blocks) is refused as `unsupported:`; a wait that nothing
-//! could ever end is a deadlock.
+//! Tether runs this without fibers (stage 2 of `docs/async-plan.md`). A callback task that
+//! waits has no core code on the stack: under an `async` lower it is *parked* and its caller
+//! gets a subtask; under any other caller it waits *in place*, running the other parked
+//! tasks from its own native frame until what it waits for has come, which is faithful to
+//! the specification as long as no `async` lower is on the stack (whose caller would run
+//! on meanwhile). What is not faithful that way is refused as `unsupported:`, and a wait that
+//! nothing could ever end is a deadlock.
 
 use std::sync::Arc;
 
 use anyhow::Result;
-use tether_abi::{Fault, MAX_FLAT_PARAMS, SourceEncoding, TaskRule, Trap, Type, Val};
+use tether_abi::{SourceEncoding, TaskRule, Trap, Val};
 use wasmtime::ValRaw;
 
 use super::Wt;
-use super::builtins::core_func_type;
-use super::cx::{Cx, Opts};
-use super::error::{from_core, poison, to_core, trap, unsupported_call};
-use super::func_def::{LiftKind, LiftedFunc};
+use super::error::{from_core, poison, trap, unsupported_call};
+use super::func_def::{LiftKind, LiftedFunc, Lowered};
 use super::lift::{call_lifted_inner, lower_args};
-use super::store::StoreData;
-use crate::plan::translate::Builtin;
-use crate::plan::types::FuncSig;
-use crate::state::runtime::InstanceId;
-use crate::state::task::TaskKind;
-use crate::state::waitable::{Event, NO_EVENT};
+use super::lower::lower_result_vals;
+use crate::state::runtime::{InstanceId, LiftFrame};
+use crate::state::task::{ParkedOn, TaskKind};
+use crate::state::waitable::{Event, NO_EVENT, STARTED};
 
 /// The callback codes of an `async (callback ...)` lift, in the low four bits of what its
 /// core function and its callback return.
@@ -35,9 +33,32 @@ const EXIT: u32 = 0;
 const YIELD: u32 = 1;
 const WAIT: u32 = 2;
 
+/// The subtask of a task parked before its caller made it.
+const NO_SUBTASK: u32 = u32::MAX;
+
+/// How a parked task's result reaches its caller: lowered into the caller's memory by the
+/// `async` lower that made the subtask.
+pub(crate) type Deliver<T> = Box<dyn FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<()> + Send + Sync>;
+
+/// What the store keeps of a parked task beside its state (`Runtime::parked_tasks`, same
+/// id): its function and where its result goes.
+pub(crate) struct ParkedCall<T: 'static> {
+    func: Arc<LiftedFunc>,
+    deliver: Deliver<T>,
+}
+
+/// Where a callback task stands when its loop stops.
+enum Outcome {
+    /// It returned its result (in its task record), and exited or waits for good.
+    Resolved,
+    /// It waits before returning, parked with this id.
+    Parked(u32),
+}
+
 /// Calls a lifted function of an `async` type, or lifted with `async (callback ...)`: the
-/// task path of [`call_lifted`](super::lift::call_lifted), with the same arguments.
-pub(crate) fn call_lifted_task<T, R>(
+/// task path of [`call_lifted`](super::lift::call_lifted), with the same arguments. The
+/// caller waits for the result.
+pub(crate) fn call_lifted_task<T: 'static, R>(
     store: &mut Wt<'_, T>,
     f: &Arc<LiftedFunc>,
     caller: Option<InstanceId>,
@@ -45,6 +66,92 @@ pub(crate) fn call_lifted_task<T, R>(
     args: &[Val],
     on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
 ) -> Result<R> {
+    let frame = enter_task(store, f, caller)?;
+    let scope = frame.scope;
+    let r = if f.kind == LiftKind::Callback {
+        start_callback(store, f, scope, source, args)
+            .and_then(|packed| callback_loop(store, f, packed, None))
+            .and_then(|outcome| match outcome {
+                Outcome::Resolved => take_result(store),
+                Outcome::Parked(_) => Err(anyhow::anyhow!(
+                    "internal error: a task parked with no subtask to hold it"
+                )),
+            })
+            .and_then(|results| on_results(store, results))
+    } else {
+        // A synchronous lift of an `async`-typed function: the core function returns the
+        // results, as in a synchronous call, and the task has then returned.
+        call_lifted_inner(store, f, scope, source, args, |store, results| {
+            store.data_mut().rt.resolve_sync_task();
+            on_results(store, results)
+        })
+    };
+    leave_task(store, frame, r)
+}
+
+/// An `async` lower `l` of a callback-lifted `f` with the lifted `args`: the callee runs
+/// until it returns or waits. Returns the core result: `RETURNED` once its result is in the
+/// caller's memory (at `out_ptr`), or `STARTED` with the index of a new subtask in the
+/// caller's table. With handles lent for the call (`lends`) the callee may not park: the
+/// lends would have to outlive the call's frame.
+pub(crate) fn call_async_lowered<T: 'static>(
+    store: &mut Wt<'_, T>,
+    f: &Arc<LiftedFunc>,
+    l: &Arc<Lowered>,
+    args: &[Val],
+    out_ptr: Option<u32>,
+    lends: bool,
+) -> Result<u32> {
+    let frame = enter_task(store, f, Some(l.instance))?;
+    let park = (!lends).then_some(NO_SUBTASK);
+    let source = super::lower::source_of(l.opts.encoding);
+    let r = start_callback(store, f, frame.scope, source, args)
+        .and_then(|packed| callback_loop(store, f, packed, park))
+        .and_then(|outcome| match outcome {
+            Outcome::Resolved => {
+                let results = take_result(store)?;
+                deliver_into(store, l, out_ptr, results)?;
+                Ok(RETURNED)
+            }
+            Outcome::Parked(id) => {
+                let rt = &mut store.data_mut().rt;
+                let (subtask, index) = rt.new_subtask(l.instance).map_err(trap)?;
+                rt.set_parked_subtask(id, subtask);
+                let l = l.clone();
+                let deliver: Deliver<T> =
+                    Box::new(move |store, results| deliver_into(store, &l, out_ptr, results));
+                keep_parked_call(store, id, f.clone(), deliver);
+                Ok(STARTED | (index << 4))
+            }
+        });
+    leave_task(store, frame, r)
+}
+
+/// The code an `async` lower returns when the callee returned before the call did.
+const RETURNED: u32 = crate::state::waitable::RETURNED;
+
+/// Lowers a callee's `results` into the memory of the caller of `async` lower `l`, at
+/// `out_ptr`, in a scope of their own.
+fn deliver_into<T: 'static>(
+    store: &mut Wt<'_, T>,
+    l: &Lowered,
+    out_ptr: Option<u32>,
+    results: Vec<Val>,
+) -> Result<()> {
+    let scope = store.data_mut().rt.push_scope();
+    let r = lower_result_vals(store, l, Some(scope), out_ptr, &results);
+    store.data_mut().rt.scopes.truncate(scope);
+    r.map(|_| ())
+}
+
+/// Opens the frame and task of a call of `f` from `caller`: the instance is entered, and an
+/// `async`-typed task starts if it need not wait (backpressure, another task holding the
+/// instance, would make it wait: `unsupported:`).
+fn enter_task<T>(
+    store: &mut Wt<'_, T>,
+    f: &Arc<LiftedFunc>,
+    caller: Option<InstanceId>,
+) -> Result<LiftFrame> {
     let rt = &mut store.data_mut().rt;
     let frame = rt.open_lift(f.instance, caller, true).map_err(trap)?;
     if rt.must_wait_to_enter(f.instance) {
@@ -57,442 +164,251 @@ pub(crate) fn call_lifted_task<T, R>(
         LiftKind::Callback => TaskKind::Callback,
         LiftKind::Sync | LiftKind::SyncAsyncTyped => TaskKind::Sync,
     };
-    rt.begin_async_task(f.instance, kind, frame.scope);
+    rt.begin_async_task(f.instance, caller, kind, frame.scope);
     store.data_mut().async_lifts.push(f.clone());
-    let r = run_task(store, f, frame.scope, source, args, on_results);
+    Ok(frame)
+}
+
+/// Closes a frame of [`enter_task`] after the call's outcome `r`.
+fn leave_task<T, R>(store: &mut Wt<'_, T>, frame: LiftFrame, r: Result<R>) -> Result<R> {
     store.data_mut().async_lifts.pop();
     store.data_mut().rt.close_lift(frame, poison(&r));
     r
 }
 
-fn run_task<T, R>(
+/// Lowers `args` into callback-lifted `f` and calls its core function: the callback code it
+/// returns.
+fn start_callback<T>(
     store: &mut Wt<'_, T>,
     f: &LiftedFunc,
     scope: Option<usize>,
     source: SourceEncoding,
     args: &[Val],
-    on_results: impl FnOnce(&mut Wt<'_, T>, Vec<Val>) -> Result<R>,
-) -> Result<R> {
-    if f.kind != LiftKind::Callback {
-        // A synchronous lift of an `async`-typed function: the core function returns the
-        // results, as in a synchronous call, and the task has then returned.
-        return call_lifted_inner(store, f, scope, source, args, |store, results| {
-            store.data_mut().rt.resolve_sync_task();
-            on_results(store, results)
-        });
-    }
-    // An `async (callback ...)` lift: the core function returns a callback code, and the
-    // results come through `task.return`.
+) -> Result<u32> {
     let mut buf = lower_args(store, f, scope, source, args, 1)?;
     // SAFETY: the validator checked that a callback lift's core function takes the flat
     // parameters (or one pointer) and returns one `i32`; the buffer holds the parameters
     // and has room for the result; the function belongs to this store.
     unsafe { f.core.call_unchecked(&mut *store, buf.as_mut_slice()) }.map_err(from_core)?;
-    let mut packed = buf[0].get_u32();
-    loop {
-        match packed & 0xf {
-            EXIT => {
-                if !store.data().rt.task_resolved() {
-                    return Err(trap(Trap::Task(TaskRule::NoResult).into()));
-                }
-                break;
-            }
-            // Resolved: the caller has its result; the task would wait to be resumed, which
-            // nothing here does yet.
-            YIELD if store.data().rt.task_resolved() => {
-                store.data_mut().rt.park_task();
-                break;
-            }
-            YIELD if store.data().rt.async_lowers != 0 || store.data().rt.any_parked() => {
-                return Err(unsupported_call(
-                    "a task that yields before returning its result while another task could run (under an async-lowered call, or beside a parked task)",
-                ));
-            }
-            YIELD => {
-                // Nothing else can run meanwhile: the exclusive lock is given back and taken
-                // again, and the callback hears that nothing happened.
-                if !store.data_mut().rt.yield_exclusive() {
-                    return Err(unsupported_call(
-                        "resuming a yielded task while another holds its instance",
-                    ));
-                }
-                let Some(callback) = f.callback else {
-                    return Err(anyhow::anyhow!(
-                        "internal error: a callback lift without its callback"
-                    ));
-                };
-                let mut cb = [ValRaw::i32(0), ValRaw::i32(0), ValRaw::i32(0)];
-                // SAFETY: the validator checked that a callback has type
-                // `(func (param i32 i32 i32) (result i32))`; it belongs to this store.
-                unsafe { callback.call_unchecked(&mut *store, &mut cb) }.map_err(from_core)?;
-                packed = cb[0].get_u32();
-            }
-            WAIT => {
-                let rt = &mut store.data_mut().rt;
-                // The set must be one of the task's instance, even when nothing waits yet.
-                rt.waitable_set_event(f.instance, packed >> 4)
-                    .map_err(trap)?;
-                if rt.task_resolved() {
-                    rt.park_task();
-                    break;
-                }
-                if rt.async_lowers != 0 || rt.any_parked() {
-                    return Err(unsupported_call(
-                        "a callback task waiting on a waitable set before returning its result (component-model async)",
-                    ));
-                }
-                // Its caller waits on it, every other task is below on the stack, and no set
-                // can receive an event yet: nothing can make progress.
-                return Err(trap(Trap::Deadlock.into()));
-            }
-            code => return Err(trap(Trap::CallbackCode { code }.into())),
-        }
-    }
-    let results = store
-        .data_mut()
-        .rt
-        .take_result()
-        .ok_or_else(|| anyhow::anyhow!("internal error: a resolved task without its result"))?;
-    on_results(store, results)
+    Ok(buf[0].get_u32())
 }
 
-/// A built-in's core function, with what its instance resolved for it.
-pub(crate) enum BuiltinCall {
-    /// `task.return`: the signature whose one parameter is the result, its resource types
-    /// in the store, and its options.
-    TaskReturn {
-        sig: Arc<FuncSig>,
-        resources: Vec<u32>,
-        opts: Opts,
-    },
-    /// `waitable-set.wait` (`wait`) or `waitable-set.poll`, and the memory the event's
-    /// payloads go to.
-    WaitableSetEvent {
-        wait: bool,
-        memory: wasmtime::Memory,
-    },
-    /// Any other built-in translation keeps.
-    Plain(Builtin),
-}
-
-/// Creates the core function of an async ABI built-in of `instance`; its core type is that
-/// of core function `core_func_index` of the level's `types`.
-pub(crate) fn make_builtin<T: 'static>(
-    store: &mut Wt<'_, T>,
-    types: &wasmparser::types::Types,
-    core_func_index: u32,
-    op: BuiltinCall,
-    instance: InstanceId,
-) -> Result<wasmtime::Func> {
-    let ty = core_func_type(store, types, core_func_index, "an async ABI built-in")?;
-    let op = Arc::new(op);
-    Ok(wasmtime::Func::new(
-        store,
-        ty,
-        move |mut caller: wasmtime::Caller<'_, StoreData<T>>, params, results| {
-            let mut store = wasmtime::AsContextMut::as_context_mut(&mut caller);
-            run_builtin(&mut store, &op, instance, params, results).map_err(to_core)
-        },
-    ))
-}
-
-fn run_builtin<T>(
-    store: &mut Wt<'_, T>,
-    op: &BuiltinCall,
-    instance: InstanceId,
-    params: &[wasmtime::Val],
-    results: &mut [wasmtime::Val],
-) -> Result<()> {
-    let rt = &mut store.data_mut().rt;
-    let arg = |i: usize| params.get(i).and_then(|v| v.i32()).unwrap_or(0) as u32;
-    let builtin = match op {
-        BuiltinCall::TaskReturn {
-            sig,
-            resources,
-            opts,
-        } => return task_return(store, sig, resources, opts, instance, params),
-        BuiltinCall::WaitableSetEvent { wait, memory } => {
-            let code = waitable_set_event(store, *wait, *memory, instance, arg(0), arg(1))?;
-            if let Some(r) = results.first_mut() {
-                *r = wasmtime::Val::I32(code as i32);
-            }
-            return Ok(());
-        }
-        BuiltinCall::Plain(b) => b,
-    };
-    match builtin {
-        Builtin::TaskReturn { .. } => Err(anyhow::anyhow!(
-            "internal error: `task.return` without its resolved options"
-        )),
-        Builtin::TaskCancel => {
-            rt.check_may_leave(instance).map_err(trap)?;
-            rt.task_cancel().map_err(trap)
-        }
-        Builtin::ContextGet(i) => {
-            let v = rt.context_get(*i as usize).ok_or_else(|| {
-                unsupported_call("`context.get` outside of any task (a start function)")
-            })?;
-            if let Some(r) = results.first_mut() {
-                *r = wasmtime::Val::I32(v as i32);
-            }
-            Ok(())
-        }
-        Builtin::ContextSet(i) => rt
-            .context_set(instance, *i as usize, arg(0))
-            .ok_or_else(|| {
-                unsupported_call("`context.set` outside of any task (a start function)")
-            }),
-        Builtin::BackpressureInc => rt.backpressure_inc(instance).map_err(trap),
-        Builtin::BackpressureDec => rt.backpressure_dec(instance).map_err(trap),
-        Builtin::Yield => {
-            rt.check_may_leave(instance).map_err(trap)?;
-            // Nothing else can run yet: a task that may block yields and is resumed at
-            // once, and one that may not block does not yield. Either way, not cancelled.
-            if let Some(r) = results.first_mut() {
-                *r = wasmtime::Val::I32(0);
-            }
-            Ok(())
-        }
-        Builtin::WaitableSetNew => {
-            let i = rt.waitable_set_new(instance).map_err(trap)?;
-            if let Some(r) = results.first_mut() {
-                *r = wasmtime::Val::I32(i as i32);
-            }
-            Ok(())
-        }
-        Builtin::WaitableSetDrop => rt.waitable_set_drop(instance, arg(0)).map_err(trap),
-        Builtin::WaitableJoin => rt.waitable_join(instance, arg(0)).map_err(trap),
-        Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
-            "internal error: a waitable set's event without its memory"
-        )),
-        Builtin::Blocking { what } => {
-            rt.check_may_leave(instance).map_err(trap)?;
-            if !rt.may_block() && rt.others_wait(instance) {
-                return Err(unsupported_call(
-                    "blocking in a task that may not block while other tasks of its instance wait (the specification runs them: cooperative threads)",
-                ));
-            }
-            rt.check_may_block().map_err(trap)?;
-            Err(unsupported_call(what))
-        }
-    }
-}
-
-/// `waitable-set.wait` (`wait`) or `waitable-set.poll` of set `si`: the event's code,
-/// with its payloads written at `ptr` in `memory`. A wait is refused by a task that may not
-/// block, and, as no event can come yet, it either finds that nothing else can run (a
-/// deadlock) or is `unsupported:`.
-fn waitable_set_event<T>(
-    store: &mut Wt<'_, T>,
-    wait: bool,
-    memory: wasmtime::Memory,
-    instance: InstanceId,
-    si: u32,
-    ptr: u32,
-) -> Result<u32> {
-    let rt = &store.data().rt;
-    rt.check_may_leave(instance).map_err(trap)?;
-    if wait {
-        if !rt.may_block() && rt.others_wait(instance) {
-            return Err(unsupported_call(
-                "blocking in a task that may not block while other tasks of its instance wait (the specification runs them: cooperative threads)",
-            ));
-        }
-        rt.check_may_block().map_err(trap)?;
-    }
-    let event = match rt.waitable_set_event(instance, si).map_err(trap)? {
-        Some(event) => event,
-        None if !wait => NO_EVENT,
-        // Every other task is below this one on the stack, blocked in a synchronous call, or
-        // finished: nothing can deliver an event.
-        None if !rt.any_parked() && rt.async_lowers == 0 => {
-            return Err(trap(Trap::Deadlock.into()));
-        }
-        None => {
-            return Err(unsupported_call(
-                "waiting on a waitable set while other tasks wait to be resumed (component-model async)",
-            ));
-        }
-    };
-    write_event(store, memory, ptr, event)?;
-    Ok(event.0)
-}
-
-/// Writes an event's two payloads at `ptr` in `memory`, as two `u32`s.
-fn write_event<T>(
-    store: &mut Wt<'_, T>,
-    memory: wasmtime::Memory,
-    ptr: u32,
-    (_, p1, p2): Event,
-) -> Result<()> {
-    if !ptr.is_multiple_of(4) {
-        return Err(trap(
-            Trap::UnalignedPointer {
-                of: tether_abi::PointerOf::Value,
-                ptr,
-                align: 4,
-            }
-            .into(),
-        ));
-    }
-    let len = memory.data_size(&*store);
-    if u64::from(ptr) + 8 > len as u64 {
-        return Err(trap(
-            Trap::PointerOutOfBounds {
-                ptr: u64::from(ptr),
-                size: 8,
-                memory: len,
-            }
-            .into(),
-        ));
-    }
-    let mut bytes = [0u8; 8];
-    bytes[..4].copy_from_slice(&p1.to_le_bytes());
-    bytes[4..].copy_from_slice(&p2.to_le_bytes());
-    memory
-        .write(&mut *store, ptr as usize, &bytes)
-        .map_err(|e| anyhow::anyhow!("internal error: {e}"))
-}
-
-/// `task.return`: the guards (the instance may leave, the task was lifted `async`, the
-/// result type and options are the task's), then the result lifted from the core
-/// parameters and handed to the task's caller.
-fn task_return<T>(
-    store: &mut Wt<'_, T>,
-    sig: &FuncSig,
-    resources: &[u32],
-    opts: &Opts,
-    instance: InstanceId,
-    params: &[wasmtime::Val],
-) -> Result<()> {
-    let rt = &store.data().rt;
-    rt.check_may_leave(instance).map_err(trap)?;
-    rt.check_async_lift("task.return").map_err(trap)?;
-    let Some(task_fn) = store.data().async_lifts.last().cloned() else {
+/// Calls `f`'s callback with `event`: the callback code it returns.
+fn call_callback<T>(store: &mut Wt<'_, T>, f: &LiftedFunc, (code, p1, p2): Event) -> Result<u32> {
+    let Some(callback) = f.callback else {
         return Err(anyhow::anyhow!(
-            "internal error: a callback task without its function"
+            "internal error: a callback lift without its callback"
         ));
     };
-    let same_type = sig.params.len() == task_fn.sig.results.len()
-        && sig
-            .params
-            .iter()
-            .zip(&task_fn.sig.results)
-            .all(|(a, b)| same_type(a, resources, b, &task_fn.resources));
-    if !same_type {
-        return Err(trap(Trap::Task(TaskRule::ResultType).into()));
-    }
-    // The options must be the lift's where lifting the result uses them (wasmtime's rule,
-    // which the specification's tests follow: a `task.return` of no result needs no memory
-    // even when its lift has one).
-    let (memory, strings) = sig
-        .params
-        .iter()
-        .fold((sig.params_spill, false), |(m, s), t| {
-            let (tm, ts) = uses_memory(t);
-            (m || tm, s || ts)
-        });
-    let memory_of = |o: &Opts| {
-        o.memory
-            .as_ref()
-            .map(|m| m.memory.data_ptr(&*store) as usize)
-    };
-    if (strings && opts.encoding != task_fn.opts.encoding)
-        || (memory && memory_of(opts) != memory_of(&task_fn.opts))
-    {
-        return Err(trap(Trap::Task(TaskRule::Options).into()));
-    }
-    let scope = store.data().rt.task_scope();
-    let args: Vec<u64> = params
-        .iter()
-        .map(|v| match v {
-            wasmtime::Val::I32(x) => *x as u32 as u64,
-            wasmtime::Val::I64(x) => *x as u64,
-            wasmtime::Val::F32(x) => u64::from(*x),
-            wasmtime::Val::F64(x) => *x,
-            _ => 0,
-        })
-        .collect();
-    let values = {
-        let source = SourceEncoding::Utf8;
-        let mut cx = Cx::new(store, opts, instance, resources, scope, source);
-        tether_abi::lift_flat_values(&mut cx, MAX_FLAT_PARAMS, &args, &sig.params).map_err(trap)?
-    };
+    let mut cb = [ValRaw::u32(code), ValRaw::u32(p1), ValRaw::u32(p2)];
+    // SAFETY: the validator checked that a callback has type
+    // `(func (param i32 i32 i32) (result i32))`; it belongs to this store.
+    unsafe { callback.call_unchecked(&mut *store, &mut cb) }.map_err(from_core)?;
+    Ok(cb[0].get_u32())
+}
+
+/// The result the task whose code ran last returned through `task.return`.
+fn take_result<T>(store: &mut Wt<'_, T>) -> Result<Vec<Val>> {
     store
         .data_mut()
         .rt
-        .task_return(values)
-        .map_err(|t: Fault| trap(t))
+        .take_result()
+        .ok_or_else(|| anyhow::anyhow!("internal error: a resolved task without its result"))
 }
 
-/// Whether lifting a value of type `ty` reads memory beyond its flat values (a string, a
-/// list, a map inside), and whether it holds a string.
-fn uses_memory(ty: &Type) -> (bool, bool) {
-    let all = |tys: &mut dyn Iterator<Item = &Type>| {
-        tys.fold((false, false), |(m, s), t| {
-            let (tm, ts) = uses_memory(t);
-            (m || tm, s || ts)
-        })
-    };
-    match ty {
-        Type::String => (true, true),
-        Type::List(l) => (true, uses_memory(l.elem()).1),
-        Type::Map(m) => (true, uses_memory(m.key()).1 || uses_memory(m.value()).1),
-        Type::FixedList(l) => uses_memory(l.elem()),
-        Type::Record(r) => all(&mut r.fields().iter().map(|(_, t)| t)),
-        Type::Tuple(t) => all(&mut t.types().iter()),
-        Type::Variant(v) => all(&mut v.cases().iter().filter_map(|(_, t)| t.as_ref())),
-        Type::Option(o) => uses_memory(o.some()),
-        Type::Result(r) => all(&mut r.ok().into_iter().chain(r.err())),
-        _ => (false, false),
+/// The loop of a callback task in its open frame, from the code
+/// `packed` its core function or callback returned: `EXIT` ends it; `YIELD` and `WAIT`
+/// before the result park it when `park` says it may (the subtask its caller holds), and
+/// otherwise wait in place; after the result, the task waits for good, never resumed.
+fn callback_loop<T: 'static>(
+    store: &mut Wt<'_, T>,
+    f: &LiftedFunc,
+    mut packed: u32,
+    park: Option<u32>,
+) -> Result<Outcome> {
+    loop {
+        let rt = &mut store.data_mut().rt;
+        let resolved = rt.task_resolved();
+        let on = match packed & 0xf {
+            EXIT if resolved => return Ok(Outcome::Resolved),
+            EXIT => return Err(trap(Trap::Task(TaskRule::NoResult).into())),
+            YIELD => ParkedOn::Yield,
+            WAIT => {
+                let si = packed >> 4;
+                rt.instances[f.instance as usize]
+                    .handles
+                    .get_set(si)
+                    .map_err(trap)?;
+                ParkedOn::Wait(si)
+            }
+            code => return Err(trap(Trap::CallbackCode { code }.into())),
+        };
+        if resolved {
+            // The caller has its result; the task would wait to be resumed, which nothing
+            // does for a task that returned.
+            rt.park_task();
+            return Ok(Outcome::Resolved);
+        }
+        if let Some(subtask) = park {
+            if rt.task_holds_borrows() {
+                return Err(unsupported_call(
+                    "a callback task that waits before returning while it holds borrowed handles (component-model async)",
+                ));
+            }
+            let id = rt
+                .park_unresolved(on, subtask)
+                .ok_or_else(|| anyhow::anyhow!("internal error: no task to park"))?;
+            return Ok(Outcome::Parked(id));
+        }
+        wait_in_place(store, f.instance, on, true)?;
+        let event = event_of(store, f.instance, on)?;
+        packed = call_callback(store, f, event)?;
     }
 }
 
-/// Whether `a` (whose resource types are `a_res` in the store) and `b` (`b_res`) are the
-/// same type: the same structure, and the same resource types where they name one.
-fn same_type(a: &Type, a_res: &[u32], b: &Type, b_res: &[u32]) -> bool {
-    let res = |r: &tether_abi::ResourceIndex, of: &[u32]| of.get(r.0 as usize).copied();
-    let opt = |x: Option<&Type>, y: Option<&Type>| match (x, y) {
-        (Some(x), Some(y)) => same_type(x, a_res, y, b_res),
-        (None, None) => true,
-        _ => false,
-    };
-    match (a, b) {
-        (Type::Own(x), Type::Own(y)) | (Type::Borrow(x), Type::Borrow(y)) => {
-            res(x, a_res).is_some() && res(x, a_res) == res(y, b_res)
-        }
-        (Type::List(x), Type::List(y)) => same_type(x.elem(), a_res, y.elem(), b_res),
-        (Type::FixedList(x), Type::FixedList(y)) => {
-            x.len() == y.len() && same_type(x.elem(), a_res, y.elem(), b_res)
-        }
-        (Type::Map(x), Type::Map(y)) => {
-            same_type(x.key(), a_res, y.key(), b_res)
-                && same_type(x.value(), a_res, y.value(), b_res)
-        }
-        (Type::Record(x), Type::Record(y)) => {
-            x.fields().len() == y.fields().len()
-                && x.fields()
-                    .iter()
-                    .zip(y.fields())
-                    .all(|((n, s), (m, t))| n == m && same_type(s, a_res, t, b_res))
-        }
-        (Type::Tuple(x), Type::Tuple(y)) => {
-            x.types().len() == y.types().len()
-                && x.types()
-                    .iter()
-                    .zip(y.types())
-                    .all(|(s, t)| same_type(s, a_res, t, b_res))
-        }
-        (Type::Variant(x), Type::Variant(y)) => {
-            x.cases().len() == y.cases().len()
-                && x.cases()
-                    .iter()
-                    .zip(y.cases())
-                    .all(|((n, s), (m, t))| n == m && opt(s.as_ref(), t.as_ref()))
-        }
-        (Type::Option(x), Type::Option(y)) => same_type(x.some(), a_res, y.some(), b_res),
-        (Type::Result(x), Type::Result(y)) => opt(x.ok(), y.ok()) && opt(x.err(), y.err()),
-        // Every other type holds no resource: the same structure is the same type.
-        (a, b) => a == b,
+/// The task whose code runs now, of `instance`, waits on `on` with every task below it
+/// waiting for it: the stack's tasks give back their instances (and the waiting task its
+/// exclusive lock with `unlock`, when its callback loop waits), the parked tasks run until
+/// its event has come (for `YIELD`, one round of them), and the stack takes its instances
+/// back. Faithful to the specification only with no `async` lower on the stack, whose
+/// caller would run on: that is `unsupported:`.
+pub(crate) fn wait_in_place<T: 'static>(
+    store: &mut Wt<'_, T>,
+    instance: InstanceId,
+    on: ParkedOn,
+    unlock: bool,
+) -> Result<()> {
+    let rt = &mut store.data_mut().rt;
+    if rt.async_lowers != 0 {
+        return Err(unsupported_call(
+            "a task that waits under an async-lowered call, whose caller would run on (stackful execution)",
+        ));
     }
+    rt.release_stack(unlock);
+    rt.count_waiter(instance, on, true);
+    let r = match on {
+        ParkedOn::Yield => run_round(store),
+        ParkedOn::Wait(si) => drive(store, |rt| rt.set_has_event(instance, si)),
+    };
+    store.data_mut().rt.count_waiter(instance, on, false);
+    if !store.data_mut().rt.retake_stack(unlock) {
+        r?;
+        return Err(anyhow::anyhow!(
+            "internal error: a waiting task's instances were not given back"
+        ));
+    }
+    r
+}
+
+/// The event a task of `instance` that waited on `on` receives.
+fn event_of<T>(store: &mut Wt<'_, T>, instance: InstanceId, on: ParkedOn) -> Result<Event> {
+    Ok(match on {
+        ParkedOn::Yield => NO_EVENT,
+        ParkedOn::Wait(si) => store
+            .data_mut()
+            .rt
+            .waitable_set_event(instance, si)
+            .map_err(trap)?
+            .unwrap_or(NO_EVENT),
+    })
+}
+
+/// Resumes each parked task that can run now, once.
+fn run_round<T: 'static>(store: &mut Wt<'_, T>) -> Result<()> {
+    let n = store.data().rt.parked_tasks.len() as u32;
+    for id in 0..n {
+        let rt = &store.data().rt;
+        if rt.ready_parked(id.wrapping_sub(1)) == Some(id) {
+            resume(store, id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs parked tasks until `done` holds. Nothing able to run then is a deadlock, unless a
+/// task that could run is kept from it by the frames on the stack, or a task that returned
+/// waits (which the specification could run): those are `unsupported:`.
+pub(crate) fn drive<T: 'static>(
+    store: &mut Wt<'_, T>,
+    done: impl Fn(&crate::state::runtime::Runtime) -> bool,
+) -> Result<()> {
+    let mut last = u32::MAX;
+    loop {
+        let rt = &store.data().rt;
+        if done(rt) {
+            return Ok(());
+        }
+        match rt.ready_parked(last) {
+            Some(id) => {
+                last = id;
+                resume(store, id)?;
+            }
+            None if rt.blocked_parked() || rt.any_parked() => {
+                return Err(unsupported_call(
+                    "waiting while the only tasks that could run are held by the frames on the stack or have returned (component-model async)",
+                ));
+            }
+            None => return Err(trap(Trap::Deadlock.into())),
+        }
+    }
+}
+
+/// Resumes parked task `id`: enters its instance from the host, calls its callback with the
+/// event it waited for, and runs its loop until it parks again or returns, when its result
+/// goes to its caller and its subtask resolves.
+fn resume<T: 'static>(store: &mut Wt<'_, T>, id: u32) -> Result<()> {
+    let Some((instance, call)) = take_parked_call(store, id) else {
+        return Err(anyhow::anyhow!("internal error: no parked task {id}"));
+    };
+    let rt = &mut store.data_mut().rt;
+    let frame = rt.open_lift(instance, None, true).map_err(trap)?;
+    let Some(parked) = rt.resume_parked(id, frame.scope) else {
+        rt.close_lift(frame, None);
+        return Err(anyhow::anyhow!("internal error: no parked task {id}"));
+    };
+    store.data_mut().async_lifts.push(call.func.clone());
+    let r = (|| {
+        let event = event_of(store, instance, parked.on)?;
+        let packed = call_callback(store, &call.func, event)?;
+        match callback_loop(store, &call.func, packed, Some(parked.subtask))? {
+            Outcome::Parked(id) => keep_parked_call(store, id, call.func, call.deliver),
+            Outcome::Resolved => {
+                let results = take_result(store)?;
+                (call.deliver)(store, results)?;
+                store.data_mut().rt.subtask_returned(parked.subtask);
+            }
+        }
+        Ok(())
+    })();
+    leave_task(store, frame, r)
+}
+
+/// Keeps what resuming parked task `id` needs beside its state.
+fn keep_parked_call<T: 'static>(
+    store: &mut Wt<'_, T>,
+    id: u32,
+    func: Arc<LiftedFunc>,
+    deliver: Deliver<T>,
+) {
+    let calls = &mut store.data_mut().parked_calls;
+    if calls.len() <= id as usize {
+        calls.resize_with(id as usize + 1, || None);
+    }
+    calls[id as usize] = Some(ParkedCall { func, deliver });
+}
+
+/// Takes what resuming parked task `id` needs, with the task's instance.
+fn take_parked_call<T: 'static>(
+    store: &mut Wt<'_, T>,
+    id: u32,
+) -> Option<(InstanceId, ParkedCall<T>)> {
+    let instance = store
+        .data()
+        .rt
+        .parked_tasks
+        .get(id as usize)?
+        .as_ref()?
+        .instance;
+    let call = store.data_mut().parked_calls.get_mut(id as usize)?.take()?;
+    Some((instance, call))
 }

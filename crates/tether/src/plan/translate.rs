@@ -198,6 +198,8 @@ pub(crate) enum Builtin {
     WaitableSetEvent { wait: bool, memory: u32 },
     /// `waitable.join`.
     WaitableJoin,
+    /// `subtask.drop`.
+    SubtaskDrop,
     /// The synchronous form of a built-in that waits (`thread.suspend`,
     /// a `stream`/`future` read, write or cancel without `async`, `subtask.cancel` without
     /// `async`), which Tether does not run yet: a task that may not block traps, before
@@ -707,6 +709,7 @@ fn translate_canon(
         CanonicalFunction::WaitableSetNew => Item::Builtin(Builtin::WaitableSetNew),
         CanonicalFunction::WaitableSetDrop => Item::Builtin(Builtin::WaitableSetDrop),
         CanonicalFunction::WaitableJoin => Item::Builtin(Builtin::WaitableJoin),
+        CanonicalFunction::SubtaskDrop => Item::Builtin(Builtin::SubtaskDrop),
         CanonicalFunction::WaitableSetPoll { memory } => Item::Builtin(Builtin::WaitableSetEvent {
             wait: false,
             memory,

@@ -63,6 +63,10 @@ pub(crate) struct Runtime {
     pub depth: u32,
     /// The records of the tasks under way that have one, innermost last (`super::task`).
     pub tasks: Vec<super::task::Task>,
+    /// The subtasks of the instances' tables, by id (`super::waitable`).
+    pub subtasks: Vec<Option<super::waitable::Subtask>>,
+    /// The tasks waiting to be resumed (`super::task`), by id.
+    pub parked_tasks: Vec<Option<super::task::Parked>>,
     /// How many `async`-lowered calls are under way: a task below one of them that had to
     /// wait would let that call's caller run on, which needs stackful execution.
     pub async_lowers: u32,
@@ -372,7 +376,7 @@ impl Runtime {
     }
 
     #[inline]
-    fn push_scope(&mut self) -> usize {
+    pub(crate) fn push_scope(&mut self) -> usize {
         self.scopes.push(Scope::default());
         self.scopes.len() - 1
     }
@@ -389,6 +393,8 @@ impl Runtime {
             depth: 0,
             tasks: Vec::new(),
             async_lowers: 0,
+            subtasks: Vec::new(),
+            parked_tasks: Vec::new(),
             bytes_copied: 0,
             copy_limit,
             handle_cap,
@@ -511,7 +517,7 @@ impl Runtime {
 fn slot_type(slot: &Slot) -> Option<u32> {
     match *slot {
         Slot::Own { rt, .. } | Slot::Borrow { rt, .. } => Some(rt),
-        Slot::Free { .. } | Slot::WaitableSet { .. } => None,
+        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => None,
     }
 }
 

@@ -25,6 +25,11 @@ pub(crate) enum Slot {
         elems: u32,
         waiting: u32,
     },
+    /// A subtask of the async ABI: an `async`-lowered call that did not return at once, by
+    /// index into `Runtime::subtasks`.
+    Subtask {
+        id: u32,
+    },
 }
 
 /// One component instance's handles.
@@ -96,27 +101,50 @@ impl HandleTable {
     pub fn get_set(&self, i: u32) -> Result<(u32, u32), Fault> {
         match self.slots.get(i as usize) {
             Some(Slot::WaitableSet { elems, waiting }) => Ok((*elems, *waiting)),
-            Some(Slot::Own { .. } | Slot::Borrow { .. }) => Err(wrong_kind(i, "waitable set")),
-            _ => Err(unknown_handle(i)),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "waitable set")),
         }
+    }
+
+    /// The counts of the waitable set at `i`, to change.
+    pub fn get_set_mut(&mut self, i: u32) -> Result<(&mut u32, &mut u32), Fault> {
+        match self.slots.get_mut(i as usize) {
+            Some(Slot::WaitableSet { elems, waiting }) => Ok((elems, waiting)),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "waitable set")),
+        }
+    }
+
+    /// The waitable at `i`: a subtask's id (the only waitable yet).
+    pub fn get_waitable(&self, i: u32) -> Result<u32, Fault> {
+        match self.slots.get(i as usize) {
+            Some(Slot::Subtask { id }) => Ok(*id),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "waitable")),
+        }
+    }
+
+    /// The subtask at `i`: its id.
+    pub fn get_subtask(&self, i: u32) -> Result<u32, Fault> {
+        match self.slots.get(i as usize) {
+            Some(Slot::Subtask { id }) => Ok(*id),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "subtask")),
+        }
+    }
+
+    /// Removes the entry at `i`, a waitable set or a subtask (checked by the caller).
+    pub fn remove_entry(&mut self, i: u32) {
+        self.slots[i as usize] = Slot::Free { next: self.free };
+        self.free = i;
+        self.live -= 1;
     }
 
     /// Removes the waitable set at `i`.
     pub fn remove_set(&mut self, i: u32) -> Result<(), Fault> {
         self.get_set(i)?;
-        self.slots[i as usize] = Slot::Free { next: self.free };
-        self.free = i;
-        self.live -= 1;
+        self.remove_entry(i);
         Ok(())
-    }
-
-    /// The fault of using entry `i` as a waitable (a subtask, a stream or future end): none
-    /// exists yet, so any entry is of another kind or none.
-    pub fn not_a_waitable(&self, i: u32) -> Fault {
-        match self.slots.get(i as usize) {
-            Some(Slot::Free { .. }) | None => unknown_handle(i),
-            Some(_) => wrong_kind(i, "waitable"),
-        }
     }
 
     /// The slots that hold a handle.

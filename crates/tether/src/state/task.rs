@@ -29,9 +29,30 @@ pub(crate) enum TaskKind {
     Callback,
 }
 
+/// What a parked task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ParkedOn {
+    /// Its callback returned `YIELD`: it may run again at once.
+    Yield,
+    /// Its callback returned `WAIT` on this set of its instance.
+    Wait(u32),
+}
+
+/// A callback task that has not returned and waits with no core code on the stack, until
+/// its callback is called again: its call returned to an `async` lower as a subtask.
+pub(crate) struct Parked {
+    pub instance: InstanceId,
+    pub on: ParkedOn,
+    storage: [u32; 2],
+    /// The subtask its caller holds, which the task's return resolves.
+    pub subtask: u32,
+}
+
 /// One task: a call under way, as the async ABI's built-ins see it.
 pub(crate) struct Task {
     pub instance: InstanceId,
+    /// The instance the task's frame was entered from (`None`: the host).
+    caller: Option<InstanceId>,
     /// The lift depth the task's core code runs at.
     depth: u32,
     /// Whether the task's function is `async`-typed (it may block).
@@ -64,11 +85,18 @@ impl Runtime {
     /// opened (`open_lift`); the caller has checked [`must_wait_to_enter`](Self::must_wait_to_enter).
     /// The task takes the instance's exclusive lock, which [`close_lift`](Self::close_lift)
     /// gives back.
-    pub fn begin_async_task(&mut self, instance: InstanceId, kind: TaskKind, scope: Option<usize>) {
+    pub fn begin_async_task(
+        &mut self,
+        instance: InstanceId,
+        caller: Option<InstanceId>,
+        kind: TaskKind,
+        scope: Option<usize>,
+    ) {
         debug_assert!(!self.must_wait_to_enter(instance));
         self.instances[instance as usize].exclusive = true;
         self.tasks.push(Task {
             instance,
+            caller,
             depth: self.depth,
             ft_async: true,
             kind,
@@ -199,28 +227,158 @@ impl Runtime {
         }
     }
 
+    /// Parks the task whose code runs now, a callback task that has not returned, to wait on
+    /// `on` for the caller of `subtask`: its record ends with its frame, and the id returned
+    /// resumes it ([`resume_parked`](Self::resume_parked)).
+    pub fn park_unresolved(&mut self, on: ParkedOn, subtask: u32) -> Option<u32> {
+        let t = self.current_task()?;
+        let parked = Parked {
+            instance: t.instance,
+            on,
+            storage: t.storage,
+            subtask,
+        };
+        self.count_waiter(parked.instance, on, true);
+        let id = match self.parked_tasks.iter().position(Option::is_none) {
+            Some(i) => {
+                self.parked_tasks[i] = Some(parked);
+                i
+            }
+            None => {
+                self.parked_tasks.push(Some(parked));
+                self.parked_tasks.len() - 1
+            }
+        };
+        u32::try_from(id).ok()
+    }
+
+    /// Counts a task that starts (`add`) or stops waiting on `on` among its set's waiters,
+    /// which keep the set from being dropped.
+    pub fn count_waiter(&mut self, instance: InstanceId, on: ParkedOn, add: bool) {
+        if let ParkedOn::Wait(si) = on
+            && let Ok((_, waiting)) = self.instances[instance as usize].handles.get_set_mut(si)
+        {
+            *waiting = if add {
+                waiting.saturating_add(1)
+            } else {
+                waiting.saturating_sub(1)
+            };
+        }
+    }
+
+    /// Links parked task `id` to the subtask its caller received.
+    pub fn set_parked_subtask(&mut self, id: u32, subtask: u32) {
+        if let Some(Some(p)) = self.parked_tasks.get_mut(id as usize) {
+            p.subtask = subtask;
+        }
+    }
+
+    /// Whether parked task `p` has what it waits for.
+    fn parked_has_event(&self, p: &Parked) -> bool {
+        match p.on {
+            ParkedOn::Yield => true,
+            ParkedOn::Wait(si) => self.set_has_event(p.instance, si),
+        }
+    }
+
+    /// Whether parked task `p` may run now: its instance may be entered from the host (no
+    /// frame below holds it) and no other task holds its exclusive lock.
+    fn parked_may_run(&self, p: &Parked) -> bool {
+        self.check_enter(p.instance, None).is_ok() && !self.instances[p.instance as usize].exclusive
+    }
+
+    /// A parked task that can run now, looking from just after id `after` round the list,
+    /// so that tasks take turns.
+    pub fn ready_parked(&self, after: u32) -> Option<u32> {
+        let n = self.parked_tasks.len();
+        (1..=n)
+            .map(|k| (after as usize + k) % n)
+            .find(|&i| {
+                self.parked_tasks[i]
+                    .as_ref()
+                    .is_some_and(|p| self.parked_has_event(p) && self.parked_may_run(p))
+            })
+            .map(|i| i as u32)
+    }
+
+    /// Whether a parked task has what it waits for but cannot run because of the frames on
+    /// the stack (its instance entered, or its lock held, below).
+    pub fn blocked_parked(&self) -> bool {
+        self.parked_tasks
+            .iter()
+            .flatten()
+            .any(|p| self.parked_has_event(p) && !self.parked_may_run(p))
+    }
+
+    /// Resumes parked task `id` in the frame just opened for it: a task record with its
+    /// context slots, holding its instance's exclusive lock. Returns what it waited on.
+    pub fn resume_parked(&mut self, id: u32, scope: Option<usize>) -> Option<Parked> {
+        let p = self.parked_tasks.get_mut(id as usize)?.take()?;
+        self.count_waiter(p.instance, p.on, false);
+        self.instances[p.instance as usize].exclusive = true;
+        self.tasks.push(Task {
+            instance: p.instance,
+            caller: None,
+            depth: self.depth,
+            ft_async: true,
+            kind: TaskKind::Callback,
+            exclusive: true,
+            resolved: false,
+            storage: p.storage,
+            scope,
+            result: None,
+        });
+        Some(p)
+    }
+
+    /// Lets other tasks run while the task whose code runs now waits in place, with every
+    /// task below it on the stack waiting for the one above (a synchronous call of an
+    /// `async`-typed function): each leaves its instance, as the specification's tasks do
+    /// when they block, and the waiting task gives back its exclusive lock with `unlock`
+    /// (its callback loop waits; code that waits inside a core call keeps it). Undone by
+    /// [`retake_stack`](Self::retake_stack).
+    pub fn release_stack(&mut self, unlock: bool) {
+        if unlock && let Some(t) = self.current_task() {
+            let i = t.instance as usize;
+            self.instances[i].exclusive = false;
+        }
+        for k in (0..self.tasks.len()).rev() {
+            let (instance, caller) = (self.tasks[k].instance, self.tasks[k].caller);
+            self.leave(instance, caller, None);
+        }
+    }
+
+    /// Enters the stack's instances again after [`release_stack`](Self::release_stack), and
+    /// takes the waiting task's lock back with `unlock`; false if another task kept an
+    /// instance or the lock.
+    pub fn retake_stack(&mut self, unlock: bool) -> bool {
+        for k in 0..self.tasks.len() {
+            let (instance, caller) = (self.tasks[k].instance, self.tasks[k].caller);
+            if self.enter(instance, caller).is_err() {
+                return false;
+            }
+        }
+        if unlock && let Some(t) = self.current_task() {
+            let i = t.instance as usize;
+            if self.instances[i].exclusive {
+                return false;
+            }
+            self.instances[i].exclusive = true;
+        }
+        true
+    }
+
+    /// Whether the task whose code runs now holds borrows handed to it.
+    pub fn task_holds_borrows(&self) -> bool {
+        self.task_scope()
+            .is_some_and(|s| self.scopes[s].borrows != 0)
+    }
+
     /// Whether tasks of `instance` wait to be resumed: a task of it that may not block and
     /// tries to would, by the specification, let them run (or detect a deadlock), which
     /// needs cooperative threads.
     pub fn others_wait(&self, instance: InstanceId) -> bool {
         self.instances[instance as usize].parked != 0
-    }
-
-    /// Gives back the instance's exclusive lock while a callback task waits between two
-    /// calls of its callback (`YIELD`), and takes it again before the next call; false if
-    /// another task holds it then, which cannot happen while nothing else runs in between.
-    pub fn yield_exclusive(&mut self) -> bool {
-        let Some(t) = self.current_task() else {
-            return false;
-        };
-        let instance = t.instance as usize;
-        self.instances[instance].exclusive = false;
-        // Nothing runs between the two calls yet (stage 1 of docs/async-plan.md).
-        if self.instances[instance].exclusive {
-            return false;
-        }
-        self.instances[instance].exclusive = true;
-        true
     }
 
     /// `context.get` of slot `i`: the task's slot, zero if the task never set one. `None`
@@ -241,6 +399,7 @@ impl Runtime {
         if self.current_task().is_none() {
             self.tasks.push(Task {
                 instance,
+                caller: None,
                 depth: self.depth,
                 ft_async: false,
                 kind: TaskKind::Sync,
@@ -298,7 +457,7 @@ mod tests {
 
         let frame = rt.open_lift(i, None, false).unwrap();
         assert!(!rt.must_wait_to_enter(i));
-        rt.begin_async_task(i, TaskKind::Sync, None);
+        rt.begin_async_task(i, None, TaskKind::Sync, None);
         assert!(rt.may_block());
         assert!(
             rt.must_wait_to_enter(i),
@@ -316,7 +475,7 @@ mod tests {
     fn task_return_needs_an_async_lift_and_works_once() {
         let (mut rt, i) = runtime_with_instance();
         let frame = rt.open_lift(i, None, false).unwrap();
-        rt.begin_async_task(i, TaskKind::Sync, None);
+        rt.begin_async_task(i, None, TaskKind::Sync, None);
         assert_eq!(
             rt.task_return(vec![]).unwrap_err().trap(),
             &Trap::Task(TaskRule::NotAsyncLift {
@@ -326,7 +485,7 @@ mod tests {
         rt.close_lift(frame, None);
 
         let frame = rt.open_lift(i, None, true).unwrap();
-        rt.begin_async_task(i, TaskKind::Callback, frame.scope);
+        rt.begin_async_task(i, None, TaskKind::Callback, frame.scope);
         assert!(!rt.task_resolved());
         rt.task_return(vec![Val::U32(7)]).unwrap();
         assert!(rt.task_resolved());
@@ -343,7 +502,7 @@ mod tests {
     fn task_return_traps_while_borrows_remain() {
         let (mut rt, i) = runtime_with_instance();
         let frame = rt.open_lift(i, None, true).unwrap();
-        rt.begin_async_task(i, TaskKind::Callback, frame.scope);
+        rt.begin_async_task(i, None, TaskKind::Callback, frame.scope);
         rt.scopes[frame.scope.unwrap()].borrows = 1;
         assert_eq!(
             rt.task_return(vec![]).unwrap_err().trap(),

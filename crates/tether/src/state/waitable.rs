@@ -1,10 +1,12 @@
-//! Waitable sets of the async ABI: entries of an instance's handle table
-//! (`Slot::WaitableSet`), made, polled, waited on and dropped by the `waitable-set.*`
-//! built-ins, and joined by waitables (`waitable.join`).
+//! Waitables and waitable sets of the async ABI, entries of an instance's handle table:
+//! waitable sets (`Slot::WaitableSet`), made, polled, waited on and dropped by the
+//! `waitable-set.*` built-ins; and subtasks (`Slot::Subtask`), the `async`-lowered calls
+//! that did not return at once, which join sets (`waitable.join`), deliver one event when
+//! their callee returns, and are dropped by `subtask.drop` once that event was delivered.
 //!
-//! No waitable exists yet (subtasks that outlive their call, stream and future ends come in
-//! later stages of `docs/async-plan.md`), so every set is empty: polling one finds no event,
-//! and waiting on one can only end when something else runs, which the call layer decides.
+//! Subtasks are the only waitables yet (stream and future ends come in later stages of
+//! `docs/async-plan.md`). A subtask is made `STARTED`: Tether starts a call only once it can
+//! run, so the arguments are always read when the call returns to its caller.
 
 use tether_abi::{Fault, Trap};
 
@@ -16,6 +18,30 @@ pub(crate) type Event = (u32, u32, u32);
 
 /// `EventCode::NONE`: nothing happened.
 pub(crate) const NO_EVENT: Event = (0, 0, 0);
+
+/// `EventCode::SUBTASK`: a subtask progressed; the payloads are its index and state.
+const SUBTASK_EVENT: u32 = 1;
+
+/// `Subtask.State::STARTED`: the callee has its arguments and runs.
+pub(crate) const STARTED: u32 = 1;
+
+/// `Subtask.State::RETURNED`: the callee returned its result.
+pub(crate) const RETURNED: u32 = 2;
+
+/// One subtask: an `async`-lowered call under way, as its caller sees it.
+pub(crate) struct Subtask {
+    /// The caller's instance, whose table holds the subtask.
+    instance: InstanceId,
+    /// Its index in that table.
+    index: u32,
+    state: u32,
+    /// Whether a progress event waits to be delivered.
+    pending: bool,
+    /// Whether the caller has been told that the callee returned (`deliver_resolve`).
+    delivered: bool,
+    /// The set it joined in the caller's table, 0 for none.
+    wset: u32,
+}
 
 impl Runtime {
     /// `waitable-set.new` in `instance`: a new, empty set in its handle table.
@@ -42,28 +68,120 @@ impl Runtime {
         }
     }
 
-    /// The event set `si` of `instance` has to deliver now, if any (`waitable-set.poll`,
-    /// and the first step of waiting): none, as no set holds a waitable yet.
+    /// Whether set `si` of `instance` has an event to deliver (false if `si` names no set).
+    pub fn set_has_event(&self, instance: InstanceId, si: u32) -> bool {
+        self.subtasks
+            .iter()
+            .flatten()
+            .any(|s| s.instance == instance && s.wset == si && s.pending)
+    }
+
+    /// Takes the event set `si` of `instance` has to deliver now, if any
+    /// (`waitable-set.poll`, and the end of a wait): a subtask's progress, which, once it
+    /// says the callee returned, lets the subtask be dropped.
     pub fn waitable_set_event(
-        &self,
+        &mut self,
         instance: InstanceId,
         si: u32,
     ) -> Result<Option<Event>, Fault> {
-        let (elems, _) = self.instances[instance as usize].handles.get_set(si)?;
-        debug_assert_eq!(elems, 0, "no waitable can join a set yet");
-        Ok(None)
+        self.instances[instance as usize].handles.get_set(si)?;
+        let Some(s) = self
+            .subtasks
+            .iter_mut()
+            .flatten()
+            .find(|s| s.instance == instance && s.wset == si && s.pending)
+        else {
+            return Ok(None);
+        };
+        s.pending = false;
+        if s.state == RETURNED {
+            s.delivered = true;
+        }
+        Ok(Some((SUBTASK_EVENT, s.index, s.state)))
     }
 
-    /// `waitable.join` of waitable `wi` to a set (or to none) in `instance`. The
-    /// specification looks the waitable up before the set, and no waitable exists yet, so
-    /// `wi` names none and the set is never looked at.
-    pub fn waitable_join(&mut self, instance: InstanceId, wi: u32) -> Result<(), Fault> {
+    /// `waitable.join` of waitable `wi` to set `si` (0: to no set) in `instance`; the
+    /// waitable leaves the set it was in.
+    pub fn waitable_join(&mut self, instance: InstanceId, wi: u32, si: u32) -> Result<(), Fault> {
         self.check_may_leave(instance)?;
-        Err(self.instances[instance as usize].handles.not_a_waitable(wi))
+        let table = &mut self.instances[instance as usize].handles;
+        let id = table.get_waitable(wi)?;
+        if si != 0 {
+            table.get_set(si)?;
+        }
+        self.move_to_set(instance, id, si);
+        Ok(())
     }
 
-    /// Whether any instance of the store has tasks that wait to be resumed: something other
-    /// than the caller could still run.
+    /// Moves subtask `id` of `instance` from its set to set `si` (0: none), keeping the
+    /// sets' counts.
+    fn move_to_set(&mut self, instance: InstanceId, id: u32, si: u32) {
+        let Some(Some(s)) = self.subtasks.get_mut(id as usize) else {
+            return;
+        };
+        let old = std::mem::replace(&mut s.wset, si);
+        let table = &mut self.instances[instance as usize].handles;
+        if old != 0
+            && let Ok((elems, _)) = table.get_set_mut(old)
+        {
+            *elems -= 1;
+        }
+        if si != 0
+            && let Ok((elems, _)) = table.get_set_mut(si)
+        {
+            *elems += 1;
+        }
+    }
+
+    /// A new subtask in `instance`'s table, `STARTED`: its id and its index.
+    pub fn new_subtask(&mut self, instance: InstanceId) -> Result<(u32, u32), Fault> {
+        let id = match self.subtasks.iter().position(Option::is_none) {
+            Some(i) => i,
+            None => {
+                self.subtasks.push(None);
+                self.subtasks.len() - 1
+            }
+        };
+        let id = u32::try_from(id).map_err(|_| Fault::from(Trap::HandleTableFull))?;
+        let index = self.add_handle(instance, Slot::Subtask { id })?;
+        self.subtasks[id as usize] = Some(Subtask {
+            instance,
+            index,
+            state: STARTED,
+            pending: false,
+            delivered: false,
+            wset: 0,
+        });
+        Ok((id, index))
+    }
+
+    /// Subtask `id`'s callee returned: its caller has an event to receive.
+    pub fn subtask_returned(&mut self, id: u32) {
+        if let Some(Some(s)) = self.subtasks.get_mut(id as usize) {
+            s.state = RETURNED;
+            s.pending = true;
+        }
+    }
+
+    /// `subtask.drop` of subtask `i` of `instance`: only once its caller was told it
+    /// returned.
+    pub fn subtask_drop(&mut self, instance: InstanceId, i: u32) -> Result<(), Fault> {
+        self.check_may_leave(instance)?;
+        let id = self.instances[instance as usize].handles.get_subtask(i)?;
+        if !self.subtasks[id as usize]
+            .as_ref()
+            .is_some_and(|s| s.delivered)
+        {
+            return Err(Trap::SubtaskUnresolved.into());
+        }
+        self.move_to_set(instance, id, 0);
+        self.instances[instance as usize].handles.remove_entry(i);
+        self.subtasks[id as usize] = None;
+        Ok(())
+    }
+
+    /// Whether any instance of the store has tasks that returned and then waited: they are
+    /// never resumed, but something other than the caller could have run.
     pub fn any_parked(&self) -> bool {
         self.instances.iter().any(|i| i.parked != 0)
     }
@@ -102,16 +220,15 @@ mod tests {
             rt.instances[i as usize].handles.get(s).unwrap_err().trap(),
             &Trap::UnknownHandle { index: s }
         );
-        // Nothing can join a set yet.
         assert_eq!(
-            rt.waitable_join(i, h).unwrap_err().trap(),
+            rt.waitable_join(i, h, s).unwrap_err().trap(),
             &Trap::WrongKind {
                 index: h,
                 expected: "waitable"
             }
         );
         assert_eq!(
-            rt.waitable_join(i, 9).unwrap_err().trap(),
+            rt.waitable_join(i, 9, 0).unwrap_err().trap(),
             &Trap::UnknownHandle { index: 9 }
         );
         rt.waitable_set_drop(i, s).unwrap();
@@ -119,6 +236,40 @@ mod tests {
             rt.waitable_set_drop(i, s).unwrap_err().trap(),
             &Trap::UnknownHandle { index: s }
         );
+    }
+
+    #[test]
+    fn a_subtask_delivers_its_return_once_and_then_drops() {
+        let mut rt = Runtime::new(u64::MAX, 1000, 1000);
+        let i = rt.new_instance(None);
+        let (id, index) = rt.new_subtask(i).unwrap();
+        let s = rt.waitable_set_new(i).unwrap();
+        assert_eq!((index, s), (1, 2));
+        rt.waitable_join(i, index, s).unwrap();
+        assert_eq!(
+            rt.waitable_set_drop(i, s).unwrap_err().trap(),
+            &Trap::WaitableSetInUse { waiters: false }
+        );
+        assert_eq!(
+            rt.subtask_drop(i, index).unwrap_err().trap(),
+            &Trap::SubtaskUnresolved
+        );
+        assert!(!rt.set_has_event(i, s));
+        rt.subtask_returned(id);
+        assert!(rt.set_has_event(i, s));
+        assert_eq!(
+            rt.subtask_drop(i, index).unwrap_err().trap(),
+            &Trap::SubtaskUnresolved,
+            "returned, but not told yet"
+        );
+        assert_eq!(
+            rt.waitable_set_event(i, s).unwrap(),
+            Some((SUBTASK_EVENT, index, RETURNED))
+        );
+        assert_eq!(rt.waitable_set_event(i, s).unwrap(), None, "delivered once");
+        rt.subtask_drop(i, index).unwrap();
+        // Dropping the subtask took it out of its set.
+        rt.waitable_set_drop(i, s).unwrap();
     }
 
     #[test]

@@ -344,3 +344,106 @@ fn guests_call_async_functions_through_sync_and_async_lowers() {
     let e = call(&mut store, &i, "blocks", &[]).unwrap_err();
     assert_eq!(trap(&e), &Trap::CannotBlock, "{e:#}");
 }
+
+/// A caller whose `async` lower of `slow` gets a subtask: `slow` yields until the caller's
+/// synchronous call of `go` lets it return 7, which reaches the caller's memory (at 16) only
+/// then. `run` waits for it in a core call (`waitable-set.wait`), `run-cb` from its callback
+/// loop (`WAIT`); `drop-early` drops the subtask before it returned.
+const SUBTASKS: &str = r#"(component
+  (component $callee
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (global $go (mut i32) (i32.const 0))
+      (func (export "slow") (result i32) (i32.const 1))
+      (func (export "slow-cb") (param i32 i32 i32) (result i32)
+        (if (i32.ne (local.get 0) (i32.const 0)) (then unreachable))
+        (if (i32.eqz (global.get $go)) (then (return (i32.const 1))))
+        (call $ret (i32.const 7))
+        (i32.const 0))
+      (func (export "go") (global.set $go (i32.const 1))))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "slow") async (result u32)
+      (canon lift (core func $i "slow") async (callback (core func $i "slow-cb"))))
+    (func (export "go") async (canon lift (core func $i "go"))))
+  (instance $callee (instantiate $callee))
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $slow (canon lower (func $callee "slow") async (memory (core memory $mem "mem"))))
+  (core func $go (canon lower (func $callee "go")))
+  (core func $new (canon waitable-set.new))
+  (core func $join (canon waitable.join))
+  (core func $wait (canon waitable-set.wait (memory (core memory $mem "mem"))))
+  (core func $drop (canon subtask.drop))
+  (core func $ret (canon task.return (result u32)))
+  (core module $m
+    (import "" "slow" (func $slow (param i32) (result i32)))
+    (import "" "go" (func $go))
+    (import "" "new" (func $new (result i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (import "" "wait" (func $wait (param i32 i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "ret" (func $ret (param i32)))
+    (import "" "mem" (memory 1))
+    (global $sub (mut i32) (i32.const 0))
+    (func $start (result i32)
+      (local $code i32)
+      (i32.store (i32.const 16) (i32.const 0))
+      (local.set $code (call $slow (i32.const 16)))
+      ;; STARTED, and no result yet.
+      (if (i32.ne (i32.and (local.get $code) (i32.const 0xf)) (i32.const 1)) (then unreachable))
+      (if (i32.load (i32.const 16)) (then unreachable))
+      (global.set $sub (i32.shr_u (local.get $code) (i32.const 4)))
+      (call $go)
+      (local.get $code))
+    (func (export "run") (result i32)
+      (local $ws i32)
+      (drop (call $start))
+      (local.set $ws (call $new))
+      (call $join (global.get $sub) (local.get $ws))
+      ;; SUBTASK, with the subtask's index and RETURNED.
+      (if (i32.ne (call $wait (local.get $ws) (i32.const 0)) (i32.const 1)) (then unreachable))
+      (if (i32.ne (i32.load (i32.const 0)) (global.get $sub)) (then unreachable))
+      (if (i32.ne (i32.load (i32.const 4)) (i32.const 2)) (then unreachable))
+      (call $drop (global.get $sub))
+      (i32.load (i32.const 16)))
+    (func (export "run-cb") (result i32)
+      (local $ws i32)
+      (drop (call $start))
+      (local.set $ws (call $new))
+      (call $join (global.get $sub) (local.get $ws))
+      (i32.or (i32.const 2) (i32.shl (local.get $ws) (i32.const 4))))
+    (func (export "run-cb-cb") (param i32 i32 i32) (result i32)
+      (if (i32.ne (local.get 0) (i32.const 1)) (then unreachable))
+      (if (i32.ne (local.get 1) (global.get $sub)) (then unreachable))
+      (if (i32.ne (local.get 2) (i32.const 2)) (then unreachable))
+      (call $drop (global.get $sub))
+      (call $ret (i32.load (i32.const 16)))
+      (i32.const 0))
+    (func (export "drop-early") (result i32)
+      (call $drop (i32.shr_u (call $slow (i32.const 16)) (i32.const 4)))
+      (i32.const 0)))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "slow" (func $slow)) (export "go" (func $go)) (export "new" (func $new))
+    (export "join" (func $join)) (export "wait" (func $wait)) (export "drop" (func $drop))
+    (export "ret" (func $ret)) (export "mem" (memory $mem "mem"))))))
+  (func (export "run") async (result u32) (canon lift (core func $i "run")))
+  (func (export "run-cb") async (result u32)
+    (canon lift (core func $i "run-cb") async (callback (core func $i "run-cb-cb"))))
+  (func (export "drop-early") async (result u32) (canon lift (core func $i "drop-early"))))"#;
+
+#[test]
+fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
+    let engine = Engine::default();
+    for name in ["run", "run-cb"] {
+        let (mut store, i) = instantiate(&engine, SUBTASKS);
+        assert_eq!(
+            call(&mut store, &i, name, &[]).unwrap(),
+            [Val::U32(7)],
+            "{name}"
+        );
+    }
+    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let e = call(&mut store, &i, "drop-early", &[]).unwrap_err();
+    assert_eq!(trap(&e), &Trap::SubtaskUnresolved, "{e:#}");
+}
