@@ -198,6 +198,11 @@ pub enum Trap {
     Deadlock,
     /// `subtask.drop` of a subtask whose return has not been delivered to its caller.
     SubtaskUnresolved,
+    /// `subtask.cancel` of a subtask whose return has been delivered to its caller.
+    SubtaskResolved,
+    /// The synchronous form of a built-in (`subtask.cancel`, a `stream` or `future` copy) used
+    /// on a waitable that is in a waitable set, whose events the set would take.
+    WaitableInSet,
     /// A call into an instance that is still being instantiated.
     NotInstantiated,
     /// A call into an instance that trapped earlier: its state may be inconsistent, so it can
@@ -639,6 +644,12 @@ impl fmt::Display for Trap {
             }
             Trap::SubtaskUnresolved => {
                 f.write_str("cannot drop a subtask which has not yet resolved")
+            }
+            Trap::SubtaskResolved => {
+                f.write_str("cannot cancel a subtask whose return was already delivered")
+            }
+            Trap::WaitableInSet => {
+                f.write_str("waitable cannot be used synchronously while added to a waitable set")
             }
             Trap::NotInstantiated => {
                 f.write_str("cannot enter component instance: it is still being instantiated")

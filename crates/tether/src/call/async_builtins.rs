@@ -129,6 +129,18 @@ fn run_builtin<T>(
         Builtin::WaitableSetDrop => rt.waitable_set_drop(instance, arg(0)).map_err(trap),
         Builtin::WaitableJoin => rt.waitable_join(instance, arg(0), arg(1)).map_err(trap),
         Builtin::SubtaskDrop => rt.subtask_drop(instance, arg(0)).map_err(trap),
+        Builtin::SubtaskCancel { async_ } => {
+            rt.check_may_leave(instance).map_err(trap)?;
+            if !async_ {
+                // The synchronous form may block: that is checked before the subtask.
+                rt.check_may_block().map_err(trap)?;
+            }
+            rt.check_subtask_cancel(instance, arg(0), !async_)
+                .map_err(trap)?;
+            Err(unsupported_call(
+                "cancelling a subtask (component-model async)",
+            ))
+        }
         Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
             "internal error: a waitable set's event without its memory"
         )),

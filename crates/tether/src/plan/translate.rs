@@ -200,10 +200,13 @@ pub(crate) enum Builtin {
     WaitableJoin,
     /// `subtask.drop`.
     SubtaskDrop,
-    /// The synchronous form of a built-in that waits (`thread.suspend`,
-    /// a `stream`/`future` read, write or cancel without `async`, `subtask.cancel` without
-    /// `async`), which Tether does not run yet: a task that may not block traps, before
-    /// anything else is checked; otherwise the call is `unsupported:`.
+    /// `subtask.cancel`, with or without `async`: its checks, then `unsupported:`
+    /// (cancellation is not run yet).
+    SubtaskCancel { async_: bool },
+    /// The synchronous form of a built-in that waits (`thread.suspend`, a `stream`/`future`
+    /// read, write or cancel without `async`), which Tether does not run yet: a task that may
+    /// not block traps, before anything else is checked; otherwise the call is
+    /// `unsupported:`.
     Blocking { what: String },
 }
 
@@ -710,6 +713,9 @@ fn translate_canon(
         CanonicalFunction::WaitableSetDrop => Item::Builtin(Builtin::WaitableSetDrop),
         CanonicalFunction::WaitableJoin => Item::Builtin(Builtin::WaitableJoin),
         CanonicalFunction::SubtaskDrop => Item::Builtin(Builtin::SubtaskDrop),
+        CanonicalFunction::SubtaskCancel { async_ } => {
+            Item::Builtin(Builtin::SubtaskCancel { async_ })
+        }
         CanonicalFunction::WaitableSetPoll { memory } => Item::Builtin(Builtin::WaitableSetEvent {
             wait: false,
             memory,
@@ -725,8 +731,7 @@ fn translate_canon(
         | CanonicalFunction::StreamCancelRead { async_: false, .. }
         | CanonicalFunction::StreamCancelWrite { async_: false, .. }
         | CanonicalFunction::FutureCancelRead { async_: false, .. }
-        | CanonicalFunction::FutureCancelWrite { async_: false, .. }
-        | CanonicalFunction::SubtaskCancel { async_: false })
+        | CanonicalFunction::FutureCancelWrite { async_: false, .. })
             if !has_async_option(blocking) =>
         {
             Item::Builtin(Builtin::Blocking {

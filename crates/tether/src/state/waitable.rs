@@ -180,6 +180,28 @@ impl Runtime {
         Ok(())
     }
 
+    /// The checks of `subtask.cancel` of subtask `i` of `instance` before a cancellation is
+    /// requested: a subtask whose return was not delivered yet, and, for the synchronous form
+    /// (`sync`), one in no waitable set, whose events the set would take.
+    pub fn check_subtask_cancel(
+        &self,
+        instance: InstanceId,
+        i: u32,
+        sync: bool,
+    ) -> Result<(), Fault> {
+        let id = self.instances[instance as usize].handles.get_subtask(i)?;
+        let Some(s) = self.subtasks[id as usize].as_ref() else {
+            return Err(Trap::UnknownHandle { index: i }.into());
+        };
+        if s.delivered {
+            return Err(Trap::SubtaskResolved.into());
+        }
+        if sync && s.wset != 0 {
+            return Err(Trap::WaitableInSet.into());
+        }
+        Ok(())
+    }
+
     /// Whether any instance of the store has tasks that returned and then waited: they are
     /// never resumed, but something other than the caller could have run.
     pub fn any_parked(&self) -> bool {
@@ -267,9 +289,37 @@ mod tests {
             Some((SUBTASK_EVENT, index, RETURNED))
         );
         assert_eq!(rt.waitable_set_event(i, s).unwrap(), None, "delivered once");
+        assert_eq!(
+            rt.check_subtask_cancel(i, index, false).unwrap_err().trap(),
+            &Trap::SubtaskResolved
+        );
         rt.subtask_drop(i, index).unwrap();
         // Dropping the subtask took it out of its set.
         rt.waitable_set_drop(i, s).unwrap();
+    }
+
+    #[test]
+    fn a_synchronous_cancel_refuses_a_subtask_in_a_set() {
+        let mut rt = Runtime::new(u64::MAX, 1000, 1000);
+        let i = rt.new_instance(None);
+        let (_, index) = rt.new_subtask(i).unwrap();
+        rt.check_subtask_cancel(i, index, true).unwrap();
+        let s = rt.waitable_set_new(i).unwrap();
+        rt.waitable_join(i, index, s).unwrap();
+        assert_eq!(
+            rt.check_subtask_cancel(i, index, true).unwrap_err().trap(),
+            &Trap::WaitableInSet
+        );
+        rt.check_subtask_cancel(i, index, false).unwrap();
+        rt.waitable_join(i, index, 0).unwrap();
+        rt.check_subtask_cancel(i, index, true).unwrap();
+        assert_eq!(
+            rt.check_subtask_cancel(i, s, true).unwrap_err().trap(),
+            &Trap::WrongKind {
+                index: s,
+                expected: "subtask"
+            }
+        );
     }
 
     #[test]
