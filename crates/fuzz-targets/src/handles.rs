@@ -8,7 +8,8 @@
 //! `give-h`) and into it (`take`, `take-h`), lending a `borrow<h>` for one call (dropped by
 //! the guest or, to see the trap, kept), a `borrow<r>` (which the defining guest receives as
 //! its representation), and passing its handles to the host's `borrow<h>` and `own<h>`
-//! functions. The host makes objects (`push`), deletes them, revokes them (`revoke`: the
+//! functions, and making, polling and dropping waitable sets of the async ABI, which share the
+//! table with the handles. The host makes objects (`push`), deletes them, revokes them (`revoke`: the
 //! guest's handle stays, every use but `resource.drop` traps), drops the `r` handles it holds,
 //! reuses handles it no longer holds (stale) and passes handles to an instance in another
 //! store.
@@ -41,7 +42,13 @@ const WAT: &str = r#"(component
   (core func $hdrop (canon resource.drop $h))
   (core func $hb (canon lower (func $hb)))
   (core func $ho (canon lower (func $ho)))
+  (core module $mem (memory (export "m") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $snew (canon waitable-set.new))
+  (core func $sdrop (canon waitable-set.drop))
+  (core func $spoll (canon waitable-set.poll (memory (core memory $mem "m"))))
   (core instance $i
+    (export "snew" (func $snew)) (export "sdrop" (func $sdrop)) (export "spoll" (func $spoll))
     (export "rnew" (func $rnew)) (export "rdrop" (func $rdrop)) (export "rrep" (func $rrep))
     (export "hdrop" (func $hdrop)) (export "hb" (func $hb)) (export "ho" (func $ho)))
   (core module $m
@@ -51,6 +58,12 @@ const WAT: &str = r#"(component
     (import "i" "hdrop" (func $hdrop (param i32)))
     (import "i" "hb" (func $hb (param i32)))
     (import "i" "ho" (func $ho (param i32)))
+    (import "i" "snew" (func $snew (result i32)))
+    (import "i" "sdrop" (func $sdrop (param i32)))
+    (import "i" "spoll" (func $spoll (param i32 i32) (result i32)))
+    (func (export "set-new") (result i32) (call $snew))
+    (func (export "set-drop") (param i32) (call $sdrop (local.get 0)))
+    (func (export "set-poll") (param i32) (result i32) (call $spoll (local.get 0) (i32.const 0)))
     (func (export "new") (param i32) (result i32) (call $rnew (local.get 0)))
     (func (export "drop-r") (param i32) (call $rdrop (local.get 0)))
     (func (export "rep") (param i32) (result i32) (call $rrep (local.get 0)))
@@ -74,7 +87,10 @@ const WAT: &str = r#"(component
     (canon lift (core func $m "lend-h")))
   (func (export "drop-h") (param "i" u32) (canon lift (core func $m "drop-h")))
   (func (export "call-hb") (param "i" u32) (canon lift (core func $m "call-hb")))
-  (func (export "call-ho") (param "i" u32) (canon lift (core func $m "call-ho"))))"#;
+  (func (export "call-ho") (param "i" u32) (canon lift (core func $m "call-ho")))
+  (func (export "set-new") (result u32) (canon lift (core func $m "set-new")))
+  (func (export "set-drop") (param "i" u32) (canon lift (core func $m "set-drop")))
+  (func (export "set-poll") (param "i" u32) (result u32) (canon lift (core func $m "set-poll"))))"#;
 
 fn component() -> &'static Component {
     static COMPONENT: OnceLock<Component> = OnceLock::new();
@@ -116,6 +132,8 @@ enum Entry {
     R(u32),
     /// An owned `h`: the model's number of the host object.
     H(usize),
+    /// A waitable set (always empty: nothing here joins one).
+    Set,
 }
 
 /// The specification's `Table`.
@@ -253,7 +271,7 @@ impl Run {
         u: &mut Unstructured<'_>,
         other: &mut Option<(Store<()>, tether::Instance)>,
     ) -> Result<()> {
-        match u.int_in_range(0..=17)? {
+        match u.int_in_range(0..=20)? {
             0 | 1 => {
                 let rep = u.int_in_range(0..=100)?;
                 let i = self.table.add(Entry::R(rep));
@@ -573,6 +591,34 @@ impl Run {
                 if self.store.get(&o.borrow).is_ok() {
                     self.fail("a revoked object is still reachable");
                 }
+            }
+            18 => {
+                let i = self.table.add(Entry::Set);
+                let expect = Expect::Ok(Some(i));
+                if self.poisoned {
+                    self.table.remove(i);
+                }
+                self.call("set-new", &[], 1, expect);
+            }
+            19 => {
+                let i = Self::index(u)?;
+                let expect = match self.table.get(i) {
+                    Some(Entry::Set) => {
+                        self.table.remove(i);
+                        Expect::Ok(None)
+                    }
+                    _ => Expect::Trap,
+                };
+                self.call("set-drop", &[Val::U32(i)], 0, expect);
+            }
+            20 => {
+                // An empty set has no event: `NONE` (0).
+                let i = Self::index(u)?;
+                let expect = match self.table.get(i) {
+                    Some(Entry::Set) => Expect::Ok(Some(0)),
+                    _ => Expect::Trap,
+                };
+                self.call("set-poll", &[Val::U32(i)], 1, expect);
             }
             _ => {}
         }
