@@ -342,9 +342,14 @@ impl Runtime {
             let i = t.instance as usize;
             self.instances[i].exclusive = false;
         }
+        // Only `async`-typed tasks: a synchronous task's record (made for its context slots)
+        // does not know its caller, and a synchronous task cannot be waiting below.
         for k in (0..self.tasks.len()).rev() {
-            let (instance, caller) = (self.tasks[k].instance, self.tasks[k].caller);
-            self.leave(instance, caller, None);
+            let t = &self.tasks[k];
+            if t.ft_async {
+                let (instance, caller) = (t.instance, t.caller);
+                self.leave(instance, caller, None);
+            }
         }
     }
 
@@ -353,9 +358,12 @@ impl Runtime {
     /// instance or the lock.
     pub fn retake_stack(&mut self, unlock: bool) -> bool {
         for k in 0..self.tasks.len() {
-            let (instance, caller) = (self.tasks[k].instance, self.tasks[k].caller);
-            if self.enter(instance, caller).is_err() {
-                return false;
+            let t = &self.tasks[k];
+            if t.ft_async {
+                let (instance, caller) = (t.instance, t.caller);
+                if self.enter(instance, caller).is_err() {
+                    return false;
+                }
             }
         }
         if unlock && let Some(t) = self.current_task() {
@@ -528,6 +536,35 @@ mod tests {
         assert_eq!(rt.context_get(1), Some(42));
         rt.close_lift(outer, None);
         assert!(rt.tasks.is_empty());
+    }
+
+    #[test]
+    fn a_waiting_stack_leaves_its_instances_and_takes_them_back() {
+        let mut rt = Runtime::new(u64::MAX, 1000, 1000);
+        let root = rt.new_instance(None);
+        let a = rt.new_instance(Some(root));
+        let b = rt.new_instance(Some(root));
+        for i in [root, a, b] {
+            rt.instances[i as usize].ready = true;
+        }
+        // The host calls `a`, which calls `b` synchronously; `b` waits.
+        let fa = rt.open_lift(a, None, false).unwrap();
+        rt.begin_async_task(a, None, TaskKind::Sync, None);
+        let fb = rt.open_lift(b, Some(a), false).unwrap();
+        rt.begin_async_task(b, Some(a), TaskKind::Callback, None);
+        assert!(rt.check_enter(a, None).is_err());
+        rt.release_stack(true);
+        // Everything on the stack may be entered again, and `b`'s lock is free; `a`'s is not.
+        assert!(rt.check_enter(a, None).is_ok() && rt.check_enter(b, None).is_ok());
+        assert!(!rt.instances[b as usize].exclusive);
+        assert!(rt.instances[a as usize].exclusive);
+        assert!(rt.retake_stack(true));
+        assert!(rt.check_enter(a, None).is_err() && rt.check_enter(b, Some(a)).is_err());
+        assert!(rt.instances[b as usize].exclusive);
+        rt.close_lift(fb, None);
+        rt.close_lift(fa, None);
+        assert!(rt.check_enter(a, None).is_ok());
+        assert!(!rt.instances[a as usize].exclusive && !rt.instances[b as usize].exclusive);
     }
 
     #[test]
