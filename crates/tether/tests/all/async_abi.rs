@@ -422,7 +422,15 @@ const SUBTASKS: &str = r#"(component
       (i32.const 0))
     (func (export "drop-early") (result i32)
       (call $drop (i32.shr_u (call $slow (i32.const 16)) (i32.const 4)))
-      (i32.const 0)))
+      (i32.const 0))
+    (func (export "wait-on-subtask") (result i32)
+      (i32.or (i32.const 2) (i32.and (call $slow (i32.const 16)) (i32.const -16))))
+    (func (export "bad-retptr") (result i32)
+      (local $ws i32)
+      (local.set $ws (call $new))
+      (call $join (i32.shr_u (call $slow (i32.const 65534)) (i32.const 4)) (local.get $ws))
+      (call $go)
+      (call $wait (local.get $ws) (i32.const 0))))
   (core instance $i (instantiate $m (with "" (instance
     (export "slow" (func $slow)) (export "go" (func $go)) (export "new" (func $new))
     (export "join" (func $join)) (export "wait" (func $wait)) (export "drop" (func $drop))
@@ -430,7 +438,10 @@ const SUBTASKS: &str = r#"(component
   (func (export "run") async (result u32) (canon lift (core func $i "run")))
   (func (export "run-cb") async (result u32)
     (canon lift (core func $i "run-cb") async (callback (core func $i "run-cb-cb"))))
-  (func (export "drop-early") async (result u32) (canon lift (core func $i "drop-early"))))"#;
+  (func (export "drop-early") async (result u32) (canon lift (core func $i "drop-early")))
+  (func (export "wait-on-subtask") async (result u32)
+    (canon lift (core func $i "wait-on-subtask") async (callback (core func $i "run-cb-cb"))))
+  (func (export "bad-retptr") async (result u32) (canon lift (core func $i "bad-retptr"))))"#;
 
 #[test]
 fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
@@ -446,4 +457,31 @@ fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
     let (mut store, i) = instantiate(&engine, SUBTASKS);
     let e = call(&mut store, &i, "drop-early", &[]).unwrap_err();
     assert_eq!(trap(&e), &Trap::SubtaskUnresolved, "{e:#}");
+}
+
+#[test]
+fn hostile_callers_of_subtasks_trap() {
+    let engine = Engine::default();
+    // A callback task that waits on a subtask's index, which is not a set.
+    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let e = call(&mut store, &i, "wait-on-subtask", &[]).unwrap_err();
+    assert_eq!(
+        trap(&e),
+        &Trap::WrongKind {
+            index: 1,
+            expected: "waitable set"
+        },
+        "{e:#}"
+    );
+    // A return area the result cannot be written to, found when the callee returns, while
+    // its caller waits for it.
+    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let e = call(&mut store, &i, "bad-retptr", &[]).unwrap_err();
+    assert!(
+        matches!(trap(&e), Trap::UnalignedPointer { ptr: 65534, .. }),
+        "{e:#}"
+    );
+    // Every instance the failed call went through is poisoned, not the store's host.
+    let e = call(&mut store, &i, "run", &[]).unwrap_err();
+    assert!(matches!(trap(&e), Trap::Poisoned { .. }), "{e:#}");
 }
