@@ -189,7 +189,7 @@ impl Runtime {
 
     /// Closes a frame of [`open_lift`](Self::open_lift): pops its scope and leaves the
     /// instance, poisoning what the call entered with `poison` if the call trapped.
-    #[inline]
+    #[inline(always)]
     pub fn close_lift(&mut self, frame: LiftFrame, poison: Option<Arc<str>>) {
         self.end_task();
         self.depth -= 1;

@@ -122,9 +122,10 @@ impl Runtime {
 
     /// Ends the record of the task at the current depth, if there is one: called when its
     /// frame closes, whether the call returned or trapped.
-    #[inline]
+    #[inline(always)]
     pub(super) fn end_task(&mut self) {
-        if self.tasks.last().is_some_and(|t| t.depth == self.depth) {
+        // Synchronous calls have no record: one test of an empty list.
+        if !self.tasks.is_empty() {
             self.end_task_cold();
         }
     }
@@ -132,7 +133,8 @@ impl Runtime {
     #[cold]
     #[inline(never)]
     fn end_task_cold(&mut self) {
-        if let Some(task) = self.tasks.pop()
+        if self.tasks.last().is_some_and(|t| t.depth == self.depth)
+            && let Some(task) = self.tasks.pop()
             && task.exclusive
         {
             self.instances[task.instance as usize].exclusive = false;
