@@ -112,8 +112,13 @@ fn run_builtin<T>(
         Builtin::BackpressureDec => rt.backpressure_dec(instance).map_err(trap),
         Builtin::Yield => {
             rt.check_may_leave(instance).map_err(trap)?;
-            // Nothing else can run yet: a task that may block yields and is resumed at
-            // once, and one that may not block does not yield. Either way, not cancelled.
+            // A task that may block lets each parked task that can run have a turn, keeping
+            // its exclusive lock (it yields inside a core call); one that may not block, or
+            // one under an `async` lower (whose caller would run on), does not yield. Either
+            // way it was not cancelled.
+            if rt.may_block() && rt.async_lowers == 0 {
+                wait_in_place(store, instance, ParkedOn::Yield, false)?;
+            }
             if let Some(r) = results.first_mut() {
                 *r = wasmtime::Val::I32(0);
             }

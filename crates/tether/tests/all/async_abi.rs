@@ -376,7 +376,11 @@ const SUBTASKS: &str = r#"(component
   (core func $wait (canon waitable-set.wait (memory (core memory $mem "mem"))))
   (core func $drop (canon subtask.drop))
   (core func $ret (canon task.return (result u32)))
+  (core func $yield (canon thread.yield))
+  (core func $poll (canon waitable-set.poll (memory (core memory $mem "mem"))))
   (core module $m
+    (import "" "yield" (func $yield (result i32)))
+    (import "" "poll" (func $poll (param i32 i32) (result i32)))
     (import "" "slow" (func $slow (param i32) (result i32)))
     (import "" "go" (func $go))
     (import "" "new" (func $new (result i32)))
@@ -423,6 +427,15 @@ const SUBTASKS: &str = r#"(component
     (func (export "drop-early") (result i32)
       (call $drop (i32.shr_u (call $slow (i32.const 16)) (i32.const 4)))
       (i32.const 0))
+    (func (export "yield-run") (result i32)
+      (local $ws i32)
+      (local.set $ws (call $new))
+      (call $join (i32.shr_u (call $slow (i32.const 16)) (i32.const 4)) (local.get $ws))
+      (call $go)
+      (if (call $poll (local.get $ws) (i32.const 0)) (then unreachable))
+      ;; The yield lets `slow` run: it returns, and the set has its event.
+      (drop (call $yield))
+      (call $poll (local.get $ws) (i32.const 0)))
     (func (export "wait-on-subtask") (result i32)
       (i32.or (i32.const 2) (i32.and (call $slow (i32.const 16)) (i32.const -16))))
     (func (export "bad-retptr") (result i32)
@@ -434,8 +447,10 @@ const SUBTASKS: &str = r#"(component
   (core instance $i (instantiate $m (with "" (instance
     (export "slow" (func $slow)) (export "go" (func $go)) (export "new" (func $new))
     (export "join" (func $join)) (export "wait" (func $wait)) (export "drop" (func $drop))
-    (export "ret" (func $ret)) (export "mem" (memory $mem "mem"))))))
+    (export "ret" (func $ret)) (export "mem" (memory $mem "mem"))
+    (export "yield" (func $yield)) (export "poll" (func $poll))))))
   (func (export "run") async (result u32) (canon lift (core func $i "run")))
+  (func (export "yield-run") async (result u32) (canon lift (core func $i "yield-run")))
   (func (export "run-cb") async (result u32)
     (canon lift (core func $i "run-cb") async (callback (core func $i "run-cb-cb"))))
   (func (export "drop-early") async (result u32) (canon lift (core func $i "drop-early")))
@@ -457,6 +472,12 @@ fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
     let (mut store, i) = instantiate(&engine, SUBTASKS);
     let e = call(&mut store, &i, "drop-early", &[]).unwrap_err();
     assert_eq!(trap(&e), &Trap::SubtaskUnresolved, "{e:#}");
+    // `thread.yield` in a task that may block gives the parked task its turn: SUBTASK (1).
+    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    assert_eq!(
+        call(&mut store, &i, "yield-run", &[]).unwrap(),
+        [Val::U32(1)]
+    );
 }
 
 #[test]
