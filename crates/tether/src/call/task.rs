@@ -284,14 +284,14 @@ pub(crate) fn wait_in_place<T: 'static>(
             "a task that waits under an async-lowered call, whose caller would run on (stackful execution)",
         ));
     }
-    rt.release_stack(unlock);
+    let from = rt.release_stack(unlock);
     rt.count_waiter(instance, on, true);
     let r = match on {
         ParkedOn::Yield => run_round(store),
         ParkedOn::Wait(si) => drive(store, |rt| rt.set_has_event(instance, si)),
     };
     store.data_mut().rt.count_waiter(instance, on, false);
-    if !store.data_mut().rt.retake_stack(unlock) {
+    if !store.data_mut().rt.retake_stack(unlock, from) {
         r?;
         return Err(anyhow::anyhow!(
             "internal error: a waiting task's instances were not given back"

@@ -67,6 +67,9 @@ pub(crate) struct Runtime {
     pub subtasks: Vec<Option<super::waitable::Subtask>>,
     /// The tasks waiting to be resumed (`super::task`), by id.
     pub parked_tasks: Vec<Option<super::task::Parked>>,
+    /// How many of `tasks`, from the bottom, a task waiting in place has let leave their
+    /// instances (`super::task`).
+    pub released_tasks: usize,
     /// How many `async`-lowered calls are under way: a task below one of them that had to
     /// wait would let that call's caller run on, which needs stackful execution.
     pub async_lowers: u32,
@@ -393,6 +396,7 @@ impl Runtime {
             depth: 0,
             tasks: Vec::new(),
             async_lowers: 0,
+            released_tasks: 0,
             subtasks: Vec::new(),
             parked_tasks: Vec::new(),
             bytes_copied: 0,

@@ -337,29 +337,34 @@ impl Runtime {
     /// task below it on the stack waiting for the one above (a synchronous call of an
     /// `async`-typed function): each leaves its instance, as the specification's tasks do
     /// when they block, and the waiting task gives back its exclusive lock with `unlock`
-    /// (its callback loop waits; code that waits inside a core call keeps it). Undone by
-    /// [`retake_stack`](Self::retake_stack).
-    pub fn release_stack(&mut self, unlock: bool) {
+    /// (its callback loop waits; code that waits inside a core call keeps it). Tasks an
+    /// enclosing wait released already (below `released_tasks`) are left as they are.
+    /// Returns what [`retake_stack`](Self::retake_stack) needs to undo it.
+    pub fn release_stack(&mut self, unlock: bool) -> usize {
         if unlock && let Some(t) = self.current_task() {
             let i = t.instance as usize;
             self.instances[i].exclusive = false;
         }
         // Only `async`-typed tasks: a synchronous task's record (made for its context slots)
         // does not know its caller, and a synchronous task cannot be waiting below.
-        for k in (0..self.tasks.len()).rev() {
+        let from = self.released_tasks;
+        for k in (from..self.tasks.len()).rev() {
             let t = &self.tasks[k];
             if t.ft_async {
                 let (instance, caller) = (t.instance, t.caller);
                 self.leave(instance, caller, None);
             }
         }
+        self.released_tasks = self.tasks.len();
+        from
     }
 
-    /// Enters the stack's instances again after [`release_stack`](Self::release_stack), and
-    /// takes the waiting task's lock back with `unlock`; false if another task kept an
-    /// instance or the lock.
-    pub fn retake_stack(&mut self, unlock: bool) -> bool {
-        for k in 0..self.tasks.len() {
+    /// Enters again the instances [`release_stack`](Self::release_stack) let go (`from` is
+    /// what it returned), and takes the waiting task's lock back with `unlock`; false if
+    /// another task kept an instance or the lock.
+    pub fn retake_stack(&mut self, unlock: bool, from: usize) -> bool {
+        self.released_tasks = from;
+        for k in from..self.tasks.len() {
             let t = &self.tasks[k];
             if t.ft_async {
                 let (instance, caller) = (t.instance, t.caller);
@@ -546,7 +551,8 @@ mod tests {
         let root = rt.new_instance(None);
         let a = rt.new_instance(Some(root));
         let b = rt.new_instance(Some(root));
-        for i in [root, a, b] {
+        let c = rt.new_instance(Some(root));
+        for i in [root, a, b, c] {
             rt.instances[i as usize].ready = true;
         }
         // The host calls `a`, which calls `b` synchronously; `b` waits.
@@ -555,12 +561,25 @@ mod tests {
         let fb = rt.open_lift(b, Some(a), false).unwrap();
         rt.begin_async_task(b, Some(a), TaskKind::Callback, None);
         assert!(rt.check_enter(a, None).is_err());
-        rt.release_stack(true);
+        let from = rt.release_stack(true);
         // Everything on the stack may be entered again, and `b`'s lock is free; `a`'s is not.
         assert!(rt.check_enter(a, None).is_ok() && rt.check_enter(b, None).is_ok());
         assert!(!rt.instances[b as usize].exclusive);
         assert!(rt.instances[a as usize].exclusive);
-        assert!(rt.retake_stack(true));
+        // A task of `c` resumed meanwhile that waits in turn releases only itself.
+        let fc = rt.open_lift(c, None, false).unwrap();
+        rt.begin_async_task(c, None, TaskKind::Callback, None);
+        assert!(rt.check_enter(a, None).is_err(), "`c` entered the root");
+        let inner = rt.release_stack(true);
+        assert!(rt.check_enter(a, None).is_ok() && rt.check_enter(c, None).is_ok());
+        assert!(rt.retake_stack(true, inner));
+        assert!(rt.check_enter(c, None).is_err());
+        rt.close_lift(fc, None);
+        assert!(
+            rt.check_enter(a, None).is_ok(),
+            "the stack below stays released"
+        );
+        assert!(rt.retake_stack(true, from));
         assert!(rt.check_enter(a, None).is_err() && rt.check_enter(b, Some(a)).is_err());
         assert!(rt.instances[b as usize].exclusive);
         rt.close_lift(fb, None);
