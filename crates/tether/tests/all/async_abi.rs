@@ -506,3 +506,96 @@ fn hostile_callers_of_subtasks_trap() {
     let e = call(&mut store, &i, "run", &[]).unwrap_err();
     assert!(matches!(trap(&e), Trap::Poisoned { .. }), "{e:#}");
 }
+
+/// Waits inside waits: the root's task waits on its subtask of `mid`; `mid`, resumed by that
+/// wait, lets `slow` go and waits for it in a core call of its own; `slow`, resumed by the
+/// inner wait, returns 7, and `mid` returns 8.
+const NESTED: &str = r#"(component
+  (component $leaf
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (global $go (mut i32) (i32.const 0))
+      (func (export "slow") (result i32) (i32.const 1))
+      (func (export "slow-cb") (param i32 i32 i32) (result i32)
+        (if (i32.eqz (global.get $go)) (then (return (i32.const 1))))
+        (call $ret (i32.const 7))
+        (i32.const 0))
+      (func (export "go") (global.set $go (i32.const 1))))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "slow") async (result u32)
+      (canon lift (core func $i "slow") async (callback (core func $i "slow-cb"))))
+    (func (export "go") async (canon lift (core func $i "go"))))
+  (instance $leaf (instantiate $leaf))
+  (component $mid
+    (import "slow" (func $slow-f async (result u32)))
+    (import "go" (func $go-f async))
+    (core module $mem (memory (export "mem") 1))
+    (core instance $mem (instantiate $mem))
+    (core func $slow (canon lower (func $slow-f) async (memory (core memory $mem "mem"))))
+    (core func $go (canon lower (func $go-f)))
+    (core func $new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
+    (core func $wait (canon waitable-set.wait (memory (core memory $mem "mem"))))
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "slow" (func $slow (param i32) (result i32)))
+      (import "" "go" (func $go))
+      (import "" "new" (func $new (result i32)))
+      (import "" "join" (func $join (param i32 i32)))
+      (import "" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "" "ret" (func $ret (param i32)))
+      (import "" "mem" (memory 1))
+      (global $sub (mut i32) (i32.const 0))
+      (func (export "mid") (result i32)
+        (global.set $sub (i32.shr_u (call $slow (i32.const 16)) (i32.const 4)))
+        (i32.const 1))
+      (func (export "mid-cb") (param i32 i32 i32) (result i32)
+        (local $ws i32)
+        (call $go)
+        (local.set $ws (call $new))
+        (call $join (global.get $sub) (local.get $ws))
+        (if (i32.ne (call $wait (local.get $ws) (i32.const 0)) (i32.const 1)) (then unreachable))
+        (call $ret (i32.add (i32.load (i32.const 16)) (i32.const 1)))
+        (i32.const 0)))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "slow" (func $slow)) (export "go" (func $go)) (export "new" (func $new))
+      (export "join" (func $join)) (export "wait" (func $wait)) (export "ret" (func $ret))
+      (export "mem" (memory $mem "mem"))))))
+    (func (export "mid") async (result u32)
+      (canon lift (core func $i "mid") async (callback (core func $i "mid-cb")))))
+  (instance $mid (instantiate $mid
+    (with "slow" (func $leaf "slow")) (with "go" (func $leaf "go"))))
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $mid (canon lower (func $mid "mid") async (memory (core memory $mem "mem"))))
+  (core func $new (canon waitable-set.new))
+  (core func $join (canon waitable.join))
+  (core func $wait (canon waitable-set.wait (memory (core memory $mem "mem"))))
+  (core module $m
+    (import "" "mid" (func $mid (param i32) (result i32)))
+    (import "" "new" (func $new (result i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (import "" "wait" (func $wait (param i32 i32) (result i32)))
+    (import "" "mem" (memory 1))
+    (func (export "nest") (result i32)
+      (local $ws i32)
+      (local.set $ws (call $new))
+      (call $join (i32.shr_u (call $mid (i32.const 16)) (i32.const 4)) (local.get $ws))
+      (if (i32.ne (call $wait (local.get $ws) (i32.const 0)) (i32.const 1)) (then unreachable))
+      (i32.load (i32.const 16))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "mid" (func $mid)) (export "new" (func $new)) (export "join" (func $join))
+    (export "wait" (func $wait)) (export "mem" (memory $mem "mem"))))))
+  (func (export "nest") async (result u32) (canon lift (core func $i "nest"))))"#;
+
+#[test]
+fn a_task_resumed_by_a_wait_may_wait_in_turn() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, NESTED);
+    assert_eq!(call(&mut store, &i, "nest", &[]).unwrap(), [Val::U32(8)]);
+    // Every instance was given back: the call can be made again (`slow` now returns at once).
+    let (mut store2, i2) = instantiate(&engine, NESTED);
+    assert_eq!(call(&mut store2, &i2, "nest", &[]).unwrap(), [Val::U32(8)]);
+    assert_eq!(call(&mut store, &i, "nest", &[]).unwrap(), [Val::U32(8)]);
+}
