@@ -345,12 +345,9 @@ fn guests_call_async_functions_through_sync_and_async_lowers() {
     assert_eq!(trap(&e), &Trap::CannotBlock, "{e:#}");
 }
 
-/// A caller whose `async` lower of `slow` gets a subtask: `slow` yields until the caller's
-/// synchronous call of `go` lets it return 7, which reaches the caller's memory (at 16) only
-/// then. `run` waits for it in a core call (`waitable-set.wait`), `run-cb` from its callback
-/// loop (`WAIT`); `drop-early` drops the subtask before it returned.
-const SUBTASKS: &str = r#"(component
-  (component $callee
+/// The callee of the subtask tests: `slow` yields until `go` was called, then returns 7.
+const SLOW: &str = r#"
+  (component $slow
     (core func $ret (canon task.return (result u32)))
     (core module $m
       (import "" "ret" (func $ret (param i32)))
@@ -366,7 +363,17 @@ const SUBTASKS: &str = r#"(component
     (func (export "slow") async (result u32)
       (canon lift (core func $i "slow") async (callback (core func $i "slow-cb"))))
     (func (export "go") async (canon lift (core func $i "go"))))
-  (instance $callee (instantiate $callee))
+"#;
+
+/// A caller whose `async` lower of `slow` gets a subtask: `slow` yields until the caller's
+/// synchronous call of `go` lets it return 7, which reaches the caller's memory (at 16) only
+/// then. `run` waits for it in a core call (`waitable-set.wait`), `run-cb` from its callback
+/// loop (`WAIT`); `drop-early` drops the subtask before it returned.
+fn subtasks() -> String {
+    format!(
+        r#"(component
+  {SLOW}
+  (instance $callee (instantiate $slow))
   (core module $mem (memory (export "mem") 1))
   (core instance $mem (instantiate $mem))
   (core func $slow (canon lower (func $callee "slow") async (memory (core memory $mem "mem"))))
@@ -456,24 +463,26 @@ const SUBTASKS: &str = r#"(component
   (func (export "drop-early") async (result u32) (canon lift (core func $i "drop-early")))
   (func (export "wait-on-subtask") async (result u32)
     (canon lift (core func $i "wait-on-subtask") async (callback (core func $i "run-cb-cb"))))
-  (func (export "bad-retptr") async (result u32) (canon lift (core func $i "bad-retptr"))))"#;
+  (func (export "bad-retptr") async (result u32) (canon lift (core func $i "bad-retptr"))))"#
+    )
+}
 
 #[test]
 fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
     let engine = Engine::default();
     for name in ["run", "run-cb"] {
-        let (mut store, i) = instantiate(&engine, SUBTASKS);
+        let (mut store, i) = instantiate(&engine, &subtasks());
         assert_eq!(
             call(&mut store, &i, name, &[]).unwrap(),
             [Val::U32(7)],
             "{name}"
         );
     }
-    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let (mut store, i) = instantiate(&engine, &subtasks());
     let e = call(&mut store, &i, "drop-early", &[]).unwrap_err();
     assert_eq!(trap(&e), &Trap::SubtaskUnresolved, "{e:#}");
     // `thread.yield` in a task that may block gives the parked task its turn: SUBTASK (1).
-    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let (mut store, i) = instantiate(&engine, &subtasks());
     assert_eq!(
         call(&mut store, &i, "yield-run", &[]).unwrap(),
         [Val::U32(1)]
@@ -484,7 +493,7 @@ fn an_async_lower_gets_a_subtask_whose_result_comes_later() {
 fn hostile_callers_of_subtasks_trap() {
     let engine = Engine::default();
     // A callback task that waits on a subtask's index, which is not a set.
-    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let (mut store, i) = instantiate(&engine, &subtasks());
     let e = call(&mut store, &i, "wait-on-subtask", &[]).unwrap_err();
     assert_eq!(
         trap(&e),
@@ -496,7 +505,7 @@ fn hostile_callers_of_subtasks_trap() {
     );
     // A return area the result cannot be written to, found when the callee returns, while
     // its caller waits for it.
-    let (mut store, i) = instantiate(&engine, SUBTASKS);
+    let (mut store, i) = instantiate(&engine, &subtasks());
     let e = call(&mut store, &i, "bad-retptr", &[]).unwrap_err();
     assert!(
         matches!(trap(&e), Trap::UnalignedPointer { ptr: 65534, .. }),
@@ -510,23 +519,11 @@ fn hostile_callers_of_subtasks_trap() {
 /// Waits inside waits: the root's task waits on its subtask of `mid`; `mid`, resumed by that
 /// wait, lets `slow` go and waits for it in a core call of its own; `slow`, resumed by the
 /// inner wait, returns 7, and `mid` returns 8.
-const NESTED: &str = r#"(component
-  (component $leaf
-    (core func $ret (canon task.return (result u32)))
-    (core module $m
-      (import "" "ret" (func $ret (param i32)))
-      (global $go (mut i32) (i32.const 0))
-      (func (export "slow") (result i32) (i32.const 1))
-      (func (export "slow-cb") (param i32 i32 i32) (result i32)
-        (if (i32.eqz (global.get $go)) (then (return (i32.const 1))))
-        (call $ret (i32.const 7))
-        (i32.const 0))
-      (func (export "go") (global.set $go (i32.const 1))))
-    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
-    (func (export "slow") async (result u32)
-      (canon lift (core func $i "slow") async (callback (core func $i "slow-cb"))))
-    (func (export "go") async (canon lift (core func $i "go"))))
-  (instance $leaf (instantiate $leaf))
+fn nested() -> String {
+    format!(
+        r#"(component
+  {SLOW}
+  (instance $leaf (instantiate $slow))
   (component $mid
     (import "slow" (func $slow-f async (result u32)))
     (import "go" (func $go-f async))
@@ -587,15 +584,17 @@ const NESTED: &str = r#"(component
   (core instance $i (instantiate $m (with "" (instance
     (export "mid" (func $mid)) (export "new" (func $new)) (export "join" (func $join))
     (export "wait" (func $wait)) (export "mem" (memory $mem "mem"))))))
-  (func (export "nest") async (result u32) (canon lift (core func $i "nest"))))"#;
+  (func (export "nest") async (result u32) (canon lift (core func $i "nest"))))"#
+    )
+}
 
 #[test]
 fn a_task_resumed_by_a_wait_may_wait_in_turn() {
     let engine = Engine::default();
-    let (mut store, i) = instantiate(&engine, NESTED);
+    let (mut store, i) = instantiate(&engine, &nested());
     assert_eq!(call(&mut store, &i, "nest", &[]).unwrap(), [Val::U32(8)]);
     // Every instance was given back: the call can be made again (`slow` now returns at once).
-    let (mut store2, i2) = instantiate(&engine, NESTED);
+    let (mut store2, i2) = instantiate(&engine, &nested());
     assert_eq!(call(&mut store2, &i2, "nest", &[]).unwrap(), [Val::U32(8)]);
     assert_eq!(call(&mut store, &i, "nest", &[]).unwrap(), [Val::U32(8)]);
 }
