@@ -309,7 +309,20 @@ impl Runtime {
         self.parked_tasks
             .iter()
             .flatten()
-            .any(|p| self.parked_has_event(p) && !self.parked_may_run(p))
+            .any(|p| self.parked_has_event(p) && !self.parked_may_run(p) && !self.dead(p.instance))
+    }
+
+    /// Whether `instance` or an instance it is nested in trapped: its tasks never run again.
+    fn dead(&self, instance: InstanceId) -> bool {
+        let mut cur = Some(instance);
+        while let Some(i) = cur {
+            let inst = &self.instances[i as usize];
+            if inst.poisoned.is_some() {
+                return true;
+            }
+            cur = inst.parent;
+        }
+        false
     }
 
     /// Resumes parked task `id` in the frame just opened for it: a task record with its
@@ -586,6 +599,24 @@ mod tests {
         rt.close_lift(fa, None);
         assert!(rt.check_enter(a, None).is_ok());
         assert!(!rt.instances[a as usize].exclusive && !rt.instances[b as usize].exclusive);
+    }
+
+    #[test]
+    fn a_parked_task_runs_when_its_instance_is_free_and_never_once_it_trapped() {
+        let (mut rt, i) = runtime_with_instance();
+        let frame = rt.open_lift(i, None, false).unwrap();
+        rt.begin_async_task(i, None, TaskKind::Callback, None);
+        let id = rt.park_unresolved(ParkedOn::Yield, 0).unwrap();
+        rt.close_lift(frame, None);
+        assert_eq!(rt.ready_parked(u32::MAX), Some(id));
+        // Entered (a frame below holds it): not ready, but kept out by the stack.
+        let frame = rt.open_lift(i, None, false).unwrap();
+        assert_eq!(rt.ready_parked(u32::MAX), None);
+        assert!(rt.blocked_parked());
+        rt.close_lift(frame, Some("trapped".into()));
+        // Poisoned: it never runs again, and does not count as kept out.
+        assert_eq!(rt.ready_parked(u32::MAX), None);
+        assert!(!rt.blocked_parked());
     }
 
     #[test]
