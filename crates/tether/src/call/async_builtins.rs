@@ -218,23 +218,10 @@ fn write_event<T>(
             .into(),
         ));
     }
-    let len = memory.data_size(&*store);
-    if u64::from(ptr) + 8 > len as u64 {
-        return Err(trap(
-            Trap::PointerOutOfBounds {
-                ptr: u64::from(ptr),
-                size: 8,
-                memory: len,
-            }
-            .into(),
-        ));
-    }
     let mut bytes = [0u8; 8];
     bytes[..4].copy_from_slice(&p1.to_le_bytes());
     bytes[4..].copy_from_slice(&p2.to_le_bytes());
-    memory
-        .write(&mut *store, ptr as usize, &bytes)
-        .map_err(|e| anyhow::anyhow!("internal error: {e}"))
+    tether_abi::direct::write(memory.data_mut(&mut *store), ptr as usize, bytes).map_err(trap)
 }
 
 /// `task.return`: the guards (the instance may leave, the task was lifted `async`, the
