@@ -180,6 +180,14 @@ pub enum Trap {
     /// A task broke a rule of the async ABI's task built-ins (`task.return`,
     /// `task.cancel`, `backpressure.*`) or ended without a result.
     Task(TaskRule),
+    /// A built-in of a `future` or `stream` (or the lifting of a readable end) broke a rule of
+    /// the end it was given.
+    Copy {
+        /// The end.
+        end: EndKind,
+        /// The rule.
+        rule: CopyRule,
+    },
     /// A handle index that names an entry of the instance's table of another kind than the
     /// built-in expects (a resource handle where a waitable set is expected, say).
     WrongKind {
@@ -346,6 +354,107 @@ impl fmt::Display for TaskRule {
                 f.write_str("backpressure counter underflow: `backpressure.dec` below zero")
             }
         }
+    }
+}
+
+/// Which end of a `future` or `stream` a [`Trap::Copy`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndKind {
+    /// A `future`'s end (else a `stream`'s).
+    pub future: bool,
+    /// The readable end (else the writable one).
+    pub readable: bool,
+}
+
+impl EndKind {
+    fn noun(self) -> &'static str {
+        if self.future { "future" } else { "stream" }
+    }
+}
+
+/// A rule of the `future` and `stream` built-ins, broken (see [`Trap::Copy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CopyRule {
+    /// A read, write or drop while the end's previous read or write is still under way.
+    Busy,
+    /// A read or write of an end that is done: a future's value was read or written, or a
+    /// stream's other end was dropped and this end was told.
+    Done,
+    /// Lifting a readable end that is done (as [`CopyRule::Done`]).
+    LiftDone,
+    /// Lifting a readable end that is in a waitable set.
+    LiftInSet,
+    /// Lifting a readable end whose read is under way.
+    LiftBusy,
+    /// Dropping an end whose read or write is under way.
+    DropBusy,
+    /// Dropping a future's writable end before a value was written (or the reader dropped).
+    DropUnwritten,
+    /// A read and a write of the same instance met on a type other than numbers (the
+    /// specification's temporary rule: the copy could alias).
+    SameInstance,
+    /// A cancel of an end with no read or write under way, or one already being cancelled.
+    NothingToCancel,
+    /// The built-in's type is not the end's.
+    WrongType,
+    /// A stream read or write of more than 2^28 - 1 elements.
+    TooLong {
+        /// The length asked for.
+        len: u32,
+    },
+}
+
+fn copy_message(f: &mut fmt::Formatter<'_>, end: EndKind, rule: CopyRule) -> fmt::Result {
+    let noun = end.noun();
+    let (verb, other) = if end.readable {
+        ("read from", "writable")
+    } else {
+        ("write to", "readable")
+    };
+    match rule {
+        CopyRule::Busy => {
+            f.write_str("cannot have concurrent operations active on a future/stream")
+        }
+        CopyRule::Done if end.future && end.readable => {
+            f.write_str("cannot read from future after previous read succeeded")
+        }
+        CopyRule::Done if end.future => f.write_str(
+            "cannot write to future after previous write succeeded or readable end dropped",
+        ),
+        CopyRule::Done => write!(
+            f,
+            "cannot {verb} stream after being notified that the {other} end dropped"
+        ),
+        CopyRule::LiftDone if end.future => {
+            f.write_str("cannot lift future after previous read succeeded")
+        }
+        CopyRule::LiftDone => {
+            f.write_str("cannot lift stream after being notified that the writable end dropped")
+        }
+        CopyRule::LiftInSet => write!(f, "cannot lift {noun} while it's in a waitable set"),
+        CopyRule::LiftBusy => write!(f, "cannot lift {noun} while a read of it is under way"),
+        CopyRule::DropUnwritten => {
+            f.write_str("cannot drop future write end without first writing a value")
+        }
+        CopyRule::DropBusy if end.readable => write!(f, "cannot remove busy {noun}"),
+        CopyRule::DropBusy => write!(f, "cannot drop busy {noun}"),
+        CopyRule::SameInstance => write!(
+            f,
+            "cannot read from and write to intra-component {noun} with non-numeric types"
+        ),
+        CopyRule::NothingToCancel => {
+            write!(
+                f,
+                "cannot cancel a {noun} {} that is not under way",
+                if end.readable { "read" } else { "write" }
+            )
+        }
+        CopyRule::WrongType => write!(f, "the {noun} type does not match the end's"),
+        CopyRule::TooLong { len } => write!(
+            f,
+            "cannot {verb} a stream {len} elements at once: at most 268435455"
+        ),
     }
 }
 
@@ -630,6 +739,7 @@ impl fmt::Display for Trap {
             Trap::CannotBlock => f.write_str("cannot block a synchronous task before returning"),
             Trap::CallbackCode { code } => write!(f, "unsupported callback code {code}"),
             Trap::Task(rule) => fmt::Display::fmt(rule, f),
+            Trap::Copy { end, rule } => copy_message(f, *end, *rule),
             Trap::WrongKind { index, expected } => {
                 write!(f, "handle index {index} is not a {expected}")
             }

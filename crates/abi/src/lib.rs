@@ -107,7 +107,7 @@ mod types;
 mod val;
 
 pub use check::check_value;
-pub use fault::{Fault, HandleError, PointerOf, TaskRule, Trap, WasmTrap};
+pub use fault::{CopyRule, EndKind, Fault, HandleError, PointerOf, TaskRule, Trap, WasmTrap};
 pub use layout::{
     CoreType, FlattenContext, MAX_FLAT_ASYNC_PARAMS, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS,
     MAX_LIST_BYTE_LENGTH, MAX_STRING_BYTE_LENGTH, MAX_VALUE_SIZE, VariantShape, flatten,
@@ -117,10 +117,10 @@ pub use lift::{lift_flat, lift_flat_values, load};
 pub use lower::{lower_flat, lower_flat_values, store};
 pub use string::{SourceEncoding, StringEncoding};
 pub use types::{
-    EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType, ResourceIndex,
-    ResultType, TupleType, Type, TypeTooLarge, VariantType,
+    AsyncValueType, EnumType, FixedListType, FlagsType, ListType, MapType, OptionType, RecordType,
+    ResourceIndex, ResultType, TupleType, Type, TypeTooLarge, VariantType,
 };
-pub use val::{HandleParts, ResourceAny, Val};
+pub use val::{HandleParts, ReadableEnd, ResourceAny, Val};
 
 /// The most entries a component instance's handle table may hold, per the specification.
 pub const MAX_HANDLES: u32 = (1 << 28) - 1;
@@ -160,6 +160,25 @@ pub trait Context {
 
     /// Lowers an owned resource into the guest's table and returns its index.
     fn lower_own(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault>;
+
+    /// Lifts the readable end of a `future` or `stream` (`ty` says which, and its element
+    /// type) at `index` in the guest's table: checks it, removes it from the table and
+    /// returns it. By default there are none: the call is `unsupported:`.
+    fn lift_readable(&mut self, ty: &Type, index: u32) -> Result<ReadableEnd, Fault> {
+        let _ = index;
+        Err(Fault::other(format!(
+            "unsupported: lifting a {ty} here (component-model async)"
+        )))
+    }
+
+    /// Lowers the readable end of a `future` or `stream` of type `ty` into the guest's table
+    /// and returns its index. By default there are none: the call is `unsupported:`.
+    fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {
+        let _ = end;
+        Err(Fault::other(format!(
+            "unsupported: lowering a {ty} here (component-model async)"
+        )))
+    }
 
     /// How many more bytes the current call may copy between the host and the guest.
     fn copy_budget(&self) -> u64 {

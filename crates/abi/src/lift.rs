@@ -11,7 +11,7 @@ use crate::layout::{
 use crate::lower::tuple_size_align;
 use crate::string::{self, StringEncoding};
 use crate::types::{MapType, Type};
-use crate::val::{ResourceAny, Val};
+use crate::val::{ReadableEnd, ResourceAny, Val};
 use crate::{Context, Fault, ResourceIndex, trap};
 
 /// Where lifting reads from: the guest behind a [`Context`], or a slice of its memory.
@@ -32,6 +32,9 @@ trait Src {
         ty: ResourceIndex,
         index: u32,
     ) -> Result<ResourceAny, Fault>;
+
+    /// Lifts the readable end of a `future` or `stream` of type `ty`.
+    fn lift_readable(&mut self, ty: &Type, index: u32) -> Result<ReadableEnd, Fault>;
 
     /// Loads a value whose type holds no handles through a single borrow of memory.
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault>;
@@ -109,6 +112,11 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
     }
 
     #[inline]
+    fn lift_readable(&mut self, ty: &Type, index: u32) -> Result<ReadableEnd, Fault> {
+        self.0.lift_readable(ty, index)
+    }
+
+    #[inline]
     fn load_plain(&mut self, ty: &Type, off: usize) -> Result<Val, Fault> {
         self.on_slice(|src| load_in(src, ty, off))
     }
@@ -168,6 +176,10 @@ impl Src for SliceSrc<'_> {
     }
 
     fn lift_resource(&mut self, _: bool, _: ResourceIndex, _: u32) -> Result<ResourceAny, Fault> {
+        Err(trap::unreachable("a value without handles holds a handle"))
+    }
+
+    fn lift_readable(&mut self, _: &Type, _: u32) -> Result<ReadableEnd, Fault> {
         Err(trap::unreachable("a value without handles holds a handle"))
     }
 
@@ -399,6 +411,14 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Fault> {
         Type::Borrow(r) => {
             let index = get_u32(s.mem()?, off)?;
             Val::Resource(s.lift_resource(false, *r, index)?)
+        }
+        Type::Future(_) => {
+            let index = get_u32(s.mem()?, off)?;
+            Val::Future(s.lift_readable(ty, index)?)
+        }
+        Type::Stream(_) => {
+            let index = get_u32(s.mem()?, off)?;
+            Val::Stream(s.lift_readable(ty, index)?)
         }
     })
 }
@@ -632,6 +652,8 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Fault
         Type::Flags(t) => flags_from(t.names(), one()? as u32),
         Type::Own(r) => Val::Resource(s.lift_resource(true, *r, one()? as u32)?),
         Type::Borrow(r) => Val::Resource(s.lift_resource(false, *r, one()? as u32)?),
+        Type::Future(_) => Val::Future(s.lift_readable(ty, one()? as u32)?),
+        Type::Stream(_) => Val::Stream(s.lift_readable(ty, one()? as u32)?),
     })
 }
 

@@ -8,7 +8,7 @@
 use crate::layout::{VariantShape, align_to_u64, flat_count_all};
 use crate::string::{self, SourceEncoding, StringEncoding};
 use crate::types::{MapType, TupleType, Type};
-use crate::val::{ResourceAny, Val};
+use crate::val::{ReadableEnd, ResourceAny, Val};
 use crate::{Context, Fault, ResourceIndex, trap};
 
 /// Where lowering writes: the guest behind a [`Context`], or a slice of its memory.
@@ -36,6 +36,9 @@ pub(crate) trait Dst {
         ty: ResourceIndex,
         r: ResourceAny,
     ) -> Result<u32, Fault>;
+
+    /// Lowers the readable end of a `future` or `stream` of type `ty`.
+    fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault>;
 
     /// Stores a value of a plain type (no pointers, no handles) through a single borrow of
     /// memory.
@@ -108,6 +111,11 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
     }
 
     #[inline]
+    fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {
+        self.0.lower_readable(ty, end)
+    }
+
+    #[inline]
     fn store_plain(&mut self, ty: &Type, val: &Val, off: usize) -> Result<(), Fault> {
         store_in(&mut SliceDst(self.0.memory_mut()?), ty, val, off)
     }
@@ -142,6 +150,10 @@ impl Dst for SliceDst<'_> {
     }
 
     fn lower_resource(&mut self, _: bool, _: ResourceIndex, _: ResourceAny) -> Result<u32, Fault> {
+        Err(trap::unreachable("a plain value holds a handle"))
+    }
+
+    fn lower_readable(&mut self, _: &Type, _: ReadableEnd) -> Result<u32, Fault> {
         Err(trap::unreachable("a plain value holds a handle"))
     }
 
@@ -331,6 +343,10 @@ fn store_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, off: usize) -> Result<(), F
             let index = d.lower_resource(false, *r, *x)?;
             put(d.mem()?, off, index.to_le_bytes())
         }
+        (Type::Future(_), Val::Future(x)) | (Type::Stream(_), Val::Stream(x)) => {
+            let index = d.lower_readable(ty, *x)?;
+            put(d.mem()?, off, index.to_le_bytes())
+        }
         (Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_), _) => {
             let Some((shape, case)) = case_of(ty, val) else {
                 return Err(trap::mismatch(ty, val));
@@ -509,6 +525,9 @@ fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) ->
         (Type::Own(r), Val::Resource(x)) => out.push(u64::from(d.lower_resource(true, *r, *x)?)),
         (Type::Borrow(r), Val::Resource(x)) => {
             out.push(u64::from(d.lower_resource(false, *r, *x)?));
+        }
+        (Type::Future(_), Val::Future(x)) | (Type::Stream(_), Val::Stream(x)) => {
+            out.push(u64::from(d.lower_readable(ty, *x)?));
         }
         (Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_), _) => {
             let Some((_, case)) = case_of(ty, val) else {

@@ -74,6 +74,12 @@ pub enum Type {
     Own(ResourceIndex),
     /// `borrow<R>`, a borrowed handle to a resource of type `R`.
     Borrow(ResourceIndex),
+    /// `future<T>` (or `future` with no value): the readable end of a future, which moves
+    /// from the instance that lifts it to the one that lowers it.
+    Future(Arc<AsyncValueType>),
+    /// `stream<T>` (or `stream` with no values): the readable end of a stream, which moves as
+    /// a future's does.
+    Stream(Arc<AsyncValueType>),
 }
 
 static FLAT_I32: [CoreType; 1] = [CoreType::I32];
@@ -83,6 +89,16 @@ static FLAT_F64: [CoreType; 1] = [CoreType::F64];
 static FLAT_PAIR: [CoreType; 2] = [CoreType::I32, CoreType::I32];
 
 impl Type {
+    /// `future<elem>`, or `future` with `None`.
+    pub fn future(elem: Option<Type>) -> Type {
+        Type::Future(Arc::new(AsyncValueType { elem }))
+    }
+
+    /// `stream<elem>`, or `stream` with `None`.
+    pub fn stream(elem: Option<Type>) -> Type {
+        Type::Stream(Arc::new(AsyncValueType { elem }))
+    }
+
     /// `list<elem>`.
     pub fn list(elem: Type) -> Type {
         let has_resource = elem.has_resource();
@@ -271,7 +287,7 @@ impl Type {
             Type::S32 | Type::U32 | Type::F32 | Type::Char => 4,
             Type::S64 | Type::U64 | Type::F64 => 8,
             Type::String | Type::List(_) | Type::Map(_) => 8,
-            Type::Own(_) | Type::Borrow(_) => 4,
+            Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => 4,
             _ => self.layout().map_or(0, |l| l.size),
         }
     }
@@ -285,7 +301,7 @@ impl Type {
             Type::S32 | Type::U32 | Type::F32 | Type::Char => 4,
             Type::S64 | Type::U64 | Type::F64 => 8,
             Type::String | Type::List(_) | Type::Map(_) => 4,
-            Type::Own(_) | Type::Borrow(_) => 4,
+            Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => 4,
             _ => self.layout().map_or(1, |l| l.align),
         }
     }
@@ -309,7 +325,9 @@ impl Type {
             | Type::U32
             | Type::Char
             | Type::Own(_)
-            | Type::Borrow(_) => &FLAT_I32,
+            | Type::Borrow(_)
+            | Type::Future(_)
+            | Type::Stream(_) => &FLAT_I32,
             Type::S64 | Type::U64 => &FLAT_I64,
             Type::F32 => &FLAT_F32,
             Type::F64 => &FLAT_F64,
@@ -338,11 +356,12 @@ impl Type {
         self.layout().map_or(0, |l| l.lifted_heap)
     }
 
-    /// Whether a value of this type contains an `own` or `borrow` handle.
+    /// Whether a value of this type contains a handle: an `own` or `borrow` of a resource,
+    /// or the readable end of a `future` or `stream`.
     #[inline]
     pub fn has_resource(&self) -> bool {
         match self {
-            Type::Own(_) | Type::Borrow(_) => true,
+            Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => true,
             Type::List(l) => l.has_resource,
             Type::Map(m) => m.entry.layout.has_resource,
             _ => self.layout().is_some_and(|l| l.has_resource),
@@ -459,6 +478,18 @@ impl NameIndex {
             Some(map) => map.get(name).map(|&i| i as usize),
             None => names.position(|n| n == name),
         }
+    }
+}
+
+/// The element type of a `future<T>` or `stream<T>`.
+pub struct AsyncValueType {
+    elem: Option<Type>,
+}
+
+impl AsyncValueType {
+    /// The type of the value (a future's) or values (a stream's), if they have one.
+    pub fn elem(&self) -> Option<&Type> {
+        self.elem.as_ref()
     }
 }
 
@@ -725,6 +756,7 @@ macro_rules! defining_parts {
 }
 
 defining_parts! {
+    AsyncValueType { elem }
     ListType { elem }
     FixedListType { elem, len }
     MapType { entry }
@@ -881,6 +913,19 @@ fn write_type(f: &mut fmt::Formatter<'_>, ty: &Type, depth: Option<usize>) -> fm
             f.write_str("flags { ")?;
             write_list(f, &t.names, depth, |f, n| f.write_str(n))?;
             f.write_str(" }")
+        }
+        Type::Future(t) | Type::Stream(t) => {
+            f.write_str(if matches!(ty, Type::Future(_)) {
+                "future"
+            } else {
+                "stream"
+            })?;
+            if let Some(elem) = &t.elem {
+                f.write_str("<")?;
+                nested(f, elem)?;
+                f.write_str(">")?;
+            }
+            Ok(())
         }
         _ => Ok(()),
     }

@@ -56,6 +56,10 @@ pub enum Val {
     Resource(ResourceAny),
     /// A `map<K, V>`: its entries in order.
     Map(Vec<(Val, Val)>),
+    /// The readable end of a `future`, on its way from one instance to another.
+    Future(ReadableEnd),
+    /// The readable end of a `stream`, on its way from one instance to another.
+    Stream(ReadableEnd),
 }
 
 impl PartialEq for Val {
@@ -85,6 +89,7 @@ impl PartialEq for Val {
             (Flags(a), Flags(b)) => a == b,
             (Resource(a), Resource(b)) => a == b,
             (Map(a), Map(b)) => a == b,
+            (Future(a), Future(b)) | (Stream(a), Stream(b)) => a == b,
             _ => false,
         }
     }
@@ -166,6 +171,31 @@ impl ResourceAny {
     }
 }
 
+/// The readable end of a `future` or `stream` that a guest gave up: it belongs to the
+/// runtime until another guest receives it.
+///
+/// As with [`ResourceAny`], its identity is the runtime's: the store it belongs to and the
+/// runtime's record of the future or stream, which the runtime checks when it comes back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReadableEnd {
+    store: u64,
+    id: u32,
+}
+
+impl ReadableEnd {
+    /// Makes an end: for the runtime (the `tether` crate) only.
+    #[doc(hidden)]
+    pub fn from_parts(store: u64, id: u32) -> ReadableEnd {
+        ReadableEnd { store, id }
+    }
+
+    /// The end's parts, for the runtime: its store and its record there.
+    #[doc(hidden)]
+    pub fn parts(&self) -> (u64, u32) {
+        (self.store, self.id)
+    }
+}
+
 /// A short description of a value for error messages, such as "u32 value `5`" or "list of
 /// length 3", that never shows a whole string or list.
 pub(crate) struct Summary<'a>(pub &'a Val);
@@ -234,6 +264,8 @@ impl fmt::Display for Summary<'_> {
                 "borrowed resource"
             }),
             Val::Map(v) => write!(f, "map of length {}", v.len()),
+            Val::Future(_) => f.write_str("future"),
+            Val::Stream(_) => f.write_str("stream"),
         }
     }
 }

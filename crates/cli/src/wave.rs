@@ -44,7 +44,9 @@ impl WasmType for WaveType {
             Type::Option(_) => WasmTypeKind::Option,
             Type::Result(_) => WasmTypeKind::Result,
             Type::Flags(_) => WasmTypeKind::Flags,
-            Type::Own(_) | Type::Borrow(_) => WasmTypeKind::Unsupported,
+            Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => {
+                WasmTypeKind::Unsupported
+            }
         }
     }
 
@@ -169,7 +171,7 @@ impl WasmValue for WaveVal {
             Val::Result(_) => WasmTypeKind::Result,
             Val::Flags(_) => WasmTypeKind::Flags,
             Val::Map(_) => WasmTypeKind::Map,
-            Val::Resource(_) => WasmTypeKind::Unsupported,
+            Val::Resource(_) | Val::Future(_) | Val::Stream(_) => WasmTypeKind::Unsupported,
         }
     }
 

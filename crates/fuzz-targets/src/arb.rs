@@ -213,7 +213,9 @@ pub fn val(u: &mut Unstructured<'_>, ty: &Type) -> Result<Val> {
             }
             Val::Flags(set)
         }
-        Type::Own(_) | Type::Borrow(_) => return Err(arbitrary::Error::IncorrectFormat),
+        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => {
+            return Err(arbitrary::Error::IncorrectFormat);
+        }
     })
 }
 
@@ -298,6 +300,15 @@ impl Wat {
             }
             Type::Own(r) => return format!("(own {})", self.resource(*r)),
             Type::Borrow(r) => return format!("(borrow {})", self.resource(*r)),
+            Type::Future(t) | Type::Stream(t) => {
+                let kind = if matches!(ty, Type::Future(_)) {
+                    "future"
+                } else {
+                    "stream"
+                };
+                let elem = t.elem().map(|e| format!(" {}", self.ty(e)));
+                return format!("({kind}{})", elem.unwrap_or_default());
+            }
             Type::Record(r) => {
                 let fields: Vec<String> = r
                     .fields()

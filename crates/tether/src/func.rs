@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 use tether_abi::{SourceEncoding, Val};
 
+use crate::call::copy::refuse_for_host;
 use crate::call::error::{lower_error, trap, unsupported_call};
 use crate::call::func_def::FuncDef;
 use crate::call::lift::call_lifted;
@@ -92,6 +93,9 @@ impl Func {
                         results.len()
                     );
                 }
+                // The host holds no future or stream end yet: results that hand one over
+                // drop it and make the call `unsupported:`.
+                let ends = f.sig.has_async_values();
                 if !f.sig.has_resources() {
                     return call_lifted(
                         &mut store.0,
@@ -99,7 +103,10 @@ impl Func {
                         None,
                         SourceEncoding::Utf8,
                         params,
-                        |_, vals| {
+                        |store, vals| {
+                            if ends {
+                                refuse_for_host(&mut store.data_mut().rt, &vals)?;
+                            }
                             for (slot, v) in results.iter_mut().zip(vals) {
                                 *slot = v;
                             }
@@ -134,6 +141,9 @@ impl Func {
                     SourceEncoding::Utf8,
                     &params,
                     |store, vals| {
+                        if ends {
+                            refuse_for_host(&mut store.data_mut().rt, &vals)?;
+                        }
                         let mut borrows = Vec::new();
                         for (slot, mut v) in results.iter_mut().zip(vals) {
                             embedder::to_embedder(&mut store.data_mut().rt, &mut v, &mut borrows);

@@ -64,7 +64,9 @@ pub use state::runtime::{HandleOrigin, ResourceType};
 /// value without [`Val`] are written against its [`Context`](abi::Context) and
 /// [`direct`](abi::direct) building blocks.
 pub use tether_abi as abi;
-pub use tether_abi::{HandleError, ResourceAny, TaskRule, Trap, Type, Val, WasmTrap};
+pub use tether_abi::{
+    CopyRule, EndKind, HandleError, ResourceAny, TaskRule, Trap, Type, Val, WasmTrap,
+};
 pub use tether_macro::{ComponentType, bindgen, flags};
 pub use typed::TypedFunc;
 

@@ -280,6 +280,8 @@ fn write_val(out: &mut String, v: &Val) {
             "({} resource)",
             if r.owned() { "own" } else { "borrow" }
         ),
+        Val::Future(_) => write!(out, "(future)"),
+        Val::Stream(_) => write!(out, "(stream)"),
         Val::Map(entries) => {
             out.push_str("(map.const");
             for (i, (k, v)) in entries.iter().enumerate() {

@@ -12,6 +12,7 @@ use tether_abi::{Fault, MAX_FLAT_PARAMS, SourceEncoding, TaskRule, Trap, Type};
 
 use super::Wt;
 use super::builtins::core_func_type;
+use super::copy::{EndOp, run_end_builtin};
 use super::cx::{Cx, Opts};
 use super::error::{to_core, trap, unsupported_call};
 use super::store::StoreData;
@@ -36,6 +37,14 @@ pub(crate) enum BuiltinCall {
     WaitableSetEvent {
         wait: bool,
         memory: wasmtime::Memory,
+    },
+    /// A future or stream built-in: its end kind, what it does, its type (a `Type::Future`
+    /// or `Type::Stream`) and the store's resource types for the indices in it.
+    End {
+        end: tether_abi::EndKind,
+        op: EndOp,
+        ty: Type,
+        resources: Arc<[u32]>,
     },
     /// Any other built-in translation keeps.
     Plain(Builtin),
@@ -81,6 +90,22 @@ fn run_builtin<T>(
             let code = waitable_set_event(store, *wait, *memory, instance, arg(0), arg(1))?;
             if let Some(r) = results.first_mut() {
                 *r = wasmtime::Val::I32(code as i32);
+            }
+            return Ok(());
+        }
+        BuiltinCall::End {
+            end,
+            op,
+            ty,
+            resources,
+        } => {
+            let args: Vec<u32> = (0..params.len()).map(arg).collect();
+            let r = run_end_builtin(store, *end, op, ty, resources, instance, &args)?;
+            // `{future,stream}.new` returns both ends' indices in an `i64`.
+            match results.first_mut() {
+                Some(slot) if matches!(op, EndOp::New) => *slot = wasmtime::Val::I64(r as i64),
+                Some(slot) => *slot = wasmtime::Val::I32(r as u32 as i32),
+                None => {}
             }
             return Ok(());
         }
@@ -148,6 +173,12 @@ fn run_builtin<T>(
         }
         Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
             "internal error: a waitable set's event without its memory"
+        )),
+        Builtin::EndNew { .. }
+        | Builtin::Copy { .. }
+        | Builtin::CancelCopy { .. }
+        | Builtin::DropEnd { .. } => Err(anyhow::anyhow!(
+            "internal error: a future or stream built-in without its resolved type"
         )),
         Builtin::Blocking { what } => {
             rt.check_may_leave(instance).map_err(trap)?;
@@ -318,6 +349,16 @@ fn uses_memory(ty: &Type) -> (bool, bool) {
     }
 }
 
+/// Whether two element types of futures or streams, or their absence, are the same (as
+/// [`same_type`]).
+pub(crate) fn same_elem(a: Option<&Type>, a_res: &[u32], b: Option<&Type>, b_res: &[u32]) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_type(a, a_res, b, b_res),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Whether `a` (whose resource types are `a_res` in the store) and `b` (`b_res`) are the
 /// same type: the same structure, and the same resource types where they name one.
 fn same_type(a: &Type, a_res: &[u32], b: &Type, b_res: &[u32]) -> bool {
@@ -361,6 +402,9 @@ fn same_type(a: &Type, a_res: &[u32], b: &Type, b_res: &[u32]) -> bool {
                     .all(|((n, s), (m, t))| n == m && opt(s.as_ref(), t.as_ref()))
         }
         (Type::Option(x), Type::Option(y)) => same_type(x.some(), a_res, y.some(), b_res),
+        (Type::Future(x), Type::Future(y)) | (Type::Stream(x), Type::Stream(y)) => {
+            same_elem(x.elem(), a_res, y.elem(), b_res)
+        }
         (Type::Result(x), Type::Result(y)) => opt(x.ok(), y.ok()) && opt(x.err(), y.err()),
         // Every other type holds no resource: the same structure is the same type.
         (a, b) => a == b,

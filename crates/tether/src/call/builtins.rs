@@ -275,6 +275,8 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
             }
             Ok(())
         }
-        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => Ok(()),
+        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } | Slot::End { .. } => {
+            Ok(())
+        }
     }
 }

@@ -5,12 +5,13 @@
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use tether_abi::{
-    Context, Fault, HandleError, HandleParts, ResourceAny, ResourceIndex, SourceEncoding,
-    StringEncoding, Trap,
+    Context, CopyRule, EndKind, Fault, HandleError, HandleParts, ReadableEnd, ResourceAny,
+    ResourceIndex, SourceEncoding, StringEncoding, Trap, Type,
 };
 use wasmtime::ValRaw;
 
 use super::Wt;
+use super::async_builtins::same_elem;
 use super::error::{describe_error, wrong_type};
 use crate::state::embedder::of_this_store;
 use crate::state::runtime::{InstanceId, Runtime, dead_object};
@@ -348,9 +349,10 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 Err(Fault::from(Trap::OwnFromBorrow { index }))
             }
-            Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => {
-                Err(Fault::from(Trap::UnknownHandle { index }))
-            }
+            Slot::Free { .. }
+            | Slot::WaitableSet { .. }
+            | Slot::Subtask { .. }
+            | Slot::End { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
         }
     }
 
@@ -369,7 +371,10 @@ impl<T> Context for Cx<'_, '_, T> {
                 }
                 *rep
             }
-            Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => {
+            Slot::Free { .. }
+            | Slot::WaitableSet { .. }
+            | Slot::Subtask { .. }
+            | Slot::End { .. } => {
                 return Err(Fault::from(Trap::UnknownHandle { index }));
             }
         };
@@ -416,6 +421,48 @@ impl<T> Context for Cx<'_, '_, T> {
             Ok(i) => Ok(i),
             Err(fault) => Err(self.refused(rt, rep, fault)),
         }
+    }
+
+    fn lift_readable(&mut self, ty: &Type, index: u32) -> Result<ReadableEnd, Fault> {
+        let (future, elem) = match ty {
+            Type::Future(t) => (true, t.elem()),
+            Type::Stream(t) => (false, t.elem()),
+            _ => {
+                return Err(Fault::other(format!(
+                    "internal error: lifting {ty} as an end"
+                )));
+            }
+        };
+        let end = EndKind {
+            future,
+            readable: true,
+        };
+        let rt = &mut self.store.data_mut().rt;
+        let id = rt.end_at(self.instance, index, end)?;
+        let shared = rt.shared_of(id);
+        if !same_elem(
+            shared.elem.as_ref(),
+            &shared.resources,
+            elem,
+            self.resources,
+        ) {
+            return Err(Trap::Copy {
+                end,
+                rule: CopyRule::WrongType,
+            }
+            .into());
+        }
+        let shared = rt.lift_end(self.instance, id)?;
+        Ok(ReadableEnd::from_parts(rt.store_id, shared))
+    }
+
+    fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {
+        let rt = &mut self.store.data_mut().rt;
+        let (store, shared) = end.parts();
+        if store != rt.store_id {
+            return Err(Fault::host_value(format!("a {ty} end of another store")));
+        }
+        rt.lower_end(self.instance, shared, matches!(ty, Type::Future(_)))
     }
 
     fn lower_borrow(&mut self, resource: ResourceIndex, value: ResourceAny) -> Result<u32, Fault> {

@@ -11,6 +11,7 @@ use wasmparser::{ComponentExternalKind, ComponentOuterAliasKind, ExternalKind};
 
 use super::Wt;
 use super::async_builtins::BuiltinCall;
+use super::copy::{CopyOpts, EndOp};
 use super::func_def::Pending;
 use super::func_def::{FuncDef, LazyFrame, LiftKind, LiftedFunc, Spaces, any_guest_resource};
 use super::shared::SharedFuncs;
@@ -569,6 +570,27 @@ fn step<'d, T: 'static>(
                             .ok_or_else(|| anyhow!("internal error: no core memory {memory}"))?,
                     }
                 }
+                Builtin::EndNew { sig } => end_builtin(f, sig, None, EndOp::New)?,
+                Builtin::Copy { end, sig, opts } => {
+                    check_memory(f, opts)?;
+                    let resources: Arc<[u32]> = f.spaces().resources(&sig.resources)?.into();
+                    let key = store.data().copy_opts.len() as u32;
+                    let copy = CopyOpts {
+                        opts: f.spaces().opts(opts)?,
+                        instance: f.instance,
+                        resources,
+                    };
+                    store.data_mut().copy_opts.push(Arc::new(copy));
+                    let op = EndOp::Copy {
+                        key,
+                        async_: opts.async_,
+                    };
+                    end_builtin(f, sig, Some(*end), op)?
+                }
+                Builtin::CancelCopy { end, sig, async_ } => {
+                    end_builtin(f, sig, Some(*end), EndOp::Cancel { async_: *async_ })?
+                }
+                Builtin::DropEnd { end, sig } => end_builtin(f, sig, Some(*end), EndOp::Drop)?,
                 other => BuiltinCall::Plain(other.clone()),
             };
             let core = crate::call::async_builtins::make_builtin(
@@ -723,4 +745,27 @@ fn check_memory(f: &Frame<'_>, o: &CanonOpts) -> Result<()> {
         bail!("unsupported: 64-bit memories in the canonical ABI");
     }
     Ok(())
+}
+
+/// The call of a future or stream built-in whose type is `sig`'s one parameter; `end` is
+/// its end kind (`None` for `{future,stream}.new`, which names no end).
+fn end_builtin(
+    f: &Frame<'_>,
+    sig: &crate::plan::types::FuncSig,
+    end: Option<tether_abi::EndKind>,
+    op: EndOp,
+) -> Result<BuiltinCall> {
+    let Some(ty) = sig.params.first() else {
+        bail!("internal error: a future or stream built-in without its type");
+    };
+    let future = matches!(ty, tether_abi::Type::Future(_));
+    Ok(BuiltinCall::End {
+        end: end.unwrap_or(tether_abi::EndKind {
+            future,
+            readable: true,
+        }),
+        op,
+        ty: ty.clone(),
+        resources: f.spaces().resources(&sig.resources)?.into(),
+    })
 }

@@ -245,7 +245,7 @@ pub(crate) fn make_lowered<T: 'static>(
     };
     // The async ABI's lowers (the `async` option, or a callee of an `async` type, which
     // may block) take the `Val` path.
-    let plain = !lowered.async_ && !lowered.ft_async;
+    let plain = !lowered.async_ && !lowered.ft_async && !lowered.sig.has_async_values();
     if let FuncDef::Host(i) = lowered.callee
         && plain
     {
@@ -508,6 +508,11 @@ fn call_lowered_inner<T: 'static>(
     args: &[u64],
     out_ptr: Option<u32>,
 ) -> Result<Vec<u64>> {
+    if l.sig.has_async_values() && matches!(l.callee, FuncDef::Host(_)) {
+        return Err(unsupported_call(
+            "a host function that takes or returns a future or stream (component-model async)",
+        ));
+    }
     let params = {
         let mut cx = lowered_cx(store, l, scope);
         let param_args = if out_ptr.is_some() {

@@ -15,7 +15,7 @@
 //! - [`builtins`]: `resource.new`, `resource.rep`, `resource.drop`, destructors;
 //! - [`task`]: calls of `async`-typed functions (the callback loop, subtasks, parked tasks
 //!   and the event loop that resumes them), and [`async_builtins`], the async ABI's
-//!   built-ins;
+//!   built-ins, with [`copy`], those of futures and streams and the copies between guests;
 //! - [`origin`]: where a guest's own handle was made, when provenance is on;
 //! - [`instantiate`]: filling an instance's index spaces from the plan;
 //! - [`error`] and [`flat`]: errors of calls, core values in the engine's slots.
@@ -25,6 +25,7 @@
 
 pub(crate) mod async_builtins;
 pub(crate) mod builtins;
+pub(crate) mod copy;
 pub(crate) mod cx;
 pub(crate) mod error;
 pub(crate) mod flat;

@@ -95,6 +95,9 @@ pub(crate) struct StoreData<T: 'static> {
     /// What resuming each parked task needs beside its state (`Runtime::parked_tasks`, by
     /// the same id).
     pub parked_calls: Vec<Option<super::task::ParkedCall<T>>>,
+    /// The options of the store's future and stream reads and writes, by the key their
+    /// buffers carry (`super::copy`).
+    pub copy_opts: Vec<Arc<super::copy::CopyOpts>>,
 }
 
 impl<T: 'static> super::slots::HasSlots for StoreData<T> {
@@ -279,6 +282,7 @@ impl<T> Store<T> {
             shared: Default::default(),
             async_lifts: Vec::new(),
             parked_calls: Vec::new(),
+            copy_opts: Vec::new(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),
@@ -370,7 +374,10 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => continue,
+                    Slot::Free { .. }
+                    | Slot::WaitableSet { .. }
+                    | Slot::Subtask { .. }
+                    | Slot::End { .. } => continue,
                 };
                 if let Some(c) = counts.get_mut(ty as usize) {
                     if own {
@@ -419,7 +426,10 @@ impl<T> Store<T> {
                 let (ty, rep, own) = match *slot {
                     Slot::Own { rt, rep, .. } => (rt, rep, true),
                     Slot::Borrow { rt, rep, .. } => (rt, rep, false),
-                    Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => continue,
+                    Slot::Free { .. }
+                    | Slot::WaitableSet { .. }
+                    | Slot::Subtask { .. }
+                    | Slot::End { .. } => continue,
                 };
                 let Some(info) = rt.resource_types.get(ty as usize) else {
                     continue;

@@ -284,11 +284,17 @@ pub(crate) fn wait_in_place<T: 'static>(
             "a task that waits under an async-lowered call, whose caller would run on (stackful execution)",
         ));
     }
+    if on != ParkedOn::Yield && rt.task_resolved() {
+        return Err(unsupported_call(
+            "a task that waits after returning its result, whose caller would run on (stackful execution)",
+        ));
+    }
     let from = rt.release_stack(unlock);
     rt.count_waiter(instance, on, true);
     let r = match on {
         ParkedOn::Yield => run_round(store),
         ParkedOn::Wait(si) => drive(store, |rt| rt.set_has_event(instance, si)),
+        ParkedOn::End(id) => drive(store, |rt| rt.end_has_event(id)),
     };
     store.data_mut().rt.count_waiter(instance, on, false);
     if !store.data_mut().rt.retake_stack(unlock, from) {
@@ -303,7 +309,7 @@ pub(crate) fn wait_in_place<T: 'static>(
 /// The event a task of `instance` that waited on `on` receives.
 fn event_of<T>(store: &mut Wt<'_, T>, instance: InstanceId, on: ParkedOn) -> Result<Event> {
     Ok(match on {
-        ParkedOn::Yield => NO_EVENT,
+        ParkedOn::Yield | ParkedOn::End(_) => NO_EVENT,
         ParkedOn::Wait(si) => store
             .data_mut()
             .rt

@@ -203,10 +203,29 @@ pub(crate) enum Builtin {
     /// `subtask.cancel`, with or without `async`: its checks, then `unsupported:`
     /// (cancellation is not run yet).
     SubtaskCancel { async_: bool },
-    /// The synchronous form of a built-in that waits (`thread.suspend`, a `stream`/`future`
-    /// read, write or cancel without `async`), which Tether does not run yet: a task that may
-    /// not block traps, before anything else is checked; otherwise the call is
-    /// `unsupported:`.
+    /// `future.new` or `stream.new`: `sig`'s one parameter is the future or stream type.
+    EndNew { sig: Arc<FuncSig> },
+    /// `{future,stream}.{read,write}` (the end says which), with its options; `sig` as for
+    /// `EndNew`.
+    Copy {
+        end: tether_abi::EndKind,
+        sig: Arc<FuncSig>,
+        opts: CanonOpts,
+    },
+    /// `{future,stream}.cancel-{read,write}`.
+    CancelCopy {
+        end: tether_abi::EndKind,
+        sig: Arc<FuncSig>,
+        async_: bool,
+    },
+    /// `{future,stream}.drop-{readable,writable}`.
+    DropEnd {
+        end: tether_abi::EndKind,
+        sig: Arc<FuncSig>,
+    },
+    /// The synchronous form of a built-in that waits (`thread.suspend`), which Tether does
+    /// not run yet: a task that may not block traps, before anything else is checked;
+    /// otherwise the call is `unsupported:`.
     Blocking { what: String },
 }
 
@@ -723,23 +742,45 @@ fn translate_canon(
         CanonicalFunction::WaitableSetWait { memory } => {
             Item::Builtin(Builtin::WaitableSetEvent { wait: true, memory })
         }
-        ref blocking @ (CanonicalFunction::ThreadSuspend
-        | CanonicalFunction::StreamRead { .. }
-        | CanonicalFunction::StreamWrite { .. }
-        | CanonicalFunction::FutureRead { .. }
-        | CanonicalFunction::FutureWrite { .. }
-        | CanonicalFunction::StreamCancelRead { async_: false, .. }
-        | CanonicalFunction::StreamCancelWrite { async_: false, .. }
-        | CanonicalFunction::FutureCancelRead { async_: false, .. }
-        | CanonicalFunction::FutureCancelWrite { async_: false, .. })
-            if !has_async_option(blocking) =>
-        {
-            Item::Builtin(Builtin::Blocking {
-                what: format!(
-                    "the synchronous `{}` built-in (component-model async)",
-                    builtin_name(blocking)
-                ),
-            })
+        CanonicalFunction::ThreadSuspend => Item::Builtin(Builtin::Blocking {
+            what: "the synchronous `thread.suspend` built-in (cooperative threads)".into(),
+        }),
+        CanonicalFunction::FutureNew { ty } | CanonicalFunction::StreamNew { ty } => {
+            match end_sig(types, ty) {
+                Ok(sig) => Item::Builtin(Builtin::EndNew { sig }),
+                Err(e) => unsupported(unsupported_reason(e), Sort::CoreFunc),
+            }
+        }
+        CanonicalFunction::FutureRead { ty, ref options }
+        | CanonicalFunction::FutureWrite { ty, ref options }
+        | CanonicalFunction::StreamRead { ty, ref options }
+        | CanonicalFunction::StreamWrite { ty, ref options } => {
+            let end = end_kind(&canon);
+            match (opts(options), end_sig(types, ty)) {
+                (Ok(opts), Ok(sig)) => Item::Builtin(Builtin::Copy { end, sig, opts }),
+                (Err(what), _) => unsupported(what.into(), Sort::CoreFunc),
+                (_, Err(e)) => unsupported(unsupported_reason(e), Sort::CoreFunc),
+            }
+        }
+        CanonicalFunction::FutureCancelRead { ty, async_ }
+        | CanonicalFunction::FutureCancelWrite { ty, async_ }
+        | CanonicalFunction::StreamCancelRead { ty, async_ }
+        | CanonicalFunction::StreamCancelWrite { ty, async_ } => {
+            let end = end_kind(&canon);
+            match end_sig(types, ty) {
+                Ok(sig) => Item::Builtin(Builtin::CancelCopy { end, sig, async_ }),
+                Err(e) => unsupported(unsupported_reason(e), Sort::CoreFunc),
+            }
+        }
+        CanonicalFunction::FutureDropReadable { ty }
+        | CanonicalFunction::FutureDropWritable { ty }
+        | CanonicalFunction::StreamDropReadable { ty }
+        | CanonicalFunction::StreamDropWritable { ty } => {
+            let end = end_kind(&canon);
+            match end_sig(types, ty) {
+                Ok(sig) => Item::Builtin(Builtin::DropEnd { end, sig }),
+                Err(e) => unsupported(unsupported_reason(e), Sort::CoreFunc),
+            }
         }
         other => {
             // The built-ins the specification lets run while the instance may not leave.
@@ -770,17 +811,39 @@ fn builtin_name(f: &CanonicalFunction) -> String {
     name.split([' ', '{', '(']).next().unwrap_or("").to_string()
 }
 
-/// Whether a `stream`/`future` read or write has the `async` option.
-fn has_async_option(f: &CanonicalFunction) -> bool {
-    match f {
-        CanonicalFunction::StreamRead { options, .. }
-        | CanonicalFunction::StreamWrite { options, .. }
-        | CanonicalFunction::FutureRead { options, .. }
-        | CanonicalFunction::FutureWrite { options, .. } => {
-            options.iter().any(|o| matches!(o, CanonicalOption::Async))
-        }
-        _ => false,
+/// Which end a future or stream built-in works on (for `{future,stream}.new`: the
+/// readable end of a future or stream).
+fn end_kind(f: &CanonicalFunction) -> tether_abi::EndKind {
+    use CanonicalFunction as F;
+    tether_abi::EndKind {
+        future: matches!(
+            f,
+            F::FutureNew { .. }
+                | F::FutureRead { .. }
+                | F::FutureWrite { .. }
+                | F::FutureCancelRead { .. }
+                | F::FutureCancelWrite { .. }
+                | F::FutureDropReadable { .. }
+                | F::FutureDropWritable { .. }
+        ),
+        readable: !matches!(
+            f,
+            F::FutureWrite { .. }
+                | F::FutureCancelWrite { .. }
+                | F::FutureDropWritable { .. }
+                | F::StreamWrite { .. }
+                | F::StreamCancelWrite { .. }
+                | F::StreamDropWritable { .. }
+        ),
     }
+}
+
+/// The signature whose one parameter is the future or stream type at component type index
+/// `ty`: its element type, and the resource types in it.
+fn end_sig(types: &wasmparser::types::TypesRef<'_>, ty: u32) -> Result<Arc<FuncSig>> {
+    let ty =
+        wasmparser::component_types::ComponentValType::Type(types.component_defined_type_at(ty));
+    Ok(Arc::new(TypeCx::new(types).task_return_sig(Some(&ty))?))
 }
 
 fn unsupported(what: String, sort: Sort) -> Item {

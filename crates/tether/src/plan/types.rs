@@ -37,6 +37,8 @@ pub(crate) struct FuncSig {
     /// The flattened parameters, as the core function that lifts or lowers them sees them
     /// when they do not spill (empty when they do: a spilled flattening is only counted).
     pub flat_params: Vec<CoreType>,
+    /// Whether any parameter or result holds the readable end of a future or stream.
+    async_values: bool,
     /// The flattened results when they do not spill (empty when they do).
     pub flat_results: Vec<CoreType>,
     /// The core function types of a `canon lift` and a `canon lower` of this signature,
@@ -48,6 +50,11 @@ pub(crate) struct FuncSig {
 }
 
 impl FuncSig {
+    /// Whether any parameter or result holds the readable end of a future or stream.
+    pub fn has_async_values(&self) -> bool {
+        self.async_values
+    }
+
     /// Whether any parameter or result holds a handle.
     pub fn has_resources(&self) -> bool {
         !self.resources.is_empty()
@@ -136,6 +143,7 @@ impl<'a> TypeCx<'a> {
         let (lower_params, lower_results) =
             tether_abi::flatten_func(&params, &results, tether_abi::FlattenContext::Lower);
         FuncSig {
+            async_values: params.iter().chain(&results).any(has_async_value),
             params_heap: tether_abi::direct::values_heap(&params),
             results_heap: tether_abi::direct::values_heap(&results),
             param_names,
@@ -221,11 +229,11 @@ impl<'a> TypeCx<'a> {
             )?,
             ComponentDefinedType::Own(r) => Type::Own(self.resource(r.resource())),
             ComponentDefinedType::Borrow(r) => Type::Borrow(self.resource(r.resource())),
-            ComponentDefinedType::Future { .. } => {
-                bail!("unsupported: `future` types (component-model async)")
+            ComponentDefinedType::Future { ty: t, .. } => {
+                Type::future(t.as_ref().map(|t| self.val(t)).transpose()?)
             }
-            ComponentDefinedType::Stream { .. } => {
-                bail!("unsupported: `stream` types (component-model async)")
+            ComponentDefinedType::Stream { ty: t, .. } => {
+                Type::stream(t.as_ref().map(|t| self.val(t)).transpose()?)
             }
             #[allow(unreachable_patterns)]
             other => bail!("unsupported: the type {other:?}"),
@@ -305,5 +313,25 @@ fn core_val_type(t: CoreType) -> wasmtime::ValType {
         CoreType::I64 => wasmtime::ValType::I64,
         CoreType::F32 => wasmtime::ValType::F32,
         CoreType::F64 => wasmtime::ValType::F64,
+    }
+}
+
+/// Whether a value of `ty` holds the readable end of a future or stream.
+fn has_async_value(ty: &Type) -> bool {
+    match ty {
+        Type::Future(_) | Type::Stream(_) => true,
+        Type::List(l) => has_async_value(l.elem()),
+        Type::FixedList(l) => has_async_value(l.elem()),
+        Type::Map(m) => has_async_value(m.key()) || has_async_value(m.value()),
+        Type::Record(r) => r.fields().iter().any(|(_, t)| has_async_value(t)),
+        Type::Tuple(t) => t.types().iter().any(has_async_value),
+        Type::Variant(v) => v
+            .cases()
+            .iter()
+            .filter_map(|(_, t)| t.as_ref())
+            .any(has_async_value),
+        Type::Option(o) => has_async_value(o.some()),
+        Type::Result(r) => r.ok().into_iter().chain(r.err()).any(has_async_value),
+        _ => false,
     }
 }

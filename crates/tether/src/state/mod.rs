@@ -11,13 +11,16 @@
 //!   types, the calls under way, the store's identity) and entering and leaving instances;
 //! - [`task`]: the tasks of `async`-typed calls and the rules of the async ABI's task
 //!   built-ins on them;
-//! - [`waitable`]: the async ABI's waitable sets, in the handle table;
+//! - [`waitable`]: the async ABI's waitable sets and subtasks, in the handle table;
+//! - [`copy`]: the async ABI's futures and streams made by guests: their ends in the handle
+//!   table, reads meeting writes, and readable ends moving between instances;
 //! - [`embedder`]: handles crossing to and from the embedder as `Val`s, and the store
 //!   identity every handle is checked against.
 //!
 //! **Layer rule:** nothing here imports from the rest of the crate; the call layer above
 //! (`crate::call`) and the public API build on it. Its tests need no core engine.
 
+pub(crate) mod copy;
 pub(crate) mod embedder;
 pub(crate) mod host_handles;
 pub(crate) mod objects;

@@ -65,6 +65,10 @@ pub(crate) struct Runtime {
     pub tasks: Vec<super::task::Task>,
     /// The subtasks of the instances' tables, by id (`super::waitable`).
     pub subtasks: Vec<Option<super::waitable::Subtask>>,
+    /// The futures and streams guests made, by id (`super::copy`).
+    pub shared: Vec<Option<super::copy::Shared>>,
+    /// Their ends, entries of the instances' tables, by id (`super::copy`).
+    pub ends: Vec<Option<super::copy::End>>,
     /// The tasks waiting to be resumed (`super::task`), by id.
     pub parked_tasks: Vec<Option<super::task::Parked>>,
     /// How many of `tasks`, from the bottom, a task waiting in place has let leave their
@@ -398,6 +402,8 @@ impl Runtime {
             async_lowers: 0,
             released_tasks: 0,
             subtasks: Vec::new(),
+            shared: Vec::new(),
+            ends: Vec::new(),
             parked_tasks: Vec::new(),
             bytes_copied: 0,
             copy_limit,
@@ -521,7 +527,9 @@ impl Runtime {
 fn slot_type(slot: &Slot) -> Option<u32> {
     match *slot {
         Slot::Own { rt, .. } | Slot::Borrow { rt, .. } => Some(rt),
-        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } => None,
+        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } | Slot::End { .. } => {
+            None
+        }
     }
 }
 

@@ -30,6 +30,17 @@ pub(crate) enum Slot {
     Subtask {
         id: u32,
     },
+    /// One end of a future or stream of the async ABI, by index into `Runtime::ends`.
+    End {
+        id: u32,
+    },
+}
+
+/// A waitable entry of a handle table: a subtask or a future's or stream's end, by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Waitable {
+    Subtask(u32),
+    End(u32),
 }
 
 /// One component instance's handles.
@@ -115,10 +126,11 @@ impl HandleTable {
         }
     }
 
-    /// The waitable at `i`: a subtask's id (the only waitable yet).
-    pub fn get_waitable(&self, i: u32) -> Result<u32, Fault> {
+    /// The waitable at `i`.
+    pub fn get_waitable(&self, i: u32) -> Result<Waitable, Fault> {
         match self.slots.get(i as usize) {
-            Some(Slot::Subtask { id }) => Ok(*id),
+            Some(Slot::Subtask { id }) => Ok(Waitable::Subtask(*id)),
+            Some(Slot::End { id }) => Ok(Waitable::End(*id)),
             Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
             Some(_) => Err(wrong_kind(i, "waitable")),
         }
@@ -133,7 +145,16 @@ impl HandleTable {
         }
     }
 
-    /// Removes the entry at `i`, a waitable set or a subtask (checked by the caller).
+    /// The future's or stream's end at `i`: its id.
+    pub fn get_end(&self, i: u32) -> Result<u32, Fault> {
+        match self.slots.get(i as usize) {
+            Some(Slot::End { id }) => Ok(*id),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "future or stream end")),
+        }
+    }
+
+    /// Removes the entry at `i`, a waitable set, subtask or end (checked by the caller).
     pub fn remove_entry(&mut self, i: u32) {
         self.slots[i as usize] = Slot::Free { next: self.free };
         self.free = i;

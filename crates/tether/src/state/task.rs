@@ -36,6 +36,9 @@ pub(crate) enum ParkedOn {
     Yield,
     /// Its callback returned `WAIT` on this set of its instance.
     Wait(u32),
+    /// A synchronous read, write or cancel waits for this end's event (by id; only a task
+    /// waiting in place waits on one).
+    End(u32),
 }
 
 /// A callback task that has not returned and waits with no core code on the stack, until
@@ -280,6 +283,7 @@ impl Runtime {
         match p.on {
             ParkedOn::Yield => true,
             ParkedOn::Wait(si) => self.set_has_event(p.instance, si),
+            ParkedOn::End(id) => self.end_has_event(id),
         }
     }
 

@@ -4,14 +4,14 @@
 //! that did not return at once, which join sets (`waitable.join`), deliver one event when
 //! their callee returns, and are dropped by `subtask.drop` once that event was delivered.
 //!
-//! Subtasks are the only waitables yet (stream and future ends come in later stages of
-//! `docs/async-plan.md`). A subtask is made `STARTED`: Tether starts a call only once it can
+//! The ends of futures and streams are waitables too (`super::copy`): a set delivers their
+//! events as well. A subtask is made `STARTED`: Tether starts a call only once it can
 //! run, so the arguments are always read when the call returns to its caller.
 
 use tether_abi::{Fault, Trap};
 
 use super::runtime::{InstanceId, Runtime};
-use super::table::Slot;
+use super::table::{Slot, Waitable};
 
 /// An event a waitable set delivers: its code and two payloads (`EventCode`, `p1`, `p2`).
 pub(crate) type Event = (u32, u32, u32);
@@ -74,6 +74,7 @@ impl Runtime {
             .iter()
             .flatten()
             .any(|s| s.instance == instance && s.wset == si && s.pending)
+            || self.end_event_in(instance, si).is_some()
     }
 
     /// Takes the event set `si` of `instance` has to deliver now, if any
@@ -91,7 +92,9 @@ impl Runtime {
             .flatten()
             .find(|s| s.instance == instance && s.wset == si && s.pending)
         else {
-            return Ok(None);
+            return Ok(self
+                .end_event_in(instance, si)
+                .and_then(|id| self.take_end_event(id)));
         };
         s.pending = false;
         if s.state == RETURNED {
@@ -105,11 +108,14 @@ impl Runtime {
     pub fn waitable_join(&mut self, instance: InstanceId, wi: u32, si: u32) -> Result<(), Fault> {
         self.check_may_leave(instance)?;
         let table = &mut self.instances[instance as usize].handles;
-        let id = table.get_waitable(wi)?;
+        let w = table.get_waitable(wi)?;
         if si != 0 {
             table.get_set(si)?;
         }
-        self.move_to_set(instance, id, si);
+        match w {
+            Waitable::Subtask(id) => self.move_to_set(instance, id, si),
+            Waitable::End(id) => self.leave_set(id, si),
+        }
         Ok(())
     }
 

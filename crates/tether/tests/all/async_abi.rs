@@ -83,7 +83,7 @@ const CALLEE: &str = r#"(component
       (memory (core memory $mem "mem"))))
   (func (export "sync-answer") async (result u32) (canon lift (core func $i "sync-answer"))))"#;
 
-fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, tether::Instance) {
+pub(crate) fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, tether::Instance) {
     let component = Component::new(engine, wat).unwrap();
     let mut store = Store::new(engine, ());
     let instance = Linker::new(engine)
@@ -92,7 +92,7 @@ fn instantiate(engine: &Engine, wat: &str) -> (Store<()>, tether::Instance) {
     (store, instance)
 }
 
-fn call(
+pub(crate) fn call(
     store: &mut Store<()>,
     instance: &tether::Instance,
     name: &str,
@@ -104,7 +104,7 @@ fn call(
     Ok(results)
 }
 
-fn trap(e: &tether::Error) -> &Trap {
+pub(crate) fn trap(e: &tether::Error) -> &Trap {
     e.downcast_ref::<Trap>()
         .unwrap_or_else(|| panic!("not a trap: {e:#}"))
 }

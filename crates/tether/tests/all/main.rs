@@ -75,5 +75,6 @@ mod rng;
 mod serialize;
 mod shared_funcs;
 mod shelves;
+mod streams;
 mod traps;
 mod typed;

@@ -1,0 +1,240 @@
+//! Streams of the async ABI between two guests (stages 3 and 4 of `docs/async-plan.md`): a
+//! `stream<string>` whose strings are lifted out of the writer and lowered into the reader
+//! through its `realloc`, its events in a waitable set, and what a hostile or unlucky caller
+//! gets: a trap that names the broken rule, or `unsupported:` where the host would have to
+//! hold an end.
+
+use tether::{CopyRule, EndKind, Engine, Store, Trap, Val};
+
+use super::async_abi::{instantiate, trap};
+
+/// `$C` makes a `stream<string>` (`start`, keeping the writable end) and writes to it; `$D`
+/// (the top level's own core instance) reads from it; `$H` hands a readable end to the
+/// host. The top level exports `$D`'s functions, `$H`'s and two of `$C`'s.
+const STREAMS: &str = r#"(component
+  (type $ST (stream string))
+  (component $C
+    (type $ST (stream string))
+    (core module $mem (memory (export "mem") 1))
+    (core instance $mem (instantiate $mem))
+    (core func $new (canon stream.new $ST))
+    (core func $write (canon stream.write $ST async (memory (core memory $mem "mem"))))
+    (core func $drop-r (canon stream.drop-readable $ST))
+    (core module $m
+      (import "" "new" (func $new (result i64)))
+      (import "" "write" (func $write (param i32 i32 i32) (result i32)))
+      (import "" "drop-r" (func $drop-r (param i32)))
+      (import "" "mem" (memory 1))
+      (global $tx (mut i32) (i32.const 0))
+      (data (i32.const 64) "\64\00\00\00\02\00\00\00\6e\00\00\00\06\00\00\00")
+      (data (i32.const 100) "hi")
+      (data (i32.const 110) "tether")
+      (func (export "start") (result i32)
+        (local $ends i64)
+        (local.set $ends (call $new))
+        (global.set $tx (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32))))
+        (i32.wrap_i64 (local.get $ends)))
+      ;; Two strings, read at once by a pending read: COMPLETED with 2 copied.
+      (func (export "write2")
+        (if (i32.ne (call $write (global.get $tx) (i32.const 64) (i32.const 2)) (i32.const 0x20))
+          (then unreachable)))
+      ;; The code of a write after the reader went away.
+      (func (export "write-dropped") (result i32)
+        (call $write (global.get $tx) (i32.const 64) (i32.const 1)))
+      (func (export "write-oob") (result i32)
+        (call $write (global.get $tx) (i32.const 65532) (i32.const 2)))
+      (func (export "write-long") (result i32)
+        (call $write (global.get $tx) (i32.const 64) (i32.const 0x10000000)))
+      (func (export "drop-writer-as-reader") (call $drop-r (global.get $tx))))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "new" (func $new)) (export "write" (func $write)) (export "drop-r" (func $drop-r))
+      (export "mem" (memory $mem "mem"))))))
+    (func (export "start") (result (stream string)) (canon lift (core func $i "start")))
+    (func (export "write2") (canon lift (core func $i "write2")))
+    (func (export "write-dropped") (result u32) (canon lift (core func $i "write-dropped")))
+    (func (export "write-oob") (result u32) (canon lift (core func $i "write-oob")))
+    (func (export "write-long") (result u32) (canon lift (core func $i "write-long")))
+    (func (export "drop-writer-as-reader") (canon lift (core func $i "drop-writer-as-reader"))))
+  (instance $c (instantiate $C))
+  ;; Hands `$C`'s readable end to the host, from an instance of its own (the refusal
+  ;; poisons it, not `$C`).
+  (component $H
+    (type $ST (stream string))
+    (import "start" (func $start (result (stream string))))
+    (core func $s (canon lower (func $start)))
+    (core module $h
+      (import "" "start" (func $start (result i32)))
+      (func (export "hand-over") (result i32) (call $start)))
+    (core instance $hi (instantiate $h (with "" (instance (export "start" (func $s))))))
+    (func (export "hand-over") (result (stream string)) (canon lift (core func $hi "hand-over"))))
+  (instance $h (instantiate $H (with "start" (func $c "start"))))
+
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core module $alloc
+    (import "" "mem" (memory 1))
+    (global $next (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $next))
+      (global.set $next (i32.add (local.get $p)
+        (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))
+      (local.get $p)))
+  (core instance $alloc (instantiate $alloc (with "" (instance (export "mem" (memory $mem "mem"))))))
+  (core func $start (canon lower (func $c "start")))
+  (core func $write2 (canon lower (func $c "write2")))
+  (core func $oob (canon lower (func $c "write-oob")))
+  (core func $long (canon lower (func $c "write-long")))
+  (core func $read (canon stream.read $ST async
+    (memory (core memory $mem "mem")) (realloc (core func $alloc "realloc"))))
+  (core func $drop-rx (canon stream.drop-readable $ST))
+  (core func $set-new (canon waitable-set.new))
+  (core func $join (canon waitable.join))
+  (core func $poll (canon waitable-set.poll (memory (core memory $mem "mem"))))
+  (core module $d
+    (import "" "start" (func $start (result i32)))
+    (import "" "write2" (func $write2))
+    (import "" "oob" (func $oob (result i32)))
+    (import "" "long" (func $long (result i32)))
+    (import "" "read" (func $read (param i32 i32 i32) (result i32)))
+    (import "" "drop-rx" (func $drop-rx (param i32)))
+    (import "" "set-new" (func $set-new (result i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (import "" "poll" (func $poll (param i32 i32) (result i32)))
+    (import "" "mem" (memory 1))
+    ;; Reads two strings into the tuple at 16: the read waits, `$C` writes, and the set's
+    ;; poll reports the read with 2 copied.
+    (func (export "run") (result i32)
+      (local $rx i32) (local $set i32)
+      (local.set $rx (call $start))
+      (if (i32.ne (call $read (local.get $rx) (i32.const 16) (i32.const 2)) (i32.const -1))
+        (then unreachable))
+      (call $write2)
+      (local.set $set (call $set-new))
+      (call $join (local.get $rx) (local.get $set))
+      (if (i32.ne (call $poll (local.get $set) (i32.const 8)) (i32.const 2 (; STREAM_READ ;)))
+        (then unreachable))
+      (if (i32.ne (i32.load (i32.const 8)) (local.get $rx)) (then unreachable))
+      (if (i32.ne (i32.load (i32.const 12)) (i32.const 0x20)) (then unreachable))
+      (i32.const 16))
+    (func (export "start-and-drop") (call $drop-rx (call $start)))
+    (func (export "oob") (result i32) (drop (call $start)) (call $oob))
+    (func (export "long") (result i32) (drop (call $start)) (call $long)))
+  (core instance $d (instantiate $d (with "" (instance
+    (export "start" (func $start)) (export "write2" (func $write2))
+    (export "oob" (func $oob)) (export "long" (func $long))
+    (export "read" (func $read)) (export "drop-rx" (func $drop-rx))
+    (export "set-new" (func $set-new))
+    (export "join" (func $join)) (export "poll" (func $poll))
+    (export "mem" (memory $mem "mem"))))))
+  (func (export "run") (result (tuple string string))
+    (canon lift (core func $d "run") (memory (core memory $mem "mem"))
+      (realloc (core func $alloc "realloc"))))
+  (func (export "hand-over") (alias export $h "hand-over"))
+  (func (export "start-and-drop") (canon lift (core func $d "start-and-drop")))
+  (func (export "oob") (result u32) (canon lift (core func $d "oob")))
+  (func (export "long") (result u32) (canon lift (core func $d "long")))
+  (func (export "write-dropped") (alias export $c "write-dropped"))
+  (func (export "drop-writer-as-reader") (alias export $c "drop-writer-as-reader")))"#;
+
+fn fresh(engine: &Engine) -> (Store<()>, tether::Instance) {
+    instantiate(engine, STREAMS)
+}
+
+fn call(
+    store: &mut Store<()>,
+    instance: &tether::Instance,
+    name: &str,
+) -> tether::Result<Vec<Val>> {
+    super::async_abi::call(store, instance, name, &[])
+}
+
+const WRITER: EndKind = EndKind {
+    future: false,
+    readable: false,
+};
+
+#[test]
+fn strings_stream_from_one_guest_into_another() {
+    let engine = Engine::default();
+    let (mut store, i) = fresh(&engine);
+    assert_eq!(
+        call(&mut store, &i, "run").unwrap(),
+        [Val::Tuple(vec![
+            Val::String("hi".into()),
+            Val::String("tether".into())
+        ])]
+    );
+}
+
+#[test]
+fn a_dropped_reader_is_reported_to_the_writer_once() {
+    let engine = Engine::default();
+    let (mut store, i) = fresh(&engine);
+    call(&mut store, &i, "start-and-drop").unwrap();
+    // The reader is gone: the writer learns it at once, and its end is done.
+    assert_eq!(
+        call(&mut store, &i, "write-dropped").unwrap(),
+        [Val::U32(1)]
+    );
+    let e = call(&mut store, &i, "write-dropped").unwrap_err();
+    assert_eq!(
+        trap(&e),
+        &Trap::Copy {
+            end: WRITER,
+            rule: CopyRule::Done
+        }
+    );
+    assert!(
+        format!("{e:#}")
+            .contains("cannot write to stream after being notified that the readable end dropped")
+    );
+}
+
+#[test]
+fn an_end_handed_to_the_host_is_unsupported() {
+    let engine = Engine::default();
+    let (mut store, i) = fresh(&engine);
+    let e = call(&mut store, &i, "hand-over").unwrap_err();
+    assert!(format!("{e:#}").contains("unsupported:"), "{e:#}");
+}
+
+#[test]
+fn hostile_buffers_and_ends_trap_with_their_rule() {
+    let engine = Engine::default();
+    let (mut store, i) = fresh(&engine);
+    let e = call(&mut store, &i, "oob").unwrap_err();
+    assert!(
+        matches!(
+            trap(&e),
+            Trap::PointerOutOfBounds {
+                ptr: 65532,
+                size: 16,
+                ..
+            }
+        ),
+        "{e:#}"
+    );
+    let (mut store, i) = fresh(&engine);
+    let e = call(&mut store, &i, "long").unwrap_err();
+    assert_eq!(
+        trap(&e),
+        &Trap::Copy {
+            end: WRITER,
+            rule: CopyRule::TooLong { len: 1 << 28 }
+        }
+    );
+    let (mut store, i) = fresh(&engine);
+    call(&mut store, &i, "start-and-drop").unwrap();
+    let e = call(&mut store, &i, "drop-writer-as-reader").unwrap_err();
+    assert!(
+        matches!(
+            trap(&e),
+            Trap::WrongKind {
+                expected: "readable end of a stream",
+                ..
+            }
+        ),
+        "{e:#}"
+    );
+}
