@@ -49,8 +49,9 @@ pub(crate) struct ParkedCall<T: 'static> {
 
 /// Where a callback task stands when its loop stops.
 enum Outcome {
-    /// It returned its result (in its task record), and exited or waits for good.
-    Resolved,
+    /// It returned its result (in its task record, unless it returned before it was
+    /// resumed), and exited, or waits parked with this id.
+    Resolved(Option<u32>),
     /// It waits before returning, parked with this id.
     Parked(u32),
 }
@@ -72,7 +73,10 @@ pub(crate) fn call_lifted_task<T: 'static, R>(
         start_callback(store, f, scope, source, args)
             .and_then(|packed| callback_loop(store, f, packed, None))
             .and_then(|outcome| match outcome {
-                Outcome::Resolved => take_result(store),
+                Outcome::Resolved(parked) => {
+                    keep_resolved(store, parked, f);
+                    take_result(store)
+                }
                 Outcome::Parked(_) => Err(anyhow::anyhow!(
                     "internal error: a task parked with no subtask to hold it"
                 )),
@@ -108,7 +112,8 @@ pub(crate) fn call_async_lowered<T: 'static>(
     let r = start_callback(store, f, frame.scope, source, args)
         .and_then(|packed| callback_loop(store, f, packed, park))
         .and_then(|outcome| match outcome {
-            Outcome::Resolved => {
+            Outcome::Resolved(parked) => {
+                keep_resolved(store, parked, f);
                 let results = take_result(store)?;
                 deliver_into(store, l, out_ptr, results)?;
                 Ok(RETURNED)
@@ -230,7 +235,7 @@ fn callback_loop<T: 'static>(
         let rt = &mut store.data_mut().rt;
         let resolved = rt.task_resolved();
         let on = match packed & 0xf {
-            EXIT if resolved => return Ok(Outcome::Resolved),
+            EXIT if resolved => return Ok(Outcome::Resolved(None)),
             EXIT => return Err(trap(Trap::Task(TaskRule::NoResult).into())),
             YIELD => ParkedOn::Yield,
             WAIT => {
@@ -243,22 +248,22 @@ fn callback_loop<T: 'static>(
             }
             code => return Err(trap(Trap::CallbackCode { code }.into())),
         };
-        if resolved {
-            // The caller has its result; the task would wait to be resumed, which nothing
-            // does for a task that returned.
-            rt.park_task();
-            return Ok(Outcome::Resolved);
-        }
-        if let Some(subtask) = park {
+        if resolved || park.is_some() {
             if rt.task_holds_borrows() {
                 return Err(unsupported_call(
-                    "a callback task that waits before returning while it holds borrowed handles (component-model async)",
+                    "a callback task that waits while it holds borrowed handles (component-model async)",
                 ));
             }
+            // A task that returned waits for nobody: it parks, as one whose caller does not
+            // wait for it does.
             let id = rt
-                .park_unresolved(on, subtask)
+                .park(on, park.unwrap_or(NO_SUBTASK))
                 .ok_or_else(|| anyhow::anyhow!("internal error: no task to park"))?;
-            return Ok(Outcome::Parked(id));
+            return Ok(if resolved {
+                Outcome::Resolved(Some(id))
+            } else {
+                Outcome::Parked(id)
+            });
         }
         wait_in_place(store, f.instance, on, true)?;
         let event = event_of(store, f.instance, on)?;
@@ -349,9 +354,9 @@ pub(crate) fn drive<T: 'static>(
                 last = id;
                 resume(store, id)?;
             }
-            None if rt.blocked_parked() || rt.any_parked() => {
+            None if rt.blocked_parked() => {
                 return Err(unsupported_call(
-                    "waiting while the only tasks that could run are held by the frames on the stack or have returned (component-model async)",
+                    "waiting while the only tasks that could run are held by the frames on the stack (component-model async)",
                 ));
             }
             None => return Err(trap(Trap::Deadlock.into())),
@@ -378,15 +383,30 @@ fn resume<T: 'static>(store: &mut Wt<'_, T>, id: u32) -> Result<()> {
         let packed = call_callback(store, &call.func, event)?;
         match callback_loop(store, &call.func, packed, Some(parked.subtask))? {
             Outcome::Parked(id) => keep_parked_call(store, id, call.func, call.deliver),
-            Outcome::Resolved => {
+            // It had returned before: it only ran on.
+            Outcome::Resolved(again) if parked.resolved => {
+                if let Some(id) = again {
+                    keep_parked_call(store, id, call.func, call.deliver);
+                }
+            }
+            Outcome::Resolved(again) => {
                 let results = take_result(store)?;
                 (call.deliver)(store, results)?;
                 store.data_mut().rt.subtask_returned(parked.subtask);
+                keep_resolved(store, again, &call.func);
             }
         }
         Ok(())
     })();
     leave_task(store, frame, r)
+}
+
+/// Keeps what resuming a task that returned and then parked (`parked`, if it did) needs:
+/// its function; its result has gone already.
+fn keep_resolved<T: 'static>(store: &mut Wt<'_, T>, parked: Option<u32>, f: &Arc<LiftedFunc>) {
+    if let Some(id) = parked {
+        keep_parked_call(store, id, f.clone(), Box::new(|_, _| Ok(())));
+    }
 }
 
 /// Keeps what resuming parked task `id` needs beside its state.

@@ -124,9 +124,6 @@ pub(crate) struct InstanceState {
     pub backpressure: u16,
     /// Whether a task holds the instance's exclusive lock (`super::task`).
     pub exclusive: bool,
-    /// How many of the instance's tasks returned their result and then yielded: they wait
-    /// to be resumed, which Tether does not do yet (`super::task`).
-    pub parked: u32,
 }
 
 /// The borrow bookkeeping of one call: as a callee (`borrows` handed to it that it has not
@@ -429,7 +426,6 @@ impl Runtime {
             handles: HandleTable::new(),
             backpressure: 0,
             exclusive: false,
-            parked: 0,
         });
         (self.instances.len() - 1) as InstanceId
     }

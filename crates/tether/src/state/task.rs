@@ -49,6 +49,9 @@ pub(crate) struct Parked {
     storage: [u32; 2],
     /// The subtask its caller holds, which the task's return resolves.
     pub subtask: u32,
+    /// Whether it returned its result before it waited (its caller has it; nothing waits
+    /// for it).
+    pub resolved: bool,
 }
 
 /// One task: a call under way, as the async ABI's built-ins see it.
@@ -222,26 +225,17 @@ impl Runtime {
         }
     }
 
-    /// Leaves the task whose code runs now waiting after it returned its result and yielded:
-    /// its record ends with its frame, and its instance counts it among the tasks that
-    /// wait to be resumed ([`others_wait`](Self::others_wait)).
-    pub fn park_task(&mut self) {
-        if let Some(t) = self.current_task() {
-            let i = t.instance as usize;
-            self.instances[i].parked = self.instances[i].parked.saturating_add(1);
-        }
-    }
-
-    /// Parks the task whose code runs now, a callback task that has not returned, to wait on
-    /// `on` for the caller of `subtask`: its record ends with its frame, and the id returned
-    /// resumes it ([`resume_parked`](Self::resume_parked)).
-    pub fn park_unresolved(&mut self, on: ParkedOn, subtask: u32) -> Option<u32> {
+    /// Parks the task whose code runs now, a callback task, to wait on `on`: for the caller
+    /// of `subtask` if it has not returned, else for nobody. Its record ends with its frame,
+    /// and the id returned resumes it ([`resume_parked`](Self::resume_parked)).
+    pub fn park(&mut self, on: ParkedOn, subtask: u32) -> Option<u32> {
         let t = self.current_task()?;
         let parked = Parked {
             instance: t.instance,
             on,
             storage: t.storage,
             subtask,
+            resolved: t.resolved,
         };
         self.count_waiter(parked.instance, on, true);
         let id = match self.parked_tasks.iter().position(Option::is_none) {
@@ -342,7 +336,7 @@ impl Runtime {
             ft_async: true,
             kind: TaskKind::Callback,
             exclusive: true,
-            resolved: false,
+            resolved: p.resolved,
             storage: p.storage,
             scope,
             result: None,
@@ -410,7 +404,10 @@ impl Runtime {
     /// tries to would, by the specification, let them run (or detect a deadlock), which
     /// needs cooperative threads.
     pub fn others_wait(&self, instance: InstanceId) -> bool {
-        self.instances[instance as usize].parked != 0
+        self.parked_tasks
+            .iter()
+            .flatten()
+            .any(|p| p.instance == instance && p.resolved)
     }
 
     /// `context.get` of slot `i`: the task's slot, zero if the task never set one. `None`
@@ -610,7 +607,7 @@ mod tests {
         let (mut rt, i) = runtime_with_instance();
         let frame = rt.open_lift(i, None, false).unwrap();
         rt.begin_async_task(i, None, TaskKind::Callback, None);
-        let id = rt.park_unresolved(ParkedOn::Yield, 0).unwrap();
+        let id = rt.park(ParkedOn::Yield, 0).unwrap();
         rt.close_lift(frame, None);
         assert_eq!(rt.ready_parked(u32::MAX), Some(id));
         // Entered (a frame below holds it): not ready, but kept out by the stack.

@@ -207,12 +207,6 @@ impl Runtime {
         }
         Ok(())
     }
-
-    /// Whether any instance of the store has tasks that returned and then waited: they are
-    /// never resumed, but something other than the caller could have run.
-    pub fn any_parked(&self) -> bool {
-        self.instances.iter().any(|i| i.parked != 0)
-    }
 }
 
 #[cfg(test)]

@@ -598,3 +598,52 @@ fn a_task_resumed_by_a_wait_may_wait_in_turn() {
     assert_eq!(call(&mut store2, &i2, "nest", &[]).unwrap(), [Val::U32(8)]);
     assert_eq!(call(&mut store, &i, "nest", &[]).unwrap(), [Val::U32(8)]);
 }
+
+/// `$A`'s `ret-then-yield` returns 1 and then yields; its callback counts its runs in `ran`
+/// and exits. `$B`'s `yield-once` yields in core code, which lets parked tasks run.
+const RESOLVED_THEN_YIELD: &str = r#"(component
+  (component $A
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (global $ran (mut i32) (i32.const 0))
+      (func (export "ret-then-yield") (result i32) (call $ret (i32.const 1)) (i32.const 1))
+      (func (export "cb") (param i32 i32 i32) (result i32)
+        (global.set $ran (i32.add (global.get $ran) (i32.const 1)))
+        (i32.const 0))
+      (func (export "ran") (result i32) (global.get $ran)))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "ret-then-yield") async (result u32)
+      (canon lift (core func $i "ret-then-yield") async (callback (core func $i "cb"))))
+    (func (export "ran") (result u32) (canon lift (core func $i "ran"))))
+  (component $B
+    (core func $yield (canon thread.yield))
+    (core module $m
+      (import "" "yield" (func $yield (result i32)))
+      (func (export "yield-once") (result i32) (call $yield)))
+    (core instance $i (instantiate $m (with "" (instance (export "yield" (func $yield))))))
+    (func (export "yield-once") async (result u32) (canon lift (core func $i "yield-once"))))
+  (instance $a (instantiate $A))
+  (instance $b (instantiate $B))
+  (func (export "ret-then-yield") (alias export $a "ret-then-yield"))
+  (func (export "ran") (alias export $a "ran"))
+  (func (export "yield-once") (alias export $b "yield-once")))"#;
+
+#[test]
+fn a_task_that_returned_and_then_yields_runs_on_when_another_waits() {
+    let engine = Engine::default();
+    let (mut store, i) = instantiate(&engine, RESOLVED_THEN_YIELD);
+    assert_eq!(
+        call(&mut store, &i, "ret-then-yield", &[]).unwrap(),
+        [Val::U32(1)]
+    );
+    assert_eq!(call(&mut store, &i, "ran", &[]).unwrap(), [Val::U32(0)]);
+    assert_eq!(
+        call(&mut store, &i, "yield-once", &[]).unwrap(),
+        [Val::U32(0)]
+    );
+    assert_eq!(call(&mut store, &i, "ran", &[]).unwrap(), [Val::U32(1)]);
+    // It exited: it never runs again.
+    call(&mut store, &i, "yield-once", &[]).unwrap();
+    assert_eq!(call(&mut store, &i, "ran", &[]).unwrap(), [Val::U32(1)]);
+}
