@@ -319,6 +319,8 @@ pub enum TaskRule {
     NoResult,
     /// `task.cancel` was called while no cancellation had been delivered to the task.
     NotCancelled,
+    /// `subtask.cancel` was called a second time for the same subtask.
+    CancelledTwice,
     /// `backpressure.inc` would take the instance's counter to 2^16.
     BackpressureOverflow,
     /// `backpressure.dec` would take the instance's counter below zero.
@@ -343,6 +345,9 @@ impl fmt::Display for TaskRule {
             ),
             TaskRule::NoResult => {
                 f.write_str("async-lifted task finished without calling `task.return`")
+            }
+            TaskRule::CancelledTwice => {
+                f.write_str("`subtask.cancel` called twice for the same subtask")
             }
             TaskRule::NotCancelled => {
                 f.write_str("`task.cancel` called while no cancellation was delivered")

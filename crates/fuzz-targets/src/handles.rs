@@ -8,8 +8,10 @@
 //! `give-h`) and into it (`take`, `take-h`), lending a `borrow<h>` for one call (dropped by
 //! the guest or, to see the trap, kept), a `borrow<r>` (which the defining guest receives as
 //! its representation), and passing its handles to the host's `borrow<h>` and `own<h>`
-//! functions, and making, polling and dropping waitable sets of the async ABI, which share the
-//! table with the handles. The host makes objects (`push`), deletes them, revokes them (`revoke`: the
+//! functions, making, polling and dropping waitable sets of the async ABI, and making
+//! `stream<u8>`s and reading, writing, cancelling and dropping their ends (both in the one
+//! instance, with the specification's rendezvous modelled), all of which share the table with
+//! the handles. The host makes objects (`push`), deletes them, revokes them (`revoke`: the
 //! guest's handle stays, every use but `resource.drop` traps), drops the `r` handles it holds,
 //! reuses handles it no longer holds (stale) and passes handles to an instance in another
 //! store.
@@ -47,7 +49,18 @@ const WAT: &str = r#"(component
   (core func $snew (canon waitable-set.new))
   (core func $sdrop (canon waitable-set.drop))
   (core func $spoll (canon waitable-set.poll (memory (core memory $mem "m"))))
+  (type $st (stream u8))
+  (core func $stnew (canon stream.new $st))
+  (core func $stread (canon stream.read $st async (memory (core memory $mem "m"))))
+  (core func $stwrite (canon stream.write $st async (memory (core memory $mem "m"))))
+  (core func $stcr (canon stream.cancel-read $st async))
+  (core func $stcw (canon stream.cancel-write $st async))
+  (core func $stdr (canon stream.drop-readable $st))
+  (core func $stdw (canon stream.drop-writable $st))
   (core instance $i
+    (export "stnew" (func $stnew)) (export "stread" (func $stread))
+    (export "stwrite" (func $stwrite)) (export "stcr" (func $stcr)) (export "stcw" (func $stcw))
+    (export "stdr" (func $stdr)) (export "stdw" (func $stdw))
     (export "snew" (func $snew)) (export "sdrop" (func $sdrop)) (export "spoll" (func $spoll))
     (export "rnew" (func $rnew)) (export "rdrop" (func $rdrop)) (export "rrep" (func $rrep))
     (export "hdrop" (func $hdrop)) (export "hb" (func $hb)) (export "ho" (func $ho)))
@@ -61,6 +74,26 @@ const WAT: &str = r#"(component
     (import "i" "snew" (func $snew (result i32)))
     (import "i" "sdrop" (func $sdrop (param i32)))
     (import "i" "spoll" (func $spoll (param i32 i32) (result i32)))
+    (import "i" "stnew" (func $stnew (result i64)))
+    (import "i" "stread" (func $stread (param i32 i32 i32) (result i32)))
+    (import "i" "stwrite" (func $stwrite (param i32 i32 i32) (result i32)))
+    (import "i" "stcr" (func $stcr (param i32) (result i32)))
+    (import "i" "stcw" (func $stcw (param i32) (result i32)))
+    (import "i" "stdr" (func $stdr (param i32)))
+    (import "i" "stdw" (func $stdw (param i32)))
+    (func (export "stream-new") (result i32)
+      (local $e i64)
+      (local.set $e (call $stnew))
+      (i32.or (i32.wrap_i64 (local.get $e))
+        (i32.shl (i32.wrap_i64 (i64.shr_u (local.get $e) (i64.const 32))) (i32.const 16))))
+    (func (export "stream-read") (param i32 i32) (result i32)
+      (call $stread (local.get 0) (i32.const 1024) (local.get 1)))
+    (func (export "stream-write") (param i32 i32) (result i32)
+      (call $stwrite (local.get 0) (i32.const 64) (local.get 1)))
+    (func (export "cancel-read") (param i32) (result i32) (call $stcr (local.get 0)))
+    (func (export "cancel-write") (param i32) (result i32) (call $stcw (local.get 0)))
+    (func (export "drop-readable") (param i32) (call $stdr (local.get 0)))
+    (func (export "drop-writable") (param i32) (call $stdw (local.get 0)))
     (func (export "set-new") (result i32) (call $snew))
     (func (export "set-drop") (param i32) (call $sdrop (local.get 0)))
     (func (export "set-poll") (param i32) (result i32) (call $spoll (local.get 0) (i32.const 0)))
@@ -90,7 +123,17 @@ const WAT: &str = r#"(component
   (func (export "call-ho") (param "i" u32) (canon lift (core func $m "call-ho")))
   (func (export "set-new") (result u32) (canon lift (core func $m "set-new")))
   (func (export "set-drop") (param "i" u32) (canon lift (core func $m "set-drop")))
-  (func (export "set-poll") (param "i" u32) (result u32) (canon lift (core func $m "set-poll"))))"#;
+  (func (export "set-poll") (param "i" u32) (result u32) (canon lift (core func $m "set-poll")))
+  (func (export "stream-new") (result u32) (canon lift (core func $m "stream-new")))
+  (func (export "stream-read") (param "i" u32) (param "n" u32) (result u32)
+    (canon lift (core func $m "stream-read")))
+  (func (export "stream-write") (param "i" u32) (param "n" u32) (result u32)
+    (canon lift (core func $m "stream-write")))
+  (func (export "cancel-read") (param "i" u32) (result u32) (canon lift (core func $m "cancel-read")))
+  (func (export "cancel-write") (param "i" u32) (result u32)
+    (canon lift (core func $m "cancel-write")))
+  (func (export "drop-readable") (param "i" u32) (canon lift (core func $m "drop-readable")))
+  (func (export "drop-writable") (param "i" u32) (canon lift (core func $m "drop-writable"))))"#;
 
 fn component() -> &'static Component {
     static COMPONENT: OnceLock<Component> = OnceLock::new();
@@ -134,6 +177,29 @@ enum Entry {
     H(usize),
     /// A waitable set (always empty: nothing here joins one).
     Set,
+    /// An end of a `stream<u8>`: the model's number of it.
+    End(usize),
+}
+
+/// The model of a stream end: the specification's `CopyEnd` with its buffer and its
+/// pending event (the copy's result, and whether delivering it takes the buffer back).
+#[derive(Debug)]
+struct EndModel {
+    stream: usize,
+    readable: bool,
+    /// `IDLE`, `COPYING` or `DONE` (a cancel of a guest's stream never stays `CANCELLING`).
+    copying: bool,
+    done: bool,
+    len: u32,
+    progress: u32,
+    event: Option<(u32, bool)>,
+}
+
+/// The model of a stream: the specification's `SharedStreamImpl`.
+#[derive(Debug, Default)]
+struct StreamModel {
+    dropped: bool,
+    pending: Option<usize>,
 }
 
 /// The specification's `Table`.
@@ -208,9 +274,98 @@ struct Run {
     objects: Vec<Object>,
     poisoned: bool,
     log: Vec<String>,
+    ends: Vec<EndModel>,
+    streams: Vec<StreamModel>,
 }
 
+/// What a stream built-in returns when its copy has not finished.
+const BLOCKED: u32 = u32::MAX;
+
 impl Run {
+    /// The stream end at `i` if it is one of `readable`'s kind.
+    fn end_at(&self, i: u32, readable: bool) -> Option<usize> {
+        match self.table.get(i) {
+            Some(Entry::End(e)) if self.ends[e].readable == readable => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Delivers end `e`'s event, if it has one: the packed result and progress.
+    fn deliver(&mut self, e: usize) -> Option<u32> {
+        let end = &mut self.ends[e];
+        let (result, reclaim) = end.event.take()?;
+        end.copying = false;
+        end.done = result == 1;
+        let payload = result | (end.progress << 4);
+        let stream = &mut self.streams[end.stream];
+        if reclaim && stream.pending == Some(e) {
+            stream.pending = None;
+        }
+        Some(payload)
+    }
+
+    /// A read or write of `n` elements by end `e` (idle): the rendezvous, and its result.
+    fn copy(&mut self, e: usize, n: u32) -> u32 {
+        let readable = self.ends[e].readable;
+        let end = &mut self.ends[e];
+        end.copying = true;
+        end.len = n;
+        end.progress = 0;
+        end.event = None;
+        let s = end.stream;
+        if self.streams[s].dropped {
+            self.ends[e].event = Some((1, false));
+        } else if let Some(o) = self.streams[s].pending {
+            let remain = self.ends[o].len - self.ends[o].progress;
+            if remain > 0 {
+                let k = n.min(remain);
+                if k > 0 {
+                    self.ends[o].progress += k;
+                    self.ends[e].progress += k;
+                    self.ends[o].event = Some((0, true));
+                }
+                self.ends[e].event = Some((0, false));
+            } else if !readable && n == 0 && self.ends[o].len == 0 {
+                self.ends[e].event = Some((0, false));
+            } else {
+                self.ends[o].event = Some((0, false));
+                self.streams[s].pending = Some(e);
+            }
+        } else {
+            self.streams[s].pending = Some(e);
+        }
+        self.deliver(e).unwrap_or(BLOCKED)
+    }
+
+    /// A cancel by end `e` (copying): the copy ends at once, cancelled unless it completed.
+    fn cancel(&mut self, e: usize) -> u32 {
+        let s = self.ends[e].stream;
+        match &mut self.ends[e].event {
+            Some((result, true)) => *result = 2,
+            Some(_) => {}
+            None => {
+                if self.streams[s].pending == Some(e) {
+                    self.streams[s].pending = None;
+                }
+                self.ends[e].event = Some((2, false));
+            }
+        }
+        self.deliver(e).unwrap_or(BLOCKED)
+    }
+
+    /// Drops end `e` at index `i` (not copying): the other end learns it.
+    fn drop_end(&mut self, i: u32, e: usize) {
+        self.table.remove(i);
+        let s = self.ends[e].stream;
+        let stream = &mut self.streams[s];
+        if !stream.dropped {
+            stream.dropped = true;
+            if let Some(o) = stream.pending.take() {
+                self.ends[o].event = Some((1, false));
+            }
+        }
+    }
+
     /// Calls `name` and checks the outcome against `expect`; returns the results.
     fn call(&mut self, name: &str, args: &[Val], results: usize, expect: Expect) -> Vec<Val> {
         // A host misuse is refused before the instance is entered, poisoned or not.
@@ -271,7 +426,7 @@ impl Run {
         u: &mut Unstructured<'_>,
         other: &mut Option<(Store<()>, tether::Instance)>,
     ) -> Result<()> {
-        match u.int_in_range(0..=20)? {
+        match u.int_in_range(0..=26)? {
             0 | 1 => {
                 let rep = u.int_in_range(0..=100)?;
                 let i = self.table.add(Entry::R(rep));
@@ -620,6 +775,80 @@ impl Run {
                 };
                 self.call("set-poll", &[Val::U32(i)], 1, expect);
             }
+            21 => {
+                let expect = if self.poisoned {
+                    Expect::Trap
+                } else {
+                    let s = self.streams.len();
+                    self.streams.push(StreamModel::default());
+                    let mut add = |readable| {
+                        self.ends.push(EndModel {
+                            stream: s,
+                            readable,
+                            copying: false,
+                            done: false,
+                            len: 0,
+                            progress: 0,
+                            event: None,
+                        });
+                        self.table.add(Entry::End(self.ends.len() - 1))
+                    };
+                    let r = add(true);
+                    let w = add(false);
+                    Expect::Ok(Some(r | (w << 16)))
+                };
+                self.call("stream-new", &[], 1, expect);
+            }
+            k @ (22 | 23) => {
+                // A read (22) or write (23) of up to 8 bytes.
+                let readable = k == 22;
+                let (i, n) = (Self::index(u)?, u.int_in_range(0..=8)?);
+                let expect = match self.end_at(i, readable) {
+                    Some(e) if !self.poisoned && !self.ends[e].copying && !self.ends[e].done => {
+                        Expect::Ok(Some(self.copy(e, n)))
+                    }
+                    _ => Expect::Trap,
+                };
+                let name = if readable {
+                    "stream-read"
+                } else {
+                    "stream-write"
+                };
+                self.call(name, &[Val::U32(i), Val::U32(n)], 1, expect);
+            }
+            24 => {
+                let readable = u.arbitrary()?;
+                let i = Self::index(u)?;
+                let expect = match self.end_at(i, readable) {
+                    Some(e) if !self.poisoned && self.ends[e].copying => {
+                        Expect::Ok(Some(self.cancel(e)))
+                    }
+                    _ => Expect::Trap,
+                };
+                let name = if readable {
+                    "cancel-read"
+                } else {
+                    "cancel-write"
+                };
+                self.call(name, &[Val::U32(i)], 1, expect);
+            }
+            25 | 26 => {
+                let readable = u.arbitrary()?;
+                let i = Self::index(u)?;
+                let expect = match self.end_at(i, readable) {
+                    Some(e) if !self.poisoned && !self.ends[e].copying => {
+                        self.drop_end(i, e);
+                        Expect::Ok(None)
+                    }
+                    _ => Expect::Trap,
+                };
+                let name = if readable {
+                    "drop-readable"
+                } else {
+                    "drop-writable"
+                };
+                self.call(name, &[Val::U32(i)], 0, expect);
+            }
             _ => {}
         }
         Ok(())
@@ -642,6 +871,8 @@ pub fn run(data: &[u8]) {
         objects: Vec::new(),
         poisoned: false,
         log: Vec::new(),
+        ends: Vec::new(),
+        streams: Vec::new(),
     };
     let mut other = None;
     for _ in 0..64 {

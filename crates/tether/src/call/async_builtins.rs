@@ -16,7 +16,7 @@ use super::copy::{EndOp, run_end_builtin};
 use super::cx::{Cx, Opts};
 use super::error::{to_core, trap, unsupported_call};
 use super::store::StoreData;
-use super::task::wait_in_place;
+use super::task::{cancel_subtask, wait_in_place};
 use crate::plan::translate::Builtin;
 use crate::plan::types::FuncSig;
 use crate::state::runtime::InstanceId;
@@ -165,11 +165,14 @@ fn run_builtin<T>(
                 // The synchronous form may block: that is checked before the subtask.
                 rt.check_may_block().map_err(trap)?;
             }
-            rt.check_subtask_cancel(instance, arg(0), !async_)
+            let id = rt
+                .subtask_cancel_request(instance, arg(0), !async_)
                 .map_err(trap)?;
-            Err(unsupported_call(
-                "cancelling a subtask (component-model async)",
-            ))
+            let state = cancel_subtask(store, instance, id, *async_)?;
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(state as i32);
+            }
+            Ok(())
         }
         Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
             "internal error: a waitable set's event without its memory"

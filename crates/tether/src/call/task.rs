@@ -25,7 +25,7 @@ use super::lift::{call_lifted_inner, lower_args};
 use super::lower::lower_result_vals;
 use crate::state::runtime::{InstanceId, LiftFrame};
 use crate::state::task::{ParkedOn, TaskKind};
-use crate::state::waitable::{Event, NO_EVENT, STARTED};
+use crate::state::waitable::{CANCELLED_BEFORE_RETURNED, Event, NO_EVENT, STARTED};
 
 /// The callback codes of an `async (callback ...)` lift, in the low four bits of what its
 /// core function and its callback return.
@@ -35,6 +35,12 @@ const WAIT: u32 = 2;
 
 /// The subtask of a task parked before its caller made it.
 const NO_SUBTASK: u32 = u32::MAX;
+
+/// The event `TASK_CANCELLED`: the task's caller cancelled it.
+const TASK_CANCELLED: Event = (6, 0, 0);
+
+/// What `subtask.cancel`'s `async` form returns while the subtask has not resolved.
+const BLOCKED: u32 = u32::MAX;
 
 /// How a parked task's result reaches its caller: lowered into the caller's memory by the
 /// `async` lower that made the subtask.
@@ -248,6 +254,12 @@ fn callback_loop<T: 'static>(
             }
             code => return Err(trap(Trap::CallbackCode { code }.into())),
         };
+        if !resolved && rt.take_pending_cancel() {
+            // A cancellation its caller asked for while it could not run: delivered at this
+            // wait, at once.
+            packed = call_callback(store, f, TASK_CANCELLED)?;
+            continue;
+        }
         if resolved || park.is_some() {
             if rt.task_holds_borrows() {
                 return Err(unsupported_call(
@@ -300,6 +312,7 @@ pub(crate) fn wait_in_place<T: 'static>(
         ParkedOn::Yield => run_round(store),
         ParkedOn::Wait(si) => drive(store, |rt| rt.set_has_event(instance, si)),
         ParkedOn::End(id) => drive(store, |rt| rt.end_has_event(id)),
+        ParkedOn::Subtask(id) => drive(store, |rt| rt.subtask_resolved(id)),
     };
     store.data_mut().rt.count_waiter(instance, on, false);
     if !store.data_mut().rt.retake_stack(unlock, from) {
@@ -314,7 +327,7 @@ pub(crate) fn wait_in_place<T: 'static>(
 /// The event a task of `instance` that waited on `on` receives.
 fn event_of<T>(store: &mut Wt<'_, T>, instance: InstanceId, on: ParkedOn) -> Result<Event> {
     Ok(match on {
-        ParkedOn::Yield | ParkedOn::End(_) => NO_EVENT,
+        ParkedOn::Yield | ParkedOn::End(_) | ParkedOn::Subtask(_) => NO_EVENT,
         ParkedOn::Wait(si) => store
             .data_mut()
             .rt
@@ -364,22 +377,72 @@ pub(crate) fn drive<T: 'static>(
     }
 }
 
+/// `subtask.cancel` of subtask `id` of `instance` (asked for and checked): its callee, a
+/// parked task, receives `TASK_CANCELLED` now if it may run, otherwise at its next wait.
+/// Returns the subtask's state once it resolved (`RETURNED` if the callee returned anyway,
+/// `CANCELLED_BEFORE_RETURNED` if it called `task.cancel`), delivered to the caller; until
+/// then the `async` form returns `BLOCKED` and the synchronous one waits in place.
+pub(crate) fn cancel_subtask<T: 'static>(
+    store: &mut Wt<'_, T>,
+    instance: InstanceId,
+    id: u32,
+    async_: bool,
+) -> Result<u32> {
+    let rt = &mut store.data_mut().rt;
+    if !rt.subtask_resolved(id) {
+        let Some(callee) = rt.parked_of_subtask(id) else {
+            return Err(unsupported_call(
+                "cancelling a subtask whose callee runs on the stack (component-model async)",
+            ));
+        };
+        if rt.request_cancel(callee, instance) {
+            resume_with(store, callee, Some(instance))?;
+        }
+    }
+    if !store.data().rt.subtask_resolved(id) {
+        if async_ {
+            return Ok(BLOCKED);
+        }
+        wait_in_place(store, instance, ParkedOn::Subtask(id), false)?;
+    }
+    store
+        .data_mut()
+        .rt
+        .take_subtask_resolution(id)
+        .ok_or_else(|| anyhow::anyhow!("internal error: a subtask resolved without its state"))
+}
+
 /// Resumes parked task `id`: enters its instance from the host, calls its callback with the
 /// event it waited for, and runs its loop until it parks again or returns, when its result
 /// goes to its caller and its subtask resolves.
 fn resume<T: 'static>(store: &mut Wt<'_, T>, id: u32) -> Result<()> {
+    resume_with(store, id, None)
+}
+
+/// [`resume`], or, with `cancelled_by` (the instance of its caller, which cancelled it),
+/// entered from that instance with `TASK_CANCELLED` as the event.
+fn resume_with<T: 'static>(
+    store: &mut Wt<'_, T>,
+    id: u32,
+    cancelled_by: Option<InstanceId>,
+) -> Result<()> {
     let Some((instance, call)) = take_parked_call(store, id) else {
         return Err(anyhow::anyhow!("internal error: no parked task {id}"));
     };
+    let cancel = cancelled_by.is_some();
     let rt = &mut store.data_mut().rt;
-    let frame = rt.open_lift(instance, None, true).map_err(trap)?;
+    let frame = rt.open_lift(instance, cancelled_by, true).map_err(trap)?;
     let Some(parked) = rt.resume_parked(id, frame.scope) else {
         rt.close_lift(frame, None);
         return Err(anyhow::anyhow!("internal error: no parked task {id}"));
     };
     store.data_mut().async_lifts.push(call.func.clone());
     let r = (|| {
-        let event = event_of(store, instance, parked.on)?;
+        let event = if cancel {
+            TASK_CANCELLED
+        } else {
+            event_of(store, instance, parked.on)?
+        };
         let packed = call_callback(store, &call.func, event)?;
         match callback_loop(store, &call.func, packed, Some(parked.subtask))? {
             Outcome::Parked(id) => keep_parked_call(store, id, call.func, call.deliver),
@@ -389,10 +452,18 @@ fn resume<T: 'static>(store: &mut Wt<'_, T>, id: u32) -> Result<()> {
                     keep_parked_call(store, id, call.func, call.deliver);
                 }
             }
+            Outcome::Resolved(again) if store.data().rt.task_cancelled() => {
+                let rt = &mut store.data_mut().rt;
+                rt.subtask_resolve(parked.subtask, CANCELLED_BEFORE_RETURNED);
+                keep_resolved(store, again, &call.func);
+            }
             Outcome::Resolved(again) => {
                 let results = take_result(store)?;
                 (call.deliver)(store, results)?;
-                store.data_mut().rt.subtask_returned(parked.subtask);
+                store
+                    .data_mut()
+                    .rt
+                    .subtask_resolve(parked.subtask, RETURNED);
                 keep_resolved(store, again, &call.func);
             }
         }

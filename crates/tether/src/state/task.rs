@@ -39,6 +39,19 @@ pub(crate) enum ParkedOn {
     /// A synchronous read, write or cancel waits for this end's event (by id; only a task
     /// waiting in place waits on one).
     End(u32),
+    /// A synchronous `subtask.cancel` waits for this subtask (by id) to resolve.
+    Subtask(u32),
+}
+
+/// Where a task stands with a cancellation its caller asked for (`Task.State`'s
+/// `PENDING_CANCEL` and `CANCEL_DELIVERED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    None,
+    /// Asked for, to be delivered at the task's next wait.
+    Pending,
+    /// Delivered (`TASK_CANCELLED`): the task may call `task.cancel`.
+    Delivered,
 }
 
 /// A callback task that has not returned and waits with no core code on the stack, until
@@ -52,6 +65,8 @@ pub(crate) struct Parked {
     /// Whether it returned its result before it waited (its caller has it; nothing waits
     /// for it).
     pub resolved: bool,
+    /// A cancellation its caller asked for.
+    pub cancel: Cancel,
 }
 
 /// One task: a call under way, as the async ABI's built-ins see it.
@@ -76,6 +91,10 @@ pub(crate) struct Task {
     scope: Option<usize>,
     /// The values `task.return` lifted, until the caller takes them.
     result: Option<Vec<Val>>,
+    /// A cancellation its caller asked for.
+    cancel: Cancel,
+    /// Whether it resolved by `task.cancel` (with no result).
+    cancelled: bool,
 }
 
 impl Runtime {
@@ -108,6 +127,8 @@ impl Runtime {
             kind,
             exclusive: true,
             resolved: false,
+            cancel: Cancel::None,
+            cancelled: false,
             storage: [0; 2],
             scope,
             result: None,
@@ -196,10 +217,71 @@ impl Runtime {
     /// traps.
     pub fn task_cancel(&mut self) -> Result<(), Fault> {
         self.check_async_lift("task.cancel")?;
-        if self.current_task().is_some_and(|t| t.resolved) {
+        let holds_borrows = self.task_holds_borrows();
+        let Some(t) = self.current_task_mut() else {
+            return Err(Trap::Task(TaskRule::NotAsyncLift {
+                builtin: "task.cancel",
+            })
+            .into());
+        };
+        if t.resolved {
             return Err(Trap::Task(TaskRule::AlreadyResolved).into());
         }
-        Err(Trap::Task(TaskRule::NotCancelled).into())
+        if t.cancel != Cancel::Delivered {
+            return Err(Trap::Task(TaskRule::NotCancelled).into());
+        }
+        if holds_borrows {
+            return Err(Trap::BorrowsRemain.into());
+        }
+        t.resolved = true;
+        t.cancelled = true;
+        Ok(())
+    }
+
+    /// Whether the task whose code runs now resolved by `task.cancel`.
+    pub fn task_cancelled(&self) -> bool {
+        self.current_task().is_some_and(|t| t.cancelled)
+    }
+
+    /// Delivers the cancellation asked for the task whose code runs now, if one waits to be:
+    /// true if the task is to receive `TASK_CANCELLED` now, at a wait.
+    pub fn take_pending_cancel(&mut self) -> bool {
+        match self.current_task_mut() {
+            Some(t) if t.cancel == Cancel::Pending => {
+                t.cancel = Cancel::Delivered;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The parked task that has not returned whose caller holds subtask `subtask`.
+    pub fn parked_of_subtask(&self, subtask: u32) -> Option<u32> {
+        self.parked_tasks
+            .iter()
+            .position(|p| {
+                p.as_ref()
+                    .is_some_and(|p| p.subtask == subtask && !p.resolved)
+            })
+            .map(|i| i as u32)
+    }
+
+    /// Asks parked task `id` to cancel, for its caller `caller`: delivered now (true: resume
+    /// it from `caller` with `TASK_CANCELLED`) if it may run entered from there, otherwise at
+    /// its next wait.
+    pub fn request_cancel(&mut self, id: u32, caller: InstanceId) -> bool {
+        let now = self.parked_tasks[id as usize].as_ref().is_some_and(|p| {
+            self.check_enter(p.instance, Some(caller)).is_ok()
+                && !self.instances[p.instance as usize].exclusive
+        });
+        if let Some(p) = self.parked_tasks[id as usize].as_mut() {
+            p.cancel = if now {
+                Cancel::Delivered
+            } else {
+                Cancel::Pending
+            };
+        }
+        now
     }
 
     /// The call scope of the task whose code runs now, which its values are charged to.
@@ -236,6 +318,7 @@ impl Runtime {
             storage: t.storage,
             subtask,
             resolved: t.resolved,
+            cancel: t.cancel,
         };
         self.count_waiter(parked.instance, on, true);
         let id = match self.parked_tasks.iter().position(Option::is_none) {
@@ -278,6 +361,7 @@ impl Runtime {
             ParkedOn::Yield => true,
             ParkedOn::Wait(si) => self.set_has_event(p.instance, si),
             ParkedOn::End(id) => self.end_has_event(id),
+            ParkedOn::Subtask(id) => self.subtask_resolved(id),
         }
     }
 
@@ -337,6 +421,8 @@ impl Runtime {
             kind: TaskKind::Callback,
             exclusive: true,
             resolved: p.resolved,
+            cancel: p.cancel,
+            cancelled: false,
             storage: p.storage,
             scope,
             result: None,
@@ -434,6 +520,8 @@ impl Runtime {
                 kind: TaskKind::Sync,
                 exclusive: false,
                 resolved: false,
+                cancel: Cancel::None,
+                cancelled: false,
                 storage: [0; 2],
                 scope: None,
                 result: None,

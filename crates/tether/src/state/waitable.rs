@@ -28,6 +28,9 @@ pub(crate) const STARTED: u32 = 1;
 /// `Subtask.State::RETURNED`: the callee returned its result.
 pub(crate) const RETURNED: u32 = 2;
 
+/// `Subtask.State::CANCELLED_BEFORE_RETURNED`: the callee was cancelled (`task.cancel`).
+pub(crate) const CANCELLED_BEFORE_RETURNED: u32 = 4;
+
 /// One subtask: an `async`-lowered call under way, as its caller sees it.
 pub(crate) struct Subtask {
     /// The caller's instance, whose table holds the subtask.
@@ -41,6 +44,8 @@ pub(crate) struct Subtask {
     delivered: bool,
     /// The set it joined in the caller's table, 0 for none.
     wset: u32,
+    /// Whether the caller asked to cancel it (`subtask.cancel`, once only).
+    cancel_requested: bool,
 }
 
 impl Runtime {
@@ -97,7 +102,7 @@ impl Runtime {
                 .and_then(|id| self.take_end_event(id)));
         };
         s.pending = false;
-        if s.state == RETURNED {
+        if s.state != STARTED {
             s.delivered = true;
         }
         Ok(Some((SUBTASK_EVENT, s.index, s.state)))
@@ -157,16 +162,38 @@ impl Runtime {
             pending: false,
             delivered: false,
             wset: 0,
+            cancel_requested: false,
         });
         Ok((id, index))
     }
 
-    /// Subtask `id`'s callee returned: its caller has an event to receive.
-    pub fn subtask_returned(&mut self, id: u32) {
+    /// Subtask `id`'s callee returned (`RETURNED`) or was cancelled
+    /// (`CANCELLED_BEFORE_RETURNED`): its caller has an event to receive.
+    pub fn subtask_resolve(&mut self, id: u32, state: u32) {
         if let Some(Some(s)) = self.subtasks.get_mut(id as usize) {
-            s.state = RETURNED;
+            s.state = state;
             s.pending = true;
         }
+    }
+
+    /// Whether subtask `id`'s callee returned or was cancelled.
+    pub fn subtask_resolved(&self, id: u32) -> bool {
+        self.subtasks
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|s| s.state != STARTED)
+    }
+
+    /// Takes the resolution of subtask `id` as `subtask.cancel` returns it: its state, now
+    /// delivered.
+    pub fn take_subtask_resolution(&mut self, id: u32) -> Option<u32> {
+        let s = self.subtasks.get_mut(id as usize)?.as_mut()?;
+        if s.state == STARTED {
+            return None;
+        }
+        s.pending = false;
+        s.delivered = true;
+        Some(s.state)
     }
 
     /// `subtask.drop` of subtask `i` of `instance`: only once its caller was told it
@@ -187,25 +214,30 @@ impl Runtime {
     }
 
     /// The checks of `subtask.cancel` of subtask `i` of `instance` before a cancellation is
-    /// requested: a subtask whose return was not delivered yet, and, for the synchronous form
-    /// (`sync`), one in no waitable set, whose events the set would take.
-    pub fn check_subtask_cancel(
-        &self,
+    /// requested: a subtask whose return was not delivered yet, not cancelled before, and, for
+    /// the synchronous form (`sync`), in no waitable set, whose events the set would take.
+    /// Records the request; returns the subtask's id.
+    pub fn subtask_cancel_request(
+        &mut self,
         instance: InstanceId,
         i: u32,
         sync: bool,
-    ) -> Result<(), Fault> {
+    ) -> Result<u32, Fault> {
         let id = self.instances[instance as usize].handles.get_subtask(i)?;
-        let Some(s) = self.subtasks[id as usize].as_ref() else {
+        let Some(s) = self.subtasks[id as usize].as_mut() else {
             return Err(Trap::UnknownHandle { index: i }.into());
         };
         if s.delivered {
             return Err(Trap::SubtaskResolved.into());
         }
+        if s.cancel_requested {
+            return Err(Trap::Task(tether_abi::TaskRule::CancelledTwice).into());
+        }
         if sync && s.wset != 0 {
             return Err(Trap::WaitableInSet.into());
         }
-        Ok(())
+        s.cancel_requested = true;
+        Ok(id)
     }
 }
 
@@ -277,7 +309,7 @@ mod tests {
             &Trap::SubtaskUnresolved
         );
         assert!(!rt.set_has_event(i, s));
-        rt.subtask_returned(id);
+        rt.subtask_resolve(id, RETURNED);
         assert!(rt.set_has_event(i, s));
         assert_eq!(
             rt.subtask_drop(i, index).unwrap_err().trap(),
@@ -290,7 +322,9 @@ mod tests {
         );
         assert_eq!(rt.waitable_set_event(i, s).unwrap(), None, "delivered once");
         assert_eq!(
-            rt.check_subtask_cancel(i, index, false).unwrap_err().trap(),
+            rt.subtask_cancel_request(i, index, false)
+                .unwrap_err()
+                .trap(),
             &Trap::SubtaskResolved
         );
         rt.subtask_drop(i, index).unwrap();
@@ -299,27 +333,41 @@ mod tests {
     }
 
     #[test]
-    fn a_synchronous_cancel_refuses_a_subtask_in_a_set() {
+    fn a_cancel_is_asked_once_and_refused_synchronously_for_a_subtask_in_a_set() {
         let mut rt = Runtime::new(u64::MAX, 1000, 1000);
         let i = rt.new_instance(None);
         let (_, index) = rt.new_subtask(i).unwrap();
-        rt.check_subtask_cancel(i, index, true).unwrap();
         let s = rt.waitable_set_new(i).unwrap();
         rt.waitable_join(i, index, s).unwrap();
         assert_eq!(
-            rt.check_subtask_cancel(i, index, true).unwrap_err().trap(),
+            rt.subtask_cancel_request(i, index, true)
+                .unwrap_err()
+                .trap(),
             &Trap::WaitableInSet
         );
-        rt.check_subtask_cancel(i, index, false).unwrap();
-        rt.waitable_join(i, index, 0).unwrap();
-        rt.check_subtask_cancel(i, index, true).unwrap();
         assert_eq!(
-            rt.check_subtask_cancel(i, s, true).unwrap_err().trap(),
+            rt.subtask_cancel_request(i, s, true).unwrap_err().trap(),
             &Trap::WrongKind {
                 index: s,
                 expected: "subtask"
             }
         );
+        let id = rt.subtask_cancel_request(i, index, false).unwrap();
+        assert_eq!(
+            rt.subtask_cancel_request(i, index, false)
+                .unwrap_err()
+                .trap(),
+            &Trap::Task(tether_abi::TaskRule::CancelledTwice)
+        );
+        assert!(!rt.subtask_resolved(id));
+        assert_eq!(rt.take_subtask_resolution(id), None);
+        rt.subtask_resolve(id, CANCELLED_BEFORE_RETURNED);
+        assert_eq!(
+            rt.take_subtask_resolution(id),
+            Some(CANCELLED_BEFORE_RETURNED)
+        );
+        assert_eq!(rt.waitable_set_event(i, s).unwrap(), None, "delivered");
+        rt.subtask_drop(i, index).unwrap();
     }
 
     #[test]

@@ -647,3 +647,100 @@ fn a_task_that_returned_and_then_yields_runs_on_when_another_waits() {
     call(&mut store, &i, "yield-once", &[]).unwrap();
     assert_eq!(call(&mut store, &i, "ran", &[]).unwrap(), [Val::U32(1)]);
 }
+
+/// `$Callee.waits(mode)` waits on an empty set; on `TASK_CANCELLED` it calls `task.cancel`
+/// (mode 0), returns 7 (mode 1) or waits again (mode 2). The top level calls it through an
+/// `async` lower and cancels the subtask it gets: `cancel` with the `async` form (returning
+/// the state, with the result at 16 in the bits above 8), `cancel-twice`, and `sync-cancel`
+/// with the synchronous form from an `async`-typed function.
+const CANCELLING: &str = r#"(component
+  (component $Callee
+    (core func $ret (canon task.return (result u32)))
+    (core func $cancel (canon task.cancel))
+    (core func $new (canon waitable-set.new))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (import "" "cancel" (func $cancel))
+      (import "" "new" (func $new (result i32)))
+      (global $mode (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      (func (export "waits") (param $mode i32) (result i32)
+        (global.set $mode (local.get $mode))
+        (global.set $set (call $new))
+        (i32.or (i32.const 2) (i32.shl (global.get $set) (i32.const 4))))
+      (func (export "cb") (param $code i32) (param i32 i32) (result i32)
+        (if (i32.ne (local.get $code) (i32.const 6)) (then unreachable))
+        (if (i32.eqz (global.get $mode)) (then (call $cancel) (return (i32.const 0))))
+        (if (i32.eq (global.get $mode) (i32.const 1))
+          (then (call $ret (i32.const 7)) (return (i32.const 0))))
+        (i32.or (i32.const 2) (i32.shl (global.get $set) (i32.const 4)))))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "ret" (func $ret)) (export "cancel" (func $cancel)) (export "new" (func $new))))))
+    (func (export "waits") async (param "mode" u32) (result u32)
+      (canon lift (core func $i "waits") async (callback (core func $i "cb")))))
+  (instance $callee (instantiate $Callee))
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $waits (canon lower (func $callee "waits") async (memory (core memory $mem "mem"))))
+  (core func $cancel (canon subtask.cancel async))
+  (core func $sync-cancel (canon subtask.cancel))
+  (core func $drop (canon subtask.drop))
+  (core module $m
+    (import "" "waits" (func $waits (param i32 i32) (result i32)))
+    (import "" "cancel" (func $cancel (param i32) (result i32)))
+    (import "" "sync-cancel" (func $sync-cancel (param i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "mem" (memory 1))
+    (func $start (param $mode i32) (result i32)
+      (local $r i32)
+      (i32.store (i32.const 16) (i32.const 0))
+      (local.set $r (call $waits (local.get $mode) (i32.const 16)))
+      (if (i32.ne (i32.and (local.get $r) (i32.const 0xf)) (i32.const 1 (; STARTED ;)))
+        (then unreachable))
+      (i32.shr_u (local.get $r) (i32.const 4)))
+    (func (export "cancel") (param $mode i32) (result i32)
+      (local $st i32) (local $r i32)
+      (local.set $st (call $start (local.get $mode)))
+      (local.set $r (call $cancel (local.get $st)))
+      (if (i32.lt_u (local.get $mode) (i32.const 2)) (then (call $drop (local.get $st))))
+      (i32.or (local.get $r) (i32.shl (i32.load (i32.const 16)) (i32.const 8))))
+    (func (export "cancel-twice") (result i32)
+      (local $st i32)
+      (local.set $st (call $start (i32.const 2)))
+      (drop (call $cancel (local.get $st)))
+      (call $cancel (local.get $st)))
+    (func (export "sync-cancel") (param $mode i32) (result i32)
+      (call $sync-cancel (call $start (local.get $mode)))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "waits" (func $waits)) (export "cancel" (func $cancel))
+    (export "sync-cancel" (func $sync-cancel)) (export "drop" (func $drop))
+    (export "mem" (memory $mem "mem"))))))
+  (func (export "cancel") (param "mode" u32) (result u32) (canon lift (core func $i "cancel")))
+  (func (export "cancel-twice") (result u32) (canon lift (core func $i "cancel-twice")))
+  (func (export "sync-cancel") async (param "mode" u32) (result u32)
+    (canon lift (core func $i "sync-cancel"))))"#;
+
+#[test]
+fn a_cancelled_subtask_resolves_as_its_callee_answers() {
+    let engine = Engine::default();
+    let run = |name: &str, mode: u32| {
+        let (mut store, i) = instantiate(&engine, CANCELLING);
+        let args = if name == "cancel-twice" {
+            vec![]
+        } else {
+            vec![Val::U32(mode)]
+        };
+        call(&mut store, &i, name, &args)
+    };
+    // `task.cancel`: CANCELLED_BEFORE_RETURNED, no result; `task.return`: RETURNED, with it.
+    assert_eq!(run("cancel", 0).unwrap(), [Val::U32(4)]);
+    assert_eq!(run("cancel", 1).unwrap(), [Val::U32(2 | (7 << 8))]);
+    // A callee that waits on: BLOCKED, and asking again traps.
+    assert_eq!(run("cancel", 2).unwrap(), [Val::U32(u32::MAX)]);
+    let e = run("cancel-twice", 0).unwrap_err();
+    assert_eq!(trap(&e), &Trap::Task(TaskRule::CancelledTwice));
+    // The synchronous form waits for the resolution; nothing could end that wait: deadlock.
+    assert_eq!(run("sync-cancel", 0).unwrap(), [Val::U32(4)]);
+    let e = run("sync-cancel", 2).unwrap_err();
+    assert_eq!(trap(&e), &Trap::Deadlock);
+}
