@@ -29,7 +29,8 @@ pub fn check_value(ty: &Type, val: &Val) -> Result<(), Fault> {
         | (Type::String, Val::String(_))
         | (Type::Borrow(_), Val::Resource(_))
         | (Type::Future(_), Val::Future(_))
-        | (Type::Stream(_), Val::Stream(_)) => Ok(()),
+        | (Type::Stream(_), Val::Stream(_))
+        | (Type::ErrorContext, Val::ErrorContext(_)) => Ok(()),
         (Type::Own(_), Val::Resource(r)) if r.owned() => Ok(()),
         (Type::Own(_), Val::Resource(_)) => Err(Fault::host_value(
             "cannot lower a borrowed resource as `own`",

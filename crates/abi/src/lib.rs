@@ -171,6 +171,24 @@ pub trait Context {
         )))
     }
 
+    /// Lifts the `error-context` at `index` in the guest's table (which keeps it). By default
+    /// there are none: the call is `unsupported:`.
+    fn lift_error_context(&mut self, index: u32) -> Result<ReadableEnd, Fault> {
+        let _ = index;
+        Err(Fault::other(
+            "unsupported: lifting an error-context here (component-model async)",
+        ))
+    }
+
+    /// Lowers an `error-context` into the guest's table and returns its index. By default
+    /// there are none: the call is `unsupported:`.
+    fn lower_error_context(&mut self, value: ReadableEnd) -> Result<u32, Fault> {
+        let _ = value;
+        Err(Fault::other(
+            "unsupported: lowering an error-context here (component-model async)",
+        ))
+    }
+
     /// Lowers the readable end of a `future` or `stream` of type `ty` into the guest's table
     /// and returns its index. By default there are none: the call is `unsupported:`.
     fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {

@@ -113,7 +113,10 @@ impl<C: Context + ?Sized> Src for CxSrc<'_, C> {
 
     #[inline]
     fn lift_readable(&mut self, ty: &Type, index: u32) -> Result<ReadableEnd, Fault> {
-        self.0.lift_readable(ty, index)
+        match ty {
+            Type::ErrorContext => self.0.lift_error_context(index),
+            _ => self.0.lift_readable(ty, index),
+        }
     }
 
     #[inline]
@@ -420,6 +423,10 @@ fn load_in<S: Src>(s: &mut S, ty: &Type, off: usize) -> Result<Val, Fault> {
             let index = get_u32(s.mem()?, off)?;
             Val::Stream(s.lift_readable(ty, index)?)
         }
+        Type::ErrorContext => {
+            let index = get_u32(s.mem()?, off)?;
+            Val::ErrorContext(s.lift_readable(ty, index)?)
+        }
     })
 }
 
@@ -654,6 +661,7 @@ fn lift_flat_in<S: Src>(s: &mut S, ty: &Type, flat: &[u64]) -> Result<Val, Fault
         Type::Borrow(r) => Val::Resource(s.lift_resource(false, *r, one()? as u32)?),
         Type::Future(_) => Val::Future(s.lift_readable(ty, one()? as u32)?),
         Type::Stream(_) => Val::Stream(s.lift_readable(ty, one()? as u32)?),
+        Type::ErrorContext => Val::ErrorContext(s.lift_readable(ty, one()? as u32)?),
     })
 }
 

@@ -112,7 +112,10 @@ impl<C: Context + ?Sized> Dst for CxDst<'_, C> {
 
     #[inline]
     fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {
-        self.0.lower_readable(ty, end)
+        match ty {
+            Type::ErrorContext => self.0.lower_error_context(end),
+            _ => self.0.lower_readable(ty, end),
+        }
     }
 
     #[inline]
@@ -343,7 +346,9 @@ fn store_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, off: usize) -> Result<(), F
             let index = d.lower_resource(false, *r, *x)?;
             put(d.mem()?, off, index.to_le_bytes())
         }
-        (Type::Future(_), Val::Future(x)) | (Type::Stream(_), Val::Stream(x)) => {
+        (Type::Future(_), Val::Future(x))
+        | (Type::Stream(_), Val::Stream(x))
+        | (Type::ErrorContext, Val::ErrorContext(x)) => {
             let index = d.lower_readable(ty, *x)?;
             put(d.mem()?, off, index.to_le_bytes())
         }
@@ -526,7 +531,9 @@ fn lower_flat_in<D: Dst>(d: &mut D, ty: &Type, val: &Val, out: &mut Vec<u64>) ->
         (Type::Borrow(r), Val::Resource(x)) => {
             out.push(u64::from(d.lower_resource(false, *r, *x)?));
         }
-        (Type::Future(_), Val::Future(x)) | (Type::Stream(_), Val::Stream(x)) => {
+        (Type::Future(_), Val::Future(x))
+        | (Type::Stream(_), Val::Stream(x))
+        | (Type::ErrorContext, Val::ErrorContext(x)) => {
             out.push(u64::from(d.lower_readable(ty, *x)?));
         }
         (Type::Variant(_) | Type::Enum(_) | Type::Option(_) | Type::Result(_), _) => {

@@ -50,6 +50,8 @@ pub enum Type {
     Char,
     /// `string`.
     String,
+    /// `error-context`: a handle to an immutable error value with a debug message.
+    ErrorContext,
     /// `list<T>`.
     List(Arc<ListType>),
     /// `list<T, N>`, a list of fixed length.
@@ -288,6 +290,7 @@ impl Type {
             Type::S64 | Type::U64 | Type::F64 => 8,
             Type::String | Type::List(_) | Type::Map(_) => 8,
             Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => 4,
+            Type::ErrorContext => 4,
             _ => self.layout().map_or(0, |l| l.size),
         }
     }
@@ -302,6 +305,7 @@ impl Type {
             Type::S64 | Type::U64 | Type::F64 => 8,
             Type::String | Type::List(_) | Type::Map(_) => 4,
             Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => 4,
+            Type::ErrorContext => 4,
             _ => self.layout().map_or(1, |l| l.align),
         }
     }
@@ -327,7 +331,8 @@ impl Type {
             | Type::Own(_)
             | Type::Borrow(_)
             | Type::Future(_)
-            | Type::Stream(_) => &FLAT_I32,
+            | Type::Stream(_)
+            | Type::ErrorContext => &FLAT_I32,
             Type::S64 | Type::U64 => &FLAT_I64,
             Type::F32 => &FLAT_F32,
             Type::F64 => &FLAT_F64,
@@ -357,11 +362,12 @@ impl Type {
     }
 
     /// Whether a value of this type contains a handle: an `own` or `borrow` of a resource,
-    /// or the readable end of a `future` or `stream`.
+    /// the readable end of a `future` or `stream`, or an `error-context`.
     #[inline]
     pub fn has_resource(&self) -> bool {
         match self {
             Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => true,
+            Type::ErrorContext => true,
             Type::List(l) => l.has_resource,
             Type::Map(m) => m.entry.layout.has_resource,
             _ => self.layout().is_some_and(|l| l.has_resource),
@@ -828,6 +834,7 @@ fn write_type(f: &mut fmt::Formatter<'_>, ty: &Type, depth: Option<usize>) -> fm
         Type::F64 => "f64",
         Type::Char => "char",
         Type::String => "string",
+        Type::ErrorContext => "error-context",
         Type::Own(r) => return write!(f, "own<resource {}>", r.0),
         Type::Borrow(r) => return write!(f, "borrow<resource {}>", r.0),
         _ => "",

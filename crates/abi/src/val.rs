@@ -60,6 +60,8 @@ pub enum Val {
     Future(ReadableEnd),
     /// The readable end of a `stream`, on its way from one instance to another.
     Stream(ReadableEnd),
+    /// An `error-context`, on its way from one instance to another.
+    ErrorContext(ReadableEnd),
 }
 
 impl PartialEq for Val {
@@ -90,6 +92,7 @@ impl PartialEq for Val {
             (Resource(a), Resource(b)) => a == b,
             (Map(a), Map(b)) => a == b,
             (Future(a), Future(b)) | (Stream(a), Stream(b)) => a == b,
+            (ErrorContext(a), ErrorContext(b)) => a == b,
             _ => false,
         }
     }
@@ -171,8 +174,8 @@ impl ResourceAny {
     }
 }
 
-/// The readable end of a `future` or `stream` that a guest gave up: it belongs to the
-/// runtime until another guest receives it.
+/// The readable end of a `future` or `stream` that a guest gave up, or an `error-context`
+/// a guest passes on: it belongs to the runtime until another guest receives it.
 ///
 /// As with [`ResourceAny`], its identity is the runtime's: the store it belongs to and the
 /// runtime's record of the future or stream, which the runtime checks when it comes back.
@@ -266,6 +269,7 @@ impl fmt::Display for Summary<'_> {
             Val::Map(v) => write!(f, "map of length {}", v.len()),
             Val::Future(_) => f.write_str("future"),
             Val::Stream(_) => f.write_str("stream"),
+            Val::ErrorContext(_) => f.write_str("error-context"),
         }
     }
 }

@@ -44,9 +44,11 @@ impl WasmType for WaveType {
             Type::Option(_) => WasmTypeKind::Option,
             Type::Result(_) => WasmTypeKind::Result,
             Type::Flags(_) => WasmTypeKind::Flags,
-            Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => {
-                WasmTypeKind::Unsupported
-            }
+            Type::Own(_)
+            | Type::Borrow(_)
+            | Type::Future(_)
+            | Type::Stream(_)
+            | Type::ErrorContext => WasmTypeKind::Unsupported,
         }
     }
 
@@ -171,7 +173,9 @@ impl WasmValue for WaveVal {
             Val::Result(_) => WasmTypeKind::Result,
             Val::Flags(_) => WasmTypeKind::Flags,
             Val::Map(_) => WasmTypeKind::Map,
-            Val::Resource(_) | Val::Future(_) | Val::Stream(_) => WasmTypeKind::Unsupported,
+            Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+                WasmTypeKind::Unsupported
+            }
         }
     }
 

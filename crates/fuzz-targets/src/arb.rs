@@ -213,7 +213,7 @@ pub fn val(u: &mut Unstructured<'_>, ty: &Type) -> Result<Val> {
             }
             Val::Flags(set)
         }
-        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) => {
+        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
             return Err(arbitrary::Error::IncorrectFormat);
         }
     })
@@ -279,6 +279,7 @@ impl Wat {
             Type::F64 => return "f64".into(),
             Type::Char => return "char".into(),
             Type::String => return "string".into(),
+            Type::ErrorContext => return "error-context".into(),
             Type::List(l) => return format!("(list {})", self.ty(l.elem())),
             Type::FixedList(l) => return format!("(list {} {})", self.ty(l.elem()), l.len()),
             Type::Map(m) => return format!("(map {} {})", self.ty(m.key()), self.ty(m.value())),

@@ -6,7 +6,8 @@ use wasmparser::WasmFeatures;
 /// Settings for an [`Engine`]: WebAssembly features and resource limits.
 ///
 /// Every core-wasm feature that the core engine supports is on by default, as are the
-/// component-model value-type gates (`map`, fixed-length lists, `implements`).
+/// component-model value-type gates (`map`, fixed-length lists, `implements`) and the async
+/// ABI; `error-context` is off, as in wasmtime.
 ///
 /// ```
 /// let mut config = tether::Config::new();
@@ -61,10 +62,10 @@ impl Config {
             | WasmFeatures::CM_ASYNC
             | WasmFeatures::CM_ASYNC_STACKFUL
             | WasmFeatures::CM_MORE_ASYNC_BUILTINS
-            | WasmFeatures::CM_THREADING
-            | WasmFeatures::CM_ERROR_CONTEXT;
-        // Async, threading and error-context validate so that components using them load;
-        // instantiating one that uses them reports `unsupported`.
+            | WasmFeatures::CM_THREADING;
+        // Async and threading validate so that components using them load; what Tether does
+        // not run yet reports `unsupported`. `error-context` (📝) is off, as in wasmtime:
+        // `wasm_feature("component_model_error_context", true)` turns it on.
         Config {
             features,
             fuel: false,
@@ -79,8 +80,8 @@ impl Config {
     /// Switches a WebAssembly feature on or off by the name that `.wast` headers use
     /// (`multi_memory`, `gc`, `exceptions`, `component_model_async`, ...).
     ///
-    /// Component-model async validates when on, but components that use it cannot be
-    /// instantiated yet: that is reported as `unsupported`.
+    /// Component-model async runs as far as Tether implements it (`docs/async-plan.md`); what
+    /// it does not run yet is reported as `unsupported`.
     pub fn wasm_feature(&mut self, name: &str, enable: bool) -> Result<&mut Config> {
         let flag = match name {
             "multi_memory" => WasmFeatures::MULTI_MEMORY,

@@ -282,6 +282,7 @@ fn write_val(out: &mut String, v: &Val) {
         ),
         Val::Future(_) => write!(out, "(future)"),
         Val::Stream(_) => write!(out, "(stream)"),
+        Val::ErrorContext(_) => write!(out, "(error-context)"),
         Val::Map(entries) => {
             out.push_str("(map.const");
             for (i, (k, v)) in entries.iter().enumerate() {

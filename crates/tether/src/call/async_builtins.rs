@@ -46,6 +46,9 @@ pub(crate) enum BuiltinCall {
         ty: Type,
         resources: Arc<[u32]>,
     },
+    /// `error-context.new` (`debug: false`) or `error-context.debug-message`, with the
+    /// options it reads or writes the message with.
+    ErrorContext { debug: bool, opts: Opts },
     /// Any other built-in translation keeps.
     Plain(Builtin),
 }
@@ -106,6 +109,13 @@ fn run_builtin<T>(
                 Some(slot) if matches!(op, EndOp::New) => *slot = wasmtime::Val::I64(r as i64),
                 Some(slot) => *slot = wasmtime::Val::I32(r as u32 as i32),
                 None => {}
+            }
+            return Ok(());
+        }
+        BuiltinCall::ErrorContext { debug, opts } => {
+            let index = error_context(store, *debug, opts, instance, arg(0), arg(1))?;
+            if let Some(r) = results.first_mut() {
+                *r = wasmtime::Val::I32(index as i32);
             }
             return Ok(());
         }
@@ -177,6 +187,10 @@ fn run_builtin<T>(
         Builtin::WaitableSetEvent { .. } => Err(anyhow::anyhow!(
             "internal error: a waitable set's event without its memory"
         )),
+        Builtin::ErrorContextDrop => rt.error_context_drop(instance, arg(0)).map_err(trap),
+        Builtin::ErrorContextNew { .. } | Builtin::ErrorContextDebugMessage { .. } => Err(
+            anyhow::anyhow!("internal error: an error-context built-in without its options"),
+        ),
         Builtin::EndNew { .. }
         | Builtin::Copy { .. }
         | Builtin::CancelCopy { .. }
@@ -233,6 +247,46 @@ fn waitable_set_event<T: 'static>(
         .unwrap_or(NO_EVENT);
     write_event(store, memory, ptr, event)?;
     Ok(event.0)
+}
+
+/// `error-context.new` (the message is the string of `units` code units at `a`, in the
+/// options' encoding; returns the new entry's index) or, with `debug`,
+/// `error-context.debug-message` of the entry at `a` (the message is stored at `b` through the
+/// options' `realloc`, as a string is).
+fn error_context<T>(
+    store: &mut Wt<'_, T>,
+    debug: bool,
+    opts: &Opts,
+    instance: InstanceId,
+    a: u32,
+    b: u32,
+) -> Result<u32> {
+    store.data().rt.check_may_leave(instance).map_err(trap)?;
+    let copied = std::cell::Cell::new(0);
+    if debug {
+        let message = store
+            .data()
+            .rt
+            .error_context_message(instance, a)
+            .map_err(trap)?;
+        let mut cx = Cx::counting(store, opts, instance, &[], None, &copied);
+        let val = tether_abi::Val::String(message.to_string());
+        tether_abi::store(&mut cx, &Type::String, &val, b).map_err(trap)?;
+        return Ok(0);
+    }
+    let message = {
+        let mut cx = Cx::counting(store, opts, instance, &[], None, &copied);
+        match tether_abi::lift_flat(&mut cx, &Type::String, &[u64::from(a), u64::from(b)]) {
+            Ok(tether_abi::Val::String(s)) => s,
+            Ok(_) => String::new(),
+            Err(f) => return Err(trap(f)),
+        }
+    };
+    store
+        .data_mut()
+        .rt
+        .error_context_new(instance, message.into())
+        .map_err(trap)
 }
 
 /// Writes an event's two payloads at `ptr` in `memory`, as two `u32`s.

@@ -275,8 +275,10 @@ fn resource_drop<T>(mut store: Wt<'_, T>, instance: InstanceId, rt: u32, i: u32)
             }
             Ok(())
         }
-        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } | Slot::End { .. } => {
-            Ok(())
-        }
+        Slot::Free { .. }
+        | Slot::WaitableSet { .. }
+        | Slot::Subtask { .. }
+        | Slot::End { .. }
+        | Slot::ErrorContext { .. } => Ok(()),
     }
 }

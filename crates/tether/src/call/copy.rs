@@ -306,28 +306,32 @@ fn bounds(at: u32, len: usize, memory: usize) -> anyhow::Error {
     )
 }
 
-/// Values bound for the host: readable ends among them are dropped (the host cannot hold
-/// one yet), and the call is then `unsupported:`.
+/// Values bound for the host: readable ends and error contexts among them are dropped (the
+/// host cannot hold one yet), and the call is then `unsupported:`.
 pub(crate) fn refuse_for_host(rt: &mut Runtime, vals: &[Val]) -> Result<()> {
     let mut found = false;
     for v in vals {
-        each_end(v, &mut |shared| {
+        each_end(v, &mut |v| {
             found = true;
-            rt.drop_transit(shared);
+            match v {
+                Val::ErrorContext(e) => rt.drop_error_context_transit(e.parts().1),
+                Val::Future(e) | Val::Stream(e) => rt.drop_transit(e.parts().1),
+                _ => {}
+            }
         });
     }
     if found {
         return Err(unsupported_call(
-            "a future or stream end handed to the host (component-model async)",
+            "a future or stream end, or an error-context, handed to the host (component-model async)",
         ));
     }
     Ok(())
 }
 
-/// Calls `f` with each readable end in `v`.
-fn each_end(v: &Val, f: &mut dyn FnMut(u32)) {
+/// Calls `f` with each readable end and error context in `v`.
+fn each_end(v: &Val, f: &mut dyn FnMut(&Val)) {
     match v {
-        Val::Future(e) | Val::Stream(e) => f(e.parts().1),
+        Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => f(v),
         Val::List(xs) | Val::Tuple(xs) => xs.iter().for_each(|x| each_end(x, f)),
         Val::Record(fields) => fields.iter().for_each(|(_, x)| each_end(x, f)),
         Val::Variant(_, Some(x))

@@ -352,7 +352,8 @@ impl<T> Context for Cx<'_, '_, T> {
             Slot::Free { .. }
             | Slot::WaitableSet { .. }
             | Slot::Subtask { .. }
-            | Slot::End { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
+            | Slot::End { .. }
+            | Slot::ErrorContext { .. } => Err(Fault::from(Trap::UnknownHandle { index })),
         }
     }
 
@@ -374,7 +375,8 @@ impl<T> Context for Cx<'_, '_, T> {
             Slot::Free { .. }
             | Slot::WaitableSet { .. }
             | Slot::Subtask { .. }
-            | Slot::End { .. } => {
+            | Slot::End { .. }
+            | Slot::ErrorContext { .. } => {
                 return Err(Fault::from(Trap::UnknownHandle { index }));
             }
         };
@@ -454,6 +456,21 @@ impl<T> Context for Cx<'_, '_, T> {
         }
         let shared = rt.lift_end(self.instance, id)?;
         Ok(ReadableEnd::from_parts(rt.store_id, shared))
+    }
+
+    fn lift_error_context(&mut self, index: u32) -> Result<ReadableEnd, Fault> {
+        let rt = &mut self.store.data_mut().rt;
+        let id = rt.lift_error_context(self.instance, index)?;
+        Ok(ReadableEnd::from_parts(rt.store_id, id))
+    }
+
+    fn lower_error_context(&mut self, value: ReadableEnd) -> Result<u32, Fault> {
+        let rt = &mut self.store.data_mut().rt;
+        let (store, id) = value.parts();
+        if store != rt.store_id {
+            return Err(Fault::host_value("an error-context of another store"));
+        }
+        rt.lower_error_context(self.instance, id)
     }
 
     fn lower_readable(&mut self, ty: &Type, end: ReadableEnd) -> Result<u32, Fault> {

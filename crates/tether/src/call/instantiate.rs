@@ -591,6 +591,13 @@ fn step<'d, T: 'static>(
                     end_builtin(f, sig, Some(*end), EndOp::Cancel { async_: *async_ })?
                 }
                 Builtin::DropEnd { end, sig } => end_builtin(f, sig, Some(*end), EndOp::Drop)?,
+                Builtin::ErrorContextNew { opts } | Builtin::ErrorContextDebugMessage { opts } => {
+                    check_memory(f, opts)?;
+                    BuiltinCall::ErrorContext {
+                        debug: matches!(op, Builtin::ErrorContextDebugMessage { .. }),
+                        opts: f.spaces().opts(opts)?,
+                    }
+                }
                 other => BuiltinCall::Plain(other.clone()),
             };
             let core = crate::call::async_builtins::make_builtin(

@@ -377,7 +377,8 @@ impl<T> Store<T> {
                     Slot::Free { .. }
                     | Slot::WaitableSet { .. }
                     | Slot::Subtask { .. }
-                    | Slot::End { .. } => continue,
+                    | Slot::End { .. }
+                    | Slot::ErrorContext { .. } => continue,
                 };
                 if let Some(c) = counts.get_mut(ty as usize) {
                     if own {
@@ -429,7 +430,8 @@ impl<T> Store<T> {
                     Slot::Free { .. }
                     | Slot::WaitableSet { .. }
                     | Slot::Subtask { .. }
-                    | Slot::End { .. } => continue,
+                    | Slot::End { .. }
+                    | Slot::ErrorContext { .. } => continue,
                 };
                 let Some(info) = rt.resource_types.get(ty as usize) else {
                     continue;

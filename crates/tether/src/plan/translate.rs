@@ -223,6 +223,12 @@ pub(crate) enum Builtin {
         end: tether_abi::EndKind,
         sig: Arc<FuncSig>,
     },
+    /// `error-context.new` (with the options it reads the message with).
+    ErrorContextNew { opts: CanonOpts },
+    /// `error-context.debug-message` (with the options it writes the message with).
+    ErrorContextDebugMessage { opts: CanonOpts },
+    /// `error-context.drop`.
+    ErrorContextDrop,
     /// The synchronous form of a built-in that waits (`thread.suspend`), which Tether does
     /// not run yet: a task that may not block traps, before anything else is checked;
     /// otherwise the call is `unsupported:`.
@@ -745,6 +751,15 @@ fn translate_canon(
         CanonicalFunction::ThreadSuspend => Item::Builtin(Builtin::Blocking {
             what: "the synchronous `thread.suspend` built-in (cooperative threads)".into(),
         }),
+        CanonicalFunction::ErrorContextNew { ref options } => match opts(options) {
+            Ok(opts) => Item::Builtin(Builtin::ErrorContextNew { opts }),
+            Err(what) => unsupported(what.into(), Sort::CoreFunc),
+        },
+        CanonicalFunction::ErrorContextDebugMessage { ref options } => match opts(options) {
+            Ok(opts) => Item::Builtin(Builtin::ErrorContextDebugMessage { opts }),
+            Err(what) => unsupported(what.into(), Sort::CoreFunc),
+        },
+        CanonicalFunction::ErrorContextDrop => Item::Builtin(Builtin::ErrorContextDrop),
         CanonicalFunction::FutureNew { ty } | CanonicalFunction::StreamNew { ty } => {
             match end_sig(types, ty) {
                 Ok(sig) => Item::Builtin(Builtin::EndNew { sig }),

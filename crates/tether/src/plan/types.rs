@@ -37,7 +37,8 @@ pub(crate) struct FuncSig {
     /// The flattened parameters, as the core function that lifts or lowers them sees them
     /// when they do not spill (empty when they do: a spilled flattening is only counted).
     pub flat_params: Vec<CoreType>,
-    /// Whether any parameter or result holds the readable end of a future or stream.
+    /// Whether any parameter or result holds the readable end of a future or stream, or an
+    /// `error-context`: values the host cannot hold yet.
     async_values: bool,
     /// The flattened results when they do not spill (empty when they do).
     pub flat_results: Vec<CoreType>,
@@ -241,9 +242,7 @@ impl<'a> TypeCx<'a> {
     }
 }
 
-/// A primitive value type. `error-context` is a handle to a table of its own in the async
-/// ABI, which Tether does not implement yet: treating it as a plain `u32` would let an index
-/// cross between instances untranslated.
+/// A primitive value type (`error-context` among them: a handle in the instance's table).
 fn primitive(p: PrimitiveValType) -> Result<Type> {
     Ok(match p {
         PrimitiveValType::Bool => Type::Bool,
@@ -259,9 +258,7 @@ fn primitive(p: PrimitiveValType) -> Result<Type> {
         PrimitiveValType::F64 => Type::F64,
         PrimitiveValType::Char => Type::Char,
         PrimitiveValType::String => Type::String,
-        PrimitiveValType::ErrorContext => {
-            bail!("unsupported: `error-context` types (component-model async)")
-        }
+        PrimitiveValType::ErrorContext => Type::ErrorContext,
     })
 }
 
@@ -316,10 +313,11 @@ fn core_val_type(t: CoreType) -> wasmtime::ValType {
     }
 }
 
-/// Whether a value of `ty` holds the readable end of a future or stream.
+/// Whether a value of `ty` holds the readable end of a future or stream, or an
+/// `error-context`.
 fn has_async_value(ty: &Type) -> bool {
     match ty {
-        Type::Future(_) | Type::Stream(_) => true,
+        Type::Future(_) | Type::Stream(_) | Type::ErrorContext => true,
         Type::List(l) => has_async_value(l.elem()),
         Type::FixedList(l) => has_async_value(l.elem()),
         Type::Map(m) => has_async_value(m.key()) || has_async_value(m.value()),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tether_abi::{CopyRule, EndKind, Fault, Trap, Type};
 
-use super::runtime::{InstanceId, Runtime};
+use super::runtime::{InstanceId, Runtime, free_id};
 use super::table::Slot;
 use super::waitable::Event;
 
@@ -147,7 +147,7 @@ impl Runtime {
     ) -> Result<u64, Fault> {
         self.check_may_leave(instance)?;
         let numbers = elem.as_ref().is_none_or(is_number);
-        let shared = free_slot(&mut self.shared)?;
+        let shared = free_id(&mut self.shared)?;
         self.shared[shared as usize] = Some(Shared {
             future,
             elem,
@@ -168,7 +168,7 @@ impl Runtime {
 
     /// A new end of `shared` in `instance`'s table: its index.
     fn add_end(&mut self, instance: InstanceId, shared: u32, readable: bool) -> Result<u32, Fault> {
-        let id = free_slot(&mut self.ends)?;
+        let id = free_id(&mut self.ends)?;
         let index = self.add_handle(instance, Slot::End { id })?;
         self.ends[id as usize] = Some(End {
             instance,
@@ -515,18 +515,6 @@ impl Runtime {
             })
             .map(|i| i as u32)
     }
-}
-
-/// A free id in `v`, made if there is none.
-fn free_slot<X>(v: &mut Vec<Option<X>>) -> Result<u32, Fault> {
-    let i = match v.iter().position(Option::is_none) {
-        Some(i) => i,
-        None => {
-            v.push(None);
-            v.len() - 1
-        }
-    };
-    u32::try_from(i).map_err(|_| Fault::from(Trap::HandleTableFull))
 }
 
 #[cfg(test)]

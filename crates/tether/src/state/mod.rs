@@ -14,6 +14,8 @@
 //! - [`waitable`]: the async ABI's waitable sets and subtasks, in the handle table;
 //! - [`copy`]: the async ABI's futures and streams made by guests: their ends in the handle
 //!   table, reads meeting writes, and readable ends moving between instances;
+//! - [`error_context`]: the async ABI's `error-context` values, shared by the table entries
+//!   that name them;
 //! - [`embedder`]: handles crossing to and from the embedder as `Val`s, and the store
 //!   identity every handle is checked against.
 //!
@@ -22,6 +24,7 @@
 
 pub(crate) mod copy;
 pub(crate) mod embedder;
+pub(crate) mod error_context;
 pub(crate) mod host_handles;
 pub(crate) mod objects;
 pub(crate) mod revoke;

@@ -69,6 +69,8 @@ pub(crate) struct Runtime {
     pub shared: Vec<Option<super::copy::Shared>>,
     /// Their ends, entries of the instances' tables, by id (`super::copy`).
     pub ends: Vec<Option<super::copy::End>>,
+    /// The `error-context` values, by id (`super::error_context`).
+    pub error_contexts: Vec<Option<super::error_context::ErrorContext>>,
     /// The tasks waiting to be resumed (`super::task`), by id.
     pub parked_tasks: Vec<Option<super::task::Parked>>,
     /// How many of `tasks`, from the bottom, a task waiting in place has let leave their
@@ -401,6 +403,7 @@ impl Runtime {
             subtasks: Vec::new(),
             shared: Vec::new(),
             ends: Vec::new(),
+            error_contexts: Vec::new(),
             parked_tasks: Vec::new(),
             bytes_copied: 0,
             copy_limit,
@@ -523,9 +526,11 @@ impl Runtime {
 fn slot_type(slot: &Slot) -> Option<u32> {
     match *slot {
         Slot::Own { rt, .. } | Slot::Borrow { rt, .. } => Some(rt),
-        Slot::Free { .. } | Slot::WaitableSet { .. } | Slot::Subtask { .. } | Slot::End { .. } => {
-            None
-        }
+        Slot::Free { .. }
+        | Slot::WaitableSet { .. }
+        | Slot::Subtask { .. }
+        | Slot::End { .. }
+        | Slot::ErrorContext { .. } => None,
     }
 }
 
@@ -658,6 +663,19 @@ impl ResourceType {
     pub fn name(&self) -> &'static str {
         self.name
     }
+}
+
+/// A free id in `v` (the first empty place, made if there is none), for the store's lists of
+/// async ABI records that table entries name by id.
+pub(super) fn free_id<X>(v: &mut Vec<Option<X>>) -> Result<u32, Fault> {
+    let i = match v.iter().position(Option::is_none) {
+        Some(i) => i,
+        None => {
+            v.push(None);
+            v.len() - 1
+        }
+    };
+    u32::try_from(i).map_err(|_| Fault::from(Trap::HandleTableFull))
 }
 
 #[cfg(test)]

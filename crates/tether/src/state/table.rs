@@ -34,6 +34,10 @@ pub(crate) enum Slot {
     End {
         id: u32,
     },
+    /// An `error-context`, by index into `Runtime::error_contexts`.
+    ErrorContext {
+        id: u32,
+    },
 }
 
 /// A waitable entry of a handle table: a subtask or a future's or stream's end, by id.
@@ -154,7 +158,17 @@ impl HandleTable {
         }
     }
 
-    /// Removes the entry at `i`, a waitable set, subtask or end (checked by the caller).
+    /// The `error-context` at `i`: its id.
+    pub fn get_error_context(&self, i: u32) -> Result<u32, Fault> {
+        match self.slots.get(i as usize) {
+            Some(Slot::ErrorContext { id }) => Ok(*id),
+            Some(Slot::Free { .. }) | None => Err(unknown_handle(i)),
+            Some(_) => Err(wrong_kind(i, "error-context")),
+        }
+    }
+
+    /// Removes the entry at `i`, a waitable set, subtask, end or error context (checked by
+    /// the caller).
     pub fn remove_entry(&mut self, i: u32) {
         self.slots[i as usize] = Slot::Free { next: self.free };
         self.free = i;

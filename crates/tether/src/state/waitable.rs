@@ -10,7 +10,7 @@
 
 use tether_abi::{Fault, Trap};
 
-use super::runtime::{InstanceId, Runtime};
+use super::runtime::{InstanceId, Runtime, free_id};
 use super::table::{Slot, Waitable};
 
 /// An event a waitable set delivers: its code and two payloads (`EventCode`, `p1`, `p2`).
@@ -146,14 +146,7 @@ impl Runtime {
 
     /// A new subtask in `instance`'s table, `STARTED`: its id and its index.
     pub fn new_subtask(&mut self, instance: InstanceId) -> Result<(u32, u32), Fault> {
-        let id = match self.subtasks.iter().position(Option::is_none) {
-            Some(i) => i,
-            None => {
-                self.subtasks.push(None);
-                self.subtasks.len() - 1
-            }
-        };
-        let id = u32::try_from(id).map_err(|_| Fault::from(Trap::HandleTableFull))?;
+        let id = free_id(&mut self.subtasks)?;
         let index = self.add_handle(instance, Slot::Subtask { id })?;
         self.subtasks[id as usize] = Some(Subtask {
             instance,

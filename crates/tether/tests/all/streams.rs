@@ -238,3 +238,67 @@ fn hostile_buffers_and_ends_trap_with_their_rule() {
         "{e:#}"
     );
 }
+
+/// `$A` makes an `error-context` with the message "disk on fire" and hands it to `$B`, which
+/// reads the message back through `error-context.debug-message`.
+const ERRORS: &str = r#"(component
+  (component $B
+    (core module $mem
+      (memory (export "mem") 1)
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 256)))
+    (core instance $mem (instantiate $mem))
+    (core func $debug (canon error-context.debug-message
+      (memory (core memory $mem "mem")) (realloc (core func $mem "realloc"))))
+    (core func $drop (canon error-context.drop))
+    (core module $m
+      (import "" "debug" (func $debug (param i32 i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (import "" "mem" (memory 1))
+      (func (export "message") (param $e i32) (result i32)
+        (call $debug (local.get $e) (i32.const 16))
+        (call $drop (local.get $e))
+        (i32.const 16)))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "debug" (func $debug)) (export "drop" (func $drop))
+      (export "mem" (memory $mem "mem"))))))
+    (func (export "message") (param "e" error-context) (result string)
+      (canon lift (core func $i "message") (memory (core memory $mem "mem")))))
+  (instance $b (instantiate $B))
+  (core module $mem (memory (export "mem") 1) (data (i32.const 100) "disk on fire"))
+  (core instance $mem (instantiate $mem))
+  (core module $alloc
+    (import "" "mem" (memory 1))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 512)))
+  (core instance $alloc (instantiate $alloc (with "" (instance (export "mem" (memory $mem "mem"))))))
+  (core func $new (canon error-context.new (memory (core memory $mem "mem"))))
+  (core func $message (canon lower (func $b "message")
+    (memory (core memory $mem "mem")) (realloc (core func $alloc "realloc"))))
+  (core module $a
+    (import "" "new" (func $new (param i32 i32) (result i32)))
+    (import "" "message" (func $message (param i32 i32)))
+    (func (export "run") (result i32)
+      (call $message (call $new (i32.const 100) (i32.const 12)) (i32.const 32))
+      (i32.const 32)))
+  (core instance $a (instantiate $a (with "" (instance
+    (export "new" (func $new)) (export "message" (func $message))))))
+  (func (export "run") (result string)
+    (canon lift (core func $a "run") (memory (core memory $mem "mem")))))"#;
+
+#[test]
+fn an_error_context_carries_its_message_from_one_guest_to_another() {
+    let mut config = tether::Config::new();
+    config
+        .wasm_feature("component_model_error_context", true)
+        .unwrap();
+    let engine = Engine::new(&config).unwrap();
+    let (mut store, i) = instantiate(&engine, ERRORS);
+    assert_eq!(
+        call(&mut store, &i, "run").unwrap(),
+        [Val::String("disk on fire".into())]
+    );
+    // Off by default, as in wasmtime: such a component does not validate.
+    let Err(e) = tether::Component::new(&Engine::default(), ERRORS) else {
+        panic!("an error-context validated with the feature off");
+    };
+    assert!(format!("{e:#}").contains("error-context"), "{e:#}");
+}
