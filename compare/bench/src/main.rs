@@ -19,6 +19,7 @@
 //! written by hand with `resource_host`, `method` and `func_wrap` instead. `--tether-quota N`
 //! sets a quota of N live responses on Tether's store, which then counts handles per type.
 
+mod asyncs;
 mod floor;
 mod pages;
 mod tether_bindgen_host;
@@ -66,6 +67,8 @@ enum Kind {
     Compile,
     /// The core floor alone.
     Floor,
+    /// The async ABI's component (`asyncs`): its export `name(iters)`, once per batch.
+    Async(&'static str),
 }
 
 struct Scenario {
@@ -151,6 +154,8 @@ const SCENARIOS: &[Scenario] = &[
         None,
     ),
     s("export-call", Kind::ExportCall, 100_000, false, None),
+    s("async-call", Kind::Async("calls"), 200_000, false, None),
+    s("stream-1m", Kind::Async("pump"), 1_000, false, None),
     s("instantiate", Kind::Instantiate, 1_000, false, None),
     s("compile", Kind::Compile, 4, false, None),
     s("core-floor", Kind::Floor, 2_000_000, false, None),
@@ -326,6 +331,8 @@ struct Sides {
     tether: Box<dyn TetherSide>,
     wasmtime: wasmtime_host::Side,
     floor: floor::Floor,
+    async_tether: asyncs::TetherSide,
+    async_wasmtime: asyncs::WasmtimeSide,
 }
 
 /// Which side a sample is taken on.
@@ -364,6 +371,10 @@ impl Sides {
             (Who::Wasmtime, Kind::ExportCall) => timed(iters, || self.wasmtime.export_call(iters)),
             (Who::Tether, Kind::Instantiate) => timed(iters, || self.tether.instantiate(iters)),
             (Who::Wasmtime, Kind::Instantiate) => timed(iters, || self.wasmtime.instantiate(iters)),
+            (Who::Tether, Kind::Async(name)) => timed(iters, || self.async_tether.run(name, iters)),
+            (Who::Wasmtime, Kind::Async(name)) => {
+                timed(iters, || self.async_wasmtime.run(name, iters))
+            }
             (Who::Tether, Kind::Compile) => timed(iters, || self.tether.compile(bytes, iters)),
             (Who::Wasmtime, Kind::Compile) => timed(iters, || self.wasmtime.compile(bytes, iters)),
         }
@@ -550,6 +561,8 @@ fn main() -> Result<()> {
         wasmtime: wasmtime_host::Side::new(&engine, guest::GUEST, pages)
             .context("the guest on wasmtime")?,
         floor: floor::Floor::new(&engine).context("the core floor")?,
+        async_tether: asyncs::TetherSide::new().context("the async component on Tether")?,
+        async_wasmtime: asyncs::WasmtimeSide::new().context("the async component on wasmtime")?,
     };
     if let Some(max) = o.quota {
         sides.tether.set_response_quota(max);

@@ -254,8 +254,14 @@ fn copy_elements<T: 'static>(
         let (Some(wm), Some(rm)) = (&w.opts.memory, &r.opts.memory) else {
             return Err(trap(Trap::MissingOption { option: "memory" }.into()));
         };
-        let data = out_of(wm.memory.data(&*store), src, bytes)?.to_vec();
-        out_of_mut(rm.memory.data_mut(&mut *store), dst, bytes)?.copy_from_slice(&data);
+        let from = range(wm.memory.data_size(&*store), src, bytes)?;
+        let to = range(rm.memory.data_size(&*store), dst, bytes)?;
+        let (base_w, base_r) = (wm.memory.data_ptr(&*store), rm.memory.data_ptr(&*store));
+        // SAFETY: both ranges lie inside their memories as they are now (checked just above,
+        // and no guest code runs between the checks and the copy, so neither memory grows or
+        // moves); `copy` allows the ranges to overlap, as they may when both buffers are in
+        // one memory (a read and a write of one instance).
+        unsafe { std::ptr::copy(base_w.add(from), base_r.add(to), bytes) };
         return Ok(());
     }
     let copied = Cell::new(0);
@@ -282,16 +288,12 @@ fn is_integer(t: &Type) -> bool {
     )
 }
 
-fn out_of(mem: &[u8], at: u32, len: usize) -> Result<&[u8]> {
-    let size = mem.len();
-    mem.get(at as usize..at as usize + len)
-        .ok_or_else(|| bounds(at, len, size))
-}
-
-fn out_of_mut(mem: &mut [u8], at: u32, len: usize) -> Result<&mut [u8]> {
-    let size = mem.len();
-    mem.get_mut(at as usize..at as usize + len)
-        .ok_or_else(|| bounds(at, len, size))
+/// The start of `len` bytes at `at` in a memory of `size` bytes, if they lie inside it.
+fn range(size: usize, at: u32, len: usize) -> Result<usize> {
+    match (at as usize).checked_add(len) {
+        Some(end) if end <= size => Ok(at as usize),
+        _ => Err(bounds(at, len, size)),
+    }
 }
 
 #[cold]
