@@ -42,6 +42,7 @@ mod host;
 mod instance;
 mod linker;
 mod resources;
+mod streams;
 mod typed;
 
 pub use anyhow::{Error, Result};

@@ -75,9 +75,13 @@ pub(crate) fn run_end_builtin<T: 'static>(
             let len = if end.future { 1 } else { arg(2) };
             let buf = check_buffer(store, *key, elem, arg(1), len, end)?;
             let rt = &mut store.data_mut().rt;
-            if let Step::Copy { other, n } = rt.rendezvous(id, buf).map_err(trap)? {
-                copy_elements(store, id, other, n, elem)?;
-                store.data_mut().rt.copied(id, other, n);
+            match rt.rendezvous(id, buf).map_err(trap)? {
+                Step::Copy { other, n } => {
+                    copy_elements(store, id, other, n, elem)?;
+                    store.data_mut().rt.copied(id, other, n);
+                }
+                Step::Host { n } => read_from_host(store, id, buf, n)?,
+                Step::Nothing => {}
             }
             finish(store, instance, id, *async_)
         }
@@ -91,8 +95,15 @@ pub(crate) fn run_end_builtin<T: 'static>(
         }
         EndOp::Drop => {
             rt.check_may_leave(instance).map_err(trap)?;
-            typed_end(rt, instance, arg(0), end, elem, resources)?;
+            let id = typed_end(rt, instance, arg(0), end, elem, resources)?;
+            let (shared, host) = (rt.end(id).shared, rt.shared_of(id).host);
             rt.end_drop(instance, arg(0), end).map_err(trap)?;
+            if host {
+                // The guest dropped the readable end of a stream the host writes: the host's
+                // source goes (closing what it reads from), and so does the stream.
+                store.data_mut().host_sources.remove(&shared);
+                store.data_mut().rt.host_side_gone(shared);
+            }
             Ok(0)
         }
     }
@@ -276,6 +287,39 @@ fn copy_elements<T: 'static>(
     for (k, v) in vals.iter().enumerate() {
         tether_abi::store(&mut cx, elem, v, dst + k as u32 * size).map_err(trap)?;
     }
+    Ok(())
+}
+
+/// A read of end `id` (into `buf`) of a stream the host writes: up to `n` bytes come from the
+/// host's reader straight into the guest's memory, only now that the guest asks for them. A
+/// reader at its end, or failing, ends the stream (`DROPPED`).
+fn read_from_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Result<()> {
+    let shared = store.data().rt.end(id).shared;
+    let o = store.data().copy_opts[buf.opts as usize].clone();
+    let Some(m) = &o.opts.memory else {
+        return Err(trap(Trap::MissingOption { option: "memory" }.into()));
+    };
+    let Some(mut source) = store.data_mut().host_sources.remove(&shared) else {
+        store.data_mut().rt.host_copied(id, 0, true);
+        return Ok(());
+    };
+    let at = buf.ptr + buf.progress;
+    let len = n as usize;
+    let start = range(m.memory.data_size(&*store), at, len)?;
+    let dst = &mut m.memory.data_mut(&mut *store)[start..start + len];
+    let got = loop {
+        match source.read(dst) {
+            Ok(k) => break Some(k.min(len)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break None,
+        }
+    };
+    let k = got.unwrap_or(0);
+    let end = !matches!(got, Some(k) if k > 0);
+    if !end {
+        store.data_mut().host_sources.insert(shared, source);
+    }
+    store.data_mut().rt.host_copied(id, k as u32, end);
     Ok(())
 }
 

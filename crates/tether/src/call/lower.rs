@@ -508,9 +508,12 @@ fn call_lowered_inner<T: 'static>(
     args: &[u64],
     out_ptr: Option<u32>,
 ) -> Result<Vec<u64>> {
-    if l.sig.has_async_values() && matches!(l.callee, FuncDef::Host(_)) {
+    if l.sig.has_async_values()
+        && matches!(l.callee, FuncDef::Host(_))
+        && l.sig.params.iter().any(crate::plan::types::has_async_value)
+    {
         return Err(unsupported_call(
-            "a host function that takes or returns a future or stream (component-model async)",
+            "a host function that takes a future, stream or error-context (component-model async)",
         ));
     }
     let params = {

@@ -98,6 +98,9 @@ pub(crate) struct StoreData<T: 'static> {
     /// The options of the store's future and stream reads and writes, by the key their
     /// buffers carry (`super::copy`).
     pub copy_opts: Vec<Arc<super::copy::CopyOpts>>,
+    /// The readers behind the streams the host writes, by the stream's id
+    /// (`Runtime::shared`).
+    pub host_sources: std::collections::HashMap<u32, Box<dyn std::io::Read + Send>>,
 }
 
 impl<T: 'static> super::slots::HasSlots for StoreData<T> {
@@ -283,6 +286,7 @@ impl<T> Store<T> {
             async_lifts: Vec::new(),
             parked_calls: Vec::new(),
             copy_opts: Vec::new(),
+            host_sources: std::collections::HashMap::new(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),

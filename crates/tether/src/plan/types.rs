@@ -315,7 +315,7 @@ fn core_val_type(t: CoreType) -> wasmtime::ValType {
 
 /// Whether a value of `ty` holds the readable end of a future or stream, or an
 /// `error-context`.
-fn has_async_value(ty: &Type) -> bool {
+pub(crate) fn has_async_value(ty: &Type) -> bool {
     match ty {
         Type::Future(_) | Type::Stream(_) | Type::ErrorContext => true,
         Type::List(l) => has_async_value(l.elem()),

@@ -76,6 +76,9 @@ pub(crate) struct Shared {
     /// How many ends are left: the writable one, and the readable one in a table or in
     /// transit.
     ends: u8,
+    /// Whether the host writes it (a `stream<u8>` the embedder made from a reader): its
+    /// writable end is in no table, and a read takes what it asks for from the host at once.
+    pub host: bool,
 }
 
 /// One end of a future or stream, an entry of its instance's handle table (`Slot::End`).
@@ -104,6 +107,9 @@ pub(crate) enum Step {
     /// Copy `n` elements between this end's buffer and end `other`'s (from the writer's to
     /// the reader's), then call [`Runtime::copied`].
     Copy { other: u32, n: u32 },
+    /// Read up to `n` elements from the host's source of the stream into this end's buffer,
+    /// then call [`Runtime::host_copied`].
+    Host { n: u32 },
 }
 
 fn is_number(t: &Type) -> bool {
@@ -157,6 +163,7 @@ impl Runtime {
             pending: None,
             transit: false,
             ends: 2,
+            host: false,
         });
         let r = self.add_end(instance, shared, true);
         let w = r.and_then(|r| Ok((r, self.add_end(instance, shared, false)?)));
@@ -257,6 +264,13 @@ impl Runtime {
             self.end_mut(id).event = Some((DROPPED, false));
             return Ok(Step::Nothing);
         }
+        if shared.host {
+            if buf.len == 0 {
+                self.end_mut(id).event = Some((COMPLETED, false));
+                return Ok(Step::Nothing);
+            }
+            return Ok(Step::Host { n: buf.len });
+        }
         let Some(other) = shared.pending else {
             self.shared[s].as_mut().expect("live").pending = Some(id);
             return Ok(Step::Nothing);
@@ -314,6 +328,44 @@ impl Runtime {
         } else if n > 0 {
             self.end_mut(other).event = Some((COMPLETED, true));
         }
+    }
+
+    /// A stream the host writes, with its readable end in transit to the guest that receives
+    /// it: its id.
+    pub fn host_stream_new(&mut self) -> Result<u32, Fault> {
+        let shared = free_id(&mut self.shared)?;
+        self.shared[shared as usize] = Some(Shared {
+            future: false,
+            elem: Some(Type::U8),
+            resources: Arc::from([]),
+            numbers: true,
+            dropped: false,
+            pending: None,
+            transit: true,
+            ends: 2,
+            host: true,
+        });
+        Ok(shared)
+    }
+
+    /// Records `n` elements read from the host into end `id`'s buffer ([`Step::Host`]); with
+    /// `end`, the host's source had nothing more: the stream is over (`DROPPED`).
+    pub fn host_copied(&mut self, id: u32, n: u32, end: bool) {
+        let e = self.end_mut(id);
+        e.buf.progress += n;
+        e.event = Some((if end && n == 0 { DROPPED } else { COMPLETED }, false));
+        if end {
+            let s = self.end(id).shared as usize;
+            if let Some(s) = self.shared[s].as_mut() {
+                s.dropped = true;
+            }
+        }
+    }
+
+    /// The host's side of host stream `shared` is gone (its reader was dropped): the record
+    /// goes with the last end.
+    pub fn host_side_gone(&mut self, shared: u32) {
+        self.drop_side(shared);
     }
 
     /// Whether end `id` has an event to deliver.

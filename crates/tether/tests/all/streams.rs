@@ -302,3 +302,99 @@ fn an_error_context_carries_its_message_from_one_guest_to_another() {
     };
     assert!(format!("{e:#}").contains("error-context"), "{e:#}");
 }
+
+/// A guest that fetches a body as a `stream<u8>` from the host (`fetch`) and reads its first
+/// `n` bytes in one read, then drops the stream: `head(n)` returns how many came.
+const FETCH: &str = r#"(component
+  (type $st (stream u8))
+  (import "fetch" (func $fetch (result (stream u8))))
+  (core module $mem (memory (export "mem") 1))
+  (core instance $mem (instantiate $mem))
+  (core func $fetch (canon lower (func $fetch)))
+  (core func $read (canon stream.read $st async (memory (core memory $mem "mem"))))
+  (core func $drop (canon stream.drop-readable $st))
+  (core module $m
+    (import "" "fetch" (func $fetch (result i32)))
+    (import "" "read" (func $read (param i32 i32 i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (func (export "head") (param $n i32) (result i32)
+      (local $s i32) (local $r i32)
+      (local.set $s (call $fetch))
+      (local.set $r (call $read (local.get $s) (i32.const 0) (local.get $n)))
+      (call $drop (local.get $s))
+      (i32.shr_u (local.get $r) (i32.const 4))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "fetch" (func $fetch)) (export "read" (func $read)) (export "drop" (func $drop))))))
+  (func (export "head") (param "n" u32) (result u32) (canon lift (core func $i "head"))))"#;
+
+/// A body of `left` bytes that counts what it hands out and whether it was dropped.
+struct Body {
+    left: u64,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::io::Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        buf[..n].fill(b'a');
+        self.left -= n as u64;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        self.dropped
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_host_stream_is_read_only_as_far_as_the_guest_reads() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let engine = Engine::default();
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let size = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1 << 30));
+    let mut linker = tether::Linker::new(&engine);
+    let (r, d, z) = (read.clone(), dropped.clone(), size.clone());
+    linker
+        .root()
+        .func_new("fetch", move |mut store, _, results| {
+            let body = Body {
+                left: z.load(Relaxed),
+                read: r.clone(),
+                dropped: d.clone(),
+            };
+            results[0] = store.stream_from_reader(body)?;
+            Ok(())
+        })
+        .unwrap();
+    let component = tether::Component::new(&engine, FETCH).unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = linker.instantiate(&mut store, &component).unwrap();
+    let f = i.get_func(&mut store, "head").unwrap();
+    let mut out = [Val::U32(0)];
+    // The guest reads 1 KiB of a 1 GiB body.
+    f.call(&mut store, &[Val::U32(1024)], &mut out).unwrap();
+    assert_eq!(out, [Val::U32(1024)]);
+    assert_eq!(
+        read.load(Relaxed),
+        1024,
+        "the host read what the guest asked for"
+    );
+    assert!(
+        dropped.load(Relaxed),
+        "dropping the stream dropped the body"
+    );
+    // A zero-length read takes nothing; a 10-byte body gives 10 of the 1,024 asked for.
+    f.call(&mut store, &[Val::U32(0)], &mut out).unwrap();
+    assert_eq!((out[0].clone(), read.load(Relaxed)), (Val::U32(0), 1024));
+    size.store(10, Relaxed);
+    f.call(&mut store, &[Val::U32(1024)], &mut out).unwrap();
+    assert_eq!((out[0].clone(), read.load(Relaxed)), (Val::U32(10), 1034));
+    assert_eq!(store.handles_alive(), 0, "every stream end was dropped");
+}
