@@ -1,7 +1,9 @@
 //! `tether demo`: the article's point, shown over real HTTP on loopback. An HTTP server runs
 //! inside the process; the bundled example guest fetches a page from it twice, once reading
 //! only the status and once reading the status and then the body, and the demo prints how
-//! many bytes the host read from the network and how many crossed into the guest each time.
+//! many bytes the host read from the network and how many crossed into the guest each time;
+//! then a guest reads the first kilobyte of a 1 GiB body handed to it as a `stream<u8>`
+//! (`super::demo_stream`).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -87,6 +89,9 @@ fn serve(mut conn: TcpStream, page: &[u8]) -> std::io::Result<()> {
         .nth(1)
         .unwrap_or("")
         .to_string();
+    if target == crate::demo_stream::BIG {
+        return crate::demo_stream::serve_big(conn);
+    }
     let (status, body): (&str, &[u8]) = if target == PAGE {
         ("200 OK", page)
     } else {
@@ -174,6 +179,9 @@ pub fn run() -> Result<()> {
         Err(e) => println!("   error-code: {e}; requests sent: {}", after.requests),
         Ok(status) => bail!("the guest reached an origin it was not allowed: status {status}"),
     }
+
+    // 4. The body as a stream, read on demand.
+    crate::demo_stream::run(&server.origin)?;
 
     println!(
         "\nReading the status copied {} bytes into the guest (the URL) and read {} body bytes from the network;\n\

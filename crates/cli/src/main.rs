@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 mod common;
 mod compile;
 mod demo;
+mod demo_stream;
 mod guest;
 mod preview1;
 mod run;

@@ -779,6 +779,19 @@ fn the_demo_runs_end_to_end() {
     );
     assert!(out.contains("error-code: denied"), "{out}");
     assert!(out.contains("Host objects alive now: 0."), "{out}");
+    // The body as a stream: the guest read 1 KiB of 1 GiB, and the host little more.
+    assert!(out.contains("the guest read 1024 bytes"), "{out}");
+    let socket: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("   bytes the host read from the socket: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no socket count: {out}"));
+    assert!((1024..1024 + 512).contains(&socket), "{out}");
+    assert!(
+        out.contains("the body's reader dropped with the stream: yes"),
+        "{out}"
+    );
 }
 
 /// `tether check` on WIT files with one random change each (a deleted or repeated range, a
