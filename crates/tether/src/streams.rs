@@ -1,11 +1,15 @@
-//! Streams the host writes: a `stream<u8>` whose bytes come from a reader the embedder hands
-//! over ([`StoreContextMut::stream_from_reader`]), read only when the guest reads them.
+//! Streams the host writes and reads: a `stream<u8>` whose bytes come from a reader the
+//! embedder hands over ([`StoreContextMut::stream_from_reader`]), read only when the guest
+//! reads them; and a guest's `stream<u8>` that the host receives (an export's result, a host
+//! function's argument) and reads into a writer ([`StoreContextMut::stream_into_writer`]),
+//! each guest write going to the writer as it is made. [`Store::run_pending`] runs the
+//! guests' tasks that were waiting for such a read or write.
 //!
 //! This is the article's principle with the async ABI's streams: a guest that reads the first
 //! kilobyte of a response body makes the host read about a kilobyte, straight into the guest's
 //! memory, and a guest that drops the stream drops the reader (closing what it reads from).
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use anyhow::Result;
 use tether_abi::{ReadableEnd, Val};
@@ -57,6 +61,59 @@ impl<T> StoreContextMut<'_, T> {
             data.rt.store_id,
             shared,
         )))
+    }
+}
+
+impl<T: 'static> StoreContextMut<'_, T> {
+    /// Reads the guest's `stream<u8>` `stream` (a value the host received) into `writer`:
+    /// a write the guest already made goes to `writer` now, and every later one when it is
+    /// made, whole (`Write::write_all`). A writer that fails ends the stream, which the guest
+    /// sees as the reader dropping it; the guest dropping its end drops `writer`, flushed.
+    ///
+    /// A `stream<u8>` the host receives and does not read keeps its writer waiting: to throw
+    /// one away, read it into [`std::io::sink`].
+    pub fn stream_into_writer(
+        &mut self,
+        stream: &Val,
+        writer: impl Write + Send + 'static,
+    ) -> Result<()> {
+        let Val::Stream(end) = stream else {
+            anyhow::bail!("not a stream: {stream:?}");
+        };
+        let data = self.0.data_mut();
+        let (store, shared) = end.parts();
+        if store != data.rt.store_id {
+            anyhow::bail!("a stream of another store");
+        }
+        let pending = data.rt.attach_sink(shared).map_err(trap)?;
+        data.host_sinks.insert(shared, Box::new(writer));
+        if let Some(id) = pending {
+            // The guest wrote before the host read: its buffer goes to the writer now.
+            let buf = data.rt.buffer(id);
+            data.rt.sink_took_pending(id);
+            let n = buf.len - buf.progress;
+            crate::call::copy::write_to_host(&mut self.0, id, buf, n)?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: 'static> Store<T> {
+    /// [`StoreContextMut::stream_into_writer`] on this store.
+    pub fn stream_into_writer(
+        &mut self,
+        stream: &Val,
+        writer: impl Write + Send + 'static,
+    ) -> Result<()> {
+        crate::call::store::AsContextMut::as_context_mut(self).stream_into_writer(stream, writer)
+    }
+
+    /// Runs the guests' tasks that were waiting and can go on (a callback task whose write
+    /// the host has now read, say), until none can; a task that only yields gets one turn.
+    /// Guest traps are this call's error, as with any call into a guest.
+    pub fn run_pending(&mut self) -> Result<()> {
+        let mut cx = crate::call::store::AsContextMut::as_context_mut(self);
+        crate::call::task::run_pending(&mut cx.0)
     }
 }
 

@@ -11,6 +11,8 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+use std::io::Write;
+
 use anyhow::Result;
 use tether_abi::{CopyRule, EndKind, PointerOf, Trap, Type, Val};
 
@@ -81,6 +83,7 @@ pub(crate) fn run_end_builtin<T: 'static>(
                     store.data_mut().rt.copied(id, other, n);
                 }
                 Step::Host { n } => read_from_host(store, id, buf, n)?,
+                Step::Sink { n } => write_to_host(store, id, buf, n)?,
                 Step::Nothing => {}
             }
             finish(store, instance, id, *async_)
@@ -96,13 +99,19 @@ pub(crate) fn run_end_builtin<T: 'static>(
         EndOp::Drop => {
             rt.check_may_leave(instance).map_err(trap)?;
             let id = typed_end(rt, instance, arg(0), end, elem, resources)?;
-            let (shared, host) = (rt.end(id).shared, rt.shared_of(id).host);
+            let shared = rt.end(id).shared;
+            let (host, sink) = (rt.shared_of(id).host, rt.shared_of(id).sink);
             rt.end_drop(instance, arg(0), end).map_err(trap)?;
-            if host {
-                // The guest dropped the readable end of a stream the host writes: the host's
-                // source goes (closing what it reads from), and so does the stream.
-                store.data_mut().host_sources.remove(&shared);
-                store.data_mut().rt.host_side_gone(shared);
+            if host || sink {
+                // The guest dropped its end of a stream the host writes or reads: the host's
+                // reader or writer goes (closing what it reads from or flushing what it writes
+                // to), and so does the stream.
+                let data = store.data_mut();
+                data.host_sources.remove(&shared);
+                if let Some(mut w) = data.host_sinks.remove(&shared) {
+                    let _ = w.flush();
+                }
+                data.rt.host_side_gone(shared);
             }
             Ok(0)
         }
@@ -323,6 +332,33 @@ fn read_from_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Res
     Ok(())
 }
 
+/// A write of end `id` (out of `buf`, from its progress) to a stream the host reads: `n` bytes
+/// go from the guest's memory to the host's writer at once. A writer that fails ends the
+/// stream (`DROPPED`), as a reader dropping it would.
+pub(crate) fn write_to_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Result<()> {
+    let shared = store.data().rt.end(id).shared;
+    let o = store.data().copy_opts[buf.opts as usize].clone();
+    let Some(m) = &o.opts.memory else {
+        return Err(trap(Trap::MissingOption { option: "memory" }.into()));
+    };
+    let Some(mut sink) = store.data_mut().host_sinks.remove(&shared) else {
+        store.data_mut().rt.host_copied(id, 0, true);
+        return Ok(());
+    };
+    let at = buf.ptr + buf.progress;
+    let len = n as usize;
+    let start = range(m.memory.data_size(&*store), at, len)?;
+    let ok = sink
+        .write_all(&m.memory.data(&*store)[start..start + len])
+        .is_ok();
+    if ok {
+        store.data_mut().host_sinks.insert(shared, sink);
+    }
+    let rt = &mut store.data_mut().rt;
+    rt.host_copied(id, if ok { n } else { 0 }, !ok);
+    Ok(())
+}
+
 /// Whether elements of `t` move as their bytes: integers, whose every bit pattern is a
 /// value (floats go through `Val`, which makes every NaN the canonical one).
 fn is_integer(t: &Type) -> bool {
@@ -353,17 +389,23 @@ fn bounds(at: u32, len: usize, memory: usize) -> anyhow::Error {
 }
 
 /// Values bound for the host: readable ends and error contexts among them are dropped (the
-/// host cannot hold one yet), and the call is then `unsupported:`.
+/// host cannot hold one yet), and the call is then `unsupported:`; a `stream<u8>`, which the
+/// host can read, passes.
 pub(crate) fn refuse_for_host(rt: &mut Runtime, vals: &[Val]) -> Result<()> {
     let mut found = false;
     for v in vals {
-        each_end(v, &mut |v| {
-            found = true;
-            match v {
-                Val::ErrorContext(e) => rt.drop_error_context_transit(e.parts().1),
-                Val::Future(e) | Val::Stream(e) => rt.drop_transit(e.parts().1),
-                _ => {}
+        each_end(v, &mut |v| match v {
+            // The host may read a `stream<u8>` (`stream_into_writer`).
+            Val::Stream(e) if rt.host_may_read(e.parts().1) => {}
+            Val::ErrorContext(e) => {
+                found = true;
+                rt.drop_error_context_transit(e.parts().1);
             }
+            Val::Future(e) | Val::Stream(e) => {
+                found = true;
+                rt.drop_transit(e.parts().1);
+            }
+            _ => {}
         });
     }
     if found {

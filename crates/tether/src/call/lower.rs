@@ -510,10 +510,10 @@ fn call_lowered_inner<T: 'static>(
 ) -> Result<Vec<u64>> {
     if l.sig.has_async_values()
         && matches!(l.callee, FuncDef::Host(_))
-        && l.sig.params.iter().any(crate::plan::types::has_async_value)
+        && !l.sig.params.iter().all(crate::plan::types::host_may_take)
     {
         return Err(unsupported_call(
-            "a host function that takes a future, stream or error-context (component-model async)",
+            "a host function that takes a future, an error-context or a stream of other than `u8` (component-model async)",
         ));
     }
     let params = {

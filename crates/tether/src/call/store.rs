@@ -101,6 +101,8 @@ pub(crate) struct StoreData<T: 'static> {
     /// The readers behind the streams the host writes, by the stream's id
     /// (`Runtime::shared`).
     pub host_sources: std::collections::HashMap<u32, Box<dyn std::io::Read + Send>>,
+    /// The writers behind the streams the host reads, by the stream's id.
+    pub host_sinks: std::collections::HashMap<u32, Box<dyn std::io::Write + Send>>,
 }
 
 impl<T: 'static> super::slots::HasSlots for StoreData<T> {
@@ -287,6 +289,7 @@ impl<T> Store<T> {
             parked_calls: Vec::new(),
             copy_opts: Vec::new(),
             host_sources: std::collections::HashMap::new(),
+            host_sinks: std::collections::HashMap::new(),
             host_dtors: Vec::new(),
             guest_dtors: Vec::new(),
             object_dtors: Vec::new(),

@@ -337,6 +337,30 @@ fn event_of<T>(store: &mut Wt<'_, T>, instance: InstanceId, on: ParkedOn) -> Res
     })
 }
 
+/// Runs, from the host, the parked tasks that can run, round after round until none can; a
+/// round in which every task that ran had only yielded is the last (such a task could run
+/// for ever).
+pub(crate) fn run_pending<T: 'static>(store: &mut Wt<'_, T>) -> Result<()> {
+    loop {
+        let rt = &store.data().rt;
+        let ready: Vec<u32> = (0..rt.parked_tasks.len() as u32)
+            .filter(|&id| rt.parked_is_ready(id))
+            .collect();
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let only_yields = ready.iter().all(|&id| rt.parked_yields(id));
+        for id in ready {
+            if store.data().rt.parked_is_ready(id) {
+                resume(store, id)?;
+            }
+        }
+        if only_yields {
+            return Ok(());
+        }
+    }
+}
+
 /// Resumes each parked task that can run now, once.
 fn run_round<T: 'static>(store: &mut Wt<'_, T>) -> Result<()> {
     let n = store.data().rt.parked_tasks.len() as u32;

@@ -333,3 +333,25 @@ pub(crate) fn has_async_value(ty: &Type) -> bool {
         _ => false,
     }
 }
+
+/// Whether the host can receive a value of `ty`: its futures, streams and error contexts are
+/// all `stream<u8>`s, which the host reads (`stream_into_writer`).
+pub(crate) fn host_may_take(ty: &Type) -> bool {
+    match ty {
+        Type::Future(_) | Type::ErrorContext => false,
+        Type::Stream(s) => s.elem() == Some(&Type::U8),
+        Type::List(l) => host_may_take(l.elem()),
+        Type::FixedList(l) => host_may_take(l.elem()),
+        Type::Map(m) => host_may_take(m.key()) && host_may_take(m.value()),
+        Type::Record(r) => r.fields().iter().all(|(_, t)| host_may_take(t)),
+        Type::Tuple(t) => t.types().iter().all(host_may_take),
+        Type::Variant(v) => v
+            .cases()
+            .iter()
+            .filter_map(|(_, t)| t.as_ref())
+            .all(host_may_take),
+        Type::Option(o) => host_may_take(o.some()),
+        Type::Result(r) => r.ok().into_iter().chain(r.err()).all(host_may_take),
+        _ => true,
+    }
+}

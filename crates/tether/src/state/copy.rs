@@ -79,6 +79,9 @@ pub(crate) struct Shared {
     /// Whether the host writes it (a `stream<u8>` the embedder made from a reader): its
     /// writable end is in no table, and a read takes what it asks for from the host at once.
     pub host: bool,
+    /// Whether the host reads it (a `stream<u8>` whose readable end the embedder received
+    /// and gave a writer): a write gives what it holds to the host at once.
+    pub sink: bool,
 }
 
 /// One end of a future or stream, an entry of its instance's handle table (`Slot::End`).
@@ -110,6 +113,9 @@ pub(crate) enum Step {
     /// Read up to `n` elements from the host's source of the stream into this end's buffer,
     /// then call [`Runtime::host_copied`].
     Host { n: u32 },
+    /// Give the `n` elements of this end's buffer to the host's sink of the stream, then call
+    /// [`Runtime::host_copied`].
+    Sink { n: u32 },
 }
 
 fn is_number(t: &Type) -> bool {
@@ -164,6 +170,7 @@ impl Runtime {
             transit: false,
             ends: 2,
             host: false,
+            sink: false,
         });
         let r = self.add_end(instance, shared, true);
         let w = r.and_then(|r| Ok((r, self.add_end(instance, shared, false)?)));
@@ -264,12 +271,16 @@ impl Runtime {
             self.end_mut(id).event = Some((DROPPED, false));
             return Ok(Step::Nothing);
         }
-        if shared.host {
+        if shared.host || shared.sink {
             if buf.len == 0 {
                 self.end_mut(id).event = Some((COMPLETED, false));
                 return Ok(Step::Nothing);
             }
-            return Ok(Step::Host { n: buf.len });
+            return Ok(if shared.host {
+                Step::Host { n: buf.len }
+            } else {
+                Step::Sink { n: buf.len }
+            });
         }
         let Some(other) = shared.pending else {
             self.shared[s].as_mut().expect("live").pending = Some(id);
@@ -344,12 +355,14 @@ impl Runtime {
             transit: true,
             ends: 2,
             host: true,
+            sink: false,
         });
         Ok(shared)
     }
 
-    /// Records `n` elements read from the host into end `id`'s buffer ([`Step::Host`]); with
-    /// `end`, the host's source had nothing more: the stream is over (`DROPPED`).
+    /// Records `n` elements read from the host into end `id`'s buffer ([`Step::Host`]), or
+    /// written from it to the host ([`Step::Sink`]); with `end`, the host's side took or gave
+    /// nothing more: the stream is over (`DROPPED`).
     pub fn host_copied(&mut self, id: u32, n: u32, end: bool) {
         let e = self.end_mut(id);
         e.buf.progress += n;
@@ -360,6 +373,50 @@ impl Runtime {
                 s.dropped = true;
             }
         }
+    }
+
+    /// The host takes the readable end of `shared`, in transit, and reads it from now on: a
+    /// `stream<u8>` only. Returns the writable end whose write waits, if one does, for the
+    /// caller to give its buffer to the host.
+    pub fn attach_sink(&mut self, shared: u32) -> Result<Option<u32>, Fault> {
+        match self
+            .shared
+            .get_mut(shared as usize)
+            .and_then(Option::as_mut)
+        {
+            Some(s) if s.transit && !s.future && !s.host && s.elem == Some(Type::U8) => {
+                s.transit = false;
+                s.sink = true;
+                Ok(s.pending)
+            }
+            _ => Err(Fault::host_value(
+                "not a `stream<u8>` end the runtime has in transit",
+            )),
+        }
+    }
+
+    /// The writable end `id` of a stream the host reads ([`Runtime::attach_sink`]) had its
+    /// waiting write's buffer taken: it is no longer pending.
+    pub fn sink_took_pending(&mut self, id: u32) {
+        let s = self.end(id).shared as usize;
+        if let Some(s) = self.shared[s].as_mut()
+            && s.pending == Some(id)
+        {
+            s.pending = None;
+        }
+    }
+
+    /// Whether the host could read `shared` (`attach_sink`): a guest's `stream<u8>` in transit.
+    pub fn host_may_read(&self, shared: u32) -> bool {
+        self.shared
+            .get(shared as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|s| s.transit && !s.future && !s.host && s.elem == Some(Type::U8))
+    }
+
+    /// The buffer of end `id`'s read or write under way.
+    pub fn buffer(&self, id: u32) -> Buffer {
+        self.end(id).buf
     }
 
     /// The host's side of host stream `shared` is gone (its reader was dropped): the record

@@ -371,6 +371,22 @@ impl Runtime {
         self.check_enter(p.instance, None).is_ok() && !self.instances[p.instance as usize].exclusive
     }
 
+    /// Whether parked task `id` can run now: what it waits for has come and it may enter.
+    pub fn parked_is_ready(&self, id: u32) -> bool {
+        self.parked_tasks
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|p| self.parked_has_event(p) && self.parked_may_run(p))
+    }
+
+    /// Whether parked task `id` only yielded (it can always run).
+    pub fn parked_yields(&self, id: u32) -> bool {
+        self.parked_tasks
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|p| p.on == ParkedOn::Yield)
+    }
+
     /// A parked task that can run now, looking from just after id `after` round the list,
     /// so that tasks take turns.
     pub fn ready_parked(&self, after: u32) -> Option<u32> {

@@ -398,3 +398,158 @@ fn a_host_stream_is_read_only_as_far_as_the_guest_reads() {
     assert_eq!((out[0].clone(), read.load(Relaxed)), (Val::U32(10), 1034));
     assert_eq!(store.handles_alive(), 0, "every stream end was dropped");
 }
+
+/// A guest whose streams the host reads: `render` returns a `stream<u8>` it wrote "hello" to
+/// (the write waits for a reader), `finish` checks that write's event in a set, writes
+/// " world" and drops its end; `log` hands "abc" to the host's `log`; `produce` (a callback
+/// task) returns a stream, writes "x", waits, then writes "y" and ends.
+const SINKS: &str = r#"(component
+  (type $st (stream u8))
+  (import "log" (func $log (param "s" (stream u8))))
+  (core module $mem (memory (export "mem") 1)
+    (data (i32.const 100) "hello world")
+    (data (i32.const 120) "abc")
+    (data (i32.const 130) "xy"))
+  (core instance $mem (instantiate $mem))
+  (core func $new (canon stream.new $st))
+  (core func $write (canon stream.write $st async (memory (core memory $mem "mem"))))
+  (core func $dropw (canon stream.drop-writable $st))
+  (core func $set-new (canon waitable-set.new))
+  (core func $join (canon waitable.join))
+  (core func $poll (canon waitable-set.poll (memory (core memory $mem "mem"))))
+  (core func $ret (canon task.return (result (stream u8))))
+  (core func $log (canon lower (func $log)))
+  (core module $m
+    (import "" "new" (func $new (result i64)))
+    (import "" "write" (func $write (param i32 i32 i32) (result i32)))
+    (import "" "dropw" (func $dropw (param i32)))
+    (import "" "set-new" (func $set-new (result i32)))
+    (import "" "join" (func $join (param i32 i32)))
+    (import "" "poll" (func $poll (param i32 i32) (result i32)))
+    (import "" "ret" (func $ret (param i32)))
+    (import "" "log" (func $log (param i32)))
+    (import "" "mem" (memory 1))
+    (global $tx (mut i32) (i32.const 0))
+    (global $set (mut i32) (i32.const 0))
+    (func $open (result i32)
+      (local $e i64)
+      (local.set $e (call $new))
+      (global.set $tx (i32.wrap_i64 (i64.shr_u (local.get $e) (i64.const 32))))
+      (i32.wrap_i64 (local.get $e)))
+    (func (export "render") (result i32)
+      (local $rx i32)
+      (local.set $rx (call $open))
+      (if (i32.ne (call $write (global.get $tx) (i32.const 100) (i32.const 5)) (i32.const -1))
+        (then unreachable))
+      (local.get $rx))
+    (func (export "finish") (result i32)
+      (local $set i32) (local $code i32)
+      (local.set $set (call $set-new))
+      (call $join (global.get $tx) (local.get $set))
+      (local.set $code (call $poll (local.get $set) (i32.const 0)))
+      (call $join (global.get $tx) (i32.const 0))
+      (if (i32.ne (call $write (global.get $tx) (i32.const 105) (i32.const 6)) (i32.const 0x60))
+        (then unreachable))
+      (call $dropw (global.get $tx))
+      ;; STREAM_WRITE (3), then its payload: COMPLETED with 5 written.
+      (i32.or (i32.shl (local.get $code) (i32.const 16)) (i32.load (i32.const 4))))
+    (func (export "log") (result i32)
+      (local $rx i32) (local $r i32)
+      (local.set $rx (call $open))
+      (call $log (local.get $rx))
+      (local.set $r (call $write (global.get $tx) (i32.const 120) (i32.const 3)))
+      (call $dropw (global.get $tx))
+      (local.get $r))
+    (func (export "produce") (result i32)
+      (call $ret (call $open))
+      (if (i32.ne (call $write (global.get $tx) (i32.const 130) (i32.const 1)) (i32.const -1))
+        (then unreachable))
+      (global.set $set (call $set-new))
+      (call $join (global.get $tx) (global.get $set))
+      (i32.or (i32.const 2 (; WAIT ;)) (i32.shl (global.get $set) (i32.const 4))))
+    (func (export "produce-cb") (param $code i32) (param i32 i32) (result i32)
+      (if (i32.ne (local.get $code) (i32.const 3 (; STREAM_WRITE ;))) (then unreachable))
+      (call $join (global.get $tx) (i32.const 0))
+      (if (i32.ne (call $write (global.get $tx) (i32.const 131) (i32.const 1)) (i32.const 0x10))
+        (then unreachable))
+      (call $dropw (global.get $tx))
+      (i32.const 0 (; EXIT ;))))
+  (core instance $i (instantiate $m (with "" (instance
+    (export "new" (func $new)) (export "write" (func $write)) (export "dropw" (func $dropw))
+    (export "set-new" (func $set-new)) (export "join" (func $join)) (export "poll" (func $poll))
+    (export "ret" (func $ret)) (export "log" (func $log)) (export "mem" (memory $mem "mem"))))))
+  (func (export "render") (result (stream u8)) (canon lift (core func $i "render")))
+  (func (export "finish") (result u32) (canon lift (core func $i "finish")))
+  (func (export "log") (result u32) (canon lift (core func $i "log")))
+  (func (export "produce") async (result (stream u8))
+    (canon lift (core func $i "produce") async (callback (core func $i "produce-cb")))))"#;
+
+/// A writer the test can look into.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn the_host_reads_a_guests_stream_as_the_guest_writes_it() {
+    let engine = Engine::default();
+    let logged = Shared::default();
+    let mut linker = tether::Linker::new(&engine);
+    let sink = logged.clone();
+    linker
+        .root()
+        .func_new("log", move |mut store, params, _| {
+            store.stream_into_writer(&params[0], sink.clone())
+        })
+        .unwrap();
+    let component = tether::Component::new(&engine, SINKS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = linker.instantiate(&mut store, &component).unwrap();
+    let call = |store: &mut Store<()>, name: &str| {
+        let f = i.get_func(&mut *store, name).unwrap();
+        let mut out = [Val::Bool(false)];
+        f.call(&mut *store, &[], &mut out).map(|()| out[0].clone())
+    };
+
+    // An export's result: "hello" was written before the host read; " world" after.
+    let stream = call(&mut store, "render").unwrap();
+    let out = Shared::default();
+    store.stream_into_writer(&stream, out.clone()).unwrap();
+    assert_eq!(out.text(), "hello");
+    assert_eq!(
+        call(&mut store, "finish").unwrap(),
+        Val::U32((3 << 16) | 0x50),
+        "the guest's set reported its write, 5 bytes"
+    );
+    assert_eq!(out.text(), "hello world");
+    assert!(
+        store.stream_into_writer(&stream, out.clone()).is_err(),
+        "read once"
+    );
+
+    // A host function's argument: each write completes at once.
+    assert_eq!(call(&mut store, "log").unwrap(), Val::U32(0x30));
+    assert_eq!(logged.text(), "abc");
+
+    // A callback task waiting on its write runs on once the host has read it.
+    let stream = call(&mut store, "produce").unwrap();
+    let out = Shared::default();
+    store.stream_into_writer(&stream, out.clone()).unwrap();
+    assert_eq!(out.text(), "x");
+    store.run_pending().unwrap();
+    assert_eq!(out.text(), "xy");
+}
