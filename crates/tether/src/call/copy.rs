@@ -299,36 +299,48 @@ fn copy_elements<T: 'static>(
     Ok(())
 }
 
-/// A read of end `id` (into `buf`) of a stream the host writes: up to `n` bytes come from the
-/// host's reader straight into the guest's memory, only now that the guest asks for them. A
-/// reader at its end, or failing, ends the stream (`DROPPED`).
-fn read_from_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Result<()> {
+/// The memory and the byte range of the `n` bytes at `buf`'s progress, and the stream of end
+/// `id`: what a read from or write to the host works on.
+fn host_range<T>(
+    store: &mut Wt<'_, T>,
+    id: u32,
+    buf: Buffer,
+    n: u32,
+) -> Result<(u32, wasmtime::Memory, std::ops::Range<usize>)> {
     let shared = store.data().rt.end(id).shared;
     let o = store.data().copy_opts[buf.opts as usize].clone();
     let Some(m) = &o.opts.memory else {
         return Err(trap(Trap::MissingOption { option: "memory" }.into()));
     };
+    let start = range(
+        m.memory.data_size(&*store),
+        buf.ptr + buf.progress,
+        n as usize,
+    )?;
+    Ok((shared, m.memory, start..start + n as usize))
+}
+
+/// A read of end `id` (into `buf`) of a stream the host writes: up to `n` bytes come from the
+/// host's reader straight into the guest's memory, only now that the guest asks for them. A
+/// reader at its end, or failing, ends the stream (`DROPPED`).
+fn read_from_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Result<()> {
+    let (shared, memory, bytes) = host_range(store, id, buf, n)?;
     let Some(mut source) = store.data_mut().host_sources.remove(&shared) else {
         store.data_mut().rt.host_copied(id, 0, true);
         return Ok(());
     };
-    let at = buf.ptr + buf.progress;
-    let len = n as usize;
-    let start = range(m.memory.data_size(&*store), at, len)?;
-    let dst = &mut m.memory.data_mut(&mut *store)[start..start + len];
+    let dst = &mut memory.data_mut(&mut *store)[bytes];
     let got = loop {
         match source.read(dst) {
-            Ok(k) => break Some(k.min(len)),
+            Ok(k) => break k.min(n as usize),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break None,
+            Err(_) => break 0,
         }
     };
-    let k = got.unwrap_or(0);
-    let end = !matches!(got, Some(k) if k > 0);
-    if !end {
+    if got > 0 {
         store.data_mut().host_sources.insert(shared, source);
     }
-    store.data_mut().rt.host_copied(id, k as u32, end);
+    store.data_mut().rt.host_copied(id, got as u32, got == 0);
     Ok(())
 }
 
@@ -336,21 +348,12 @@ fn read_from_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Res
 /// go from the guest's memory to the host's writer at once. A writer that fails ends the
 /// stream (`DROPPED`), as a reader dropping it would.
 pub(crate) fn write_to_host<T>(store: &mut Wt<'_, T>, id: u32, buf: Buffer, n: u32) -> Result<()> {
-    let shared = store.data().rt.end(id).shared;
-    let o = store.data().copy_opts[buf.opts as usize].clone();
-    let Some(m) = &o.opts.memory else {
-        return Err(trap(Trap::MissingOption { option: "memory" }.into()));
-    };
+    let (shared, memory, bytes) = host_range(store, id, buf, n)?;
     let Some(mut sink) = store.data_mut().host_sinks.remove(&shared) else {
         store.data_mut().rt.host_copied(id, 0, true);
         return Ok(());
     };
-    let at = buf.ptr + buf.progress;
-    let len = n as usize;
-    let start = range(m.memory.data_size(&*store), at, len)?;
-    let ok = sink
-        .write_all(&m.memory.data(&*store)[start..start + len])
-        .is_ok();
+    let ok = sink.write_all(&memory.data(&*store)[bytes]).is_ok();
     if ok {
         store.data_mut().host_sinks.insert(shared, sink);
     }
