@@ -832,4 +832,46 @@ mod tests {
         assert_eq!(rt.rendezvous(w, buf(1)).unwrap(), Step::Nothing);
         assert_eq!(rt.take_end_event(w).map(|e| e.2), Some(DROPPED));
     }
+
+    #[test]
+    fn the_host_writes_one_stream_and_reads_another() {
+        let (mut rt, a, _) = rt();
+        // A stream the host writes: a read asks the host for what it wants.
+        let shared = rt.host_stream_new().unwrap();
+        let ri = rt.lower_end(a, shared, false).unwrap();
+        let r = rt.end_at(a, ri, RS).unwrap();
+        assert_eq!(rt.rendezvous(r, buf(16)).unwrap(), Step::Host { n: 16 });
+        rt.host_copied(r, 10, false);
+        assert_eq!(rt.take_end_event(r).map(|e| e.2), Some(10 << 4));
+        assert_eq!(rt.rendezvous(r, buf(16)).unwrap(), Step::Host { n: 16 });
+        rt.host_copied(r, 0, true);
+        assert_eq!(rt.take_end_event(r).map(|e| e.2), Some(DROPPED));
+        assert!(
+            !rt.host_may_read(shared),
+            "the host does not read its own stream"
+        );
+
+        // A guest's stream the host reads: a write that waited goes to the host when it
+        // attaches, and later writes at once.
+        let ends = rt.end_new(a, false, Some(Type::U8), Arc::from([])).unwrap();
+        let w = rt.end_at(a, (ends >> 32) as u32, WS).unwrap();
+        assert_eq!(rt.rendezvous(w, buf(5)).unwrap(), Step::Nothing);
+        let r = rt.end_at(a, ends as u32, RS).unwrap();
+        let shared = rt.lift_end(a, r).unwrap();
+        assert!(rt.host_may_read(shared));
+        assert_eq!(rt.attach_sink(shared).unwrap(), Some(w));
+        assert!(rt.attach_sink(shared).is_err(), "attached once");
+        rt.sink_took_pending(w);
+        rt.host_copied(w, 5, false);
+        assert_eq!(rt.take_end_event(w).map(|e| e.2), Some(5 << 4));
+        assert_eq!(rt.rendezvous(w, buf(3)).unwrap(), Step::Sink { n: 3 });
+        // A stream of strings is not the host's to read.
+        let ends = rt
+            .end_new(a, false, Some(Type::String), Arc::from([]))
+            .unwrap();
+        let r = rt.end_at(a, ends as u32, RS).unwrap();
+        let shared = rt.lift_end(a, r).unwrap();
+        assert!(!rt.host_may_read(shared));
+        assert!(rt.attach_sink(shared).is_err());
+    }
 }
