@@ -436,8 +436,8 @@ impl Runtime {
     /// Delivers end `id`'s event, if it has one (`stream_event`, `future_event`): the end
     /// becomes idle again, or done, and a partial copy's buffer is taken back.
     pub fn take_end_event(&mut self, id: u32) -> Option<Event> {
-        let future = self.shared_of(id).future;
-        let s = self.end(id).shared as usize;
+        let s = self.ends.get(id as usize)?.as_ref()?.shared as usize;
+        let future = self.shared.get(s)?.as_ref()?.future;
         let e = self.ends[id as usize].as_mut()?;
         let (result, reclaim) = e.event.take()?;
         let done = result == DROPPED || (future && result == COMPLETED);
@@ -453,8 +453,10 @@ impl Runtime {
             (true, false) => (5, result),
         };
         let index = e.index;
-        let shared = self.shared[s].as_mut().expect("live");
-        if reclaim && shared.pending == Some(id) {
+        if let Some(shared) = self.shared[s].as_mut()
+            && reclaim
+            && shared.pending == Some(id)
+        {
             shared.pending = None;
         }
         Some((code, index, payload))
