@@ -615,6 +615,13 @@ impl Run {
                     Some(Entry::H(k)) if !self.objects[k].revoked => Expect::Ok(None),
                     _ => Expect::Trap,
                 };
+                // Lifting an owned handle takes it out of the table before its object is
+                // looked at: a revoked object's handle goes (and its slot with it) though the
+                // call traps.
+                let revoked = match self.table.get(i) {
+                    Some(Entry::H(k)) if !self.poisoned && self.objects[k].revoked => Some(k),
+                    _ => None,
+                };
                 let give = match self
                     .instance
                     .get_typed_func::<(u32,), (Own<Thing>,)>(&mut self.store, "give-h")
@@ -643,6 +650,10 @@ impl Run {
                             self.fail("a guest fault that is not a Trap");
                         }
                         self.poisoned = true;
+                        if let Some(k) = revoked {
+                            self.table.remove(i);
+                            self.objects[k].revoked = false;
+                        }
                     }
                     _ => self.fail("`give-h` against the model"),
                 }
